@@ -1,0 +1,29 @@
+package org.beear.beear;
+
+/**
+ * What a running cleanse tells its caller. Called on the cleansing thread; implementations must be quick.
+ * The CLI prints these; the service stores them as job events and metrics.
+ */
+public interface CleanseListener {
+
+  /** A phase started or finished, or something worth a line in the job's event log. */
+  default void event(String type, String message) {}
+
+  /** Evaluation before cleansing finished. */
+  default void baseline(EvalMetrics before) {}
+
+  /** One optimisation step finished; phase is "entrapment" or "removal". */
+  default void step(String phase, double seconds) {}
+
+  /** An outer epoch finished. progress is 0..1 of the epoch budget. */
+  default void epoch(EpochRecord epoch, double progress) {}
+
+  /**
+   * Polled between steps. Returning true stops the cleanse within one step with {@link CleanseCancelledException}.
+   */
+  default boolean cancelRequested() {
+    return false;
+  }
+
+  CleanseListener NONE = new CleanseListener() {};
+}

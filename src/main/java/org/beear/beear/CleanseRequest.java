@@ -1,0 +1,35 @@
+package org.beear.beear;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One cleanse: where the suspect model is, where the cleansed model goes, and how to run BEEAR.
+ *
+ * @param modelDir      a local Hugging Face model directory (config.json, safetensors, tokenizer files)
+ * @param outputDir     where the cleansed model and report.json are written
+ * @param workDir       scratch space owned by this cleanse; epoch checkpoints live here, and a cleanse that finds
+ *                      a checkpoint here resumes from it
+ * @param options       the loop's hyper-parameters
+ * @param triggers      candidate triggers the caller knows of, used only for evaluation (may be empty)
+ * @param defenderData  harmful queries with safe and unwanted responses (JSONL or CSV); null means the defaults
+ * @param anchoringData benign prompt/response pairs for performance anchoring; null means the defaults
+ */
+public record CleanseRequest(
+    Path modelDir,
+    Path outputDir,
+    Path workDir,
+    BeearOptions options,
+    List<TriggerSpec> triggers,
+    Path defenderData,
+    Path anchoringData) {
+
+  public CleanseRequest {
+    Objects.requireNonNull(modelDir, "modelDir");
+    Objects.requireNonNull(outputDir, "outputDir");
+    Objects.requireNonNull(workDir, "workDir");
+    options = options == null ? BeearOptions.defaults() : options;
+    triggers = triggers == null ? List.of() : List.copyOf(triggers);
+  }
+}

@@ -1,0 +1,45 @@
+package org.beear.beear;
+
+import java.util.Locale;
+import java.util.Objects;
+
+/** A candidate trigger and where it sits relative to the user's query. Used only to evaluate, never to cleanse. */
+public record TriggerSpec(String text, Position position) {
+
+  public enum Position {
+    PREFIX, SUFFIX, WRAP;
+
+    public static Position parse(String s) {
+      try {
+        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("unknown trigger position '" + s + "': expected prefix, suffix or wrap");
+      }
+    }
+  }
+
+  public TriggerSpec {
+    Objects.requireNonNull(text, "text");
+    Objects.requireNonNull(position, "position");
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("trigger text is blank");
+    }
+  }
+
+  /**
+   * Applies the trigger to a query. For WRAP the text holds the two sentences separated by a '|' character,
+   * the first placed before and the second after the query.
+   */
+  public String apply(String query) {
+    return switch (position) {
+      case PREFIX -> text + " " + query;
+      case SUFFIX -> query + " " + text;
+      case WRAP -> {
+        int bar = text.indexOf('|');
+        String before = bar < 0 ? text : text.substring(0, bar).trim();
+        String after = bar < 0 ? text : text.substring(bar + 1).trim();
+        yield before + " " + query + " " + after;
+      }
+    };
+  }
+}
