@@ -1,0 +1,95 @@
+package org.beear.llm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+
+/**
+ * Prompt+response sequences, right-padded, with next-token targets and a loss mask on response tokens only.
+ * L(F(x), y) = −(1/|y|) Σ_t log p(y_t | x, y_{<t}), averaged over all response tokens of the batch.
+ */
+public final class SequenceBatch implements AutoCloseable {
+  /** A tokenised (prompt, response) pair. */
+  public record Example(long[] prompt, long[] response) {
+    public int length() {
+      return prompt.length + response.length;
+    }
+  }
+
+  private final NDManager manager;
+  private final Inputs inputs;
+  private final NDArray targets;
+  private final NDArray lossMask;
+  private final NDArray tokenCount;
+  private final int responseTokens;
+
+  private SequenceBatch(NDManager manager, Inputs inputs, NDArray targets, NDArray lossMask, int responseTokens) {
+    this.manager = manager;
+    this.inputs = inputs;
+    this.targets = targets;
+    this.lossMask = lossMask;
+    this.responseTokens = responseTokens;
+    this.tokenCount = manager.full(new Shape(), Math.max(1, responseTokens), DataType.FLOAT32);
+  }
+
+  /** Builds the batch in a sub-manager of {@code parent}; closing the batch frees everything it made. */
+  public static SequenceBatch of(NDManager parent, List<Example> examples, long padId) {
+    NDManager m = parent.newSubManager();
+    int b = examples.size();
+    long[][] tokens = new long[b][];
+    int[] promptEnd = new int[b];
+    int t = 0;
+    for (int i = 0; i < b; i++) {
+      Example e = examples.get(i);
+      if (e.prompt().length == 0) {
+        throw new IllegalArgumentException("example " + i + " has an empty prompt");
+      }
+      tokens[i] = new long[e.length()];
+      System.arraycopy(e.prompt(), 0, tokens[i], 0, e.prompt().length);
+      System.arraycopy(e.response(), 0, tokens[i], e.prompt().length, e.response().length);
+      promptEnd[i] = e.prompt().length;
+      t = Math.max(t, e.length());
+    }
+    long[] next = new long[b * t];
+    float[] mask = new float[b * t];
+    int count = 0;
+    for (int i = 0; i < b; i++) {
+      // logits at position p predict token p+1; only response tokens are scored
+      for (int p = promptEnd[i] - 1; p < tokens[i].length - 1; p++) {
+        next[i * t + p] = tokens[i][p + 1];
+        mask[i * t + p] = 1f;
+        count++;
+      }
+    }
+    Inputs inputs = Inputs.of(m, tokens, promptEnd, false, padId);
+    NDArray targets = m.create(next, new Shape(b, t, 1));
+    NDArray lossMask = Ops.nativeCopy(m.create(mask, new Shape(b, t)));
+    return new SequenceBatch(m, inputs, targets, lossMask, count);
+  }
+
+  public Inputs inputs() {
+    return inputs;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  public int responseTokens() {
+    return responseTokens;
+  }
+
+  /** Mean token cross-entropy of the response given the prompt; logits [B, T, V] float32 → scalar. */
+  public NDArray loss(NDArray logits) {
+    NDArray logProbs = logits.logSoftmax(-1); // [B, T, V]
+    NDArray picked = logProbs.gather(targets, -1).squeeze(-1); // [B, T]
+    return picked.mul(lossMask).sum().neg().div(tokenCount);
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
