@@ -1,0 +1,150 @@
+package org.beear.llm.text;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * A model's tokenizer: HF {@code tokenizer.json} run by DJL's native HuggingFaceTokenizer, plus the
+ * special tokens of {@code tokenizer_config.json} (bos/eos/pad, add_bos_token) and the extra stop ids
+ * of {@code generation_config.json}.
+ *
+ * <p>Prompts rendered with a {@link ChatTemplate} already contain the BOS token where the model wants
+ * one ({@code {{ bos_token }}}), so encode them with {@code addSpecialTokens = false}; encoding them
+ * with {@code true} would give a double BOS.
+ *
+ * <p>Never truncates or pads: the caller decides lengths.
+ */
+public final class TextTokenizer implements AutoCloseable {
+
+  private final HuggingFaceTokenizer tokenizer;
+  private final TokenizerFiles files;
+  private final String bosToken;
+  private final String eosToken;
+  private final OptionalLong bosId;
+  private final long[] eosIds;
+  private final long padId;
+  private final Optional<Boolean> addBos;
+  private final boolean addEos;
+
+  private TextTokenizer(HuggingFaceTokenizer tokenizer, TokenizerFiles files) {
+    this.tokenizer = tokenizer;
+    this.files = files;
+    this.bosToken = files.configToken("bos_token").orElse("");
+    this.eosToken = files.configToken("eos_token").orElse("");
+    this.bosId = bosToken.isEmpty() ? OptionalLong.empty() : OptionalLong.of(tokenId(bosToken));
+    Set<Long> eos = new LinkedHashSet<>();
+    if (!eosToken.isEmpty()) {
+      eos.add(tokenId(eosToken));
+    }
+    eos.addAll(files.generationEosIds());
+    this.eosIds = eos.stream().mapToLong(Long::longValue).toArray();
+    // no pad token (Llama) -> pad with EOS, the usual choice; padded positions are masked anyway
+    this.padId = files.configToken("pad_token").map(this::tokenId).orElse(eosIds.length > 0 ? eosIds[0] : 0L);
+    this.addBos = files.configFlag("add_bos_token");
+    this.addEos = files.configFlag("add_eos_token").orElse(false);
+  }
+
+  /**
+   * Loads {@code tokenizer.json} (required) and {@code tokenizer_config.json} /
+   * {@code generation_config.json} (optional) from a model directory.
+   */
+  public static TextTokenizer load(Path modelDir) {
+    TokenizerFiles files = TokenizerFiles.read(modelDir);
+    try {
+      HuggingFaceTokenizer tokenizer =
+          HuggingFaceTokenizer.builder()
+              .optTokenizerPath(modelDir.resolve(TokenizerFiles.TOKENIZER_JSON))
+              .optAddSpecialTokens(false)
+              .optTruncation(false)
+              .optPadding(false)
+              .build();
+      return new TextTokenizer(tokenizer, files);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load tokenizer from " + modelDir, e);
+    }
+  }
+
+  /**
+   * Encodes text. With {@code addSpecialTokens}, BOS/EOS are added as tokenizer_config.json's
+   * {@code add_bos_token}/{@code add_eos_token} say (as transformers' Llama fast tokenizer does), or,
+   * when it does not say, as tokenizer.json's post-processor does. Text rendered from a chat template
+   * must be encoded with {@code false}.
+   */
+  public long[] encode(String text, boolean addSpecialTokens) {
+    if (!addSpecialTokens || addBos.isEmpty()) {
+      return tokenizer.encode(text, addSpecialTokens, false).getIds();
+    }
+    long[] body = tokenizer.encode(text, false, false).getIds();
+    boolean bos = addBos.get() && bosId.isPresent();
+    boolean eos = addEos && eosIds.length > 0;
+    long[] out = new long[body.length + (bos ? 1 : 0) + (eos ? 1 : 0)];
+    if (bos) {
+      out[0] = bosId.getAsLong();
+    }
+    System.arraycopy(body, 0, out, bos ? 1 : 0, body.length);
+    if (eos) {
+      out[out.length - 1] = eosIds[0];
+    }
+    return out;
+  }
+
+  /** Decodes ids; with {@code skipSpecialTokens} the special tokens (BOS, EOS, chat markers) are dropped. */
+  public String decode(long[] ids, boolean skipSpecialTokens) {
+    return tokenizer.decode(ids, skipSpecialTokens);
+  }
+
+  /** Id of the BOS token, if tokenizer_config.json names one. */
+  public OptionalLong bosId() {
+    return bosId;
+  }
+
+  /** Ids that end generation: the EOS token, then generation_config.json's eos_token_id(s). */
+  public long[] eosIds() {
+    return eosIds.clone();
+  }
+
+  /** The padding id: pad_token, else the first EOS id, else 0. */
+  public long padId() {
+    return padId;
+  }
+
+  /** Number of ids (highest id + 1, added tokens included): the embedding table needs at least this. */
+  public int vocabSize() {
+    return Math.toIntExact(files.vocabSize);
+  }
+
+  /** The BOS token text for chat templates, or "" if the model has none. */
+  public String bosToken() {
+    return bosToken;
+  }
+
+  /** The EOS token text for chat templates, or "" if the model has none. */
+  public String eosToken() {
+    return eosToken;
+  }
+
+  /** Id of a token given by its exact vocabulary spelling (special tokens, typically). */
+  public long tokenId(String token) {
+    Long id = files.idOfToken.get(token);
+    if (id == null) {
+      throw new IllegalArgumentException("token not in vocabulary: " + token);
+    }
+    return id;
+  }
+
+  /** Whether an id belongs to an added token marked special in tokenizer.json. */
+  public boolean isSpecial(long id) {
+    return files.specialIds.contains(id);
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+}
