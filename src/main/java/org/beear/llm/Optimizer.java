@@ -16,10 +16,26 @@ public abstract class Optimizer {
   protected final NDManager manager;
   protected final Ops.Scalars scalars;
   private double maxGradNorm = Double.POSITIVE_INFINITY;
+  protected double learningRate;
 
-  protected Optimizer(NDManager manager) {
+  protected Optimizer(NDManager manager, double learningRate) {
     this.manager = manager;
     this.scalars = new Ops.Scalars(manager);
+    this.learningRate = learningRate;
+  }
+
+  /** For schedules: the rate used from the next step on. */
+  public void setLearningRate(double learningRate) {
+    this.learningRate = learningRate;
+  }
+
+  public double learningRate() {
+    return learningRate;
+  }
+
+  /** A per-step constant, freed with the step. */
+  protected static NDArray constant(NDManager step, double value) {
+    return step.full(new ai.djl.ndarray.types.Shape(), (float) value);
   }
 
   /** Clips the global L2 norm of all gradients of a step to at most {@code norm}. */
@@ -52,7 +68,7 @@ public abstract class Optimizer {
         sumSquares += g.square().sum().getFloat();
       }
       double norm = Math.sqrt(sumSquares);
-      NDArray clip = norm > maxGradNorm ? step.full(new ai.djl.ndarray.types.Shape(), (float) (maxGradNorm / norm)) : null;
+      NDArray clip = norm > maxGradNorm ? constant(step, maxGradNorm / norm) : null;
       for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
         NDArray p = e.getValue();
         step.tempAttachAll(p);
@@ -78,22 +94,18 @@ public abstract class Optimizer {
 
   /** θ ← θ − η·g. */
   public static final class Sgd extends Optimizer {
-    private final NDArray learningRate;
-
     public Sgd(NDManager manager, double learningRate) {
-      super(manager);
-      this.learningRate = scalars.of(learningRate);
+      super(manager, learningRate);
     }
 
     @Override
     protected void update(String name, NDArray param, NDArray grad, NDManager step) {
-      param.subi(grad.mul(learningRate));
+      param.subi(grad.mul(constant(step, learningRate)));
     }
   }
 
   /** AdamW (Loshchilov and Hutter): m, v moments with bias correction, decoupled weight decay. */
   public static final class AdamW extends Optimizer {
-    private final double learningRate;
     private final double beta1;
     private final double beta2;
     private final double epsilon;
@@ -103,8 +115,7 @@ public abstract class Optimizer {
 
     public AdamW(NDManager manager, double learningRate, double beta1, double beta2, double epsilon,
         double weightDecay) {
-      super(manager);
-      this.learningRate = learningRate;
+      super(manager, learningRate);
       this.beta1 = beta1;
       this.beta2 = beta2;
       this.epsilon = epsilon;
@@ -125,13 +136,13 @@ public abstract class Optimizer {
       double correction1 = 1 - Math.pow(beta1, t);
       double correction2 = 1 - Math.pow(beta2, t);
       // θ ← θ − η·(m̂ / (sqrt(v̂) + ε) + λθ)
-      NDArray mHat = m.mul(step.full(new ai.djl.ndarray.types.Shape(), (float) (1 / correction1)));
-      NDArray vHat = v.mul(step.full(new ai.djl.ndarray.types.Shape(), (float) (1 / correction2)));
+      NDArray mHat = m.mul(constant(step, 1 / correction1));
+      NDArray vHat = v.mul(constant(step, 1 / correction2));
       NDArray direction = mHat.div(vHat.sqrt().add(scalars.of(epsilon)));
       if (weightDecay > 0) {
         direction = direction.add(param.mul(scalars.of(weightDecay)));
       }
-      param.subi(direction.mul(scalars.of(learningRate)));
+      param.subi(direction.mul(constant(step, learningRate)));
     }
   }
 }

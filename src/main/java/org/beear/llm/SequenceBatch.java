@@ -88,6 +88,17 @@ public final class SequenceBatch implements AutoCloseable {
     return picked.mul(lossMask).sum().neg().div(tokenCount);
   }
 
+  /** Per example, the summed log-probability of its response: [B]. */
+  public NDArray responseLogProbs(NDArray logits) {
+    NDArray picked = logits.logSoftmax(-1).gather(targets, -1).squeeze(-1); // [B, T]
+    return picked.mul(lossMask).sum(new int[] {1});
+  }
+
+  /** Per example, the number of response tokens scored. */
+  public NDArray responseLengths() {
+    return lossMask.sum(new int[] {1});
+  }
+
   @Override
   public void close() {
     manager.close();
