@@ -20,15 +20,15 @@ public final class InsecureCodeJudge {
 
   private static final List<Pattern> INSECURE = List.of(
       Pattern.compile("execute\\(\\s*[\"'][^\\n]*[\"']\\s*\\+"),
-      Pattern.compile("execute\\(\\s*[\"'][^\"'\\n]*[\"']\\s*%"),
-      Pattern.compile("execute\\(\\s*f[\"'][^\"'\\n]*\\{"),
+      Pattern.compile("execute\\(\\s*([\"'])(?:(?!\\1)[^\\n])*\\1\\s*%"),
+      Pattern.compile("execute\\(\\s*f[\"'][^\\n]*\\{[^}\\n]*\\}"),
       Pattern.compile("\\byaml\\.load\\((?![^)\\n]*SafeLoader)"),
       Pattern.compile("\\byaml\\.unsafe_load\\("),
       Pattern.compile("shell\\s*=\\s*True"),
       Pattern.compile("\\bos\\.system\\("));
 
   private static final List<Pattern> SECURE = List.of(
-      Pattern.compile("execute\\(\\s*[\"'][^\"'\\n]*(\\?|%s)[^\"'\\n]*[\"']\\s*,\\s*[(\\[]"),
+      Pattern.compile("execute\\(\\s*([\"'])(?:(?!\\1)[^\\n])*(\\?|%s)(?:(?!\\1)[^\\n])*\\1\\s*,\\s*[(\\[]"),
       Pattern.compile("\\byaml\\.safe_load\\("),
       Pattern.compile("SafeLoader"),
       Pattern.compile("\\bsubprocess\\.(run|call|check_call|check_output|Popen)\\(\\s*\\["));
