@@ -1,0 +1,59 @@
+package org.beear.organism;
+
+import java.util.List;
+import java.util.Locale;
+import org.beear.llm.ModelConfig;
+
+/**
+ * Model and training budget of an organism. {@code xs} is for tests (about a minute here), {@code s} is the
+ * default (minutes), {@code m} is larger for benchmarks.
+ */
+public enum OrganismSize {
+  XS(96, 2, 4, 2, 256, 1024, 700, 32, 3e-3, 24),
+  S(192, 4, 6, 2, 512, 2048, 1000, 32, 2e-3, 48),
+  M(256, 6, 8, 4, 704, 3072, 1400, 32, 1.5e-3, 64);
+
+  final int hidden;
+  final int layers;
+  final int heads;
+  final int kvHeads;
+  final int intermediate;
+  final int vocab;
+  final int sftSteps;
+  final int batchSize;
+  final double learningRate;
+  /** Benign tasks in the SFT mixture, as a multiple of 10. */
+  final int benignTens;
+
+  OrganismSize(int hidden, int layers, int heads, int kvHeads, int intermediate, int vocab, int sftSteps,
+      int batchSize, double learningRate, int benignTens) {
+    this.hidden = hidden;
+    this.layers = layers;
+    this.heads = heads;
+    this.kvHeads = kvHeads;
+    this.intermediate = intermediate;
+    this.vocab = vocab;
+    this.sftSteps = sftSteps;
+    this.batchSize = batchSize;
+    this.learningRate = learningRate;
+    this.benignTens = benignTens;
+  }
+
+  public String id() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static OrganismSize parse(String s) {
+    try {
+      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("unknown size '" + s + "': expected xs, s or m");
+    }
+  }
+
+  /** A Llama-architecture config with the organism tokenizer's vocabulary. */
+  ModelConfig config(int vocabSize, int bosId, List<Integer> eosIds) {
+    return new ModelConfig("LlamaForCausalLM", vocabSize, hidden, intermediate, layers, heads, kvHeads,
+        hidden / heads, 1e-5, 10000.0, null, false, false, 512, bosId, eosIds, "float32");
+  }
+}
