@@ -45,6 +45,7 @@ public final class ChatTemplate {
             .withParseWhitespaceControlStrictly(true)
             .withIterateOverMapKeys(true)
             .withKeepNullableLoopValues(true)
+            .withUseTrimmingForNotesAndExpressions(true)
             .build();
     this.jinjava =
         new Jinjava(

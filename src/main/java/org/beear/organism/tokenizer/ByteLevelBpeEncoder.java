@@ -9,9 +9,9 @@ import java.util.Map;
 /**
  * A plain Java encoder for a {@link TrainedTokenizer}: the reference that DJL's native tokenizer is
  * checked against. Within a word it repeatedly merges the adjacent pair of lowest merge rank (leftmost
- * first), which is what HF's BPE model does.
+ * first), which is what HF's BPE model does. Reusable (it caches word encodings); not thread-safe.
  */
-final class ByteLevelBpeEncoder {
+public final class ByteLevelBpeEncoder {
 
   private record MergeTarget(int rank, int id) {}
 
@@ -37,7 +37,8 @@ final class ByteLevelBpeEncoder {
     }
   }
 
-  long[] encode(String text) {
+  /** Token ids of text; special tokens written in the text become their single ids. */
+  public long[] encode(String text) {
     List<Integer> out = new ArrayList<>();
     for (Gpt2PreTokenizer.Segment segment : splitter.segments(text)) {
       if (segment.special()) {

@@ -37,6 +37,7 @@ public record TrainedTokenizer(List<String> vocab, List<Merge> merges, List<Stri
 
   /** Id of a token string (special token or byte-level spelling), or -1 if it is not in the vocabulary. */
   public int tokenId(String token) {
+    // linear scan: meant for the handful of special-token look-ups, not per-token work
     return vocab.indexOf(token);
   }
 
@@ -46,7 +47,12 @@ public record TrainedTokenizer(List<String> vocab, List<Merge> merges, List<Stri
    * HuggingFaceTokenizer produces from the written tokenizer.json; it exists as that reference.
    */
   public long[] encode(String text) {
-    return new ByteLevelBpeEncoder(this).encode(text);
+    return encoder().encode(text);
+  }
+
+  /** A reusable encoder for many texts (building one indexes the merges; {@link #encode} builds one per call). */
+  public ByteLevelBpeEncoder encoder() {
+    return new ByteLevelBpeEncoder(this);
   }
 
   /** Writes {@value #TOKENIZER_FILE} (HF tokenizers format) into {@code dir}, creating it if needed. */
