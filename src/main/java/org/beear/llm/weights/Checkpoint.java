@@ -27,6 +27,9 @@ import java.util.TreeSet;
  * A Hugging Face safetensors checkpoint opened for reading: one {@code model.safetensors}, or shards listed
  * by {@code model.safetensors.index.json}. Opening parses and validates every header; tensor data is only
  * touched by {@link #load}, through read-only memory maps, so checkpoints of any size open instantly.
+ * A directory holding both an index and a model.safetensors is read through the index.
+ *
+ * <p>Loads may run concurrently; {@link #close} must not race with them.
  */
 public final class Checkpoint implements AutoCloseable {
 

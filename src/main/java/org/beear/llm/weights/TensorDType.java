@@ -23,7 +23,11 @@ public enum TensorDType {
     return bytes;
   }
 
-  /** The DJL type with the same bit layout. */
+  /**
+   * The DJL type with the same bit layout. Careful with BF16: DJL 0.35.1's PyTorch binding aborts the JVM on
+   * any BFLOAT16 array (creation or conversion), so never create arrays of {@code BF16.djl()}; load BF16
+   * tensors as FLOAT32 (or FLOAT16) and let {@link CheckpointWriter} narrow them back on save.
+   */
   public DataType djl() {
     return djl;
   }

@@ -421,6 +421,29 @@ class CheckpointRoundTripTest {
   }
 
   @Test
+  void aFailedWriteLeavesThePreviousCheckpointIntactAndNoTempFiles() throws IOException {
+    CheckpointWriter.write(dir, Map.of("x", manager.create(new float[] {1, 2})), TensorDType.F32, 1 << 20, Map.of());
+    byte[] before = Files.readAllBytes(dir.resolve("model.safetensors"));
+
+    NDArray closed = manager.create(new float[] {3, 4});
+    closed.close();
+    Map<String, NDArray> tensors = new LinkedHashMap<>();
+    tensors.put("a", manager.create(new float[] {5, 6}));
+    tensors.put("b", closed); // fails while the new file is half written
+    assertThrows(RuntimeException.class, () -> CheckpointWriter.write(dir, tensors, TensorDType.F32, 1 << 20, Map.of()));
+
+    try (Stream<Path> list = Files.list(dir)) {
+      assertEquals(List.of("model.safetensors"), list.map(p -> p.getFileName().toString()).toList());
+    }
+    assertArrayEquals(before, Files.readAllBytes(dir.resolve("model.safetensors")));
+
+    assertThrows(IllegalArgumentException.class, () -> CheckpointWriter.write(dir,
+        Map.of("ids", manager.create(new int[] {1})), TensorDType.F32, 1 << 20, Map.of()));
+    assertThrows(IllegalArgumentException.class, () -> CheckpointWriter.write(dir,
+        Map.of("__metadata__", manager.create(new float[] {1})), TensorDType.F32, 1 << 20, Map.of()));
+  }
+
+  @Test
   void loadAfterCloseIsACheckpointException() {
     CheckpointWriter.write(dir, Map.of("x", manager.create(new float[] {1})), TensorDType.F32, 1 << 20, Map.of());
     Checkpoint checkpoint = Checkpoint.open(dir);
