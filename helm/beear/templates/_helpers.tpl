@@ -1,0 +1,131 @@
+{{/* Names and labels */}}
+{{- define "beear.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "beear.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "beear.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "beear.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "beear.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "beear.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "beear.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "beear.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "beear.dbSecretName" -}}
+{{- default (printf "%s-db" (include "beear.fullname" .)) .Values.database.existingSecret }}
+{{- end }}
+
+{{- define "beear.dataClaimName" -}}
+{{- default (printf "%s-data" (include "beear.fullname" .)) .Values.persistence.existingClaim }}
+{{- end }}
+
+{{/* Image of a role: the role's own repository/tag, else the shared one. Call with (dict "root" . "role" .Values.api) */}}
+{{- define "beear.image" -}}
+{{- $repo := default .root.Values.image.repository .role.image.repository }}
+{{- $tag := default (default .root.Chart.AppVersion .root.Values.image.tag) .role.image.tag }}
+{{- printf "%s:%s" $repo $tag }}
+{{- end }}
+
+{{/* Environment shared by both roles. */}}
+{{- define "beear.commonEnv" -}}
+- name: SPRING_DATASOURCE_URL
+  value: {{ .Values.database.url | quote }}
+- name: SPRING_DATASOURCE_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "beear.dbSecretName" . }}
+      key: {{ .Values.database.usernameKey }}
+- name: SPRING_DATASOURCE_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "beear.dbSecretName" . }}
+      key: {{ .Values.database.passwordKey }}
+- name: SPRING_CONFIG_ADDITIONAL_LOCATION
+  value: optional:file:/etc/beear/
+- name: BEEAR_DATA_DIR
+  value: {{ .Values.dataDir | quote }}
+- name: BEEAR_SOURCES_ALLOWED_ROOTS
+  value: {{ prepend .Values.extraAllowedRoots .Values.dataDir | join "," | quote }}
+{{- with .Values.javaOptions }}
+- name: JAVA_TOOL_OPTIONS
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+
+{{- define "beear.volumes" -}}
+- name: data
+{{- if .Values.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ include "beear.dataClaimName" . }}
+{{- else }}
+  emptyDir: {}
+{{- end }}
+- name: config
+  configMap:
+    name: {{ include "beear.fullname" . }}-config
+- name: tmp
+  emptyDir: {}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "beear.volumeMounts" -}}
+- name: data
+  mountPath: {{ .Values.dataDir }}
+- name: config
+  mountPath: /etc/beear
+  readOnly: true
+- name: tmp
+  mountPath: /tmp
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Actuator probes: startup gates the others so a slow first start is not killed. */}}
+{{- define "beear.probes" -}}
+startupProbe:
+  httpGet:
+    path: /actuator/health/liveness
+    port: http
+  periodSeconds: {{ .Values.probes.startup.periodSeconds }}
+  failureThreshold: {{ .Values.probes.startup.failureThreshold }}
+readinessProbe:
+  httpGet:
+    path: /actuator/health/readiness
+    port: http
+  periodSeconds: {{ .Values.probes.readiness.periodSeconds }}
+  failureThreshold: {{ .Values.probes.readiness.failureThreshold }}
+livenessProbe:
+  httpGet:
+    path: /actuator/health/liveness
+    port: http
+  periodSeconds: {{ .Values.probes.liveness.periodSeconds }}
+  failureThreshold: {{ .Values.probes.liveness.failureThreshold }}
+{{- end }}
