@@ -163,7 +163,14 @@ public final class CheckpointWriter {
 
   /** Hidden, in the target directory, so the final rename stays on one file system and is atomic. */
   private static Path tempFile(Path dir, String finalName) throws IOException {
-    return Files.createTempFile(dir, "." + finalName + ".", ".tmp");
+    Path temp = Files.createTempFile(dir, "." + finalName + ".", ".tmp");
+    // createTempFile makes owner-only files; a saved model is read by other tools and users like any other file
+    try {
+      Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: keep the default permissions
+    }
+    return temp;
   }
 
   private static void moveIntoPlace(Path temp, Path target) throws IOException {
