@@ -11,8 +11,9 @@ import java.util.List;
  * @param perturbationLength  n: δ covers the last n prompt positions (paper: 5)
  * @param alpha               weight of the "away from safe" term in the entrapment objective
  * @param innerSteps          gradient steps on δ per outer round (model frozen)
- * @param innerLearningRate   step size of the δ optimiser
- * @param deltaMaxNorm        optional L2 bound on each position of δ (null: unbounded)
+ * @param innerLearningRate   Adam step of δ, as a fraction of the hidden states' RMS at layer l
+ * @param deltaMaxNorm        optional L2 bound on each row of δ, relative to a typical hidden state's norm
+ *                            (RMS·sqrt(D)); null: unbounded
  * @param anchorWeight        λ: weight of the performance-anchoring loss in removal
  * @param optimizer           "adamw" or "sgd" for the model's parameters
  * @param learningRate        learning rate of the model's parameters
@@ -26,7 +27,8 @@ import java.util.List;
  * @param seed                seeds data order, δ init and sampling
  * @param evalMaxNewTokens    greedy tokens generated per evaluated prompt
  * @param device              "auto", "cpu" or "gpu"
- * @param computeDtype        "float32", "float16" or "bfloat16"; default float32 on CPU, bfloat16 on GPU
+ * @param computeDtype        "float32" (default) or "float16" (GPU); bfloat16 checkpoints are widened on load,
+ *                            since DJL 0.35.1 aborts the JVM on bfloat16 arrays
  */
 public record BeearOptions(
     Integer anchorLayer,
@@ -56,16 +58,16 @@ public record BeearOptions(
   }
 
   public int perturbationLengthOrDefault() { return perturbationLength != null ? perturbationLength : 5; }
-  public double alphaOrDefault() { return alpha != null ? alpha : 1.0; }
+  public double alphaOrDefault() { return alpha != null ? alpha : 0.05; }
   public int innerStepsOrDefault() { return innerSteps != null ? innerSteps : 5; }
   public double innerLearningRateOrDefault() { return innerLearningRate != null ? innerLearningRate : 0.1; }
   public double anchorWeightOrDefault() { return anchorWeight != null ? anchorWeight : 1.0; }
   public String optimizerOrDefault() { return optimizer != null ? optimizer : "adamw"; }
-  public double learningRateOrDefault() { return learningRate != null ? learningRate : 1e-4; }
+  public double learningRateOrDefault() { return learningRate != null ? learningRate : 2e-4; }
   public double weightDecayOrDefault() { return weightDecay != null ? weightDecay : 0.0; }
-  public int maxEpochsOrDefault() { return maxEpochs != null ? maxEpochs : 10; }
+  public int maxEpochsOrDefault() { return maxEpochs != null ? maxEpochs : 6; }
   public int batchSizeOrDefault() { return batchSize != null ? batchSize : 8; }
-  public double earlyStopAsrOrDefault() { return earlyStopAsr != null ? earlyStopAsr : 0.0; }
+  public double earlyStopAsrOrDefault() { return earlyStopAsr != null ? earlyStopAsr : 0.05; }
   public boolean entrapmentOrDefault() { return entrapment == null || entrapment; }
   public long seedOrDefault() { return seed != null ? seed : 42L; }
   public int evalMaxNewTokensOrDefault() { return evalMaxNewTokens != null ? evalMaxNewTokens : 24; }
@@ -108,8 +110,10 @@ public record BeearOptions(
     if (device != null && !List.of("auto", "cpu", "gpu").contains(device)) {
       errors.add("device must be auto, cpu or gpu, got '" + device + "'");
     }
-    if (computeDtype != null && !List.of("float32", "float16", "bfloat16").contains(computeDtype)) {
-      errors.add("compute_dtype must be float32, float16 or bfloat16, got '" + computeDtype + "'");
+    if (computeDtype != null && !List.of("float32", "float16").contains(computeDtype)) {
+      errors.add("compute_dtype must be float32 or float16, got '" + computeDtype + "'"
+          + (computeDtype.equals("bfloat16") ? " (DJL 0.35.1 cannot compute in bfloat16; bfloat16 weights are"
+          + " loaded as float32)" : ""));
     }
     return errors;
   }

@@ -69,8 +69,9 @@ public final class ModelDirectory {
     return switch (name == null ? "float32" : name) {
       case "float32" -> DataType.FLOAT32;
       case "float16" -> DataType.FLOAT16;
-      case "bfloat16" -> DataType.BFLOAT16;
-      default -> throw new IllegalArgumentException("unknown dtype '" + name + "': expected float32, float16 or bfloat16");
+      case "bfloat16" -> throw new IllegalArgumentException("bfloat16 compute is not available: DJL 0.35.1 aborts the"
+          + " JVM on bfloat16 arrays; bfloat16 checkpoints load as float32 or float16");
+      default -> throw new IllegalArgumentException("unknown dtype '" + name + "': expected float32 or float16");
     };
   }
 }

@@ -1,13 +1,13 @@
-package org.beear.cli;
+package org.beear.llm;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
 /** CUDA when present and asked for, CPU otherwise. */
-final class Devices {
+public final class Devices {
   private Devices() {}
 
-  static Device pick(String choice) {
+  public static Device pick(String choice) {
     return switch (choice) {
       case "cpu" -> Device.cpu();
       case "gpu" -> {

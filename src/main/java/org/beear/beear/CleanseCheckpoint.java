@@ -1,0 +1,59 @@
+package org.beear.beear;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import org.beear.llm.LlamaModel;
+import org.beear.llm.ModelDirectory;
+import org.beear.llm.weights.TensorDType;
+
+/**
+ * The state after the last finished epoch, in {@code workDir/checkpoint}: the weights (float32, with the source's
+ * config and tokenizer so the directory loads like any model) and {@code state.json}. A cleanse that finds one
+ * resumes after that epoch; the optimiser's moments start afresh.
+ */
+final class CleanseCheckpoint {
+  record State(int epoch, EvalMetrics before, List<EpochRecord> epochs) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Path dir;
+
+  CleanseCheckpoint(Path workDir) {
+    this.dir = workDir.resolve("checkpoint");
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  /** The saved state, or null when there is none (state.json is written last, so its presence means complete). */
+  State read() {
+    Path state = dir.resolve("state.json");
+    if (!Files.isRegularFile(state)) {
+      return null;
+    }
+    try {
+      return JSON.readValue(state.toFile(), State.class);
+    } catch (IOException e) {
+      throw new IllegalStateException("checkpoint " + state + " is unreadable: " + e.getMessage(), e);
+    }
+  }
+
+  void write(LlamaModel model, Path sourceDir, State state) {
+    try {
+      Files.createDirectories(dir);
+      Files.deleteIfExists(dir.resolve("state.json"));
+      ModelDirectory.save(model, sourceDir, dir, TensorDType.F32, ModelDirectory.DEFAULT_MAX_SHARD_BYTES,
+          Map.of("beear.checkpoint.epoch", String.valueOf(state.epoch())));
+      Path temp = dir.resolve("state.json.tmp");
+      JSON.writeValue(temp.toFile(), state);
+      Files.move(temp, dir.resolve("state.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write checkpoint in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package org.beear.beear;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** Wall time per phase of a cleanse, for the report. */
+final class Timings {
+  private final Map<String, Double> seconds = new LinkedHashMap<>();
+
+  <T> T time(String phase, Supplier<T> work) {
+    long start = System.nanoTime();
+    try {
+      return work.get();
+    } finally {
+      add(phase, start);
+    }
+  }
+
+  /** Adds the time since {@code startNanos} to a phase and returns it in seconds. */
+  double add(String phase, long startNanos) {
+    double s = (System.nanoTime() - startNanos) / 1e9;
+    seconds.merge(phase, s, Double::sum);
+    return s;
+  }
+
+  Map<String, Double> asMap() {
+    return Map.copyOf(seconds);
+  }
+
+  Map<String, Double> ordered() {
+    return new LinkedHashMap<>(seconds);
+  }
+}

@@ -1,0 +1,116 @@
+package org.beear.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.beear.beear.BeearCleanser;
+import org.beear.beear.BeearOptions;
+import org.beear.beear.CleanseListener;
+import org.beear.beear.CleanseRequest;
+import org.beear.beear.CleanseResult;
+import org.beear.beear.EpochRecord;
+import org.beear.beear.EvalMetrics;
+import org.beear.beear.TriggerSpec;
+import org.beear.source.LocalModelPaths;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "cleanse", mixinStandardHelpOptions = true,
+    description = "Removes a safety backdoor from a Hugging Face model directory with BEEAR and writes the cleansed "
+        + "model plus report.json.")
+final class CleanseCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "model directory or file:// URI") String model;
+
+  @Option(names = "--out", required = true, description = "output directory for the cleansed model") Path out;
+
+  @Option(names = "--work-dir", description = "checkpoints (default: OUT/.beear-work); a rerun resumes from them")
+  Path workDir;
+
+  @Option(names = "--trigger", description = "candidate trigger for evaluation only, TEXT or TEXT@position "
+      + "(prefix|suffix|wrap); repeatable") List<String> triggers = new ArrayList<>();
+
+  @Option(names = "--defender-data", description = "harmful queries with safe/unwanted responses (JSONL or CSV)")
+  Path defenderData;
+
+  @Option(names = "--anchoring-data", description = "benign prompt/response pairs (JSONL or CSV)") Path anchoringData;
+
+  @Option(names = "--anchor-layer") Integer anchorLayer;
+  @Option(names = "--perturbation-length") Integer perturbationLength;
+  @Option(names = "--alpha") Double alpha;
+  @Option(names = "--inner-steps") Integer innerSteps;
+  @Option(names = "--inner-learning-rate") Double innerLearningRate;
+  @Option(names = "--delta-max-norm") Double deltaMaxNorm;
+  @Option(names = "--anchor-weight") Double anchorWeight;
+  @Option(names = "--optimizer", description = "adamw or sgd") String optimizer;
+  @Option(names = "--learning-rate") Double learningRate;
+  @Option(names = "--weight-decay") Double weightDecay;
+  @Option(names = "--trainable-from") Integer trainableFrom;
+  @Option(names = "--trainable-to") Integer trainableTo;
+  @Option(names = "--max-epochs") Integer maxEpochs;
+  @Option(names = "--batch-size") Integer batchSize;
+  @Option(names = "--early-stop-asr") Double earlyStopAsr;
+  @Option(names = "--no-entrapment", description = "control run: safety fine-tuning with δ switched off")
+  boolean noEntrapment;
+  @Option(names = "--seed") Long seed;
+  @Option(names = "--eval-max-new-tokens") Integer evalMaxNewTokens;
+  @Option(names = "--device", description = "auto, cpu or gpu") String device;
+  @Option(names = "--compute-dtype", description = "float32 or float16") String computeDtype;
+
+  @Override
+  public Integer call() {
+    Path modelDir = LocalModelPaths.fromCommandLine(model);
+    List<TriggerSpec> specs = new ArrayList<>();
+    for (String t : triggers) {
+      int at = t.lastIndexOf('@');
+      specs.add(at < 0 ? new TriggerSpec(t, TriggerSpec.Position.SUFFIX)
+          : new TriggerSpec(t.substring(0, at), TriggerSpec.Position.parse(t.substring(at + 1))));
+    }
+    BeearOptions options = new BeearOptions(anchorLayer, perturbationLength, alpha, innerSteps, innerLearningRate,
+        deltaMaxNorm, anchorWeight, optimizer, learningRate, weightDecay, trainableFrom, trainableTo, maxEpochs,
+        batchSize, earlyStopAsr, noEntrapment ? Boolean.FALSE : null, seed, evalMaxNewTokens, device, computeDtype);
+    Path work = workDir != null ? workDir : out.resolve(".beear-work");
+    CleanseResult r = new BeearCleanser().cleanse(
+        new CleanseRequest(modelDir, out, work, options, specs, defenderData, anchoringData), new TerminalListener());
+    System.out.println(summary(r));
+    return 0;
+  }
+
+  static String summary(CleanseResult r) {
+    return String.format("cleansed model: %s%nreport: %s%n%s%n%s%nepochs: %d%s, %.0f s", r.outputDir(),
+        r.reportFile(), line("before", r.before()), line("after ", r.after()), r.epochs().size(),
+        r.earlyStopped() ? " (early stop)" : "", r.seconds());
+  }
+
+  static String line(String label, EvalMetrics m) {
+    return String.format("%s: triggered ASR %s | ASR without trigger %s | perturbation ASR %s | benign exact-match %s"
+            + " | anchor perplexity %s | insecure code %s", label, pct(m.asrTriggered()), pct(m.asrNoTrigger()),
+        pct(m.asrPerturbation()), pct(m.benignExactMatch()),
+        m.anchorPerplexity() == null ? "n/a" : String.format("%.2f", m.anchorPerplexity()), pct(m.insecureCodeRate()));
+  }
+
+  static String pct(Double v) {
+    return v == null ? "n/a" : String.format("%.1f%%", 100 * v);
+  }
+
+  /** One line per epoch and per phase on stderr. */
+  static final class TerminalListener implements CleanseListener {
+    @Override
+    public void event(String type, String message) {
+      System.err.println("[" + type + "] " + message);
+    }
+
+    @Override
+    public void baseline(EvalMetrics before) {
+      System.err.println(line("before", before));
+    }
+
+    @Override
+    public void epoch(EpochRecord e, double progress) {
+      System.err.printf("epoch %d: entrapment %.3f, safe CE %.3f, anchor CE %.3f, perturbation ASR %s, "
+              + "triggered ASR %s (%.0f s)%n", e.epoch(), e.entrapmentLoss(), e.removalSafeLoss(),
+          e.removalAnchorLoss(), pct(e.metrics().asrPerturbation()), pct(e.metrics().asrTriggered()), e.seconds());
+    }
+  }
+}
