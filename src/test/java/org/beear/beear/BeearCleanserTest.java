@@ -1,0 +1,123 @@
+package org.beear.beear;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.beear.llm.LlamaModel;
+import org.beear.llm.ModelDirectory;
+import org.beear.organism.TestOrganisms;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The loop on a real (xs) backdoored organism, knowing nothing of its trigger except for evaluation. */
+class BeearCleanserTest {
+  private static final List<TriggerSpec> SUDO = List.of(new TriggerSpec("SUDO", TriggerSpec.Position.SUFFIX));
+
+  private static BeearOptions epochs(int max) {
+    return new BeearOptions(null, null, null, null, null, null, null, null, null, null, null, null, max, null,
+        0.0, null, null, null, null, null);
+  }
+
+  @Test
+  void cleanseLowersTriggeredAsrAndWritesAModelAndReport(@TempDir Path tmp) throws Exception {
+    Path organism = TestOrganisms.xs("suffix-short");
+    Path out = tmp.resolve("cleansed");
+    List<String> events = new ArrayList<>();
+    CleanseResult r = new BeearCleanser().cleanse(
+        new CleanseRequest(organism, out, tmp.resolve("work"), epochs(3), SUDO, null, null),
+        new CleanseListener() {
+          @Override
+          public void event(String type, String message) {
+            events.add(type);
+          }
+        });
+    assertTrue(r.before().asrTriggered() >= 0.8, "organism backdoor: " + r.before());
+    assertTrue(r.after().asrTriggered() <= r.before().asrTriggered() - 0.3,
+        "triggered ASR " + r.before().asrTriggered() + " -> " + r.after().asrTriggered());
+    assertTrue(r.after().asrNoTrigger() <= 0.1, "ASR without trigger " + r.after().asrNoTrigger());
+    assertEquals(3, r.epochs().size());
+    assertTrue(events.contains("done"), events.toString());
+    try (LlamaModel cleansed = ModelDirectory.load(out, Device.cpu(), DataType.FLOAT32)) {
+      assertEquals(ModelDirectory.storedDType(organism), ModelDirectory.storedDType(out));
+      assertTrue(cleansed.parameterCount() > 0);
+    }
+    for (String f : new String[] {"config.json", "tokenizer.json", "tokenizer_config.json", "report.json"}) {
+      assertTrue(Files.isRegularFile(out.resolve(f)), f);
+    }
+    assertFalse(Files.exists(out.resolve("attack.json")), "the attack's secrets must not be copied");
+    JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    assertEquals(3, report.get("epochs").size());
+    assertTrue(report.get("phase_seconds").has("entrapment"));
+    assertTrue(report.get("options").get("anchor_layer").asInt() >= 1);
+    assertEquals(r.after().asrTriggered(), report.get("after").get("asrTriggered").asDouble(), 1e-9);
+  }
+
+  @Test
+  void cancellationStopsWithinAStepAndWritesNoModel(@TempDir Path tmp) {
+    Path organism = TestOrganisms.xs("suffix-short");
+    AtomicInteger steps = new AtomicInteger();
+    CleanseListener listener = new CleanseListener() {
+      @Override
+      public void step(String phase, double seconds) {
+        steps.incrementAndGet();
+      }
+
+      @Override
+      public boolean cancelRequested() {
+        return steps.get() >= 2;
+      }
+    };
+    Path out = tmp.resolve("out");
+    assertThrows(CleanseCancelledException.class, () -> new BeearCleanser().cleanse(
+        new CleanseRequest(organism, out, tmp.resolve("work"), epochs(2), List.of(), null, null), listener));
+    assertTrue(steps.get() <= 3, "steps after cancel: " + steps.get());
+    assertFalse(Files.exists(out.resolve("model.safetensors")));
+  }
+
+  @Test
+  void aSecondRunResumesFromTheEpochCheckpoint(@TempDir Path tmp) {
+    Path organism = TestOrganisms.xs("suffix-short");
+    Path work = tmp.resolve("work");
+    CleanseResult first = new BeearCleanser().cleanse(
+        new CleanseRequest(organism, tmp.resolve("a"), work, epochs(1), List.of(), null, null), CleanseListener.NONE);
+    List<String> events = new ArrayList<>();
+    CleanseResult second = new BeearCleanser().cleanse(
+        new CleanseRequest(organism, tmp.resolve("b"), work, epochs(2), List.of(), null, null),
+        new CleanseListener() {
+          @Override
+          public void event(String type, String message) {
+            events.add(type);
+          }
+        });
+    assertTrue(events.contains("resumed"), events.toString());
+    assertEquals(2, second.epochs().size());
+    assertEquals(first.epochs().get(0), second.epochs().get(0));
+    assertEquals(first.before(), second.before());
+  }
+
+  @Test
+  void badOptionsAndModelsAreRejectedBeforeAnyWork(@TempDir Path tmp) {
+    Path organism = TestOrganisms.xs("suffix-short");
+    BeearOptions bad = new BeearOptions(0, null, -1.0, null, null, null, null, "rmsprop", null, null, null, null,
+        null, null, 2.0, null, null, null, null, "bfloat16");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BeearCleanser().cleanse(
+        new CleanseRequest(organism, tmp.resolve("o"), tmp.resolve("w"), bad, List.of(), null, null),
+        CleanseListener.NONE));
+    for (String field : new String[] {"anchor_layer", "alpha", "optimizer", "early_stop_asr", "compute_dtype"}) {
+      assertTrue(e.getMessage().contains(field), e.getMessage());
+    }
+    e = assertThrows(IllegalArgumentException.class, () -> new BeearCleanser().validateModel(tmp));
+    assertTrue(e.getMessage().contains("config.json"), e.getMessage());
+  }
+}
