@@ -20,6 +20,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
@@ -27,7 +28,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 /**
  * Every error as an RFC 7807 problem: the framework's own (404 route, 405, 415, malformed JSON) through the base
  * class, the service's through the handlers below. Field errors are listed under {@code errors}. Internal
- * failures are logged and answered without details.
+ * failures are logged and answered without details. The {@code @ResponseStatus} marks let springdoc list these
+ * problems on every operation.
  */
 @RestControllerAdvice
 public class ApiProblems extends ResponseEntityExceptionHandler {
@@ -35,6 +37,7 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
   private static final Logger log = LoggerFactory.getLogger(ApiProblems.class);
 
   @ExceptionHandler(InvalidRequestException.class)
+  @ResponseStatus(HttpStatus.BAD_REQUEST)
   ProblemDetail invalid(InvalidRequestException e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
     problem.setTitle("Invalid request");
@@ -43,6 +46,7 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler({JobNotFoundException.class, ReportNotFoundException.class})
+  @ResponseStatus(HttpStatus.NOT_FOUND)
   ProblemDetail notFound(RuntimeException e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
     problem.setTitle("Not found");
@@ -50,6 +54,7 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler(JobConflictException.class)
+  @ResponseStatus(HttpStatus.CONFLICT)
   ProblemDetail conflict(JobConflictException e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
     problem.setTitle("Conflict with the job's state");
@@ -57,6 +62,7 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler(IdempotencyKeyReusedException.class)
+  @ResponseStatus(HttpStatus.UNPROCESSABLE_ENTITY)
   ProblemDetail keyReused(IdempotencyKeyReusedException e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_ENTITY, e.getMessage());
     problem.setTitle("Idempotency-Key reused");
@@ -64,6 +70,7 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler(Exception.class)
+  @ResponseStatus(HttpStatus.INTERNAL_SERVER_ERROR)
   ProblemDetail unexpected(Exception e) {
     log.error("request failed", e);
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,

@@ -1,5 +1,7 @@
 package org.beear.app;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.swagger.v3.core.jackson.ModelResolver;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
 import org.springframework.context.annotation.Bean;
@@ -8,6 +10,12 @@ import org.springframework.context.annotation.Configuration;
 /** Title and summary shown by {@code /v3/api-docs} and Swagger UI. */
 @Configuration(proxyBeanMethods = false)
 public class OpenApiConfiguration {
+
+  /** Schemas follow the application's ObjectMapper, so they show the snake_case names the API really uses. */
+  @Bean
+  ModelResolver modelResolver(ObjectMapper objectMapper) {
+    return new ModelResolver(objectMapper);
+  }
 
   @Bean
   OpenAPI beearOpenApi() {

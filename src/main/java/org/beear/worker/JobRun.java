@@ -162,18 +162,25 @@ final class JobRun implements CleanseListener {
     }
   }
 
-  @Override
-  public void event(String type, String message) {
-    if (!muted()) {
-      ctx.events().append(claim.jobId(), type, message);
+  /**
+   * A halted worker is a dead process: the engine must not get one more step in (not even its next checkpoint
+   * write), so every callback after the halt stops it on the spot.
+   */
+  private void requireAlive() {
+    if (muted()) {
+      throw new CleanseCancelledException("worker " + worker.id() + " halted");
     }
   }
 
   @Override
+  public void event(String type, String message) {
+    requireAlive();
+    ctx.events().append(claim.jobId(), type, message);
+  }
+
+  @Override
   public void baseline(EvalMetrics before) {
-    if (muted()) {
-      return;
-    }
+    requireAlive();
     baselineSeen = true;
     ctx.progress().baseline(claim.jobId(), worker.id(), before);
     ctx.events().append(claim.jobId(), JobEventLog.BASELINE, "before: " + summary(before), ctx.json().write(before));
@@ -182,16 +189,13 @@ final class JobRun implements CleanseListener {
 
   @Override
   public void step(String phase, double seconds) {
-    if (!muted()) {
-      ctx.metrics().step(phase, seconds);
-    }
+    requireAlive();
+    ctx.metrics().step(phase, seconds);
   }
 
   @Override
   public void epoch(EpochRecord epoch, double progress) {
-    if (muted()) {
-      return;
-    }
+    requireAlive();
     epochsThisRun++;
     epochSecondsThisRun += epoch.seconds();
     Double eta = maxEpochs > epoch.epoch()

@@ -80,8 +80,8 @@ public class SteppingCleanseEngine implements CleanseEngine {
       EpochRecord record = new EpochRecord(epoch, 2.0 / epoch, 1.0 / epoch, 0.5 + 0.01 * epoch,
           metrics(epoch, maxEpochs, triggered), (System.nanoTime() - epochStart) / 1e9);
       epochs.add(record);
-      finishedEpochs.computeIfAbsent(request.workDir(), k -> new CopyOnWriteArrayList<>()).add(epoch);
       listener.epoch(record, epoch / (double) maxEpochs);
+      finishedEpochs.computeIfAbsent(request.workDir(), k -> new CopyOnWriteArrayList<>()).add(epoch);
       // The checkpoint is written after the listener stored the epoch: a crash in between repeats the epoch.
       write(checkpoint, "{\"epoch\": " + epoch + "}");
     }
