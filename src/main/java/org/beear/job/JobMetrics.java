@@ -30,6 +30,9 @@ public class JobMetrics {
   private final Map<UUID, JobSeries> series = new LinkedHashMap<>();
   private final Timer epochDuration;
   private final Map<String, Timer> stepDuration = new LinkedHashMap<>();
+  // Gauges keep only weak references to what they read: these fields keep the readers alive.
+  private final CachedCount queued;
+  private final CachedCount running;
 
   public JobMetrics(MeterRegistry registry, BeearProperties properties, JobRepository jobs) {
     this.registry = registry;
@@ -38,8 +41,8 @@ public class JobMetrics {
       counter(status); // every status has a series from the start, so rate() works on the first job
     }
     Duration cache = properties.metrics().queueDepthCache();
-    CachedCount queued = new CachedCount(() -> jobs.countByStatus(JobStatus.QUEUED), cache);
-    CachedCount running = new CachedCount(() -> jobs.countByStatus(JobStatus.RUNNING), cache);
+    queued = new CachedCount(() -> jobs.countByStatus(JobStatus.QUEUED), cache);
+    running = new CachedCount(() -> jobs.countByStatus(JobStatus.RUNNING), cache);
     Gauge.builder("beear.queue.depth", queued, CachedCount::get)
         .description("Jobs waiting for a worker (all replicas, from the database)").register(registry);
     Gauge.builder("beear.jobs.running", running, CachedCount::get)
