@@ -11,6 +11,7 @@ import org.beear.job.IdempotencyKeyReusedException;
 import org.beear.job.InvalidRequestException;
 import org.beear.job.JobConflictException;
 import org.beear.job.JobNotFoundException;
+import org.beear.worker.EngineUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -66,6 +67,14 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
   ProblemDetail keyReused(IdempotencyKeyReusedException e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_ENTITY, e.getMessage());
     problem.setTitle("Idempotency-Key reused");
+    return problem;
+  }
+
+  @ExceptionHandler(EngineUnavailableException.class)
+  @ResponseStatus(HttpStatus.SERVICE_UNAVAILABLE)
+  ProblemDetail engineUnavailable(EngineUnavailableException e) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+    problem.setTitle("Cleanse engine unavailable");
     return problem;
   }
 

@@ -39,12 +39,12 @@ public class EngineConfiguration {
 
     @Override
     public void validateModel(Path modelDir) {
-      throw new IllegalStateException(MESSAGE);
+      throw new EngineUnavailableException(MESSAGE);
     }
 
     @Override
     public CleanseResult cleanse(CleanseRequest request, CleanseListener listener) {
-      throw new IllegalStateException(MESSAGE);
+      throw new EngineUnavailableException(MESSAGE);
     }
   }
 }
