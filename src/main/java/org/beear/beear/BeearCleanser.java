@@ -104,8 +104,9 @@ public final class BeearCleanser implements CleanseEngine {
         EpochRecord record = new EpochRecord(epoch, losses.entrapment(), losses.safe(), losses.anchor(), m,
             (System.nanoTime() - epochStart) / 1e9);
         epochs.add(record);
-        checkpoint.write(model, request.modelDir(), new CleanseCheckpoint.State(epoch, before, epochs));
+        // the listener first: a crash between the two re-runs this epoch rather than losing its record
         listener.epoch(record, epoch / (double) maxEpochs);
+        checkpoint.write(model, request.modelDir(), new CleanseCheckpoint.State(epoch, before, epochs));
         earlyStopped = m.asrPerturbation() <= o.earlyStopAsrOrDefault();
         if (earlyStopped) {
           listener.event("early_stop", String.format("perturbation ASR %.3f <= %.3f after epoch %d",

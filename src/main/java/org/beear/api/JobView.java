@@ -1,0 +1,47 @@
+package org.beear.api;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.time.Instant;
+import java.util.List;
+import org.beear.beear.BeearOptions;
+import org.beear.beear.EvalMetrics;
+import org.beear.job.CleanseJob;
+import org.beear.job.JobJson;
+
+/** A job as the API shows it. */
+@Schema(name = "CleanseJob")
+public record JobView(
+    String id,
+    @Schema(allowableValues = {"queued", "running", "succeeded", "failed", "cancelled"}) String status,
+    String modelUri,
+    String outputUri,
+    Instant createdAt,
+    Instant startedAt,
+    Instant finishedAt,
+    @Schema(description = "0..1 of the epoch budget") double progress,
+    int currentEpoch,
+    int maxEpochs,
+    @Schema(description = "estimated seconds left; null before the first epoch") Double etaSeconds,
+    Metrics metrics,
+    String error,
+    @Schema(description = "how many times a worker claimed the job (more than 1 after a resume)") int attempts,
+    boolean cancelRequested,
+    @Schema(description = "sha256 of the downloaded model archive (http(s) models only)") String modelSha256,
+    BeearOptions options,
+    List<JobJson.StoredTrigger> triggers,
+    String defenderDataUri,
+    String anchoringDataUri) {
+
+  /** Evaluation before cleansing and after it; null until measured. */
+  public record Metrics(EvalMetrics before, EvalMetrics after) {}
+
+  static JobView of(CleanseJob job, JobJson json) {
+    return new JobView(job.getId().toString(), job.getStatus().wireName(), job.getModelUri(), job.getOutputUri(),
+        job.getCreatedAt(), job.getStartedAt(), job.getFinishedAt(), job.getProgress(), job.getCurrentEpoch(),
+        job.getMaxEpochs(), job.getEtaSeconds(),
+        new Metrics(json.metrics(job.getMetricsBefore()), json.metrics(job.getMetricsAfter())), job.getError(),
+        job.getAttempts(), job.isCancelRequested(), job.getModelSha256(), json.options(job),
+        json.read(job.getTriggers(), new com.fasterxml.jackson.core.type.TypeReference<>() {}),
+        job.getDefenderDataUri(), job.getAnchoringDataUri());
+  }
+}

@@ -1,0 +1,20 @@
+package org.beear.app;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.domain.EntityScan;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.data.jpa.repository.config.EnableJpaRepositories;
+
+/** The cleanse service: REST jobs on PostgreSQL, a worker pool running the cleanse engine, Prometheus metrics. */
+@SpringBootApplication(scanBasePackages = {
+    "org.beear.app", "org.beear.job", "org.beear.worker", "org.beear.api", "org.beear.source"})
+@ConfigurationPropertiesScan("org.beear.app")
+@EntityScan("org.beear.job")
+@EnableJpaRepositories("org.beear.job")
+public class BeearApplication {
+
+  public static void main(String[] args) {
+    SpringApplication.run(BeearApplication.class, args);
+  }
+}

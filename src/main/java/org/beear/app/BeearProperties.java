@@ -1,0 +1,97 @@
+package org.beear.app;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Everything under {@code beear.*}. The data directory holds the embedded database, downloaded models, the
+ * engine's work directories (checkpoints) and default outputs, so one directory is all a single-node deployment
+ * needs to keep.
+ */
+@Validated
+@ConfigurationProperties("beear")
+public record BeearProperties(
+    @NotNull @DefaultValue("./.beear") Path dataDir,
+    @Valid @NotNull @DefaultValue Worker worker,
+    @Valid @NotNull @DefaultValue Sources sources,
+    @Valid @NotNull @DefaultValue Metrics metrics,
+    @Valid @NotNull @DefaultValue Events events) {
+
+  /**
+   * @param enabled            false runs an API-only replica: it accepts jobs, another replica trains them
+   * @param slots              worker threads; the number of devices. Cleanses still run one at a time per JVM
+   *                           (DJL allows one gradient collector per process), so more than one slot only pays
+   *                           off with an engine that spreads one run over several devices
+   * @param lease              how long a claimed job stays ours without a heartbeat
+   * @param heartbeatInterval  how often a running job's lease is extended (well under {@code lease})
+   * @param reaperInterval     how often expired leases are looked for
+   * @param pollInterval       how often an idle worker looks for a queued job
+   * @param cancelPollInterval at most this stale is the cancel flag a running cleanse sees
+   * @param maxAttempts        claims of one job before a lost lease fails it instead of re-queueing it
+   */
+  public record Worker(
+      @DefaultValue("true") boolean enabled,
+      @Min(1) @Max(64) @DefaultValue("1") int slots,
+      @NotNull @DefaultValue("60s") Duration lease,
+      @NotNull @DefaultValue("10s") Duration heartbeatInterval,
+      @NotNull @DefaultValue("15s") Duration reaperInterval,
+      @NotNull @DefaultValue("2s") Duration pollInterval,
+      @NotNull @DefaultValue("1s") Duration cancelPollInterval,
+      @Min(1) @DefaultValue("3") int maxAttempts) {}
+
+  /**
+   * @param allowedRoots     directories that {@code file://} URIs may point into; empty means the data directory
+   *                         and the current directory
+   * @param maxDownloadSize  cap on one downloaded model archive
+   * @param downloadTimeout  time allowed for one download
+   */
+  public record Sources(
+      @NotNull @DefaultValue List<Path> allowedRoots,
+      @NotNull @DefaultValue("20GB") DataSize maxDownloadSize,
+      @NotNull @DefaultValue("2h") Duration downloadTimeout) {}
+
+  /**
+   * @param recentJobs      per-job series are kept for this many most recent jobs, bounding label cardinality
+   * @param queueDepthCache how long a queue-depth reading from the database is reused
+   */
+  public record Metrics(
+      @Min(1) @DefaultValue("20") int recentJobs,
+      @NotNull @DefaultValue("5s") Duration queueDepthCache) {}
+
+  /**
+   * @param streamPollInterval how often an event stream looks for new events
+   * @param streamTimeout      an event stream is closed after this long even if its job is still running
+   */
+  public record Events(
+      @NotNull @DefaultValue("500ms") Duration streamPollInterval,
+      @NotNull @DefaultValue("6h") Duration streamTimeout) {}
+
+  public Path workDir(String jobId) {
+    return dataDir.resolve("work").resolve(jobId);
+  }
+
+  public Path defaultOutputDir(String jobId) {
+    return dataDir.resolve("outputs").resolve(jobId);
+  }
+
+  public Path downloadCacheDir() {
+    return dataDir.resolve("cache");
+  }
+
+  /** The configured roots, or the data directory and the current directory when none are configured. */
+  public List<Path> effectiveAllowedRoots() {
+    if (!sources.allowedRoots().isEmpty()) {
+      return sources.allowedRoots();
+    }
+    return List.of(dataDir, Path.of(""));
+  }
+}

@@ -1,0 +1,101 @@
+package org.beear.job;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.UUID;
+import org.hibernate.annotations.ColumnTransformer;
+
+/**
+ * One row of {@code jobs}. Inserted through JPA; every later status change goes through {@link JobTransitions}
+ * as a guarded UPDATE, so this entity is read-mostly and never saved back with stale state.
+ */
+@Entity
+@Table(name = "jobs")
+public class CleanseJob {
+
+  @Id
+  private UUID id;
+  private JobStatus status;
+  private String modelUri;
+  private String outputUri;
+  private String defenderDataUri;
+  private String anchoringDataUri;
+  @Column(columnDefinition = "jsonb")
+  @ColumnTransformer(write = "?::jsonb")
+  private String options;
+  @Column(columnDefinition = "jsonb")
+  @ColumnTransformer(write = "?::jsonb")
+  private String triggers;
+  private String idempotencyKey;
+  private String requestFingerprint;
+  private Instant createdAt;
+  private Instant startedAt;
+  private Instant finishedAt;
+  private double progress;
+  private int currentEpoch;
+  private int maxEpochs;
+  private Double etaSeconds;
+  @Column(columnDefinition = "jsonb")
+  @ColumnTransformer(write = "?::jsonb")
+  private String metricsBefore;
+  @Column(columnDefinition = "jsonb")
+  @ColumnTransformer(write = "?::jsonb")
+  private String metricsAfter;
+  private String error;
+  private int attempts;
+  private String workerId;
+  private Instant leaseExpiresAt;
+  private boolean cancelRequested;
+  private String modelSha256;
+
+  protected CleanseJob() {}
+
+  /** A new queued job; options and triggers are JSON documents in the API's snake_case form. */
+  public static CleanseJob queued(UUID id, String modelUri, String outputUri, String defenderDataUri,
+      String anchoringDataUri, String optionsJson, String triggersJson, int maxEpochs, String idempotencyKey,
+      String requestFingerprint, Instant createdAt) {
+    CleanseJob job = new CleanseJob();
+    job.id = id;
+    job.status = JobStatus.QUEUED;
+    job.modelUri = modelUri;
+    job.outputUri = outputUri;
+    job.defenderDataUri = defenderDataUri;
+    job.anchoringDataUri = anchoringDataUri;
+    job.options = optionsJson;
+    job.triggers = triggersJson;
+    job.maxEpochs = maxEpochs;
+    job.idempotencyKey = idempotencyKey;
+    job.requestFingerprint = requestFingerprint;
+    job.createdAt = createdAt;
+    return job;
+  }
+
+  public UUID getId() { return id; }
+  public JobStatus getStatus() { return status; }
+  public String getModelUri() { return modelUri; }
+  public String getOutputUri() { return outputUri; }
+  public String getDefenderDataUri() { return defenderDataUri; }
+  public String getAnchoringDataUri() { return anchoringDataUri; }
+  public String getOptions() { return options; }
+  public String getTriggers() { return triggers; }
+  public String getIdempotencyKey() { return idempotencyKey; }
+  public String getRequestFingerprint() { return requestFingerprint; }
+  public Instant getCreatedAt() { return createdAt; }
+  public Instant getStartedAt() { return startedAt; }
+  public Instant getFinishedAt() { return finishedAt; }
+  public double getProgress() { return progress; }
+  public int getCurrentEpoch() { return currentEpoch; }
+  public int getMaxEpochs() { return maxEpochs; }
+  public Double getEtaSeconds() { return etaSeconds; }
+  public String getMetricsBefore() { return metricsBefore; }
+  public String getMetricsAfter() { return metricsAfter; }
+  public String getError() { return error; }
+  public int getAttempts() { return attempts; }
+  public String getWorkerId() { return workerId; }
+  public Instant getLeaseExpiresAt() { return leaseExpiresAt; }
+  public boolean isCancelRequested() { return cancelRequested; }
+  public String getModelSha256() { return modelSha256; }
+}

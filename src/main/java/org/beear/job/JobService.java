@@ -1,0 +1,237 @@
+package org.beear.job;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import jakarta.persistence.EntityManager;
+import org.beear.beear.CleanseEngine;
+import org.beear.beear.TriggerSpec;
+import org.beear.source.DataFiles;
+import org.beear.source.ModelSources;
+import org.beear.source.OutputLocations;
+import org.beear.source.SourceException;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Sort;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Submitting, reading and cancelling jobs. Never waits for training: workers pick queued jobs up. */
+@Service
+public class JobService {
+
+  /** @param created false when an idempotent replay returned an existing job */
+  public record Submitted(CleanseJob job, boolean created) {}
+
+  private final JobRepository jobs;
+  private final JobEventRepository eventReads;
+  private final JobEpochRepository epochs;
+  private final JobEventLog events;
+  private final JobTransitions transitions;
+  private final JobMetrics metrics;
+  private final JobJson json;
+  private final ModelSources sources;
+  private final OutputLocations outputs;
+  private final DataFiles dataFiles;
+  private final CleanseEngine engine;
+  private final EntityManager entityManager;
+  private final TransactionTemplate tx;
+  private final ApplicationEventPublisher publisher;
+
+  public JobService(JobRepository jobs, JobEventRepository eventReads, JobEpochRepository epochs,
+      JobEventLog events, JobTransitions transitions, JobMetrics metrics, JobJson json, ModelSources sources,
+      OutputLocations outputs, DataFiles dataFiles, CleanseEngine engine, EntityManager entityManager,
+      TransactionTemplate tx, ApplicationEventPublisher publisher) {
+    this.jobs = jobs;
+    this.eventReads = eventReads;
+    this.epochs = epochs;
+    this.events = events;
+    this.transitions = transitions;
+    this.metrics = metrics;
+    this.json = json;
+    this.sources = sources;
+    this.outputs = outputs;
+    this.dataFiles = dataFiles;
+    this.engine = engine;
+    this.entityManager = entityManager;
+    this.tx = tx;
+    this.publisher = publisher;
+  }
+
+  /**
+   * Validates and queues a job. With an idempotency key, a repeat of the same request returns the job the first
+   * one created; the same key with a different request is refused.
+   */
+  public Submitted submit(JobSubmission submission, String idempotencyKey) {
+    String fingerprint = fingerprint(submission);
+    if (idempotencyKey != null) {
+      Optional<CleanseJob> existing = jobs.findByIdempotencyKey(idempotencyKey);
+      if (existing.isPresent()) {
+        return replay(existing.get(), idempotencyKey, fingerprint);
+      }
+    }
+    UUID id = UUID.randomUUID();
+    List<FieldProblem> problems = new ArrayList<>();
+    checkModel(submission.modelUri(), problems);
+    URI output = check(problems, "output_uri", () -> outputs.resolve(submission.outputUri(), id.toString()));
+    check(problems, "defender_data_uri", () -> dataFiles.resolve(submission.defenderDataUri()));
+    check(problems, "anchoring_data_uri", () -> dataFiles.resolve(submission.anchoringDataUri()));
+    for (String error : submission.options().validate()) {
+      problems.add(new FieldProblem("options." + error.substring(0, error.indexOf(' ')), error));
+    }
+    List<TriggerSpec> triggers = triggers(submission.triggers(), problems);
+    if (!problems.isEmpty()) {
+      throw new InvalidRequestException(problems);
+    }
+    CleanseJob job = CleanseJob.queued(id, submission.modelUri().trim(), output.toString(),
+        blankToNull(submission.defenderDataUri()), blankToNull(submission.anchoringDataUri()),
+        json.write(submission.options()), json.triggers(triggers), submission.options().maxEpochsOrDefault(),
+        idempotencyKey, fingerprint, Instant.now());
+    try {
+      tx.executeWithoutResult(status -> {
+        entityManager.persist(job);
+        entityManager.flush();
+        events.append(id, JobEventLog.STATUS, "queued", "{\"status\":\"queued\"}");
+      });
+    } catch (DataIntegrityViolationException e) {
+      // A concurrent request with the same idempotency key won the insert.
+      if (idempotencyKey != null) {
+        Optional<CleanseJob> winner = jobs.findByIdempotencyKey(idempotencyKey);
+        if (winner.isPresent()) {
+          return replay(winner.get(), idempotencyKey, fingerprint);
+        }
+      }
+      throw e;
+    }
+    metrics.jobEntered(JobStatus.QUEUED);
+    return new Submitted(job, true);
+  }
+
+  private Submitted replay(CleanseJob existing, String key, String fingerprint) {
+    if (!fingerprint.equals(existing.getRequestFingerprint())) {
+      throw new IdempotencyKeyReusedException(key, existing.getId().toString());
+    }
+    return new Submitted(existing, false);
+  }
+
+  private void checkModel(String modelUri, List<FieldProblem> problems) {
+    Optional<java.nio.file.Path> local = check(problems, "model_uri", () -> sources.check(modelUri));
+    if (local != null && local.isPresent()) {
+      try {
+        engine.validateModel(local.get());
+      } catch (IllegalArgumentException e) {
+        problems.add(new FieldProblem("model_uri", e.getMessage()));
+      }
+    }
+  }
+
+  private static <T> T check(List<FieldProblem> problems, String field, Supplier<T> check) {
+    try {
+      return check.get();
+    } catch (SourceException e) {
+      problems.add(new FieldProblem(field, e.getMessage()));
+      return null;
+    }
+  }
+
+  private static List<TriggerSpec> triggers(List<JobSubmission.Trigger> raw, List<FieldProblem> problems) {
+    List<TriggerSpec> triggers = new ArrayList<>();
+    for (int i = 0; i < raw.size(); i++) {
+      JobSubmission.Trigger t = raw.get(i);
+      String field = "evaluation.triggers[" + i + "]";
+      if (t == null || t.text() == null || t.text().isBlank()) {
+        problems.add(new FieldProblem(field + ".text", "trigger text is required"));
+        continue;
+      }
+      if (t.position() == null) {
+        problems.add(new FieldProblem(field + ".position", "position is required: prefix, suffix or wrap"));
+        continue;
+      }
+      try {
+        triggers.add(new TriggerSpec(t.text(), TriggerSpec.Position.parse(t.position())));
+      } catch (IllegalArgumentException e) {
+        problems.add(new FieldProblem(field + ".position", e.getMessage()));
+      }
+    }
+    return triggers;
+  }
+
+  public CleanseJob get(String id) {
+    return jobs.findById(parseId(id)).orElseThrow(() -> new JobNotFoundException(id));
+  }
+
+  /** Newest first, optionally only one status. */
+  public Page<CleanseJob> list(JobStatus status, int page, int size) {
+    PageRequest request = PageRequest.of(page, size, Sort.by(Sort.Order.desc("createdAt"), Sort.Order.desc("id")));
+    return status == null ? jobs.findAll(request) : jobs.findByStatus(status, request);
+  }
+
+  public List<JobEvent> events(String id) {
+    return eventReads.findByJobIdOrderByIdAsc(get(id).getId());
+  }
+
+  public List<JobEvent> eventsAfter(UUID jobId, long afterEventId) {
+    return eventReads.findByJobIdAndIdGreaterThanOrderByIdAsc(jobId, afterEventId);
+  }
+
+  public List<JobEpoch> epochs(UUID jobId) {
+    return epochs.findByJobIdOrderByEpochAsc(jobId);
+  }
+
+  /**
+   * A queued job is cancelled at once; a running one is flagged and its worker stops within one step.
+   *
+   * @throws JobConflictException when the job already finished
+   */
+  public CleanseJob cancel(String id) {
+    UUID jobId = get(id).getId();
+    // The job may move between our checks (claimed, or re-queued by the reaper); each step is a guarded update.
+    for (int tries = 0; tries < 5; tries++) {
+      if (transitions.cancelQueued(jobId)) {
+        return get(id);
+      }
+      if (transitions.requestCancel(jobId)) {
+        publisher.publishEvent(new JobCancelRequested(jobId));
+        return get(id);
+      }
+      CleanseJob now = get(id);
+      if (now.getStatus().isTerminal()) {
+        throw new JobConflictException("job " + id + " already " + now.getStatus().wireName()
+            + "; only queued or running jobs can be cancelled");
+      }
+    }
+    throw new JobConflictException("job " + id + " kept changing state; try again");
+  }
+
+  private static UUID parseId(String id) {
+    try {
+      return UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      throw new JobNotFoundException(id);
+    }
+  }
+
+  private String fingerprint(JobSubmission submission) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(json.write(submission).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+}

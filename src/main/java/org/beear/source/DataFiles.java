@@ -1,0 +1,34 @@
+package org.beear.source;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.springframework.stereotype.Component;
+
+/** Defender and anchoring data sets: {@code file://} files inside the allowed roots. */
+@Component
+public class DataFiles {
+
+  private final AllowedRoots roots;
+
+  public DataFiles(AllowedRoots roots) {
+    this.roots = roots;
+  }
+
+  /** The local file, or null for "use the engine's defaults". */
+  public Path resolve(String uri) {
+    if (uri == null || uri.isBlank()) {
+      return null;
+    }
+    URI parsed = ModelSources.parse(uri);
+    if (!"file".equalsIgnoreCase(parsed.getScheme())) {
+      throw new SourceException("data sets are read from file:// URIs only for now, got " + parsed.getScheme()
+          + "://");
+    }
+    Path file = roots.existing(parsed);
+    if (!Files.isRegularFile(file)) {
+      throw new SourceException(uri + " is not a file");
+    }
+    return file;
+  }
+}

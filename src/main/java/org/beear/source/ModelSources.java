@@ -1,0 +1,62 @@
+package org.beear.source;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.springframework.stereotype.Component;
+
+/** Picks the {@link ModelSource} for a URI by its scheme. */
+@Component
+public class ModelSources {
+
+  private final Map<String, ModelSource> byScheme;
+
+  public ModelSources(List<ModelSource> sources) {
+    this.byScheme = sources.stream()
+        .flatMap(s -> s.schemes().stream().map(scheme -> Map.entry(scheme, s)))
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
+  }
+
+  /** @see ModelSource#check(URI) */
+  public Optional<Path> check(String uri) {
+    URI parsed = parse(uri);
+    return sourceFor(parsed).check(parsed);
+  }
+
+  /** @see ModelSource#fetch(URI) */
+  public FetchedModel fetch(String uri) {
+    URI parsed = parse(uri);
+    return sourceFor(parsed).fetch(parsed);
+  }
+
+  private ModelSource sourceFor(URI uri) {
+    String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+    ModelSource source = byScheme.get(scheme);
+    if (source == null) {
+      throw new SourceException("unknown URI scheme '" + scheme + "': expected one of "
+          + byScheme.keySet().stream().map(s -> s + "://").collect(Collectors.joining(", ")));
+    }
+    return source;
+  }
+
+  static URI parse(String uri) {
+    if (uri == null || uri.isBlank()) {
+      throw new SourceException("is required");
+    }
+    try {
+      URI parsed = new URI(uri.trim());
+      if (parsed.getScheme() == null) {
+        throw new SourceException("'" + uri + "' has no scheme; use file:///path or https://host/model.tar.gz");
+      }
+      return parsed;
+    } catch (URISyntaxException e) {
+      throw new SourceException("'" + uri + "' is not a valid URI");
+    }
+  }
+}

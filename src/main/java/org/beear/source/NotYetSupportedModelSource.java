@@ -1,0 +1,28 @@
+package org.beear.source;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.stereotype.Component;
+
+/** {@code s3://} and {@code hf://} are part of the API but not implemented yet; say so instead of "unknown". */
+@Component
+public class NotYetSupportedModelSource implements ModelSource {
+
+  @Override
+  public Set<String> schemes() {
+    return Set.of("s3", "hf");
+  }
+
+  @Override
+  public Optional<Path> check(URI uri) {
+    throw new SourceException(uri.getScheme() + ":// model URIs are not supported yet; use file:// or https://");
+  }
+
+  @Override
+  public FetchedModel fetch(URI uri) {
+    check(uri);
+    throw new IllegalStateException("unreachable");
+  }
+}

@@ -1,0 +1,153 @@
+package org.beear.worker;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.beear.job.JobTransitions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One worker thread: claims the oldest queued job, runs it through the engine, repeats. Cleanses are serialised
+ * across the whole JVM by {@link #ENGINE} because DJL allows one gradient collector per process.
+ */
+public final class Worker implements Runnable {
+
+  /** One cleanse per JVM, whatever the number of workers or Spring contexts. */
+  static final Semaphore ENGINE = new Semaphore(1);
+
+  private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+  private final String id;
+  private final WorkerContext context;
+  private final Thread thread;
+  private final Object idle = new Object();
+  private volatile boolean stopping;
+  private volatile boolean halted;
+  private volatile JobRun current;
+
+  Worker(String id, WorkerContext context) {
+    this.id = id;
+    this.context = context;
+    this.thread = new Thread(this, "beear-" + id);
+    this.thread.setDaemon(true);
+  }
+
+  public String id() {
+    return id;
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** The job this worker is running, if any. */
+  public Optional<UUID> currentJob() {
+    JobRun run = current;
+    return run == null ? Optional.empty() : Optional.of(run.jobId());
+  }
+
+  public boolean isAlive() {
+    return thread.isAlive();
+  }
+
+  @Override
+  public void run() {
+    Duration poll = context.properties().worker().pollInterval();
+    while (!stopping && !halted) {
+      boolean ranJob = false;
+      try {
+        if (ENGINE.tryAcquire(poll.toMillis(), TimeUnit.MILLISECONDS)) {
+          try {
+            ranJob = claimAndRun();
+          } finally {
+            ENGINE.release();
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        log.warn("worker {}: {}", id, e.toString()); // e.g. the database is briefly unreachable
+      }
+      if (!ranJob) {
+        pause(poll);
+      }
+    }
+  }
+
+  private boolean claimAndRun() {
+    Optional<JobTransitions.Claim> claim =
+        context.transitions().claimNext(id, context.properties().worker().lease());
+    if (claim.isEmpty()) {
+      return false;
+    }
+    current = new JobRun(this, claim.get(), context);
+    try {
+      current.run();
+    } finally {
+      current = null;
+    }
+    return true;
+  }
+
+  private void pause(Duration poll) {
+    synchronized (idle) {
+      if (!stopping && !halted) {
+        try {
+          idle.wait(poll.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  /** Asks a running job of this worker to stop because a user cancelled it. */
+  void cancel(UUID jobId) {
+    JobRun run = current;
+    if (run != null && run.jobId().equals(jobId)) {
+      run.cancelByUser();
+    }
+  }
+
+  /**
+   * Graceful stop: a running cleanse stops within one step and its job goes straight back to the queue, where
+   * another worker resumes it from its checkpoint.
+   */
+  void shutdown() {
+    stopping = true;
+    wake();
+  }
+
+  /**
+   * Stops this worker as if its process had died: no more heartbeats and no more writes, not even a final status.
+   * The job keeps its lease until the lease runs out; then the reaper re-queues it and another worker resumes it.
+   * This is the failure the lease exists for; chaos drills and tests use it to prove recovery.
+   */
+  public void halt() {
+    halted = true;
+    wake();
+  }
+
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    thread.join(timeout.toMillis());
+    return !thread.isAlive();
+  }
+
+  boolean isStopping() {
+    return stopping;
+  }
+
+  boolean isHalted() {
+    return halted;
+  }
+
+  private void wake() {
+    synchronized (idle) {
+      idle.notifyAll();
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package org.beear.worker;
+
+import java.util.concurrent.ScheduledExecutorService;
+import org.beear.app.BeearProperties;
+import org.beear.beear.CleanseEngine;
+import org.beear.job.JobEventLog;
+import org.beear.job.JobJson;
+import org.beear.job.JobMetrics;
+import org.beear.job.JobProgress;
+import org.beear.job.JobRepository;
+import org.beear.job.JobTransitions;
+import org.beear.source.DataFiles;
+import org.beear.source.ModelSources;
+
+/** What a worker needs to run jobs, gathered once by the pool. */
+record WorkerContext(
+    BeearProperties properties,
+    CleanseEngine engine,
+    JobRepository jobs,
+    JobTransitions transitions,
+    JobProgress progress,
+    JobEventLog events,
+    JobJson json,
+    JobMetrics metrics,
+    ModelSources sources,
+    DataFiles dataFiles,
+    ScheduledExecutorService heartbeats) {}

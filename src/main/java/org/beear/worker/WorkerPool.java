@@ -1,0 +1,106 @@
+package org.beear.worker;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.beear.app.BeearProperties;
+import org.beear.beear.CleanseEngine;
+import org.beear.job.JobCancelRequested;
+import org.beear.job.JobEventLog;
+import org.beear.job.JobJson;
+import org.beear.job.JobMetrics;
+import org.beear.job.JobProgress;
+import org.beear.job.JobRepository;
+import org.beear.job.JobTransitions;
+import org.beear.source.DataFiles;
+import org.beear.source.ModelSources;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * The workers of this replica ({@code beear.worker.slots} of them when {@code beear.worker.enabled}). On shutdown
+ * running jobs stop within one step and go back to the queue for another replica to resume.
+ */
+@Component
+public class WorkerPool implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
+  private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+  private final BeearProperties properties;
+  private final WorkerContext context;
+  private final ScheduledExecutorService heartbeats;
+  private final List<Worker> workers = new CopyOnWriteArrayList<>();
+  private final String replicaId = UUID.randomUUID().toString().substring(0, 8);
+  private volatile boolean running;
+
+  public WorkerPool(BeearProperties properties, CleanseEngine engine, JobRepository jobs,
+      JobTransitions transitions, JobProgress progress, JobEventLog events, JobJson json, JobMetrics metrics,
+      ModelSources sources, DataFiles dataFiles) {
+    this.properties = properties;
+    this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "beear-heartbeat");
+      t.setDaemon(true);
+      return t;
+    });
+    this.context = new WorkerContext(properties, engine, jobs, transitions, progress, events, json, metrics,
+        sources, dataFiles, heartbeats);
+  }
+
+  @Override
+  public void start() {
+    running = true;
+    if (properties.worker().enabled()) {
+      for (int i = 0; i < properties.worker().slots(); i++) {
+        startWorker();
+      }
+    }
+  }
+
+  /** Adds a worker with a fresh id (used at start-up, and to replace a halted worker). */
+  public Worker startWorker() {
+    Worker worker = new Worker(replicaId + "-" + SEQUENCE.incrementAndGet(), context);
+    workers.add(worker);
+    worker.start();
+    return worker;
+  }
+
+  public List<Worker> workers() {
+    return List.copyOf(workers);
+  }
+
+  @EventListener
+  public void onCancelRequested(JobCancelRequested event) {
+    workers.forEach(w -> w.cancel(event.jobId()));
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    workers.forEach(Worker::shutdown);
+    for (Worker worker : workers) {
+      try {
+        if (!worker.awaitTermination(Duration.ofSeconds(25))) {
+          log.warn("worker {} did not stop in time; its lease will expire and the job will be resumed",
+              worker.id());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    heartbeats.shutdownNow();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+}

@@ -1,0 +1,207 @@
+package org.beear.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.beear.beear.CleanseEngine;
+import org.beear.job.JobService;
+import org.junit.jupiter.api.AfterEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * One Spring context for every service test: the real application on a random port, the embedded PostgreSQL in
+ * a fresh temporary data directory, one worker with short leases, and {@link SteppingCleanseEngine}.
+ */
+@SpringBootTest(classes = BeearApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+        "beear.worker.lease=2s",
+        "beear.worker.heartbeat-interval=300ms",
+        "beear.worker.reaper-interval=300ms",
+        "beear.worker.poll-interval=100ms",
+        "beear.worker.cancel-poll-interval=100ms",
+        "beear.events.stream-poll-interval=100ms",
+        "beear.metrics.queue-depth-cache=100ms",
+        "spring.main.banner-mode=off",
+        "logging.level.root=WARN",
+        "logging.level.org.beear.worker.JobRun=ERROR",
+        "logging.level.org.springdoc=ERROR"})
+@AutoConfigureObservability
+@Import(ServiceTestBase.TestEngine.class)
+public abstract class ServiceTestBase {
+
+  protected static final Path ROOT = createRoot();
+  protected static final Path MODELS = ROOT.resolve("models");
+  protected static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  @LocalServerPort
+  protected int port;
+  @Autowired
+  protected ObjectMapper mapper;
+  @Autowired
+  protected JdbcTemplate jdbc;
+  @Autowired
+  protected SteppingCleanseEngine engine;
+  @Autowired
+  protected JobService jobService;
+
+  @DynamicPropertySource
+  static void dataDirectories(DynamicPropertyRegistry registry) {
+    registry.add("beear.data-dir", () -> ROOT.resolve("data").toString());
+    registry.add("beear.sources.allowed-roots[0]", ROOT::toString);
+  }
+
+  @TestConfiguration(proxyBeanMethods = false)
+  static class TestEngine {
+    @Bean
+    @Primary
+    SteppingCleanseEngine steppingCleanseEngine() {
+      return new SteppingCleanseEngine();
+    }
+  }
+
+  private static Path createRoot() {
+    try {
+      Path root = Files.createTempDirectory("beear-service-test").toRealPath();
+      Files.createDirectories(root.resolve("models"));
+      return root;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Leaves no job queued or running behind, so the next test has the (single) worker to itself. */
+  @AfterEach
+  void drainJobs() throws Exception {
+    engine.stepMillis = 15;
+    for (String id : jdbc.queryForList("SELECT id::text FROM jobs WHERE status IN ('queued', 'running')",
+        String.class)) {
+      try {
+        jobService.cancel(id);
+      } catch (RuntimeException finishedMeanwhile) {
+        // it ended between the query and the cancel
+      }
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (jdbc.queryForObject("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')", Long.class) > 0) {
+      assertThat(System.nanoTime()).as("jobs still running after cancel").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  /** A model directory the test engine accepts (or rejects, for another architecture). */
+  protected static Path model(String name, String modelType) throws IOException {
+    Path dir = MODELS.resolve(name);
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"" + modelType + "\", \"num_hidden_layers\": 2}");
+    Files.writeString(dir.resolve("model.safetensors"), "not really weights");
+    return dir;
+  }
+
+  protected static Path model(String name) throws IOException {
+    return model(name, "llama");
+  }
+
+  protected static String fileUri(Path path) {
+    return path.toUri().toString();
+  }
+
+  protected String url(String path) {
+    return "http://127.0.0.1:" + port + path;
+  }
+
+  protected HttpResponse<String> get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(url(path))).GET().build());
+  }
+
+  protected HttpResponse<String> postJson(String path, String body, String... headers) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path)))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return send(request.build());
+  }
+
+  protected HttpResponse<String> send(HttpRequest request) {
+    try {
+      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  protected JsonNode json(HttpResponse<String> response) {
+    try {
+      return mapper.readTree(response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Submits a job on a fresh model and returns its id. */
+  protected String submit(String body) {
+    HttpResponse<String> response = postJson("/api/v1/cleanse-jobs", body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return json(response).get("id").asText();
+  }
+
+  protected JsonNode job(String id) {
+    HttpResponse<String> response = get("/api/v1/cleanse-jobs/" + id);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return json(response);
+  }
+
+  /** Polls the job over HTTP until the condition holds. */
+  protected JsonNode awaitJob(String id, Predicate<JsonNode> condition, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JsonNode job = job(id);
+    while (!condition.test(job)) {
+      assertThat(System.nanoTime()).as("job %s never reached the expected state; last: %s", id, job)
+          .isLessThan(deadline);
+      Thread.sleep(50);
+      job = job(id);
+    }
+    return job;
+  }
+
+  protected JsonNode awaitStatus(String id, String status) throws InterruptedException {
+    return awaitJob(id, j -> j.get("status").asText().equals(status), Duration.ofSeconds(30));
+  }
+
+  protected List<String> statusEvents(String id) {
+    return jdbc.queryForList("SELECT data->>'status' FROM job_events WHERE job_id = ?::uuid AND type = 'status' "
+        + "ORDER BY id", String.class, id);
+  }
+
+  protected static String uniqueName(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+}

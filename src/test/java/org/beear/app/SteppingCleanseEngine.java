@@ -1,0 +1,133 @@
+package org.beear.app;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.beear.beear.CleanseCancelledException;
+import org.beear.beear.CleanseEngine;
+import org.beear.beear.CleanseListener;
+import org.beear.beear.CleanseRequest;
+import org.beear.beear.CleanseResult;
+import org.beear.beear.EpochRecord;
+import org.beear.beear.EvalMetrics;
+
+/**
+ * A test engine that does real work of its own so the service's mechanics can be tested without tensors: it
+ * sleeps per step, polls cancelRequested between steps, checkpoints each finished epoch to a file in the work
+ * directory and resumes from it, and writes an output directory with a report.json. ASR falls with each epoch.
+ */
+public class SteppingCleanseEngine implements CleanseEngine {
+
+  private static final Pattern MODEL_TYPE = Pattern.compile("\"model_type\"\\s*:\\s*\"([^\"]+)\"");
+  private static final Pattern CHECKPOINT = Pattern.compile("\"epoch\"\\s*:\\s*(\\d+)");
+
+  /** Sleep per optimisation step; tests slow it down to have time to cancel or crash a run. */
+  public volatile long stepMillis = 15;
+
+  /** Finished epochs per work directory, in order, across runs: a resumed job must not repeat or skip one. */
+  public final Map<Path, List<Integer>> finishedEpochs = new ConcurrentHashMap<>();
+
+  @Override
+  public void validateModel(Path modelDir) {
+    Path config = modelDir.resolve("config.json");
+    if (!Files.isRegularFile(config)) {
+      throw new IllegalArgumentException("no config.json in the model directory");
+    }
+    Matcher m = MODEL_TYPE.matcher(read(config));
+    String type = m.find() ? m.group(1) : "unknown";
+    if (!List.of("llama", "mistral").contains(type)) {
+      throw new IllegalArgumentException("unsupported architecture '" + type + "': expected llama or mistral");
+    }
+  }
+
+  @Override
+  public CleanseResult cleanse(CleanseRequest request, CleanseListener listener) {
+    long started = System.nanoTime();
+    int maxEpochs = request.options().maxEpochsOrDefault();
+    int innerSteps = request.options().innerStepsOrDefault();
+    boolean triggered = !request.triggers().isEmpty();
+    Path checkpoint = request.workDir().resolve("checkpoint.json");
+    int done = 0;
+    if (Files.exists(checkpoint)) {
+      Matcher m = CHECKPOINT.matcher(read(checkpoint));
+      done = m.find() ? Integer.parseInt(m.group(1)) : 0;
+      listener.event("resume", "resumed from checkpoint at epoch " + done);
+    }
+    EvalMetrics before = metrics(0, maxEpochs, triggered);
+    if (done == 0) {
+      listener.event("phase", "evaluating before cleansing");
+      listener.baseline(before);
+    }
+    List<EpochRecord> epochs = new ArrayList<>();
+    for (int epoch = done + 1; epoch <= maxEpochs; epoch++) {
+      long epochStart = System.nanoTime();
+      for (int step = 1; step <= innerSteps + 1; step++) {
+        if (listener.cancelRequested()) {
+          throw new CleanseCancelledException("cancelled in epoch " + epoch + ", step " + step);
+        }
+        long t0 = System.nanoTime();
+        sleep(stepMillis);
+        listener.step(step <= innerSteps ? "entrapment" : "removal", (System.nanoTime() - t0) / 1e9);
+      }
+      EpochRecord record = new EpochRecord(epoch, 2.0 / epoch, 1.0 / epoch, 0.5 + 0.01 * epoch,
+          metrics(epoch, maxEpochs, triggered), (System.nanoTime() - epochStart) / 1e9);
+      epochs.add(record);
+      listener.epoch(record, epoch / (double) maxEpochs);
+      finishedEpochs.computeIfAbsent(request.workDir(), k -> new CopyOnWriteArrayList<>()).add(epoch);
+      // The checkpoint is written after the listener stored the epoch: a crash in between repeats the epoch.
+      write(checkpoint, "{\"epoch\": " + epoch + "}");
+    }
+    EvalMetrics after = metrics(maxEpochs, maxEpochs, triggered);
+    try {
+      Files.createDirectories(request.outputDir());
+      Files.writeString(request.outputDir().resolve("model.safetensors"), "weights of " + request.modelDir());
+      Files.writeString(request.outputDir().resolve("report.json"), """
+          {"engine": "stepping-test-engine", "max_epochs": %d, "asr_triggered_before": %s,
+           "asr_triggered_after": %s}""".formatted(maxEpochs, before.asrTriggered(), after.asrTriggered()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"), before, after, epochs,
+        false, (System.nanoTime() - started) / 1e9);
+  }
+
+  /** ASR falls linearly from 0.9 to 0.05 over the epoch budget. */
+  private static EvalMetrics metrics(int epoch, int maxEpochs, boolean triggered) {
+    double asr = 0.9 - 0.85 * epoch / maxEpochs;
+    return new EvalMetrics(triggered ? asr : null, 0.02, asr, 0.8, 12.0, null);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CleanseCancelledException("interrupted");
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
