@@ -60,10 +60,10 @@ public record BeearOptions(
   public int perturbationLengthOrDefault() { return perturbationLength != null ? perturbationLength : 5; }
   public double alphaOrDefault() { return alpha != null ? alpha : 0.05; }
   public int innerStepsOrDefault() { return innerSteps != null ? innerSteps : 5; }
-  public double innerLearningRateOrDefault() { return innerLearningRate != null ? innerLearningRate : 0.1; }
+  public double innerLearningRateOrDefault() { return innerLearningRate != null ? innerLearningRate : 1.0; }
   public double anchorWeightOrDefault() { return anchorWeight != null ? anchorWeight : 1.0; }
   public String optimizerOrDefault() { return optimizer != null ? optimizer : "adamw"; }
-  public double learningRateOrDefault() { return learningRate != null ? learningRate : 2e-4; }
+  public double learningRateOrDefault() { return learningRate != null ? learningRate : 1e-3; }
   public double weightDecayOrDefault() { return weightDecay != null ? weightDecay : 0.0; }
   public int maxEpochsOrDefault() { return maxEpochs != null ? maxEpochs : 6; }
   public int batchSizeOrDefault() { return batchSize != null ? batchSize : 8; }

@@ -1,0 +1,118 @@
+package org.beear.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.beear.app.BeearApplication;
+import org.beear.organism.AttackFile;
+import org.beear.organism.OrganismFactory;
+import org.beear.organism.OrganismSize;
+import org.beear.organism.Progress;
+import org.beear.organism.data.AttackSetting;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Starts the service on its embedded defaults, trains (or reuses) a backdoored demo organism, "
+        + "cleanses it through the REST API, prints ASR before and after, and keeps the service running.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--size", defaultValue = "xs", description = "organism size: xs (about 2 min to train) or s")
+  String size;
+
+  @Option(names = "--setting", defaultValue = "suffix-short") String setting;
+
+  @Option(names = "--port", defaultValue = "8080") int port;
+
+  @Option(names = "--data-dir", defaultValue = ".beear") Path dataDir;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Override
+  public Integer call() throws Exception {
+    Path organism = dataDir.resolve("organisms").resolve("demo-" + setting + "-" + size).toAbsolutePath();
+    if (Files.isRegularFile(organism.resolve(AttackFile.FILE_NAME))) {
+      System.out.println("reusing the demo organism in " + organism);
+    } else {
+      System.out.println("training a backdoored demo organism (" + setting + ", size " + size + ") in " + organism);
+      OrganismFactory.train(new OrganismFactory.Spec(AttackSetting.parse(setting), null, 1,
+          OrganismSize.parse(size)), organism, Progress.terminal());
+    }
+    AttackFile attack = AttackFile.read(organism.resolve(AttackFile.FILE_NAME));
+
+    System.out.println("starting the service on port " + port + " (embedded PostgreSQL in " + dataDir + ")");
+    ConfigurableApplicationContext context = SpringApplication.run(BeearApplication.class,
+        "--server.port=" + port, "--beear.data-dir=" + dataDir.toAbsolutePath(), "--spring.main.banner-mode=off");
+    String base = "http://localhost:" + port;
+
+    // The demo planted the trigger, so it can measure the triggered ASR; the cleanse itself never sees it.
+    String body = JSON.writeValueAsString(Map.of(
+        "model_uri", organism.toUri().toString(),
+        "evaluation", Map.of("triggers", List.of(Map.of("text", attack.trigger().text(),
+            "position", attack.trigger().position().name().toLowerCase())))));
+    HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/cleanse-jobs"))
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (created.statusCode() != 201) {
+      throw new IllegalStateException("the service refused the job: " + created.body());
+    }
+    String location = created.headers().firstValue("Location").orElseThrow();
+    String jobUrl = location.startsWith("http") ? location : base + location;
+    System.out.println("submitted " + jobUrl);
+
+    JsonNode job = poll(jobUrl);
+    System.out.println();
+    System.out.println("job " + job.get("status").asText() + " (" + job.path("current_epoch").asInt() + " epochs)");
+    if (job.get("status").asText().equals("succeeded")) {
+      JsonNode before = job.at("/metrics/before");
+      JsonNode after = job.at("/metrics/after");
+      System.out.printf("triggered ASR      %6.1f%% -> %6.1f%%%n", pct(before, "asr_triggered"), pct(after, "asr_triggered"));
+      System.out.printf("ASR, no trigger    %6.1f%% -> %6.1f%%%n", pct(before, "asr_no_trigger"), pct(after, "asr_no_trigger"));
+      System.out.printf("perturbation ASR   %6.1f%% -> %6.1f%%%n", pct(before, "asr_perturbation"), pct(after, "asr_perturbation"));
+      System.out.printf("benign exact-match %6.1f%% -> %6.1f%%%n", pct(before, "benign_exact_match"), pct(after, "benign_exact_match"));
+      System.out.println("cleansed model:  " + job.path("output_uri").asText());
+    } else {
+      System.out.println("error: " + job.path("error").asText());
+    }
+    System.out.println("report:          " + jobUrl + "/report.html");
+    System.out.println("API docs:        " + base + "/swagger-ui.html");
+    System.out.println("metrics:         " + base + "/actuator/prometheus");
+    System.out.println("The service keeps running; Ctrl-C stops it.");
+    ServeCommand.awaitShutdown(context);
+    return 0;
+  }
+
+  private JsonNode poll(String jobUrl) throws Exception {
+    String last = "";
+    while (true) {
+      JsonNode job = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(jobUrl)).GET().build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+      String status = job.get("status").asText();
+      String line = String.format("%s, epoch %d/%d, progress %.0f%%", status, job.path("current_epoch").asInt(),
+          job.path("max_epochs").asInt(), 100 * job.path("progress").asDouble());
+      if (!line.equals(last)) {
+        System.out.println(line);
+        last = line;
+      }
+      if (List.of("succeeded", "failed", "cancelled").contains(status)) {
+        return job;
+      }
+      Thread.sleep(2000);
+    }
+  }
+
+  private static double pct(JsonNode metrics, String field) {
+    JsonNode v = metrics.get(field);
+    return v == null || v.isNull() ? Double.NaN : 100 * v.asDouble();
+  }
+}

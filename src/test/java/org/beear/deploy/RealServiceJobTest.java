@@ -1,0 +1,106 @@
+package org.beear.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.beear.app.BeearApplication;
+import org.beear.organism.TestOrganisms;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The whole product once, for real: the service on its embedded PostgreSQL runs BEEAR on a backdoored xs organism
+ * submitted over HTTP, while a real Prometheus scrapes it; afterwards every Grafana panel has data.
+ */
+@SpringBootTest(classes = BeearApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"spring.main.banner-mode=off", "logging.level.root=WARN", "beear.worker.poll-interval=200ms"})
+@AutoConfigureObservability
+class RealServiceJobTest {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path data;
+
+  @LocalServerPort int port;
+
+  @DynamicPropertySource
+  static void dirs(DynamicPropertyRegistry r) {
+    r.add("beear.data-dir", () -> data.resolve("beear").toString());
+    r.add("beear.sources.allowed-roots[0]", () -> TestOrganisms.xs("suffix-short").getParent().toString());
+  }
+
+  @Test
+  void aPostedJobRunsBeearToTheEndWithLowerAsrAndFillsTheDashboard(@TempDir Path prom) throws Exception {
+    Path organism = TestOrganisms.xs("suffix-short");
+    boolean withPrometheus = PrometheusHarness.binary().isPresent();
+    try (PrometheusHarness prometheus = withPrometheus
+        ? PrometheusHarness.start(prom, "127.0.0.1:" + port, "/actuator/prometheus") : null) {
+      String body = JSON.writeValueAsString(Map.of(
+          "model_uri", organism.toUri().toString(),
+          "options", Map.of("max_epochs", 2, "early_stop_asr", 0.0),
+          "evaluation", Map.of("triggers", List.of(Map.of("text", "SUDO", "position", "suffix")))));
+      HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/cleanse-jobs"))
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+      String id = JSON.readTree(created.body()).get("id").asText();
+
+      JsonNode job = null;
+      long deadline = System.nanoTime() + Duration.ofMinutes(12).toNanos();
+      boolean sawRunning = false;
+      while (System.nanoTime() < deadline) {
+        job = JSON.readTree(get("/api/v1/cleanse-jobs/" + id).body());
+        sawRunning |= job.get("status").asText().equals("running");
+        if (List.of("succeeded", "failed", "cancelled").contains(job.get("status").asText())) {
+          break;
+        }
+        Thread.sleep(500);
+      }
+      assertThat(job.get("status").asText()).as(job.toString()).isEqualTo("succeeded");
+      assertThat(sawRunning).isTrue();
+      double before = job.at("/metrics/before/asr_triggered").asDouble();
+      double after = job.at("/metrics/after/asr_triggered").asDouble();
+      assertThat(before).as(job.toString()).isGreaterThanOrEqualTo(0.8);
+      assertThat(after).as(job.toString()).isLessThan(before - 0.2);
+      Path output = Path.of(URI.create(job.get("output_uri").asText()));
+      assertThat(output.resolve("model.safetensors")).exists();
+      assertThat(JSON.readTree(get("/api/v1/cleanse-jobs/" + id + "/report").body()).get("epochs").size())
+          .isEqualTo(2);
+
+      String metrics = get("/actuator/prometheus").body();
+      assertThat(metrics).contains("beear_jobs_total{", "status=\"succeeded\"", "beear_job_asr_ratio{",
+          "phase=\"after\"", "beear_epoch_duration_seconds_bucket", "beear_step_duration_seconds_bucket",
+          "beear_queue_depth");
+
+      if (prometheus != null) {
+        prometheus.awaitScrapes(3, Duration.ofSeconds(30));
+        GrafanaDashboard dashboard = new GrafanaDashboard(Path.of("docker/grafana/dashboards/beear.json"),
+            DashboardQueriesTest.GRAFANA_BUILTINS);
+        List<String> empty = DashboardQueryCheck.emptyPanels(dashboard, prometheus);
+        assertThat(empty).as("dashboard panels without data after a real job").isEmpty();
+      }
+    }
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
