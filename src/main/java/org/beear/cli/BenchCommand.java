@@ -1,5 +1,6 @@
 package org.beear.cli;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
@@ -69,6 +70,7 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     validate();
+    Engine.getEngine("PyTorch"); // loads the native library that the thread calls below go to
     int previousThreads = JniUtils.getNumThreads();
     if (threads != null) {
       JniUtils.setNumThreads(threads);
@@ -165,7 +167,10 @@ final class BenchCommand implements Callable<Integer> {
 
   private static void printMemory(PrintWriter out, String label) {
     Map<String, Long> kb = ProcessMemory.read();
-    out.printf("%s: VmRSS %s, VmHWM %s%n", label, mib(kb.get("VmRSS")), mib(kb.get("VmHWM")));
+    // the Java heap's share of RSS, so native growth (tensors) can be told apart from heap growth
+    java.lang.Runtime jvm = java.lang.Runtime.getRuntime();
+    out.printf("%s: VmRSS %s, VmHWM %s, Java heap %s used of %s committed%n", label, mib(kb.get("VmRSS")),
+        mib(kb.get("VmHWM")), mib((jvm.totalMemory() - jvm.freeMemory()) / 1024), mib(jvm.totalMemory() / 1024));
     out.flush();
   }
 
