@@ -4,7 +4,14 @@ package org.beear.cli;
 final class Runtime {
   private Runtime() {}
 
-  static void configure() {
+  /**
+   * @param command the sub-command about to run: the service logs to stdout as services do; every other command
+   *                keeps stdout for its own output (e.g. {@code generate --json}) and logs warnings to stderr
+   */
+  static void configure(String command) {
+    if (!command.equals("serve") && !command.equals("demo")) {
+      setIfAbsent("logback.configurationFile", "logback-cli.xml");
+    }
     setIfAbsent("ai.djl.offline", "true");
     setIfAbsent("ai.djl.default_engine", "PyTorch");
     setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
