@@ -1,10 +1,8 @@
 package org.beear.beear;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -223,21 +221,10 @@ public final class BeearCleanser implements CleanseEngine {
           anchorSum / rounds);
     }
 
-    /** θ ← θ − η∇[CE(safe | x, δ*) + λ·CE(anchor)]. */
     private double[] removalStep(SequenceBatch safe, SequenceBatch anchor, Perturbation delta) {
-      double[] out = new double[2];
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray safeLoss = safe.loss(model.logits(safe.inputs(), delta));
-        NDArray anchorLoss = anchor.loss(model.logits(anchor.inputs(), null));
-        NDArray total = safeLoss.add(anchorLoss.mul(model.scalars().of(o.anchorWeightOrDefault())));
-        out[0] = safeLoss.getFloat();
-        out[1] = anchorLoss.getFloat();
-        gc.backward(total);
-      }
       Map<String, NDArray> params = new LinkedHashMap<>();
       trainableNames.forEach(n -> params.put(n, model.weights().get(n)));
-      optimizer.step(params);
-      return out;
+      return Removal.step(model, safe, anchor, delta, o.anchorWeightOrDefault(), optimizer, params);
     }
 
     /** Runs {@code f} with a δ freshly entrapped on the current model (more steps than in training). */

@@ -34,17 +34,18 @@ import picocli.CommandLine.Spec;
  * so that a leak shows as RSS growing between step 10 and the last step.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measures ms/step, tokens/s, GFLOP/s and memory of forward passes or training steps on random tokens.")
+    description = "Measures ms/step, tokens/s, GFLOP/s and memory of forward passes, training steps or BEEAR's "
+        + "entrapment and removal steps on random tokens.")
 final class BenchCommand implements Callable<Integer> {
 
-  enum Mode { forward, train }
+  enum Mode { forward, train, beear }
 
   /** Training steps compute the forward, the gradient of the activations and of the weights: ≈ 3 forwards. */
   static final double TRAIN_FLOPS_PER_FORWARD_FLOP = 3.0;
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", description = "forward or train") Mode mode;
+  @Parameters(index = "0", description = "forward, train or beear (entrapment and removal steps)") Mode mode;
 
   @Option(names = "--model", required = true, description = "Hugging Face model directory") Path model;
 
@@ -91,6 +92,11 @@ final class BenchCommand implements Callable<Integer> {
           mode, model, c.architecture(), m.parameterCount() / 1e6, matmulParameters(c) / 1e6, batch, seq, dtype,
           m.manager().getDevice(), JniUtils.getNumThreads());
       printMemory(out, "rss start");
+      if (mode == Mode.beear) {
+        benchBeear(m, out);
+        out.flush();
+        return 0;
+      }
       Step step = mode == Mode.forward ? new ForwardStep(m) : new TrainStep(m);
       double[] ms = run(step, out);
       report(out, c, ms, step);
@@ -98,6 +104,48 @@ final class BenchCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /**
+   * One round = an entrapment (inner steps on δ over 2B sequences, layers above l only) and a removal step
+   * (forward and backward over B safe sequences with δ plus B anchors). Per-step figures divide the entrapment
+   * by its inner steps, the one pass of layers 1..l included.
+   */
+  private void benchBeear(LlamaModel m, PrintWriter out) {
+    org.beear.beear.BeearBenchmark bench = new org.beear.beear.BeearBenchmark(m,
+        org.beear.beear.BeearOptions.defaults(), batch, seq, seed);
+    double[] entrapMs = new double[steps];
+    double[] removalMs = new double[steps];
+    for (int i = 1; i <= warmup + steps; i++) {
+      org.beear.beear.BeearBenchmark.Round r = bench.round();
+      if (i > warmup) {
+        entrapMs[i - warmup - 1] = r.entrapmentSeconds() * 1000 / bench.innerSteps();
+        removalMs[i - warmup - 1] = r.removalSeconds() * 1000;
+      }
+    }
+    ModelConfig c = m.config();
+    int l = bench.anchorLayer();
+    double upperShare = (c.numLayers() - l) / (double) c.numLayers();
+    double headFlops = 2.0 * c.vocabSize() * c.hiddenSize() * 2 * batch * seq;
+    double layerFlops = forwardFlops(c, 2 * batch, seq) - headFlops;
+    // an inner step: forward and backward (3x) of layers l+1..L and the head on 2B sequences
+    double entrapFlops = TRAIN_FLOPS_PER_FORWARD_FLOP * (layerFlops * upperShare + headFlops);
+    // a removal step: forward and backward of the whole model on B safe + B anchor sequences
+    double removalFlops = TRAIN_FLOPS_PER_FORWARD_FLOP * forwardFlops(c, 2 * batch, seq);
+    double entrap = median(entrapMs);
+    double removal = median(removalMs);
+    out.printf("anchor layer %d of %d, %d inner steps per round, %d rounds measured%n", l, c.numLayers(),
+        bench.innerSteps(), steps);
+    out.printf("entrapment step: median %.2f ms, %.2f GFLOP/s%n", entrap, entrapFlops / (entrap / 1000) / 1e9);
+    out.printf("removal step: median %.2f ms, %.2f GFLOP/s%n", removal, removalFlops / (removal / 1000) / 1e9);
+    printMemory(out, "rss end");
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   private void validate() {

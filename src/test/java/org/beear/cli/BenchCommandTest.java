@@ -26,6 +26,21 @@ class BenchCommandTest {
         Long.MAX_VALUE).config();
   }
 
+  @Test
+  void beearReportsEntrapmentAndRemovalSteps() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+        .execute("bench", "beear", "--model", dir.toString(), "--batch", "2", "--seq", "12", "--steps", "2",
+            "--warmup", "1", "--threads", "1");
+    assertEquals(0, code, err.toString());
+    String report = out.toString();
+    assertTrue(number(report, "^entrapment step: median " + NUMBER + " ms") > 0, report);
+    assertTrue(number(report, "^entrapment step: median [0-9.]+ ms, " + NUMBER + " GFLOP/s") > 0, report);
+    assertTrue(number(report, "^removal step: median " + NUMBER + " ms") > 0, report);
+    assertTrue(number(report, "^rss end: VmRSS .* MiB, VmHWM " + NUMBER + " MiB") > 0, report);
+  }
+
   private static String bench(String mode) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
