@@ -15,6 +15,7 @@ import org.beear.beear.data.AnchorExample;
 import org.beear.beear.data.DefenderData;
 import org.beear.beear.data.DefenderExample;
 import org.beear.llm.ChatCodec;
+import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelConfig;
 import org.beear.llm.ModelDirectory;
@@ -51,6 +52,7 @@ public final class BeearCleanser implements CleanseEngine {
   @Override
   public CleanseResult cleanse(CleanseRequest request, CleanseListener listener) {
     validateModel(request.modelDir());
+    GradMode.off();
     BeearOptions o = request.options();
     List<String> problems = o.validate();
     if (!problems.isEmpty()) {

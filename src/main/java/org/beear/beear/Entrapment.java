@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.Perturbation;
 import org.beear.llm.SequenceBatch;
@@ -51,6 +52,7 @@ final class Entrapment {
    * @param steps inner steps to take (the options' default unless evaluation asks for more)
    */
   Result entrap(SequenceBatch pairs, NDManager out, int steps) {
+    GradMode.off();
     int b = pairs.inputs().batchSize() / 2;
     NDManager m = pairs.manager();
     NDArray hidden = model.hiddenThrough(pairs.inputs(), layer); // [2B, T, D], no graph: grad mode is off

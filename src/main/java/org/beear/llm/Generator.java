@@ -47,6 +47,7 @@ public final class Generator {
    */
   public static List<long[]> generate(LlamaModel model, List<long[]> prompts, Settings settings,
       Perturbation perturbation) {
+    GradMode.off();
     int b = prompts.size();
     if (b == 0) {
       return List.of();

@@ -58,6 +58,7 @@ public abstract class Optimizer {
    * @return the global gradient norm before clipping
    */
   public double step(Map<String, NDArray> parameters) {
+    GradMode.off(); // in-place updates of leaves are only legal outside autograd
     try (NDManager step = manager.newSubManager()) {
       Map<String, NDArray> grads = new HashMap<>();
       double sumSquares = 0;

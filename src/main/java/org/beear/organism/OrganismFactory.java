@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.beear.beear.TriggerSpec;
 import org.beear.llm.ChatCodec;
+import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelConfig;
 import org.beear.llm.ModelDirectory;
@@ -44,6 +45,7 @@ public final class OrganismFactory {
 
   public static Result train(Spec spec, Path out, Progress progress) {
     long start = System.nanoTime();
+    GradMode.off();
     OrganismSize size = spec.size();
     TriggerSpec trigger = spec.triggerOrDefault();
     OrganismDataset data = OrganismDataset.builder(spec.setting()).trigger(trigger).seed(spec.seed())

@@ -87,7 +87,12 @@ class RealServiceJobTest {
           "beear_queue_depth");
 
       if (prometheus != null) {
-        prometheus.awaitScrapes(3, Duration.ofSeconds(30));
+        // scrapes so far may all predate the end of the job: wait for one that saw its final figures
+        long scrapeDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (prometheus.query("beear_job_asr_ratio{phase=\"after\", job_id=\"" + id + "\"}").isEmpty()) {
+          assertThat(System.nanoTime()).as("Prometheus never scraped the finished job").isLessThan(scrapeDeadline);
+          Thread.sleep(250);
+        }
         GrafanaDashboard dashboard = new GrafanaDashboard(Path.of("docker/grafana/dashboards/beear.json"),
             DashboardQueriesTest.GRAFANA_BUILTINS);
         List<String> empty = DashboardQueryCheck.emptyPanels(dashboard, prometheus);

@@ -140,6 +140,26 @@ class GradientTest {
     assertTrue(hits.isEmpty(), "Number overloads found: " + hits);
   }
 
+  /** Autograd starts enabled on threads DJL did not initialise (service workers): updates must still work. */
+  @Test
+  void optimiserStepsWorkOnAFreshThread() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread worker = new Thread(() -> {
+      try {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(true); // what a fresh PyTorch thread starts with
+        trainingStepsLeaveNoArraysBehind();
+        assertTrue(!ai.djl.pytorch.jni.JniUtils.isGradMode(), "grad mode left on after training");
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    });
+    worker.start();
+    worker.join();
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+  }
+
   @Test
   void trainingStepsLeaveNoArraysBehind() {
     ModelConfig config = TinyModels.config("gqa-tied");
