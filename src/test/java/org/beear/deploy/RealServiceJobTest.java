@@ -21,6 +21,7 @@ import org.springframework.boot.test.autoconfigure.actuate.observability.AutoCon
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
@@ -30,10 +31,22 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(classes = BeearApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {"spring.main.banner-mode=off", "logging.level.root=WARN", "beear.worker.poll-interval=200ms"})
 @AutoConfigureObservability
+// Closed after the class: its worker would otherwise keep polling next to the other test contexts' workers, and
+// only one cleanse runs per JVM.
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class RealServiceJobTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final ObjectMapper JSON = new ObjectMapper();
-  @TempDir static Path data;
+  /** Not a @TempDir: the embedded PostgreSQL lives in it until the JVM exits. */
+  private static final Path data = createDataDir();
+
+  private static Path createDataDir() {
+    try {
+      return Files.createTempDirectory("beear-real-service-test");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   @LocalServerPort int port;
 
