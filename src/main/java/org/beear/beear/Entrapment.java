@@ -5,11 +5,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import org.beear.llm.GradMode;
+import java.util.Map;
 import org.beear.llm.LlamaModel;
+import org.beear.llm.Optimizer;
 import org.beear.llm.Perturbation;
 import org.beear.llm.SequenceBatch;
 
@@ -59,8 +59,7 @@ final class Entrapment {
     double rms = Math.sqrt(hidden.square().mean().getFloat());
     double stepSize = relativeStep * Math.max(rms, 1e-3);
     NDArray delta = out.zeros(new Shape(length, model.config().hiddenSize()), model.dtype());
-    NDArray firstMoment = m.zeros(delta.getShape(), delta.getDataType());
-    NDArray secondMoment = m.zeros(delta.getShape(), delta.getDataType());
+    Optimizer adam = new Optimizer.AdamW(m, stepSize, 0.9, 0.999, 1e-8, 0);
     NDArray alphaScalar = model.scalars().of(alpha);
     NDArray tokensUnwanted = pairs.responseLengths().get(new NDIndex("0:{}", b)).sum();
     NDArray tokensSafe = pairs.responseLengths().get(new NDIndex("{}:", b)).sum();
@@ -70,7 +69,7 @@ final class Entrapment {
     delta.setRequiresGradient(true);
     for (int step = 1; step <= steps; step++) {
       try (NDManager inner = m.newSubManager()) {
-        inner.tempAttachAll(delta, firstMoment, secondMoment);
+        inner.tempAttachAll(delta);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           NDArray logProbs = pairs.responseLogProbs(
               model.logitsFrom(hidden, pairs.inputs(), new Perturbation(layer, delta))); // [2B]
@@ -82,9 +81,7 @@ final class Entrapment {
           safe = ceSafe.getFloat();
           gc.backward(loss);
         }
-        // the collector is closed, so grad mode is off and δ may change in place
-        adamStep(delta, delta.getGradient(), firstMoment, secondMoment, step, stepSize, inner);
-        JniUtils.zeroGrad((PtNDArray) delta);
+        adam.step(Map.of("delta", delta));
         if (maxNorm != null) {
           projectRows(delta, maxNorm * Math.max(rms, 1e-3) * Math.sqrt(delta.getShape().get(1)), inner);
         }
@@ -92,17 +89,6 @@ final class Entrapment {
     }
     delta.setRequiresGradient(false);
     return new Result(delta, objective, unwanted, safe);
-  }
-
-  /** δ ← δ − η·m̂/(sqrt(v̂)+ε), in place. */
-  private static void adamStep(NDArray delta, NDArray g, NDArray m1, NDArray m2, int t, double lr, NDManager s) {
-    double b1 = 0.9;
-    double b2 = 0.999;
-    m1.muli(constant(s, b1)).addi(g.mul(constant(s, 1 - b1)));
-    m2.muli(constant(s, b2)).addi(g.square().mul(constant(s, 1 - b2)));
-    NDArray mHat = m1.mul(constant(s, 1 / (1 - Math.pow(b1, t))));
-    NDArray vHat = m2.mul(constant(s, 1 / (1 - Math.pow(b2, t))));
-    delta.subi(mHat.div(vHat.sqrt().add(constant(s, 1e-8))).mul(constant(s, lr)));
   }
 
   /** Rows of δ with L2 norm above {@code bound} are scaled back onto the ball. */
