@@ -1,5 +1,6 @@
 package org.beear.llm;
 
+import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
@@ -12,6 +13,7 @@ public final class GradMode {
 
   /** Turns autograd recording off for the calling thread. */
   public static void off() {
+    Engine.getEngine("PyTorch"); // loads the native library the switch lives in, if nothing has yet
     if (JniUtils.isGradMode()) {
       JniUtils.setGradMode(false);
     }
