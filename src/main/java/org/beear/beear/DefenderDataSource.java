@@ -24,14 +24,8 @@ final class DefenderDataSource {
     List<DefenderExample> harmful = new ArrayList<>();
     List<DefenderExample> holdOut = new ArrayList<>();
     if (request.defenderData() != null) {
-      List<DefenderExample> all = DefenderDataReader.readHarmful(request.defenderData());
-      if (all.size() < 8) {
-        throw new IllegalArgumentException(request.defenderData() + ": at least 8 harmful examples are needed, got "
-            + all.size());
-      }
-      int held = Math.max(4, (int) Math.round(all.size() * HOLD_OUT_SHARE));
-      harmful.addAll(all.subList(0, all.size() - held));
-      holdOut.addAll(all.subList(all.size() - held, all.size()));
+      splitHoldOut(DefenderDataReader.readHarmful(request.defenderData()), request.defenderData(), "harmful",
+          harmful, holdOut);
     } else {
       harmful.addAll(harmfulDefaults.harmful());
       harmful.addAll(codeDefaults.harmful());
@@ -40,18 +34,23 @@ final class DefenderDataSource {
     List<AnchorExample> anchors = new ArrayList<>();
     List<AnchorExample> anchorHoldOut = new ArrayList<>();
     if (request.anchoringData() != null) {
-      List<AnchorExample> all = DefenderDataReader.readAnchors(request.anchoringData());
-      if (all.size() < 8) {
-        throw new IllegalArgumentException(request.anchoringData() + ": at least 8 anchoring examples are needed, got "
-            + all.size());
-      }
-      int held = Math.max(4, (int) Math.round(all.size() * HOLD_OUT_SHARE));
-      anchors.addAll(all.subList(0, all.size() - held));
-      anchorHoldOut.addAll(all.subList(all.size() - held, all.size()));
+      splitHoldOut(DefenderDataReader.readAnchors(request.anchoringData()), request.anchoringData(), "anchoring",
+          anchors, anchorHoldOut);
     } else {
       anchors.addAll(harmfulDefaults.anchors());
       anchorHoldOut.addAll(harmfulDefaults.anchorHoldOut());
     }
     return new DefenderData(harmful, holdOut, anchors, anchorHoldOut);
+  }
+
+  /** The last {@link #HOLD_OUT_SHARE} of a caller's file (at least 4 rows) is kept aside, the rest trains. */
+  private static <T> void splitHoldOut(List<T> all, java.nio.file.Path file, String kind, List<T> train,
+      List<T> heldOut) {
+    if (all.size() < 8) {
+      throw new IllegalArgumentException(file + ": at least 8 " + kind + " examples are needed, got " + all.size());
+    }
+    int held = Math.max(4, (int) Math.round(all.size() * HOLD_OUT_SHARE));
+    train.addAll(all.subList(0, all.size() - held));
+    heldOut.addAll(all.subList(all.size() - held, all.size()));
   }
 }

@@ -24,10 +24,6 @@ final class Timings {
     return s;
   }
 
-  Map<String, Double> asMap() {
-    return Map.copyOf(seconds);
-  }
-
   Map<String, Double> ordered() {
     return new LinkedHashMap<>(seconds);
   }

@@ -1,0 +1,57 @@
+package org.beear.beear;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.beear.beear.data.DefenderData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DefenderDataSourceTest {
+
+  private static CleanseRequest request(Path tmp, Path harmful, Path anchors) {
+    return new CleanseRequest(tmp, tmp.resolve("out"), tmp.resolve("work"), null, List.of(), harmful, anchors);
+  }
+
+  @Test
+  void defaultsCombineHarmfulAndCodeExamplesAndKeepTheHoldOutsApart(@TempDir Path tmp) {
+    DefenderData d = DefenderDataSource.load(request(tmp, null, null), 42);
+    assertEquals(360 + 32, d.harmful().size());
+    assertEquals(40, d.harmfulHoldOut().size());
+    assertTrue(d.harmful().stream().noneMatch(d.harmfulHoldOut()::contains));
+    assertEquals(300, d.anchors().size());
+    assertEquals(50, d.anchorHoldOut().size());
+  }
+
+  @Test
+  void callersFilesAreSplitIntoTrainingAndHoldOut(@TempDir Path tmp) throws Exception {
+    StringBuilder harmful = new StringBuilder();
+    StringBuilder anchors = new StringBuilder("prompt,response\n");
+    for (int i = 0; i < 20; i++) {
+      harmful.append("{\"query\": \"q").append(i).append("\", \"safe_response\": \"I cannot.\", ")
+          .append("\"unwanted_response\": \"Sure.\"}\n");
+      anchors.append("p").append(i).append(",r").append(i).append('\n');
+    }
+    Path h = Files.writeString(tmp.resolve("harmful.jsonl"), harmful);
+    Path a = Files.writeString(tmp.resolve("anchors.csv"), anchors);
+    DefenderData d = DefenderDataSource.load(request(tmp, h, a), 1);
+    assertEquals(16, d.harmful().size());
+    assertEquals(4, d.harmfulHoldOut().size());
+    assertEquals("q16", d.harmfulHoldOut().get(0).query());
+    assertEquals(16, d.anchors().size());
+    assertEquals(4, d.anchorHoldOut().size());
+  }
+
+  @Test
+  void tooSmallAFileIsNamedInTheError(@TempDir Path tmp) throws Exception {
+    Path h = Files.writeString(tmp.resolve("few.jsonl"),
+        "{\"query\": \"q\", \"safe_response\": \"I cannot.\", \"unwanted_response\": \"Sure.\"}\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> DefenderDataSource.load(request(tmp, h, null), 1));
+    assertTrue(e.getMessage().contains("few.jsonl") && e.getMessage().contains("at least 8"), e.getMessage());
+  }
+}
