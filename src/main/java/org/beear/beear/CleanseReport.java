@@ -1,7 +1,11 @@
 package org.beear.beear;
 
 import ai.djl.engine.Engine;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +17,27 @@ import org.beear.llm.LlamaModel;
 /** report.json: everything needed to judge and reproduce a cleanse. */
 final class CleanseReport {
   private CleanseReport() {}
+
+  /** Indented, with unmeasured values (NaN, e.g. the control run's entrapment loss) as JSON null. */
+  private static final ObjectMapper REPORT_JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+      .registerModule(new SimpleModule()
+          .addSerializer(Double.class, new FiniteOrNull())
+          .addSerializer(double.class, new FiniteOrNull()));
+
+  private static final class FiniteOrNull extends StdSerializer<Double> {
+    FiniteOrNull() {
+      super(Double.class);
+    }
+
+    @Override
+    public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
+      if (Double.isFinite(v)) {
+        g.writeNumber(v);
+      } else {
+        g.writeNull();
+      }
+    }
+  }
 
   static void write(CleanseResult r, CleanseRequest request, BeearOptions o, int anchorLayer, int from, int to,
       DefenderData data, LlamaModel model, Timings timings) {
@@ -63,7 +88,7 @@ final class CleanseReport {
         "java", System.getProperty("java.version")));
     try {
       Files.createDirectories(r.reportFile().getParent());
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(r.reportFile().toFile(), report);
+      REPORT_JSON.writeValue(r.reportFile().toFile(), report);
     } catch (IOException e) {
       throw new IllegalStateException("cannot write " + r.reportFile() + ": " + e.getMessage(), e);
     }
