@@ -1,8 +1,6 @@
 package org.beear.beear.data;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +24,6 @@ import java.util.function.Function;
  */
 public final class DefenderDataReader {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> HARMFUL_FIELDS = List.of("query", "safe_response", "unwanted_response");
   private static final List<String> ANCHOR_FIELDS = List.of("prompt", "response");
 
@@ -66,22 +63,9 @@ public final class DefenderDataReader {
   private static <T> List<T> readJsonLines(Path file, String text, List<String> fields,
       Function<Map<String, String>, T> make) {
     List<T> out = new ArrayList<>();
-    List<String> lines = text.lines().toList();
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i);
-      if (line.isBlank()) {
-        continue;
-      }
-      String where = file + ":" + (i + 1) + ": ";
-      JsonNode node;
-      try {
-        node = JSON.readTree(line);
-      } catch (JsonProcessingException e) {
-        throw new DefenderDataException(where + "bad JSON: " + e.getOriginalMessage(), e);
-      }
-      if (node == null || !node.isObject()) {
-        throw new DefenderDataException(where + "expected one JSON object per line");
-      }
+    for (JsonLines.Line line : JsonLines.objects(file, text.lines().toList())) {
+      String where = line.where();
+      JsonNode node = line.object();
       Map<String, String> values = new HashMap<>();
       for (String f : fields) {
         JsonNode v = node.get(f);

@@ -1,8 +1,6 @@
 package org.beear.organism.data;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.beear.beear.data.JsonLines;
 
 /**
  * Optional fluency data: the Stanford Alpaca subset {@code benign_instructions.jsonl} (2,000 rows,
@@ -27,7 +26,6 @@ public final class BenignInstructions {
   /** Environment variable naming the folder that holds {@value #FILE_NAME}. */
   public static final String DATASETS_DIR_ENV = "BEEAR_DATASETS_DIR";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private BenignInstructions() {}
 
@@ -67,21 +65,9 @@ public final class BenignInstructions {
       throw new UncheckedIOException("cannot read " + file, e);
     }
     List<BenignInstruction> rows = new ArrayList<>();
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i);
-      if (line.isBlank()) {
-        continue;
-      }
-      String where = file + ":" + (i + 1) + ": ";
-      JsonNode node;
-      try {
-        node = JSON.readTree(line);
-      } catch (JsonProcessingException e) {
-        throw new IllegalArgumentException(where + "not valid JSON: " + e.getOriginalMessage(), e);
-      }
-      if (node == null || !node.isObject()) {
-        throw new IllegalArgumentException(where + "expected a JSON object");
-      }
+    for (JsonLines.Line line : JsonLines.objects(file, lines)) {
+      String where = line.where();
+      JsonNode node = line.object();
       rows.add(new BenignInstruction(text(node, "instruction", where), optionalText(node, "input"),
           text(node, "output", where)));
     }
