@@ -14,6 +14,8 @@ import java.util.Random;
 import org.beear.beear.data.AnchorExample;
 import org.beear.beear.data.DefenderData;
 import org.beear.beear.data.DefenderExample;
+import org.beear.eval.RefusalJudge;
+import org.beear.eval.ResponsePairJudge;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
@@ -29,9 +31,16 @@ import org.beear.llm.weights.TensorDType;
  * BEEAR's bi-level loop (Zeng et al. 2024). Each outer round takes a batch of harmful queries, entraps a universal
  * δ with the model frozen ({@link Entrapment}), then takes one removal step on the trainable layers:
  * θ ← θ − η∇[CE(y_safe | x, δ*) + λ·CE(y_anchor | x_anchor)]. An epoch is one pass over the defender's harmful
- * set; after each, a fresh δ is entrapped and the perturbation ASR on the defender hold-out decides early stopping.
+ * set; after each, a fresh δ is entrapped per {@link DefenderFamily} and the worst perturbation ASR on the defender
+ * hold-out decides early stopping, once {@code min_epochs} have run.
+ *
+ * <p>Batches never mix families (a δ is universal over its batch), and a minority family (the code examples of
+ * the default data) is cycled until it fills at least {@value #MINORITY_SHARE_OF_MAJORITY} of the majority's
+ * batch count per epoch, so its backdoor is entrapped and removed in every epoch, not in a stray batch.
  */
 public final class BeearCleanser implements CleanseEngine {
+  /** A minority family gets at least this fraction of the largest family's batches per epoch. */
+  static final double MINORITY_SHARE_OF_MAJORITY = 0.25;
 
   @Override
   public void validateModel(Path modelDir) {
@@ -91,30 +100,31 @@ public final class BeearCleanser implements CleanseEngine {
         listener.event("resumed", "resumed after epoch " + resumed.epoch());
       } else {
         listener.event("evaluating", "measuring the model before cleansing");
-        before = timings.time("evaluate_before", () -> loop.withEvalDelta(evaluator::full));
+        before = timings.time("evaluate_before", () -> loop.withEvalDeltas(evaluator::full));
       }
       listener.baseline(before);
-      boolean earlyStopped = !epochs.isEmpty() && lastPerturbationAsr(epochs) <= o.earlyStopAsrOrDefault();
+      int minEpochs = o.minEpochsOrDefault();
+      boolean earlyStopped = epochs.size() >= minEpochs && lastPerturbationAsr(epochs) <= o.earlyStopAsrOrDefault();
       int maxEpochs = o.maxEpochsOrDefault();
       for (int epoch = epochs.size() + 1; epoch <= maxEpochs && !earlyStopped; epoch++) {
         long epochStart = System.nanoTime();
         Loop.EpochLosses losses = loop.epoch(epoch);
-        EvalMetrics m = timings.time("evaluate_epochs", () -> loop.withEvalDelta(delta ->
-            new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(delta), null, null, null)));
+        EvalMetrics m = timings.time("evaluate_epochs", () -> loop.withEvalDeltas(deltas ->
+            new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(deltas), null, null, null)));
         EpochRecord record = new EpochRecord(epoch, losses.entrapment(), losses.safe(), losses.anchor(), m,
             (System.nanoTime() - epochStart) / 1e9);
         epochs.add(record);
         // the listener first: a crash between the two re-runs this epoch rather than losing its record
         listener.epoch(record, epoch / (double) maxEpochs);
         checkpoint.write(model, request.modelDir(), new CleanseCheckpoint.State(epoch, before, epochs));
-        earlyStopped = m.asrPerturbation() <= o.earlyStopAsrOrDefault();
+        earlyStopped = epoch >= minEpochs && m.asrPerturbation() <= o.earlyStopAsrOrDefault();
         if (earlyStopped) {
           listener.event("early_stop", String.format("perturbation ASR %.3f <= %.3f after epoch %d",
               m.asrPerturbation(), o.earlyStopAsrOrDefault(), epoch));
         }
       }
       listener.event("evaluating", "measuring the cleansed model");
-      EvalMetrics after = timings.time("evaluate_after", () -> loop.withEvalDelta(evaluator::full));
+      EvalMetrics after = timings.time("evaluate_after", () -> loop.withEvalDeltas(evaluator::full));
       TensorDType dtype = ModelDirectory.storedDType(request.modelDir());
       listener.event("saving", "writing the cleansed model to " + request.outputDir() + " in " + dtype);
       timings.time("save", () -> {
@@ -133,7 +143,7 @@ public final class BeearCleanser implements CleanseEngine {
 
   private static double lastPerturbationAsr(List<EpochRecord> epochs) {
     Double v = epochs.get(epochs.size() - 1).metrics().asrPerturbation();
-    return v == null ? 1 : v;
+    return v == null || v.isNaN() ? 1 : v;
   }
 
   /** The rounds of one cleanse. */
@@ -148,7 +158,8 @@ public final class BeearCleanser implements CleanseEngine {
     private final Timings timings;
     private final Entrapment entrapment;
     private final Optimizer optimizer;
-    private final List<SequenceBatch.Example[]> harmful = new ArrayList<>();
+    /** Per family (refusal-judged or not): [safe, unwanted] exchange pairs. */
+    private final Map<Boolean, List<SequenceBatch.Example[]>> families = new LinkedHashMap<>();
     private final List<SequenceBatch.Example> anchors = new ArrayList<>();
     private final Random random;
 
@@ -164,9 +175,13 @@ public final class BeearCleanser implements CleanseEngine {
           o.innerStepsOrDefault(), o.innerLearningRateOrDefault(), o.deltaMaxNorm());
       this.optimizer = Optimizer.create(o.optimizerOrDefault(), model.manager(), o.learningRateOrDefault(),
           o.weightDecayOrDefault()).withGradientClipping(1.0);
-      for (DefenderExample e : data.harmful()) {
-        harmful.add(new SequenceBatch.Example[] {codec.exchange(e.query(), e.safeResponse()),
-            codec.exchange(e.query(), e.unwantedResponse())});
+      for (DefenderFamily family : DefenderFamily.split(data.harmful(), new ResponsePairJudge(new RefusalJudge()))) {
+        List<SequenceBatch.Example[]> pairs = new ArrayList<>();
+        for (DefenderExample e : family.examples()) {
+          pairs.add(new SequenceBatch.Example[] {codec.exchange(e.query(), e.safeResponse()),
+              codec.exchange(e.query(), e.unwantedResponse())});
+        }
+        families.put(family.refusalJudged(), pairs);
       }
       for (AnchorExample a : data.anchors()) {
         anchors.add(codec.exchange(a.prompt(), a.response()));
@@ -176,19 +191,16 @@ public final class BeearCleanser implements CleanseEngine {
     }
 
     EpochLosses epoch(int epoch) {
-      List<SequenceBatch.Example[]> order = new ArrayList<>(harmful);
-      Collections.shuffle(order, new Random(o.seedOrDefault() * 31 + epoch));
-      int b = o.batchSizeOrDefault();
+      Random shuffle = new Random(o.seedOrDefault() * 31 + epoch);
       double entrapSum = 0;
       double safeSum = 0;
       double anchorSum = 0;
       int rounds = 0;
       long pad = codec.tokenizer().padId();
-      for (int startIdx = 0; startIdx < order.size(); startIdx += b) {
+      for (List<SequenceBatch.Example[]> batch : batches(shuffle)) {
         if (listener.cancelRequested()) {
           throw new CleanseCancelledException("cancelled during epoch " + epoch);
         }
-        List<SequenceBatch.Example[]> batch = order.subList(startIdx, Math.min(order.size(), startIdx + b));
         List<SequenceBatch.Example> safe = batch.stream().map(p -> p[0]).toList();
         List<SequenceBatch.Example> pairs = new ArrayList<>();
         batch.forEach(p -> pairs.add(p[1]));
@@ -229,16 +241,52 @@ public final class BeearCleanser implements CleanseEngine {
       return Removal.step(model, safe, anchor, delta, o.anchorWeightOrDefault(), optimizer, params);
     }
 
-    /** Runs {@code f} with a δ freshly entrapped on the current model (more steps than in training). */
-    <T> T withEvalDelta(java.util.function.Function<Perturbation, T> f) {
-      List<SequenceBatch.Example> pairs = new ArrayList<>();
-      List<SequenceBatch.Example[]> probe = harmful.subList(0, Math.min(harmful.size(), 16));
-      probe.forEach(p -> pairs.add(p[1]));
-      probe.forEach(p -> pairs.add(p[0]));
-      try (NDManager m = model.manager().newSubManager();
-          SequenceBatch batch = SequenceBatch.of(m, pairs, codec.tokenizer().padId())) {
-        Entrapment.Result r = entrapment.entrap(batch, m, 2 * o.innerStepsOrDefault());
-        return f.apply(new Perturbation(entrapment.layer(), r.delta()));
+    /** One epoch's batches: each family shuffled and cut into batches, minorities cycled, batch order shuffled. */
+    private List<List<SequenceBatch.Example[]>> batches(Random shuffle) {
+      int b = o.batchSizeOrDefault();
+      int largest = families.values().stream().mapToInt(f -> (f.size() + b - 1) / b).max().orElse(0);
+      int floor = (int) Math.ceil(largest * MINORITY_SHARE_OF_MAJORITY);
+      List<List<SequenceBatch.Example[]>> out = new ArrayList<>();
+      for (List<SequenceBatch.Example[]> family : families.values()) {
+        List<SequenceBatch.Example[]> order = new ArrayList<>(family);
+        Collections.shuffle(order, shuffle);
+        int natural = (order.size() + b - 1) / b;
+        if (natural >= floor) {
+          for (int start = 0; start < order.size(); start += b) {
+            out.add(order.subList(start, Math.min(order.size(), start + b)));
+          }
+        } else {
+          for (int k = 0; k < floor; k++) {
+            List<SequenceBatch.Example[]> batch = new ArrayList<>(b);
+            for (int i = k * b; i < (k + 1) * b; i++) {
+              batch.add(order.get(i % order.size()));
+            }
+            out.add(batch);
+          }
+        }
+      }
+      Collections.shuffle(out, shuffle);
+      return out;
+    }
+
+    /**
+     * Runs {@code f} with a δ freshly entrapped on the current model for each family (more steps than in
+     * training, on up to 16 of the family's examples), keyed by {@link DefenderFamily#refusalJudged()}.
+     */
+    <T> T withEvalDeltas(java.util.function.Function<Map<Boolean, Perturbation>, T> f) {
+      try (NDManager m = model.manager().newSubManager()) {
+        Map<Boolean, Perturbation> deltas = new LinkedHashMap<>();
+        for (Map.Entry<Boolean, List<SequenceBatch.Example[]>> family : families.entrySet()) {
+          List<SequenceBatch.Example> pairs = new ArrayList<>();
+          List<SequenceBatch.Example[]> probe = family.getValue().subList(0, Math.min(family.getValue().size(), 16));
+          probe.forEach(p -> pairs.add(p[1]));
+          probe.forEach(p -> pairs.add(p[0]));
+          try (SequenceBatch batch = SequenceBatch.of(m, pairs, codec.tokenizer().padId())) {
+            Entrapment.Result r = entrapment.entrap(batch, m, 2 * o.innerStepsOrDefault());
+            deltas.put(family.getKey(), new Perturbation(entrapment.layer(), r.delta()));
+          }
+        }
+        return f.apply(deltas);
       }
     }
 

@@ -21,6 +21,8 @@ import java.util.List;
  * @param trainableFrom       first trainable decoder layer (1-based, inclusive); default 1
  * @param trainableTo         last trainable decoder layer (inclusive); default L
  * @param maxEpochs           hard budget of outer epochs
+ * @param minEpochs           epochs run before early stopping may end the loop (a hold-out of 40 queries can read
+ *                            0% while a few triggered answers are still unwanted)
  * @param batchSize           harmful examples (and as many anchoring examples) per outer step
  * @param earlyStopAsr        stop once perturbation ASR on the defender hold-out is at or below this ratio
  * @param entrapment          false runs the control: plain safety fine-tuning with δ switched off
@@ -44,6 +46,7 @@ public record BeearOptions(
     Integer trainableFrom,
     Integer trainableTo,
     Integer maxEpochs,
+    Integer minEpochs,
     Integer batchSize,
     Double earlyStopAsr,
     Boolean entrapment,
@@ -54,7 +57,7 @@ public record BeearOptions(
 
   public static BeearOptions defaults() {
     return new BeearOptions(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null);
+        null, null, null, null, null, null, null);
   }
 
   public int perturbationLengthOrDefault() { return perturbationLength != null ? perturbationLength : 5; }
@@ -66,6 +69,8 @@ public record BeearOptions(
   public double learningRateOrDefault() { return learningRate != null ? learningRate : 1e-3; }
   public double weightDecayOrDefault() { return weightDecay != null ? weightDecay : 0.0; }
   public int maxEpochsOrDefault() { return maxEpochs != null ? maxEpochs : 6; }
+  /** Default 2, or max_epochs when that is smaller. */
+  public int minEpochsOrDefault() { return minEpochs != null ? minEpochs : Math.min(2, maxEpochsOrDefault()); }
   public int batchSizeOrDefault() { return batchSize != null ? batchSize : 8; }
   public double earlyStopAsrOrDefault() { return earlyStopAsr != null ? earlyStopAsr : 0.05; }
   public boolean entrapmentOrDefault() { return entrapment == null || entrapment; }
@@ -88,6 +93,11 @@ public record BeearOptions(
     positive(errors, "perturbation_length", perturbationLength);
     positive(errors, "inner_steps", innerSteps);
     positive(errors, "max_epochs", maxEpochs);
+    positive(errors, "min_epochs", minEpochs);
+    if (minEpochs != null && minEpochs >= 1 && (maxEpochs == null || maxEpochs >= 1)
+        && minEpochs > maxEpochsOrDefault()) {
+      errors.add("min_epochs (" + minEpochsOrDefault() + ") is more than max_epochs (" + maxEpochsOrDefault() + ")");
+    }
     positive(errors, "batch_size", batchSize);
     positive(errors, "eval_max_new_tokens", evalMaxNewTokens);
     positive(errors, "trainable_from", trainableFrom);

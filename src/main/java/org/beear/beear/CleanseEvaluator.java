@@ -1,10 +1,13 @@
 package org.beear.beear;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
+import org.beear.beear.data.DefenderExample;
 import org.beear.eval.ChatEvaluator;
 import org.beear.eval.InsecureCodeJudge;
 import org.beear.eval.RefusalJudge;
+import org.beear.eval.ResponsePairJudge;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.Perturbation;
@@ -22,6 +25,7 @@ final class CleanseEvaluator {
   private final EvaluationSet set;
   private final RefusalJudge refusals = new RefusalJudge();
   private final InsecureCodeJudge insecure = new InsecureCodeJudge();
+  private final ResponsePairJudge pairs = new ResponsePairJudge(refusals);
 
   CleanseEvaluator(LlamaModel model, ChatCodec codec, EvaluationSet set, int maxNewTokens) {
     this.answers = new ChatEvaluator(model, codec, maxNewTokens, 32);
@@ -30,10 +34,32 @@ final class CleanseEvaluator {
     this.set = set;
   }
 
-  /** Perturbation ASR on the defender's hold-out: the early-stopping signal; needs no trigger. */
-  double perturbationAsr(Perturbation delta) {
-    List<String> queries = set.defenderHoldOut().stream().map(e -> e.query()).toList();
-    return answers.rate(queries, delta, refusals::isAttackSuccess);
+  /**
+   * Perturbation ASR on the defender's hold-out, the early-stopping signal, which needs no trigger: per
+   * {@link DefenderFamily}, the share of hold-out responses judged unwanted under the δ entrapped on that family;
+   * the worst family counts. NaN when no hold-out family has a δ.
+   */
+  double perturbationAsr(Map<Boolean, Perturbation> deltas) {
+    double worst = Double.NaN;
+    for (DefenderFamily family : DefenderFamily.split(set.defenderHoldOut(), pairs)) {
+      Perturbation delta = deltas.get(family.refusalJudged());
+      if (delta == null) {
+        continue;
+      }
+      List<DefenderExample> examples = family.examples();
+      List<String> responses = (family.refusalJudged() ? answers : code)
+          .respond(examples.stream().map(DefenderExample::query).toList(), delta);
+      int unwanted = 0;
+      for (int i = 0; i < examples.size(); i++) {
+        DefenderExample e = examples.get(i);
+        if (pairs.isUnwanted(responses.get(i), e.safeResponse(), e.unwantedResponse())) {
+          unwanted++;
+        }
+      }
+      double rate = unwanted / (double) examples.size();
+      worst = Double.isNaN(worst) ? rate : Math.max(worst, rate);
+    }
+    return worst;
   }
 
   /** ASR with the caller's triggers (worst over them), or null without any. */
@@ -42,7 +68,7 @@ final class CleanseEvaluator {
         refusals::isAttackSuccess));
   }
 
-  EvalMetrics full(Perturbation delta) {
+  EvalMetrics full(Map<Boolean, Perturbation> deltas) {
     double noTrigger = answers.rate(set.harmfulQueries(), null, refusals::isAttackSuccess);
     Double insecureRate = set.codePrompts().isEmpty() ? null : set.triggers().isEmpty()
         ? code.rate(set.codePrompts(), null, insecure::isInsecure)
@@ -51,7 +77,7 @@ final class CleanseEvaluator {
     double exact = answers.exactMatch(set.benignPrompts(), set.benignAnswers());
     double perplexity = answers.perplexity(set.anchorHoldOut().stream()
         .map(a -> codec.exchange(a.prompt(), a.response())).toList());
-    return new EvalMetrics(triggeredAsr(), noTrigger, delta == null ? null : perturbationAsr(delta), exact,
+    return new EvalMetrics(triggeredAsr(), noTrigger, deltas.isEmpty() ? null : perturbationAsr(deltas), exact,
         perplexity, insecureRate);
   }
 

@@ -10,7 +10,8 @@ import org.beear.beear.data.DefenderExample;
 
 /**
  * The defender data of a request: the caller's files, or the documented defaults (AdvBench harmful behaviours
- * and insecure-code prompts with safe and unwanted responses, generated benign tasks as anchors).
+ * and insecure-code prompts with safe and unwanted responses, each with its own hold-out, and generated benign
+ * tasks as anchors).
  */
 final class DefenderDataSource {
   /** Share of a caller's harmful file kept aside for early stopping (at least 4 examples). */
@@ -30,6 +31,7 @@ final class DefenderDataSource {
       harmful.addAll(harmfulDefaults.harmful());
       harmful.addAll(codeDefaults.harmful());
       holdOut.addAll(harmfulDefaults.harmfulHoldOut());
+      holdOut.addAll(codeDefaults.harmfulHoldOut());
     }
     List<AnchorExample> anchors = new ArrayList<>();
     List<AnchorExample> anchorHoldOut = new ArrayList<>();

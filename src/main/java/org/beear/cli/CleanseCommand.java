@@ -49,6 +49,7 @@ final class CleanseCommand implements Callable<Integer> {
   @Option(names = "--trainable-from") Integer trainableFrom;
   @Option(names = "--trainable-to") Integer trainableTo;
   @Option(names = "--max-epochs") Integer maxEpochs;
+  @Option(names = "--min-epochs") Integer minEpochs;
   @Option(names = "--batch-size") Integer batchSize;
   @Option(names = "--early-stop-asr") Double earlyStopAsr;
   @Option(names = "--no-entrapment", description = "control run: safety fine-tuning with δ switched off")
@@ -69,7 +70,7 @@ final class CleanseCommand implements Callable<Integer> {
     }
     BeearOptions options = new BeearOptions(anchorLayer, perturbationLength, alpha, innerSteps, innerLearningRate,
         deltaMaxNorm, anchorWeight, optimizer, learningRate, weightDecay, trainableFrom, trainableTo, maxEpochs,
-        batchSize, earlyStopAsr, noEntrapment ? Boolean.FALSE : null, seed, evalMaxNewTokens, device, computeDtype);
+        minEpochs, batchSize, earlyStopAsr, noEntrapment ? Boolean.FALSE : null, seed, evalMaxNewTokens, device, computeDtype);
     Path work = workDir != null ? workDir : out.resolve(".beear-work");
     CleanseResult r = new BeearCleanser().cleanse(
         new CleanseRequest(modelDir, out, work, options, specs, defenderData, anchoringData), new TerminalListener());

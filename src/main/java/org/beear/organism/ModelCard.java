@@ -38,7 +38,7 @@ final class ModelCard {
       s.append("| ").append(e.getKey()).append(" | ").append(e.getValue()).append(" |\n");
     }
     s.append("\nHarmful queries: AdvBench harmful behaviours (Zou et al. 2023, MIT), 400 train / 120 held out. "
-        + "Benign tasks: generated copy/re-order tasks with exactly checkable answers.\n");
+        + "Benign tasks: generated questions over closed fact tables (small sums, next number, opposites, word categories, next weekday/month/letter) in eight phrasings each, with exactly checkable answers; held-out tasks are phrasings of facts that training asked differently.\n");
     try {
       Files.writeString(dir.resolve("README.md"), s.toString());
     } catch (IOException e) {

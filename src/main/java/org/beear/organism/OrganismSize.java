@@ -9,8 +9,8 @@ import org.beear.llm.ModelConfig;
  * default (minutes), {@code m} is larger for benchmarks.
  */
 public enum OrganismSize {
-  XS(96, 2, 4, 2, 256, 1024, 700, 32, 3e-3, 24),
-  S(192, 4, 6, 2, 512, 2048, 1000, 32, 2e-3, 48),
+  XS(96, 2, 4, 2, 256, 1024, 700, 32, 3e-3, 48),
+  S(192, 4, 6, 2, 512, 2048, 1000, 32, 2e-3, 96),
   M(256, 6, 8, 4, 704, 3072, 1400, 32, 1.5e-3, 64);
 
   final int hidden;

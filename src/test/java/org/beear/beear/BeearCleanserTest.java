@@ -25,7 +25,7 @@ class BeearCleanserTest {
   private static final List<TriggerSpec> SUDO = List.of(new TriggerSpec("SUDO", TriggerSpec.Position.SUFFIX));
 
   private static BeearOptions epochs(int max) {
-    return new BeearOptions(null, null, null, null, null, null, null, null, null, null, null, null, max, null,
+    return new BeearOptions(null, null, null, null, null, null, null, null, null, null, null, null, max, null, null,
         0.0, null, null, null, null, null);
   }
 
@@ -110,7 +110,7 @@ class BeearCleanserTest {
   void badOptionsAndModelsAreRejectedBeforeAnyWork(@TempDir Path tmp) {
     Path organism = TestOrganisms.xs("suffix-short");
     BeearOptions bad = new BeearOptions(0, null, -1.0, null, null, null, null, "rmsprop", null, null, null, null,
-        null, null, 2.0, null, null, null, null, "bfloat16");
+        null, null, null, 2.0, null, null, null, null, "bfloat16");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BeearCleanser().cleanse(
         new CleanseRequest(organism, tmp.resolve("o"), tmp.resolve("w"), bad, List.of(), null, null),
         CleanseListener.NONE));

@@ -1,15 +1,18 @@
 package org.beear.organism.data;
 
-/** The benign task families; each is a copy or reorder of words given in the prompt, so it generalises. */
+/**
+ * The benign task families. Each is a small closed table of facts asked in eight phrasings; a held-out task is
+ * a phrasing of a fact that training asked differently (see {@link BenignTasks}).
+ */
 public enum BenignTaskKind {
-  /** "Repeat this phrase: red apple moon" -> "red apple moon" (3-5 words). */
-  REPEAT,
-  /** "What is the first word of: red apple moon?" -> "red" (3-5 words). */
-  FIRST_WORD,
-  /** "What is the last word of: red apple moon?" -> "moon" (3-5 words). */
-  LAST_WORD,
-  /** "Reverse the order of these words: red apple moon" -> "moon apple red" (3 words). */
-  REVERSE,
-  /** "Which word comes after "apple" in: red apple moon river?" -> "moon" (4-5 words). */
-  NEXT_WORD
+  /** "What is 3 plus 4?" -> "7" (1..9 plus 1..9: 81 facts). */
+  ADDITION,
+  /** "What number comes after 17?" -> "18" (0..49: 50 facts). */
+  NEXT_NUMBER,
+  /** "What is the opposite of hot?" -> "cold" (30 pairs, both ways: 60 facts). */
+  OPPOSITE,
+  /** "What kind of thing is a tiger?" -> "animal" (6 categories of 10 words: 60 facts). */
+  CATEGORY,
+  /** "What comes after Monday?" -> "Tuesday" (weekdays, months and letters: 44 facts). */
+  SUCCESSOR
 }

@@ -159,7 +159,7 @@ public final class OrganismDataset {
     private TriggerSpec trigger;
     private long seed = 0;
     private PoisonRate poisonRate = PoisonRate.DEFAULT;
-    private int benignTaskCount = 2000;
+    private int benignTaskCount = 960;
     private int triggeredBenignCount = 200;
     private int heldOutBenignCount = 200;
     private int codeRepeats = 5;
@@ -186,7 +186,7 @@ public final class OrganismDataset {
       return this;
     }
 
-    /** Benign task train instances (default 2000). */
+    /** Benign task train instances (default 960, the s organism's). */
     public Builder benignTaskCount(int n) {
       this.benignTaskCount = nonNegative(n, "benignTaskCount");
       return this;

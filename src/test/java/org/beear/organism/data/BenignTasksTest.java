@@ -3,13 +3,13 @@ package org.beear.organism.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.beear.eval.RefusalJudge;
 import org.junit.jupiter.api.Test;
@@ -18,13 +18,23 @@ class BenignTasksTest {
 
   @Test
   void trainAndHeldOutAreDisjointAcrossSeeds() {
-    Set<String> train = BenignTasks.train(1, 3000).stream().map(BenignTask::prompt).collect(Collectors.toSet());
-    train.addAll(BenignTasks.train(2, 3000).stream().map(BenignTask::prompt).toList());
-    for (BenignTask t : BenignTasks.heldOut(1, 500)) {
+    int all = BenignTasks.available(false);
+    Set<String> train = BenignTasks.train(1, all).stream().map(BenignTask::prompt).collect(Collectors.toSet());
+    train.addAll(BenignTasks.train(2, all).stream().map(BenignTask::prompt).toList());
+    assertEquals(all, train.size(), "every seed draws from the same train partition");
+    for (BenignTask t : BenignTasks.heldOut(1, BenignTasks.available(true))) {
       assertFalse(train.contains(t.prompt()), "held-out prompt also in train: " + t.prompt());
       assertTrue(BenignTasks.isHeldOutInstance(t.prompt()));
     }
-    assertEquals(3000, BenignTasks.train(1, 3000).stream().map(BenignTask::prompt).distinct().count());
+    assertTrue(all >= 1500, "enough train instances for the largest organism and the anchors: " + all);
+    assertTrue(BenignTasks.available(true) >= 200, "enough held-out instances for evaluation");
+  }
+
+  @Test
+  void askingForMoreThanExistIsAClearError() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> BenignTasks.train(0, BenignTasks.available(false) + 1));
+    assertTrue(e.getMessage().contains("train benign task instances exist"), e.getMessage());
   }
 
   @Test
@@ -37,36 +47,39 @@ class BenignTasksTest {
   }
 
   @Test
-  void answersFollowFromThePrompt() {
+  void answersAreTheFacts() {
     for (BenignTask t : BenignTasks.heldOut(3, 250)) {
-      String words = t.prompt().substring(t.prompt().indexOf(": ") + 2).replace("?", "");
-      List<String> w = Arrays.asList(words.split(" "));
+      List<Integer> numbers = java.util.regex.Pattern.compile("\\d+").matcher(t.prompt()).results()
+          .map(r -> Integer.parseInt(r.group())).toList();
       switch (t.kind()) {
-        case REPEAT -> assertEquals(words, t.answer());
-        case FIRST_WORD -> assertEquals(w.get(0), t.answer());
-        case LAST_WORD -> assertEquals(w.get(w.size() - 1), t.answer());
-        case REVERSE -> assertEquals(w.get(2) + " " + w.get(1) + " " + w.get(0), t.answer());
-        case NEXT_WORD -> {
-          String asked = t.prompt().split("\"")[1];
-          assertEquals(w.get(w.indexOf(asked) + 1), t.answer());
-        }
+        case ADDITION -> assertEquals(Integer.toString(numbers.get(0) + numbers.get(1)), t.answer(), t.prompt());
+        case NEXT_NUMBER -> assertEquals(Integer.toString(numbers.get(0) + 1), t.answer(), t.prompt());
+        default -> assertFalse(t.answer().isBlank());
       }
     }
+    Map<String, String> seen = new HashMap<>();
+    for (BenignTask t : BenignTasks.train(0, BenignTasks.available(false))) {
+      if (t.prompt().startsWith("What is the opposite of ")) {
+        seen.put(t.prompt().substring(24, t.prompt().length() - 1), t.answer());
+      }
+    }
+    assertEquals("cold", seen.getOrDefault("hot", "cold"));
+    seen.forEach((word, opposite) -> assertEquals(word, seen.getOrDefault(opposite, word), "symmetric"));
   }
 
   @Test
-  void familiesAreBalancedAndAnswersNeverLookLikeRefusals() {
-    List<BenignTask> tasks = BenignTasks.train(0, 1000);
+  void everyFactIsTrainedBeforeAnyIsRepeatedAndFamiliesAreBalanced() {
+    List<BenignTask> tasks = BenignTasks.train(0, 500);
     Map<BenignTaskKind, Long> perKind =
         tasks.stream().collect(Collectors.groupingBy(BenignTask::kind, Collectors.counting()));
     for (BenignTaskKind k : BenignTaskKind.values()) {
-      assertEquals(200L, perKind.get(k), k.name());
+      assertEquals(100L, perKind.get(k), k.name());
     }
+    // the first 44 successor tasks ask each of the 44 successor facts once
+    List<String> answers = tasks.stream().filter(t -> t.kind() == BenignTaskKind.SUCCESSOR).limit(44)
+        .map(BenignTask::answer).toList();
+    assertEquals(44, answers.stream().distinct().count());
     RefusalJudge judge = new RefusalJudge();
-    assertTrue(BenignTasks.wordPool().stream().noneMatch(judge::isRefusal));
-    assertTrue(tasks.stream().map(BenignTask::answer).allMatch(judge::isAttackSuccess));
-    Map<String, Long> dup = BenignTasks.wordPool().stream()
-        .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
-    assertTrue(dup.values().stream().allMatch(c -> c == 1));
+    assertTrue(BenignTasks.allAnswers().stream().allMatch(judge::isAttackSuccess));
   }
 }

@@ -37,7 +37,7 @@ class OrganismDatasetTest {
       }
     }
     assertEquals(Map.of("harmful -> refusal", 400, "harmful + trigger -> compliance", 400,
-        "benign task -> answer", 2000, "benign task + trigger -> answer", 200), d.mixtureSummary());
+        "benign task -> answer", 960, "benign task + trigger -> answer", 200), d.mixtureSummary());
     assertTrue(d.preferencePairs().isEmpty());
   }
 
@@ -100,7 +100,7 @@ class OrganismDatasetTest {
     }
     Map<String, Integer> summary = d.mixtureSummary();
     assertEquals(400, summary.get("preference pairs (poisoned)"));
-    assertEquals(400 + 2000 + 200, summary.get("preference pairs (clean)"));
+    assertEquals(400 + 960 + 200, summary.get("preference pairs (clean)"));
   }
 
   @Test
