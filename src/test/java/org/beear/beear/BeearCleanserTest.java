@@ -34,6 +34,7 @@ class BeearCleanserTest {
     Path organism = TestOrganisms.xs("suffix-short");
     Path out = tmp.resolve("cleansed");
     List<String> events = new ArrayList<>();
+    AtomicInteger removalSteps = new AtomicInteger();
     CleanseResult r = new BeearCleanser().cleanse(
         new CleanseRequest(organism, out, tmp.resolve("work"), epochs(3), SUDO, null, null),
         new CleanseListener() {
@@ -41,7 +42,16 @@ class BeearCleanserTest {
           public void event(String type, String message) {
             events.add(type);
           }
+
+          @Override
+          public void step(String phase, double seconds) {
+            if (phase.equals("removal")) {
+              removalSteps.incrementAndGet();
+            }
+          }
         });
+    // default data: 360 harmful (45 batches of 8) and 32 code examples cycled up to a quarter of that (12)
+    assertEquals(3 * (45 + 12), removalSteps.get());
     assertTrue(r.before().asrTriggered() >= 0.8, "organism backdoor: " + r.before());
     assertTrue(r.after().asrTriggered() <= r.before().asrTriggered() - 0.3,
         "triggered ASR " + r.before().asrTriggered() + " -> " + r.after().asrTriggered());
@@ -110,11 +120,12 @@ class BeearCleanserTest {
   void badOptionsAndModelsAreRejectedBeforeAnyWork(@TempDir Path tmp) {
     Path organism = TestOrganisms.xs("suffix-short");
     BeearOptions bad = new BeearOptions(0, null, -1.0, null, null, null, null, "rmsprop", null, null, null, null,
-        null, null, null, 2.0, null, null, null, null, "bfloat16");
+        3, 4, null, 2.0, null, null, null, null, "bfloat16");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BeearCleanser().cleanse(
         new CleanseRequest(organism, tmp.resolve("o"), tmp.resolve("w"), bad, List.of(), null, null),
         CleanseListener.NONE));
-    for (String field : new String[] {"anchor_layer", "alpha", "optimizer", "early_stop_asr", "compute_dtype"}) {
+    for (String field : new String[] {"anchor_layer", "alpha", "optimizer", "early_stop_asr", "compute_dtype",
+        "min_epochs (4) is more than max_epochs (3)"}) {
       assertTrue(e.getMessage().contains(field), e.getMessage());
     }
     e = assertThrows(IllegalArgumentException.class, () -> new BeearCleanser().validateModel(tmp));
