@@ -67,7 +67,7 @@ class DefaultDefenderDataTest {
     List<BenignInstruction> rows = List.of(new BenignInstruction("Name a colour.", "", "Blue."),
         new BenignInstruction("Summarise:", "long text", "x".repeat(400)));
     DefenderData d = DefaultDefenderData.harmfulCompliance(0, rows);
-    assertEquals(301, d.anchors().size(), "the row with a 400-character output is left out");
+    assertEquals(DefaultDefenderData.ANCHORS + 1, d.anchors().size(), "the row with a 400-character output is left out");
     assertTrue(d.anchors().contains(new AnchorExample("Name a colour.", "Blue.")));
   }
 
