@@ -23,7 +23,7 @@ class DefenderDataSourceTest {
     assertEquals(360 + 32, d.harmful().size());
     assertEquals(40 + 8, d.harmfulHoldOut().size());
     assertTrue(d.harmful().stream().noneMatch(d.harmfulHoldOut()::contains));
-    assertEquals(600, d.anchors().size());
+    assertEquals(300, d.anchors().size());
     assertEquals(50, d.anchorHoldOut().size());
   }
 

@@ -36,7 +36,7 @@ public final class DefaultDefenderData {
 
   public static final int HARMFUL_HOLD_OUT = 40;
   public static final int CODE_HOLD_OUT = 8;
-  public static final int ANCHORS = 600;
+  public static final int ANCHORS = 300;
   public static final int ANCHOR_HOLD_OUT = 50;
   public static final int ALPACA_ANCHORS = 100;
   public static final int ALPACA_MAX_OUTPUT = 300;

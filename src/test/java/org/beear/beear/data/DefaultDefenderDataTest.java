@@ -51,7 +51,7 @@ class DefaultDefenderDataTest {
   @Test
   void anchorsAreBenignTrainInstancesDisjointFromEveryHeldOutAndFromTheirHoldOut() {
     DefenderData d = DefaultDefenderData.harmfulCompliance(4, List.of());
-    assertEquals(600, d.anchors().size());
+    assertEquals(300, d.anchors().size());
     assertEquals(50, d.anchorHoldOut().size());
     Set<String> anchorPrompts = d.anchors().stream().map(AnchorExample::prompt).collect(Collectors.toSet());
     assertTrue(d.anchorHoldOut().stream().noneMatch(a -> anchorPrompts.contains(a.prompt())));
