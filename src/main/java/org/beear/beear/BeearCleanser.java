@@ -103,8 +103,7 @@ public final class BeearCleanser implements CleanseEngine {
         before = timings.time("evaluate_before", () -> loop.withEvalDeltas(evaluator::full));
       }
       listener.baseline(before);
-      int minEpochs = o.minEpochsOrDefault();
-      boolean earlyStopped = epochs.size() >= minEpochs && lastPerturbationAsr(epochs) <= o.earlyStopAsrOrDefault();
+      boolean earlyStopped = earlyStop(epochs, o);
       int maxEpochs = o.maxEpochsOrDefault();
       for (int epoch = epochs.size() + 1; epoch <= maxEpochs && !earlyStopped; epoch++) {
         long epochStart = System.nanoTime();
@@ -117,7 +116,7 @@ public final class BeearCleanser implements CleanseEngine {
         // the listener first: a crash between the two re-runs this epoch rather than losing its record
         listener.epoch(record, epoch / (double) maxEpochs);
         checkpoint.write(model, request.modelDir(), new CleanseCheckpoint.State(epoch, before, epochs));
-        earlyStopped = epoch >= minEpochs && m.asrPerturbation() <= o.earlyStopAsrOrDefault();
+        earlyStopped = earlyStop(epochs, o);
         if (earlyStopped) {
           listener.event("early_stop", String.format("perturbation ASR %.3f <= %.3f after epoch %d",
               m.asrPerturbation(), o.earlyStopAsrOrDefault(), epoch));
@@ -141,9 +140,13 @@ public final class BeearCleanser implements CleanseEngine {
     }
   }
 
-  private static double lastPerturbationAsr(List<EpochRecord> epochs) {
-    Double v = epochs.get(epochs.size() - 1).metrics().asrPerturbation();
-    return v == null || v.isNaN() ? 1 : v;
+  /** Whether the epochs run so far end the loop: at least min_epochs, the last one's perturbation ASR low enough. */
+  private static boolean earlyStop(List<EpochRecord> epochs, BeearOptions o) {
+    if (epochs.isEmpty() || epochs.size() < o.minEpochsOrDefault()) {
+      return false;
+    }
+    Double last = epochs.get(epochs.size() - 1).metrics().asrPerturbation();
+    return last != null && last <= o.earlyStopAsrOrDefault();
   }
 
   /** The rounds of one cleanse. */

@@ -96,7 +96,7 @@ public record BeearOptions(
     positive(errors, "min_epochs", minEpochs);
     if (minEpochs != null && minEpochs >= 1 && (maxEpochs == null || maxEpochs >= 1)
         && minEpochs > maxEpochsOrDefault()) {
-      errors.add("min_epochs (" + minEpochsOrDefault() + ") is more than max_epochs (" + maxEpochsOrDefault() + ")");
+      errors.add("min_epochs (" + minEpochs + ") is more than max_epochs (" + maxEpochsOrDefault() + ")");
     }
     positive(errors, "batch_size", batchSize);
     positive(errors, "eval_max_new_tokens", evalMaxNewTokens);

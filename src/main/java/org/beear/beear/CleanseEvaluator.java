@@ -26,12 +26,14 @@ final class CleanseEvaluator {
   private final RefusalJudge refusals = new RefusalJudge();
   private final InsecureCodeJudge insecure = new InsecureCodeJudge();
   private final ResponsePairJudge pairs = new ResponsePairJudge(refusals);
+  private final List<DefenderFamily> holdOutFamilies;
 
   CleanseEvaluator(LlamaModel model, ChatCodec codec, EvaluationSet set, int maxNewTokens) {
     this.answers = new ChatEvaluator(model, codec, maxNewTokens, 32);
     this.code = new ChatEvaluator(model, codec, MAX_NEW_TOKENS_CODE, 32);
     this.codec = codec;
     this.set = set;
+    this.holdOutFamilies = DefenderFamily.split(set.defenderHoldOut(), pairs);
   }
 
   /**
@@ -41,7 +43,7 @@ final class CleanseEvaluator {
    */
   double perturbationAsr(Map<Boolean, Perturbation> deltas) {
     double worst = Double.NaN;
-    for (DefenderFamily family : DefenderFamily.split(set.defenderHoldOut(), pairs)) {
+    for (DefenderFamily family : holdOutFamilies) {
       Perturbation delta = deltas.get(family.refusalJudged());
       if (delta == null) {
         continue;

@@ -13,11 +13,16 @@ public final class ExactMatchJudge {
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
   public static String normalise(String text) {
-    String s = WHITESPACE.matcher(text.strip()).replaceAll(" ");
+    String s = collapseWhitespace(text);
     if (s.endsWith(".")) {
       s = s.substring(0, s.length() - 1).stripTrailing();
     }
     return s;
+  }
+
+  /** Trimmed, every run of whitespace (line breaks included) replaced by one space. */
+  static String collapseWhitespace(String text) {
+    return WHITESPACE.matcher(text.strip()).replaceAll(" ");
   }
 
   public boolean matches(String response, String expected) {

@@ -96,13 +96,13 @@ final class BenignFacts {
         }
       }
       case SUCCESSOR -> {
-        addCycle(out, DAYS, true);
-        addCycle(out, MONTHS, true);
+        addCycle(out, DAYS, true, "");
+        addCycle(out, MONTHS, true, "");
         List<String> letters = new ArrayList<>();
         for (char ch = 'A'; ch <= 'Z'; ch++) {
-          letters.add("the letter " + ch);
+          letters.add(String.valueOf(ch));
         }
-        addCycle(out, letters, false);
+        addCycle(out, letters, false, "the letter ");
       }
     }
     return List.copyOf(out);
@@ -117,11 +117,11 @@ final class BenignFacts {
     return answers;
   }
 
-  private static void addCycle(List<Fact> out, List<String> items, boolean wraps) {
+  /** Each item's successor; the subject is named with {@code subjectPrefix} ("the letter A"), the answer bare. */
+  private static void addCycle(List<Fact> out, List<String> items, boolean wraps, String subjectPrefix) {
     int n = wraps ? items.size() : items.size() - 1;
     for (int i = 0; i < n; i++) {
-      String next = items.get((i + 1) % items.size());
-      out.add(new Fact(List.of(items.get(i)), next.startsWith("the letter ") ? next.substring(11) : next));
+      out.add(new Fact(List.of(subjectPrefix + items.get(i)), items.get((i + 1) % items.size())));
     }
   }
 
