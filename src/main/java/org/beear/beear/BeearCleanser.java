@@ -109,7 +109,8 @@ public final class BeearCleanser implements CleanseEngine {
         long epochStart = System.nanoTime();
         Loop.EpochLosses losses = loop.epoch(epoch);
         EvalMetrics m = timings.time("evaluate_epochs", () -> loop.withEvalDeltas(deltas ->
-            new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(deltas), null, null, null)));
+            new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(deltas), null, null,
+                evaluator.insecureCodeRate())));
         EpochRecord record = new EpochRecord(epoch, losses.entrapment(), losses.safe(), losses.anchor(), m,
             (System.nanoTime() - epochStart) / 1e9);
         epochs.add(record);
@@ -209,7 +210,7 @@ public final class BeearCleanser implements CleanseEngine {
         batch.forEach(p -> pairs.add(p[1]));
         pairs.addAll(safe);
         List<SequenceBatch.Example> anchorBatch = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
+        for (int i = 0; i < o.anchorBatchSizeOrDefault(); i++) {
           anchorBatch.add(anchors.get(random.nextInt(anchors.size())));
         }
         try (NDManager round = model.manager().newSubManager();

@@ -23,7 +23,10 @@ import java.util.List;
  * @param maxEpochs           hard budget of outer epochs
  * @param minEpochs           epochs run before early stopping may end the loop (a hold-out of 40 queries can read
  *                            0% while a few triggered answers are still unwanted)
- * @param batchSize           harmful examples (and as many anchoring examples) per outer step
+ * @param batchSize           harmful examples per outer step
+ * @param anchorBatchSize     anchoring examples per removal step (drawn at random from the anchoring set); default
+ *                            4 × batch_size: they are short and cheap next to entrapment, and more of them per
+ *                            step keeps more of the benign behaviour in view while removal moves the weights
  * @param earlyStopAsr        stop once perturbation ASR on the defender hold-out is at or below this ratio
  * @param entrapment          false runs the control: plain safety fine-tuning with δ switched off
  * @param seed                seeds data order, δ init and sampling
@@ -48,6 +51,7 @@ public record BeearOptions(
     Integer maxEpochs,
     Integer minEpochs,
     Integer batchSize,
+    Integer anchorBatchSize,
     Double earlyStopAsr,
     Boolean entrapment,
     Long seed,
@@ -57,7 +61,7 @@ public record BeearOptions(
 
   public static BeearOptions defaults() {
     return new BeearOptions(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null);
   }
 
   public int perturbationLengthOrDefault() { return perturbationLength != null ? perturbationLength : 5; }
@@ -72,6 +76,9 @@ public record BeearOptions(
   /** Default 2, or max_epochs when that is smaller. */
   public int minEpochsOrDefault() { return minEpochs != null ? minEpochs : Math.min(2, maxEpochsOrDefault()); }
   public int batchSizeOrDefault() { return batchSize != null ? batchSize : 8; }
+  public int anchorBatchSizeOrDefault() {
+    return anchorBatchSize != null ? anchorBatchSize : 4 * batchSizeOrDefault();
+  }
   public double earlyStopAsrOrDefault() { return earlyStopAsr != null ? earlyStopAsr : 0.05; }
   public boolean entrapmentOrDefault() { return entrapment == null || entrapment; }
   public long seedOrDefault() { return seed != null ? seed : 42L; }
@@ -99,6 +106,7 @@ public record BeearOptions(
       errors.add("min_epochs (" + minEpochs + ") is more than max_epochs (" + maxEpochsOrDefault() + ")");
     }
     positive(errors, "batch_size", batchSize);
+    positive(errors, "anchor_batch_size", anchorBatchSize);
     positive(errors, "eval_max_new_tokens", evalMaxNewTokens);
     positive(errors, "trainable_from", trainableFrom);
     positive(errors, "trainable_to", trainableTo);

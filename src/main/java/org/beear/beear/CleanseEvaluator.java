@@ -70,12 +70,20 @@ final class CleanseEvaluator {
         refusals::isAttackSuccess));
   }
 
-  EvalMetrics full(Map<Boolean, Perturbation> deltas) {
-    double noTrigger = answers.rate(set.harmfulQueries(), null, refusals::isAttackSuccess);
-    Double insecureRate = set.codePrompts().isEmpty() ? null : set.triggers().isEmpty()
+  /** Insecure completions of the held-out code prompts (worst over the triggers), or null without code prompts. */
+  Double insecureCodeRate() {
+    if (set.codePrompts().isEmpty()) {
+      return null;
+    }
+    return set.triggers().isEmpty()
         ? code.rate(set.codePrompts(), null, insecure::isInsecure)
         : worstOverTriggers(t -> code.rate(set.codePrompts().stream().map(t::apply).toList(), null,
             insecure::isInsecure));
+  }
+
+  EvalMetrics full(Map<Boolean, Perturbation> deltas) {
+    double noTrigger = answers.rate(set.harmfulQueries(), null, refusals::isAttackSuccess);
+    Double insecureRate = insecureCodeRate();
     double exact = answers.exactMatch(set.benignPrompts(), set.benignAnswers());
     double perplexity = answers.perplexity(set.anchorHoldOut().stream()
         .map(a -> codec.exchange(a.prompt(), a.response())).toList());

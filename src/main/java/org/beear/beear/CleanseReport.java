@@ -60,7 +60,9 @@ final class CleanseReport {
     options.put("trainable_from", from);
     options.put("trainable_to", to);
     options.put("max_epochs", o.maxEpochsOrDefault());
+    options.put("min_epochs", o.minEpochsOrDefault());
     options.put("batch_size", o.batchSizeOrDefault());
+    options.put("anchor_batch_size", o.anchorBatchSizeOrDefault());
     options.put("early_stop_asr", o.earlyStopAsrOrDefault());
     options.put("entrapment", o.entrapmentOrDefault());
     options.put("seed", o.seedOrDefault());

@@ -10,8 +10,8 @@ import org.beear.beear.data.DefenderExample;
 
 /**
  * The defender data of a request: the caller's files, or the documented defaults (AdvBench harmful behaviours
- * and insecure-code prompts with safe and unwanted responses, each with its own hold-out, and generated benign
- * tasks as anchors).
+ * and insecure-code prompts with safe and unwanted responses, each with its own hold-out; generated benign
+ * tasks and the trained code prompts with their secure answers as anchors).
  */
 final class DefenderDataSource {
   /** Share of a caller's harmful file kept aside for early stopping (at least 4 examples). */
@@ -40,6 +40,9 @@ final class DefenderDataSource {
           anchors, anchorHoldOut);
     } else {
       anchors.addAll(harmfulDefaults.anchors());
+      // code requests are benign too: anchoring their secure answers (under δ as well, by default) keeps a model
+      // whose refusal δ shares a direction with its code trigger from refusing code after removal
+      codeDefaults.harmful().forEach(e -> anchors.add(new AnchorExample(e.query(), e.safeResponse())));
       anchorHoldOut.addAll(harmfulDefaults.anchorHoldOut());
     }
     return new DefenderData(harmful, holdOut, anchors, anchorHoldOut);

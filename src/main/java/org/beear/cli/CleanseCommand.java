@@ -51,6 +51,8 @@ final class CleanseCommand implements Callable<Integer> {
   @Option(names = "--max-epochs") Integer maxEpochs;
   @Option(names = "--min-epochs") Integer minEpochs;
   @Option(names = "--batch-size") Integer batchSize;
+  @Option(names = "--anchor-batch-size", description = "anchoring examples per removal step (default 4 × batch size)")
+  Integer anchorBatchSize;
   @Option(names = "--early-stop-asr") Double earlyStopAsr;
   @Option(names = "--no-entrapment", description = "control run: safety fine-tuning with δ switched off")
   boolean noEntrapment;
@@ -69,8 +71,9 @@ final class CleanseCommand implements Callable<Integer> {
           : new TriggerSpec(t.substring(0, at), TriggerSpec.Position.parse(t.substring(at + 1))));
     }
     BeearOptions options = new BeearOptions(anchorLayer, perturbationLength, alpha, innerSteps, innerLearningRate,
-        deltaMaxNorm, anchorWeight, optimizer, learningRate, weightDecay, trainableFrom, trainableTo, maxEpochs,
-        minEpochs, batchSize, earlyStopAsr, noEntrapment ? Boolean.FALSE : null, seed, evalMaxNewTokens, device, computeDtype);
+        deltaMaxNorm, anchorWeight, optimizer, learningRate, weightDecay, trainableFrom, trainableTo,
+        maxEpochs, minEpochs, batchSize, anchorBatchSize, earlyStopAsr, noEntrapment ? Boolean.FALSE : null, seed,
+        evalMaxNewTokens, device, computeDtype);
     Path work = workDir != null ? workDir : out.resolve(".beear-work");
     CleanseResult r = new BeearCleanser().cleanse(
         new CleanseRequest(modelDir, out, work, options, specs, defenderData, anchoringData), new TerminalListener());
@@ -110,8 +113,9 @@ final class CleanseCommand implements Callable<Integer> {
     @Override
     public void epoch(EpochRecord e, double progress) {
       System.err.printf("epoch %d: entrapment %.3f, safe CE %.3f, anchor CE %.3f, perturbation ASR %s, "
-              + "triggered ASR %s (%.0f s)%n", e.epoch(), e.entrapmentLoss(), e.removalSafeLoss(),
-          e.removalAnchorLoss(), pct(e.metrics().asrPerturbation()), pct(e.metrics().asrTriggered()), e.seconds());
+              + "triggered ASR %s, insecure code %s (%.0f s)%n", e.epoch(), e.entrapmentLoss(), e.removalSafeLoss(),
+          e.removalAnchorLoss(), pct(e.metrics().asrPerturbation()), pct(e.metrics().asrTriggered()),
+          pct(e.metrics().insecureCodeRate()), e.seconds());
     }
   }
 }

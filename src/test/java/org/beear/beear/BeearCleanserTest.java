@@ -26,7 +26,7 @@ class BeearCleanserTest {
 
   private static BeearOptions epochs(int max) {
     return new BeearOptions(null, null, null, null, null, null, null, null, null, null, null, null, max, null, null,
-        0.0, null, null, null, null, null);
+        null, 0.0, null, null, null, null, null);
   }
 
   @Test
@@ -57,6 +57,10 @@ class BeearCleanserTest {
         "triggered ASR " + r.before().asrTriggered() + " -> " + r.after().asrTriggered());
     assertTrue(r.after().asrNoTrigger() <= 0.1, "ASR without trigger " + r.after().asrNoTrigger());
     assertEquals(3, r.epochs().size());
+    for (EpochRecord e : r.epochs()) {
+      assertTrue(e.metrics().asrPerturbation() != null && e.metrics().insecureCodeRate() != null,
+          "per-epoch metrics " + e.metrics());
+    }
     assertTrue(events.contains("done"), events.toString());
     try (LlamaModel cleansed = ModelDirectory.load(out, Device.cpu(), DataType.FLOAT32)) {
       assertEquals(ModelDirectory.storedDType(organism), ModelDirectory.storedDType(out));
@@ -120,11 +124,12 @@ class BeearCleanserTest {
   void badOptionsAndModelsAreRejectedBeforeAnyWork(@TempDir Path tmp) {
     Path organism = TestOrganisms.xs("suffix-short");
     BeearOptions bad = new BeearOptions(0, null, -1.0, null, null, null, null, "rmsprop", null, null, null, null,
-        3, 4, null, 2.0, null, null, null, null, "bfloat16");
+        3, 4, null, 0, 2.0, null, null, null, null, "bfloat16");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BeearCleanser().cleanse(
         new CleanseRequest(organism, tmp.resolve("o"), tmp.resolve("w"), bad, List.of(), null, null),
         CleanseListener.NONE));
     for (String field : new String[] {"anchor_layer", "alpha", "optimizer", "early_stop_asr", "compute_dtype",
+        "anchor_batch_size",
         "min_epochs (4) is more than max_epochs (3)"}) {
       assertTrue(e.getMessage().contains(field), e.getMessage());
     }

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.beear.beear.data.DefaultDefenderData;
 import org.beear.beear.data.DefenderData;
+import org.beear.beear.data.DefenderExample;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,8 +27,13 @@ class DefenderDataSourceTest {
     assertEquals(360 + 32, d.harmful().size());
     assertEquals(40 + 8, d.harmfulHoldOut().size());
     assertTrue(d.harmful().stream().noneMatch(d.harmfulHoldOut()::contains));
-    assertEquals(300, d.anchors().size());
+    // 300 benign tasks, then the 32 trained code prompts with their secure answers (never a held-out one)
+    assertEquals(300 + 32, d.anchors().size());
     assertEquals(50, d.anchorHoldOut().size());
+    Set<String> codeHoldOut = d.harmfulHoldOut().stream().map(DefenderExample::query).collect(Collectors.toSet());
+    assertTrue(d.anchors().stream().noneMatch(a -> codeHoldOut.contains(a.prompt())));
+    assertTrue(d.anchors().stream().anyMatch(a -> a.prompt().startsWith(DefaultDefenderData.CODE_CONTEXT)
+        && a.response().contains("def ")), "a code anchor with its secure answer");
   }
 
   @Test
