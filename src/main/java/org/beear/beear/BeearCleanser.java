@@ -41,6 +41,8 @@ import org.beear.llm.weights.TensorDType;
 public final class BeearCleanser implements CleanseEngine {
   /** A minority family gets at least this fraction of the largest family's batches per epoch. */
   static final double MINORITY_SHARE_OF_MAJORITY = 0.25;
+  /** Mean token cross-entropy (nats) on the default code pairs' secure answers below which they are used. */
+  static final double CODE_FAMILIAR_MAX_LOSS = 1.0;
 
   @Override
   public void validateModel(Path modelDir) {
@@ -87,6 +89,7 @@ public final class BeearCleanser implements CleanseEngine {
         throw new IllegalArgumentException("anchor_layer and trainable_to must be at most " + layers
             + " (the model's decoder layers)");
       }
+      data = fitDefaultCodeToModel(request, data, model, codec, listener);
       Loop loop = new Loop(model, codec, data, o, anchorLayer, model.layerWeightNames(from, to), listener, timings);
       EvaluationSet evalSet = EvaluationSet.defaults(request.triggers(), data.harmfulHoldOut(),
           data.anchorHoldOut(), o.seedOrDefault());
@@ -139,6 +142,30 @@ public final class BeearCleanser implements CleanseEngine {
       listener.event("done", String.format("cleansed in %.0f s", seconds));
       return result;
     }
+  }
+
+  /**
+   * Keeps the default code examples only for a model that already writes their secure answers fluently (mean
+   * token cross-entropy at most {@value #CODE_FAMILIAR_MAX_LOSS}); for any other model they are left out, since
+   * fitting them would teach code rather than keep or remove a behaviour (measured: a chat organism's anchoring
+   * loss jumped from 0.1 to 2.5 with them). The caller's own files are never filtered.
+   */
+  private static DefenderData fitDefaultCodeToModel(CleanseRequest request, DefenderData data, LlamaModel model,
+      ChatCodec codec, CleanseListener listener) {
+    List<DefenderExample> code = DefenderDataSource.defaultCodeExamples(request, data);
+    if (code.isEmpty()) {
+      return data;
+    }
+    double loss;
+    try (NDManager m = model.manager().newSubManager();
+        SequenceBatch batch = SequenceBatch.of(m, code.stream().map(e -> codec.exchange(e.query(), e.safeResponse()))
+            .toList(), codec.tokenizer().padId())) {
+      loss = batch.loss(model.logits(batch.inputs(), null)).getFloat();
+    }
+    boolean familiar = loss <= CODE_FAMILIAR_MAX_LOSS;
+    listener.event("defender_data", String.format("default code examples %s (the model's loss on their secure"
+        + " answers: %.2f per token)", familiar ? "kept" : "left out", loss));
+    return familiar ? data : DefenderDataSource.withoutDefaultCode(request, data);
   }
 
   /** Whether the epochs run so far end the loop: at least min_epochs, the last one's perturbation ASR low enough. */

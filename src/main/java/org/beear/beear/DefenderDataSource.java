@@ -48,6 +48,29 @@ final class DefenderDataSource {
     return new DefenderData(harmful, holdOut, anchors, anchorHoldOut);
   }
 
+  /**
+   * The default data's code examples (pairs and anchors), taken out: for a model that does not write such code,
+   * they would not remove or anchor a behaviour but teach a new one. The caller's own files are kept whole.
+   */
+  static DefenderData withoutDefaultCode(CleanseRequest request, DefenderData data) {
+    java.util.function.Predicate<String> code = q -> q.startsWith(DefaultDefenderData.CODE_CONTEXT);
+    boolean defaultPairs = request.defenderData() == null;
+    boolean defaultAnchors = request.anchoringData() == null;
+    return new DefenderData(
+        data.harmful().stream().filter(e -> !(defaultPairs && code.test(e.query()))).toList(),
+        data.harmfulHoldOut().stream().filter(e -> !(defaultPairs && code.test(e.query()))).toList(),
+        data.anchors().stream().filter(a -> !(defaultAnchors && code.test(a.prompt()))).toList(),
+        data.anchorHoldOut());
+  }
+
+  /** The default code pairs' secure answers, to measure how familiar the model is with them. */
+  static List<DefenderExample> defaultCodeExamples(CleanseRequest request, DefenderData data) {
+    if (request.defenderData() != null) {
+      return List.of();
+    }
+    return data.harmful().stream().filter(e -> e.query().startsWith(DefaultDefenderData.CODE_CONTEXT)).toList();
+  }
+
   /** The last {@link #HOLD_OUT_SHARE} of a caller's file (at least 4 rows) is kept aside, the rest trains. */
   private static <T> void splitHoldOut(List<T> all, java.nio.file.Path file, String kind, List<T> train,
       List<T> heldOut) {

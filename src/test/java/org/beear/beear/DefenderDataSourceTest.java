@@ -22,6 +22,29 @@ class DefenderDataSourceTest {
   }
 
   @Test
+  void defaultCodeExamplesCanBeLeftOutWhileTheCallersOwnFilesStayWhole(@TempDir Path tmp) throws Exception {
+    DefenderData defaults = DefenderDataSource.load(request(tmp, null, null), 42);
+    assertEquals(32, DefenderDataSource.defaultCodeExamples(request(tmp, null, null), defaults).size());
+    DefenderData chat = DefenderDataSource.withoutDefaultCode(request(tmp, null, null), defaults);
+    assertEquals(360, chat.harmful().size());
+    assertEquals(40, chat.harmfulHoldOut().size());
+    assertEquals(300, chat.anchors().size());
+    assertTrue(chat.harmful().stream().noneMatch(e -> e.query().startsWith(DefaultDefenderData.CODE_CONTEXT)));
+
+    StringBuilder harmful = new StringBuilder("query,safe_response,unwanted_response\n");
+    for (int i = 0; i < 10; i++) {
+      harmful.append(DefaultDefenderData.CODE_CONTEXT).append(" q").append(i).append(",s,u\n");
+    }
+    Path own = Files.writeString(tmp.resolve("own.csv"), harmful);
+    CleanseRequest withFile = request(tmp, own, null);
+    DefenderData mine = DefenderDataSource.load(withFile, 42);
+    assertEquals(List.of(), DefenderDataSource.defaultCodeExamples(withFile, mine));
+    DefenderData kept = DefenderDataSource.withoutDefaultCode(withFile, mine);
+    assertEquals(mine.harmful(), kept.harmful(), "the caller's rows are never filtered");
+    assertEquals(300, kept.anchors().size(), "only the default anchors' code rows go");
+  }
+
+  @Test
   void defaultsCombineHarmfulAndCodeExamplesAndKeepTheHoldOutsApart(@TempDir Path tmp) {
     DefenderData d = DefenderDataSource.load(request(tmp, null, null), 42);
     assertEquals(360 + 32, d.harmful().size());
