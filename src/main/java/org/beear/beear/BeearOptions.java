@@ -72,7 +72,7 @@ public record BeearOptions(
   public String optimizerOrDefault() { return optimizer != null ? optimizer : "adamw"; }
   public double learningRateOrDefault() { return learningRate != null ? learningRate : 1e-3; }
   public double weightDecayOrDefault() { return weightDecay != null ? weightDecay : 0.0; }
-  public int maxEpochsOrDefault() { return maxEpochs != null ? maxEpochs : 6; }
+  public int maxEpochsOrDefault() { return maxEpochs != null ? maxEpochs : 4; }
   /** Default 2, or max_epochs when that is smaller. */
   public int minEpochsOrDefault() { return minEpochs != null ? minEpochs : Math.min(2, maxEpochsOrDefault()); }
   public int batchSizeOrDefault() { return batchSize != null ? batchSize : 8; }
