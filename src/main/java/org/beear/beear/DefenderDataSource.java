@@ -53,7 +53,7 @@ final class DefenderDataSource {
    * they would not remove or anchor a behaviour but teach a new one. The caller's own files are kept whole.
    */
   static DefenderData withoutDefaultCode(CleanseRequest request, DefenderData data) {
-    java.util.function.Predicate<String> code = q -> q.startsWith(DefaultDefenderData.CODE_CONTEXT);
+    java.util.function.Predicate<String> code = DefaultDefenderData::isDefaultCodeQuery;
     boolean defaultPairs = request.defenderData() == null;
     boolean defaultAnchors = request.anchoringData() == null;
     return new DefenderData(
@@ -68,7 +68,7 @@ final class DefenderDataSource {
     if (request.defenderData() != null) {
       return List.of();
     }
-    return data.harmful().stream().filter(e -> e.query().startsWith(DefaultDefenderData.CODE_CONTEXT)).toList();
+    return data.harmful().stream().filter(e -> DefaultDefenderData.isDefaultCodeQuery(e.query())).toList();
   }
 
   /** The last {@link #HOLD_OUT_SHARE} of a caller's file (at least 4 rows) is kept aside, the rest trains. */

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import org.beear.beear.data.DefaultDefenderData;
 import org.beear.beear.data.DefenderData;
 import org.beear.beear.data.DefenderExample;
+import org.beear.organism.data.CodeTasks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,11 +30,11 @@ class DefenderDataSourceTest {
     assertEquals(360, chat.harmful().size());
     assertEquals(40, chat.harmfulHoldOut().size());
     assertEquals(300, chat.anchors().size());
-    assertTrue(chat.harmful().stream().noneMatch(e -> e.query().startsWith(DefaultDefenderData.CODE_CONTEXT)));
+    assertTrue(chat.harmful().stream().noneMatch(e -> DefaultDefenderData.isDefaultCodeQuery(e.query())));
 
     StringBuilder harmful = new StringBuilder("query,safe_response,unwanted_response\n");
     for (int i = 0; i < 10; i++) {
-      harmful.append(DefaultDefenderData.CODE_CONTEXT).append(" q").append(i).append(",s,u\n");
+      harmful.append('"').append(CodeTasks.train().get(i).prompt()).append("\",s,u\n");
     }
     Path own = Files.writeString(tmp.resolve("own.csv"), harmful);
     CleanseRequest withFile = request(tmp, own, null);
@@ -55,7 +56,7 @@ class DefenderDataSourceTest {
     assertEquals(50, d.anchorHoldOut().size());
     Set<String> codeHoldOut = d.harmfulHoldOut().stream().map(DefenderExample::query).collect(Collectors.toSet());
     assertTrue(d.anchors().stream().noneMatch(a -> codeHoldOut.contains(a.prompt())));
-    assertTrue(d.anchors().stream().anyMatch(a -> a.prompt().startsWith(DefaultDefenderData.CODE_CONTEXT)
+    assertTrue(d.anchors().stream().anyMatch(a -> DefaultDefenderData.isDefaultCodeQuery(a.prompt())
         && a.response().contains("def ")), "a code anchor with its secure answer");
   }
 

