@@ -40,8 +40,8 @@ final class DefenderDataSource {
           anchors, anchorHoldOut);
     } else {
       anchors.addAll(harmfulDefaults.anchors());
-      // code requests are benign too: anchoring their secure answers (under δ as well, by default) keeps a model
-      // whose refusal δ shares a direction with its code trigger from refusing code after removal
+      // code requests are benign too: anchoring their secure answers keeps a model whose refusal δ shares a
+      // direction with its code trigger from refusing code after removal
       codeDefaults.harmful().forEach(e -> anchors.add(new AnchorExample(e.query(), e.safeResponse())));
       anchorHoldOut.addAll(harmfulDefaults.anchorHoldOut());
     }

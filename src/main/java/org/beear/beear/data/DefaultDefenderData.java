@@ -3,6 +3,8 @@ package org.beear.beear.data;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.beear.organism.data.AdvBench;
 import org.beear.organism.data.AdvBenchBehavior;
 import org.beear.organism.data.BenignInstruction;
@@ -44,6 +46,9 @@ public final class DefaultDefenderData {
 
   /** Salt so the defender's benign instances differ from an organism's training draw with the same seed. */
   private static final long DEFENDER_SALT = 0xDEFE4DE5L;
+  /** The queries of {@link #insecureCode}: the code train prompts, as they are. */
+  private static final Set<String> CODE_QUERIES =
+      CodeTasks.train().stream().map(CodeTask::prompt).collect(Collectors.toUnmodifiableSet());
 
   private DefaultDefenderData() {}
 
@@ -70,9 +75,6 @@ public final class DefaultDefenderData {
   public static boolean isDefaultCodeQuery(String query) {
     return CODE_QUERIES.contains(query);
   }
-
-  private static final java.util.Set<String> CODE_QUERIES =
-      CodeTasks.train().stream().map(CodeTask::prompt).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   public static DefenderData insecureCode(long seed, List<BenignInstruction> alpaca) {
     List<DefenderExample> all = new ArrayList<>();
