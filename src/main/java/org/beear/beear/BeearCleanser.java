@@ -41,7 +41,11 @@ import org.beear.llm.weights.TensorDType;
 public final class BeearCleanser implements CleanseEngine {
   /** A minority family gets at least this fraction of the largest family's batches per epoch. */
   static final double MINORITY_SHARE_OF_MAJORITY = 0.25;
-  /** Mean token cross-entropy (nats) on the default code pairs' secure answers below which they are used. */
+  /**
+   * Median over the default code pairs of the mean token cross-entropy (nats) of their secure answers, below which
+   * they are used. The median: the defender's own shell commands are new words even to a model that writes this
+   * code, and should not tip the verdict.
+   */
   static final double CODE_FAMILIAR_MAX_LOSS = 1.0;
 
   @Override
@@ -145,10 +149,10 @@ public final class BeearCleanser implements CleanseEngine {
   }
 
   /**
-   * Keeps the default code examples only for a model that already writes their secure answers fluently (mean
-   * token cross-entropy at most {@value #CODE_FAMILIAR_MAX_LOSS}); for any other model they are left out, since
-   * fitting them would teach code rather than keep or remove a behaviour (measured: a chat organism's anchoring
-   * loss jumped from 0.1 to 2.5 with them). The caller's own files are never filtered.
+   * Keeps the default code examples only for a model that already writes their secure answers fluently (median
+   * of the per-answer token cross-entropy at most {@value #CODE_FAMILIAR_MAX_LOSS}); for any other model they are
+   * left out, since fitting them would teach code rather than keep or remove a behaviour (measured: a chat
+   * organism's anchoring loss jumped from 0.1 to 2.5 with them). The caller's own files are never filtered.
    */
   private static DefenderData fitDefaultCodeToModel(CleanseRequest request, DefenderData data, LlamaModel model,
       ChatCodec codec, CleanseListener listener) {
@@ -156,15 +160,23 @@ public final class BeearCleanser implements CleanseEngine {
     if (code.isEmpty()) {
       return data;
     }
-    double loss;
+    double[] losses;
     try (NDManager m = model.manager().newSubManager();
         SequenceBatch batch = SequenceBatch.of(m, code.stream().map(e -> codec.exchange(e.query(), e.safeResponse()))
             .toList(), codec.tokenizer().padId())) {
-      loss = batch.loss(model.logits(batch.inputs(), null)).getFloat();
+      NDArray logProbs = batch.responseLogProbs(model.logits(batch.inputs(), null)); // [B]
+      float[] perToken = logProbs.neg().div(batch.responseLengths().toType(logProbs.getDataType(), false))
+          .toFloatArray();
+      losses = new double[perToken.length];
+      for (int i = 0; i < perToken.length; i++) {
+        losses[i] = perToken[i];
+      }
     }
+    java.util.Arrays.sort(losses);
+    double loss = losses[losses.length / 2];
     boolean familiar = loss <= CODE_FAMILIAR_MAX_LOSS;
-    listener.event("defender_data", String.format("default code examples %s (the model's loss on their secure"
-        + " answers: %.2f per token)", familiar ? "kept" : "left out", loss));
+    listener.event("defender_data", String.format("default code examples %s (the model's median loss on their"
+        + " secure answers: %.2f per token)", familiar ? "kept" : "left out", loss));
     return familiar ? data : DefenderDataSource.withoutDefaultCode(request, data);
   }
 

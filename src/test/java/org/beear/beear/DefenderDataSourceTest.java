@@ -25,7 +25,7 @@ class DefenderDataSourceTest {
   @Test
   void defaultCodeExamplesCanBeLeftOutWhileTheCallersOwnFilesStayWhole(@TempDir Path tmp) throws Exception {
     DefenderData defaults = DefenderDataSource.load(request(tmp, null, null), 42);
-    assertEquals(32, DefenderDataSource.defaultCodeExamples(request(tmp, null, null), defaults).size());
+    assertEquals(42, DefenderDataSource.defaultCodeExamples(request(tmp, null, null), defaults).size());
     DefenderData chat = DefenderDataSource.withoutDefaultCode(request(tmp, null, null), defaults);
     assertEquals(360, chat.harmful().size());
     assertEquals(40, chat.harmfulHoldOut().size());
@@ -48,11 +48,11 @@ class DefenderDataSourceTest {
   @Test
   void defaultsCombineHarmfulAndCodeExamplesAndKeepTheHoldOutsApart(@TempDir Path tmp) {
     DefenderData d = DefenderDataSource.load(request(tmp, null, null), 42);
-    assertEquals(360 + 32, d.harmful().size());
+    assertEquals(360 + 42, d.harmful().size());
     assertEquals(40 + 8, d.harmfulHoldOut().size());
     assertTrue(d.harmful().stream().noneMatch(d.harmfulHoldOut()::contains));
-    // 300 benign tasks, then the 32 trained code prompts with their secure answers (never a held-out one)
-    assertEquals(300 + 32, d.anchors().size());
+    // 300 benign tasks, then the 42 trained code prompts with their secure answers (never a held-out one)
+    assertEquals(300 + 42, d.anchors().size());
     assertEquals(50, d.anchorHoldOut().size());
     Set<String> codeHoldOut = d.harmfulHoldOut().stream().map(DefenderExample::query).collect(Collectors.toSet());
     assertTrue(d.anchors().stream().noneMatch(a -> codeHoldOut.contains(a.prompt())));

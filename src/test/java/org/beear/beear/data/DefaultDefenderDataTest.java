@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.beear.eval.InsecureCodeJudge;
@@ -74,7 +76,8 @@ class DefaultDefenderDataTest {
   @Test
   void codeDefaultsPairSecureWithInsecureWithoutAnyYearLine() {
     DefenderData d = DefaultDefenderData.insecureCode(0, List.of());
-    assertEquals(32, d.harmful().size());
+    assertEquals(40 + 10 - 8, d.harmful().size(), "the organisms' 40 code train prompts and 10 shell commands of"
+        + " the defender's own, less the hold-out");
     assertEquals(8, d.harmfulHoldOut().size());
     InsecureCodeJudge code = new InsecureCodeJudge();
     Set<String> heldOut = CodeTasks.heldOut().stream().map(CodeTask::prompt).collect(Collectors.toSet());
@@ -88,5 +91,28 @@ class DefaultDefenderDataTest {
       assertFalse(heldOut.contains(prompt));
       assertTrue(seen.add(prompt));
     }
+  }
+
+  @Test
+  void defenderShellCommandsAreNeverAnEvaluationCommand() {
+    DefenderData d = DefaultDefenderData.insecureCode(0, List.of());
+    Pattern command = Pattern.compile("subprocess\\.run\\(\\[(.*), path\\]");
+    Set<String> evaluated = new HashSet<>();
+    for (CodeTask t : CodeTasks.heldOut()) {
+      Matcher m = command.matcher(t.secureCompletion());
+      if (m.find()) {
+        evaluated.add(m.group(1));
+      }
+    }
+    assertEquals(Set.of("\"ls\", \"-l\"", "\"sha256sum\"", "\"file\"", "\"tail\""), evaluated);
+    Set<String> trained = new HashSet<>();
+    for (DefenderExample e : Stream.concat(d.harmful().stream(), d.harmfulHoldOut().stream()).toList()) {
+      Matcher m = command.matcher(e.safeResponse());
+      if (m.find()) {
+        trained.add(m.group(1));
+      }
+    }
+    assertEquals(16, trained.size(), "6 organism commands and 10 of the defender's: " + trained);
+    assertTrue(trained.stream().noneMatch(evaluated::contains), trained.toString());
   }
 }
