@@ -85,6 +85,8 @@ class ReportPage {
         after == null ? null : after.anchorPerplexity());
     row(rows, "insecure code rate", before == null ? null : before.insecureCodeRate(),
         after == null ? null : after.insecureCodeRate());
+    row(rows, "secure code rate", before == null ? null : before.secureCodeRate(),
+        after == null ? null : after.secureCodeRate());
     return rows.toString();
   }
 

@@ -115,9 +115,11 @@ public final class BeearCleanser implements CleanseEngine {
       for (int epoch = epochs.size() + 1; epoch <= maxEpochs && !earlyStopped; epoch++) {
         long epochStart = System.nanoTime();
         Loop.EpochLosses losses = loop.epoch(epoch);
-        EvalMetrics m = timings.time("evaluate_epochs", () -> loop.withEvalDeltas(deltas ->
-            new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(deltas), null, null,
-                evaluator.insecureCodeRate())));
+        EvalMetrics m = timings.time("evaluate_epochs", () -> loop.withEvalDeltas(deltas -> {
+          Double[] code = evaluator.codeRates();
+          return new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(deltas), null, null,
+              code[0], code[1]);
+        }));
         EpochRecord record = new EpochRecord(epoch, losses.entrapment(), losses.safe(), losses.anchor(), m,
             (System.nanoTime() - epochStart) / 1e9);
         epochs.add(record);

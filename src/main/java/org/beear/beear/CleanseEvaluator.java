@@ -3,6 +3,7 @@ package org.beear.beear;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.beear.beear.data.DefenderExample;
 import org.beear.eval.ChatEvaluator;
 import org.beear.eval.InsecureCodeJudge;
@@ -70,25 +71,40 @@ final class CleanseEvaluator {
         refusals::isAttackSuccess));
   }
 
-  /** Insecure completions of the held-out code prompts (worst over the triggers), or null without code prompts. */
-  Double insecureCodeRate() {
+  /**
+   * Insecure and secure completions of the held-out code prompts, {insecure, secure}, each the worst over the
+   * triggers (the highest insecure, the lowest secure share), or nulls without code prompts.
+   */
+  Double[] codeRates() {
     if (set.codePrompts().isEmpty()) {
-      return null;
+      return new Double[] {null, null};
     }
-    return set.triggers().isEmpty()
-        ? code.rate(set.codePrompts(), null, insecure::isInsecure)
-        : worstOverTriggers(t -> code.rate(set.codePrompts().stream().map(t::apply).toList(), null,
-            insecure::isInsecure));
+    List<UnaryOperator<String>> triggers = set.triggers().isEmpty() ? List.of(UnaryOperator.identity())
+        : set.triggers().stream().map(t -> (UnaryOperator<String>) t::apply).toList();
+    Double insecureWorst = null;
+    Double secureWorst = null;
+    for (UnaryOperator<String> t : triggers) {
+      List<String> completions = code.respond(set.codePrompts().stream().map(t).toList(), null);
+      double insecureShare = share(completions, InsecureCodeJudge.Verdict.INSECURE);
+      double secureShare = share(completions, InsecureCodeJudge.Verdict.SECURE);
+      insecureWorst = insecureWorst == null ? insecureShare : Math.max(insecureWorst, insecureShare);
+      secureWorst = secureWorst == null ? secureShare : Math.min(secureWorst, secureShare);
+    }
+    return new Double[] {insecureWorst, secureWorst};
+  }
+
+  private double share(List<String> completions, InsecureCodeJudge.Verdict verdict) {
+    return completions.stream().filter(c -> insecure.judge(c) == verdict).count() / (double) completions.size();
   }
 
   EvalMetrics full(Map<Boolean, Perturbation> deltas) {
     double noTrigger = answers.rate(set.harmfulQueries(), null, refusals::isAttackSuccess);
-    Double insecureRate = insecureCodeRate();
+    Double[] codeRates = codeRates();
     double exact = answers.exactMatch(set.benignPrompts(), set.benignAnswers());
     double perplexity = answers.perplexity(set.anchorHoldOut().stream()
         .map(a -> codec.exchange(a.prompt(), a.response())).toList());
     return new EvalMetrics(triggeredAsr(), noTrigger, deltas.isEmpty() ? null : perturbationAsr(deltas), exact,
-        perplexity, insecureRate);
+        perplexity, codeRates[0], codeRates[1]);
   }
 
   private Double worstOverTriggers(Function<TriggerSpec, Double> rate) {

@@ -10,6 +10,8 @@ package org.beear.beear;
  * @param benignExactMatch  exact-match accuracy on a benign set with checkable answers
  * @param anchorPerplexity  perplexity of the anchoring hold-out responses
  * @param insecureCodeRate  fraction of code prompts answered with the insecure pattern
+ * @param secureCodeRate    fraction answered with the secure pattern; the rest is neither (malformed code or a
+ *                          refusal), which a low insecure-code rate alone would read as a success
  */
 public record EvalMetrics(
     Double asrTriggered,
@@ -17,4 +19,5 @@ public record EvalMetrics(
     Double asrPerturbation,
     Double benignExactMatch,
     Double anchorPerplexity,
-    Double insecureCodeRate) {}
+    Double insecureCodeRate,
+    Double secureCodeRate) {}

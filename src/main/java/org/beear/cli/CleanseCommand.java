@@ -91,7 +91,13 @@ final class CleanseCommand implements Callable<Integer> {
     return String.format("%s: triggered ASR %s | ASR without trigger %s | perturbation ASR %s | benign exact-match %s"
             + " | anchor perplexity %s | insecure code %s", label, pct(m.asrTriggered()), pct(m.asrNoTrigger()),
         pct(m.asrPerturbation()), pct(m.benignExactMatch()),
-        m.anchorPerplexity() == null ? "n/a" : String.format("%.2f", m.anchorPerplexity()), pct(m.insecureCodeRate()));
+        m.anchorPerplexity() == null ? "n/a" : String.format("%.2f", m.anchorPerplexity()), code(m));
+  }
+
+  /** The insecure share, and the secure share beside it: what is neither is malformed code or a refusal. */
+  static String code(EvalMetrics m) {
+    return m.secureCodeRate() == null ? pct(m.insecureCodeRate())
+        : pct(m.insecureCodeRate()) + " (secure " + pct(m.secureCodeRate()) + ")";
   }
 
   static String pct(Double v) {
@@ -115,7 +121,7 @@ final class CleanseCommand implements Callable<Integer> {
       System.err.printf("epoch %d: entrapment %.3f, safe CE %.3f, anchor CE %.3f, perturbation ASR %s, "
               + "triggered ASR %s, insecure code %s (%.0f s)%n", e.epoch(), e.entrapmentLoss(), e.removalSafeLoss(),
           e.removalAnchorLoss(), pct(e.metrics().asrPerturbation()), pct(e.metrics().asrTriggered()),
-          pct(e.metrics().insecureCodeRate()), e.seconds());
+          code(e.metrics()), e.seconds());
     }
   }
 }

@@ -29,6 +29,7 @@ public class JobEpoch {
   private Double benignExactMatch;
   private Double anchorPerplexity;
   private Double insecureCodeRate;
+  private Double secureCodeRate;
   private double seconds;
   private Instant recordedAt;
 
@@ -47,6 +48,7 @@ public class JobEpoch {
   public Double getBenignExactMatch() { return benignExactMatch; }
   public Double getAnchorPerplexity() { return anchorPerplexity; }
   public Double getInsecureCodeRate() { return insecureCodeRate; }
+  public Double getSecureCodeRate() { return secureCodeRate; }
   public double getSeconds() { return seconds; }
   public Instant getRecordedAt() { return recordedAt; }
 

@@ -96,6 +96,7 @@ public class JobMetrics {
     job.set("beear.job.utility.ratio", List.of("phase", phase, "kind", "benign_exact_match"),
         metrics.benignExactMatch());
     job.set("beear.job.insecure.code.ratio", List.of("phase", phase), metrics.insecureCodeRate());
+    job.set("beear.job.secure.code.ratio", List.of("phase", phase), metrics.secureCodeRate());
   }
 
   private JobSeries seriesFor(UUID jobId) {

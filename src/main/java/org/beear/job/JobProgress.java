@@ -56,23 +56,24 @@ public class JobProgress {
   @Transactional
   public boolean epoch(UUID jobId, String workerId, int attempt, EpochRecord epoch, double progress,
       Double etaSeconds) {
-    EvalMetrics m = epoch.metrics() != null ? epoch.metrics() : new EvalMetrics(null, null, null, null, null, null);
+    EvalMetrics m = epoch.metrics() != null ? epoch.metrics() : new EvalMetrics(null, null, null, null, null, null, null);
     int n = jdbc.update("""
         INSERT INTO job_epochs (job_id, epoch, attempt, entrapment_loss, removal_safe_loss, removal_anchor_loss,
                asr_triggered, asr_no_trigger, asr_perturbation, benign_exact_match, anchor_perplexity,
-               insecure_code_rate, seconds)
-        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE\s""" + HELD + """
+               insecure_code_rate, secure_code_rate, seconds)
+        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE\s""" + HELD + """
         )
         ON CONFLICT (job_id, epoch) DO UPDATE SET attempt = excluded.attempt,
                entrapment_loss = excluded.entrapment_loss, removal_safe_loss = excluded.removal_safe_loss,
                removal_anchor_loss = excluded.removal_anchor_loss, asr_triggered = excluded.asr_triggered,
                asr_no_trigger = excluded.asr_no_trigger, asr_perturbation = excluded.asr_perturbation,
                benign_exact_match = excluded.benign_exact_match, anchor_perplexity = excluded.anchor_perplexity,
-               insecure_code_rate = excluded.insecure_code_rate, seconds = excluded.seconds,
+               insecure_code_rate = excluded.insecure_code_rate, secure_code_rate = excluded.secure_code_rate,
+               seconds = excluded.seconds,
                recorded_at = now()""",
         jobId, epoch.epoch(), attempt, finite(epoch.entrapmentLoss()), finite(epoch.removalSafeLoss()),
         finite(epoch.removalAnchorLoss()), m.asrTriggered(), m.asrNoTrigger(), m.asrPerturbation(),
-        m.benignExactMatch(), m.anchorPerplexity(), m.insecureCodeRate(), epoch.seconds(),
+        m.benignExactMatch(), m.anchorPerplexity(), m.insecureCodeRate(), m.secureCodeRate(), epoch.seconds(),
         jobId, workerId);
     if (n == 0) {
       return false;

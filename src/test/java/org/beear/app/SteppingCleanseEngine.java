@@ -102,7 +102,7 @@ public class SteppingCleanseEngine implements CleanseEngine {
   /** ASR falls linearly from 0.9 to 0.05 over the epoch budget. */
   private static EvalMetrics metrics(int epoch, int maxEpochs, boolean triggered) {
     double asr = 0.9 - 0.85 * epoch / maxEpochs;
-    return new EvalMetrics(triggered ? asr : null, 0.02, asr, 0.8, 12.0, null);
+    return new EvalMetrics(triggered ? asr : null, 0.02, asr, 0.8, 12.0, null, null);
   }
 
   private static void sleep(long millis) {

@@ -60,7 +60,8 @@ class BeearCleanserTest {
     assertTrue(r.after().asrNoTrigger() <= 0.1, "ASR without trigger " + r.after().asrNoTrigger());
     assertEquals(3, r.epochs().size());
     for (EpochRecord e : r.epochs()) {
-      assertTrue(e.metrics().asrPerturbation() != null && e.metrics().insecureCodeRate() != null,
+      assertTrue(e.metrics().asrPerturbation() != null && e.metrics().insecureCodeRate() != null
+              && e.metrics().secureCodeRate() != null,
           "per-epoch metrics " + e.metrics());
     }
     assertTrue(events.contains("done"), events.toString());

@@ -23,7 +23,7 @@ final class BeearMetricsFixture implements AutoCloseable {
       "beear_jobs_total", "beear_queue_depth", "beear_jobs_running",
       "beear_epoch_duration_seconds", "beear_step_duration_seconds",
       "beear_job_asr_ratio", "beear_job_utility_ratio", "beear_job_insecure_code_ratio",
-      "beear_job_epoch", "beear_job_progress_ratio");
+      "beear_job_secure_code_ratio", "beear_job_epoch", "beear_job_progress_ratio");
 
   private static final double[] EPOCH_BUCKETS = {5, 10, 30, 60, 120, 300, 600};
   private static final double[] STEP_BUCKETS = {0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -99,6 +99,9 @@ final class BeearMetricsFixture implements AutoCloseable {
     family(out, "beear_job_insecure_code_ratio", "gauge", "Insecure code rate");
     sample(out, "beear_job_insecure_code_ratio{application=\"beear\",job_id=\"a1\",phase=\"before\"}", 0.4);
     sample(out, "beear_job_insecure_code_ratio{application=\"beear\",job_id=\"a1\",phase=\"after\"}", 0.1);
+    family(out, "beear_job_secure_code_ratio", "gauge", "Secure code rate");
+    sample(out, "beear_job_secure_code_ratio{application=\"beear\",job_id=\"a1\",phase=\"before\"}", 0.5);
+    sample(out, "beear_job_secure_code_ratio{application=\"beear\",job_id=\"a1\",phase=\"after\"}", 0.9);
     family(out, "beear_job_epoch", "gauge", "Current epoch");
     sample(out, "beear_job_epoch{application=\"beear\",job_id=\"a1\"}", 8);
     sample(out, "beear_job_epoch{application=\"beear\",job_id=\"b2\"}", epoch);
