@@ -11,7 +11,8 @@ attention, SwiGLU), the same weights (read from the model directory's safetensor
               gradient clipping at 1.0, one AdamW step on every weight.
 
 Prints the median ms per inner entrapment step (the round divided by inner_steps) and per removal step.
-Needs only PyTorch (Debian: apt-get install python3-torch); no transformers, no network.
+Needs only PyTorch; no transformers, no network. On Debian: apt-get install python3-torch libopenblas0-pthread
+(without OpenBLAS, Debian's PyTorch runs its matmuls on the reference BLAS, about 30x slower).
 
   python3 src/bench/python/eager_beear_step.py --model DIR --batch 8 --seq 64 --threads 2
 """
