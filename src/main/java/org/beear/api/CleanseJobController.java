@@ -122,9 +122,9 @@ public class CleanseJobController {
   @ApiResponse(responseCode = "202", description = "cancel requested; the running job stops after its step")
   @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<JobView> cancel(@PathVariable String id) {
-    CleanseJob job = jobs.cancel(id);
-    HttpStatus status = job.getStatus() == JobStatus.CANCELLED ? HttpStatus.OK : HttpStatus.ACCEPTED;
-    return ResponseEntity.status(status).body(JobView.of(job, json));
+    JobService.Cancellation c = jobs.cancel(id);
+    HttpStatus status = c.requested() ? HttpStatus.ACCEPTED : HttpStatus.OK;
+    return ResponseEntity.status(status).body(JobView.of(c.job(), json));
   }
 
   @Operation(summary = "The job's event log (state changes, engine events, epochs, errors)")

@@ -193,16 +193,17 @@ public class JobService {
    *
    * @throws JobConflictException when the job already finished
    */
-  public CleanseJob cancel(String id) {
+  public Cancellation cancel(String id) {
     UUID jobId = get(id).getId();
     // The job may move between our checks (claimed, or re-queued by the reaper); each step is a guarded update.
     for (int tries = 0; tries < 5; tries++) {
       if (transitions.cancelQueued(jobId)) {
-        return get(id);
+        return new Cancellation(get(id), false);
       }
       if (transitions.requestCancel(jobId)) {
         publisher.publishEvent(new JobCancelRequested(jobId));
-        return get(id);
+        // the worker may already have stopped by now; the caller still asked a running job to stop
+        return new Cancellation(get(id), true);
       }
       CleanseJob now = get(id);
       if (now.getStatus().isTerminal()) {
@@ -212,6 +213,12 @@ public class JobService {
     }
     throw new JobConflictException("job " + id + " kept changing state; try again");
   }
+
+  /**
+   * What a cancel did: a queued job is cancelled at once; a running one is asked to stop after its current step
+   * ({@code requested}), and {@code job} is its state right after asking.
+   */
+  public record Cancellation(CleanseJob job, boolean requested) {}
 
   private static UUID parseId(String id) {
     try {
