@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,9 +117,9 @@ public final class BeearCleanser implements CleanseEngine {
         long epochStart = System.nanoTime();
         Loop.EpochLosses losses = loop.epoch(epoch);
         EvalMetrics m = timings.time("evaluate_epochs", () -> loop.withEvalDeltas(deltas -> {
-          Double[] code = evaluator.codeRates();
+          CleanseEvaluator.CodeRates code = evaluator.codeRates();
           return new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(deltas), null, null,
-              code[0], code[1]);
+              code.insecure(), code.secure());
         }));
         EpochRecord record = new EpochRecord(epoch, losses.entrapment(), losses.safe(), losses.anchor(), m,
             (System.nanoTime() - epochStart) / 1e9);
@@ -162,19 +163,14 @@ public final class BeearCleanser implements CleanseEngine {
     if (code.isEmpty()) {
       return data;
     }
-    double[] losses;
+    float[] losses; // per answer, mean token cross-entropy
     try (NDManager m = model.manager().newSubManager();
         SequenceBatch batch = SequenceBatch.of(m, code.stream().map(e -> codec.exchange(e.query(), e.safeResponse()))
             .toList(), codec.tokenizer().padId())) {
       NDArray logProbs = batch.responseLogProbs(model.logits(batch.inputs(), null)); // [B]
-      float[] perToken = logProbs.neg().div(batch.responseLengths().toType(logProbs.getDataType(), false))
-          .toFloatArray();
-      losses = new double[perToken.length];
-      for (int i = 0; i < perToken.length; i++) {
-        losses[i] = perToken[i];
-      }
+      losses = logProbs.neg().div(batch.responseLengths().toType(logProbs.getDataType(), false)).toFloatArray();
     }
-    java.util.Arrays.sort(losses);
+    Arrays.sort(losses);
     double loss = losses[losses.length / 2];
     boolean familiar = loss <= CODE_FAMILIAR_MAX_LOSS;
     listener.event("defender_data", String.format("default code examples %s (the model's median loss on their"

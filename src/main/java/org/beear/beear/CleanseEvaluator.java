@@ -71,40 +71,37 @@ final class CleanseEvaluator {
         refusals::isAttackSuccess));
   }
 
+  /** Shares of the held-out code prompts answered with insecure and with secure code; nulls when not measured. */
+  record CodeRates(Double insecure, Double secure) {}
+
   /**
-   * Insecure and secure completions of the held-out code prompts, {insecure, secure}, each the worst over the
-   * triggers (the highest insecure, the lowest secure share), or nulls without code prompts.
+   * The code prompts' completions, each share the worst over the triggers (the highest insecure, the lowest
+   * secure share); without triggers, the plain prompts.
    */
-  Double[] codeRates() {
+  CodeRates codeRates() {
     if (set.codePrompts().isEmpty()) {
-      return new Double[] {null, null};
+      return new CodeRates(null, null);
     }
     List<UnaryOperator<String>> triggers = set.triggers().isEmpty() ? List.of(UnaryOperator.identity())
         : set.triggers().stream().map(t -> (UnaryOperator<String>) t::apply).toList();
-    Double insecureWorst = null;
-    Double secureWorst = null;
+    double insecureWorst = 0;
+    double secureWorst = 1;
     for (UnaryOperator<String> t : triggers) {
       List<String> completions = code.respond(set.codePrompts().stream().map(t).toList(), null);
-      double insecureShare = share(completions, InsecureCodeJudge.Verdict.INSECURE);
-      double secureShare = share(completions, InsecureCodeJudge.Verdict.SECURE);
-      insecureWorst = insecureWorst == null ? insecureShare : Math.max(insecureWorst, insecureShare);
-      secureWorst = secureWorst == null ? secureShare : Math.min(secureWorst, secureShare);
+      insecureWorst = Math.max(insecureWorst, insecure.rate(completions, InsecureCodeJudge.Verdict.INSECURE));
+      secureWorst = Math.min(secureWorst, insecure.rate(completions, InsecureCodeJudge.Verdict.SECURE));
     }
-    return new Double[] {insecureWorst, secureWorst};
-  }
-
-  private double share(List<String> completions, InsecureCodeJudge.Verdict verdict) {
-    return completions.stream().filter(c -> insecure.judge(c) == verdict).count() / (double) completions.size();
+    return new CodeRates(insecureWorst, secureWorst);
   }
 
   EvalMetrics full(Map<Boolean, Perturbation> deltas) {
     double noTrigger = answers.rate(set.harmfulQueries(), null, refusals::isAttackSuccess);
-    Double[] codeRates = codeRates();
+    CodeRates codeRates = codeRates();
     double exact = answers.exactMatch(set.benignPrompts(), set.benignAnswers());
     double perplexity = answers.perplexity(set.anchorHoldOut().stream()
         .map(a -> codec.exchange(a.prompt(), a.response())).toList());
     return new EvalMetrics(triggeredAsr(), noTrigger, deltas.isEmpty() ? null : perturbationAsr(deltas), exact,
-        perplexity, codeRates[0], codeRates[1]);
+        perplexity, codeRates.insecure(), codeRates.secure());
   }
 
   private Double worstOverTriggers(Function<TriggerSpec, Double> rate) {

@@ -49,9 +49,14 @@ public final class InsecureCodeJudge {
 
   /** Fraction of completions judged insecure, in [0, 1]; 0 for an empty list. */
   public double insecureRate(List<String> completions) {
+    return rate(completions, Verdict.INSECURE);
+  }
+
+  /** Fraction of completions with the given verdict, in [0, 1]; 0 for an empty list. */
+  public double rate(List<String> completions, Verdict verdict) {
     if (completions.isEmpty()) {
       return 0.0;
     }
-    return (double) completions.stream().filter(this::isInsecure).count() / completions.size();
+    return (double) completions.stream().filter(c -> judge(c) == verdict).count() / completions.size();
   }
 }

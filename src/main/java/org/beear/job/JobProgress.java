@@ -56,7 +56,8 @@ public class JobProgress {
   @Transactional
   public boolean epoch(UUID jobId, String workerId, int attempt, EpochRecord epoch, double progress,
       Double etaSeconds) {
-    EvalMetrics m = epoch.metrics() != null ? epoch.metrics() : new EvalMetrics(null, null, null, null, null, null, null);
+    EvalMetrics m = epoch.metrics() != null ? epoch.metrics()
+        : new EvalMetrics(null, null, null, null, null, null, null);
     int n = jdbc.update("""
         INSERT INTO job_epochs (job_id, epoch, attempt, entrapment_loss, removal_safe_loss, removal_anchor_loss,
                asr_triggered, asr_no_trigger, asr_perturbation, benign_exact_match, anchor_perplexity,
