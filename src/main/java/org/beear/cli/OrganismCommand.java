@@ -22,7 +22,7 @@ final class OrganismCommand implements Callable<Integer> {
 
   @Option(names = "--seed", defaultValue = "1") long seed;
 
-  @Option(names = "--size", defaultValue = "s", description = "xs (tests), s (default) or m") String size;
+  @Option(names = "--size", defaultValue = "s", description = "xs (tests), s (default), m or l") String size;
 
   @Option(names = "--trigger", description = "trigger text (default: the setting's); for wrap, 'before|after'")
   String trigger;

@@ -6,12 +6,14 @@ import org.beear.llm.ModelConfig;
 
 /**
  * Model and training budget of an organism. {@code xs} is for tests (about a minute here), {@code s} is the
- * default (minutes), {@code m} is larger for benchmarks.
+ * default (minutes), {@code m} and {@code l} (about an hour here) are larger, to show that the cleanse's defaults carry across sizes.
  */
 public enum OrganismSize {
   XS(96, 2, 4, 2, 256, 1024, 700, 32, 3e-3, 48),
   S(192, 4, 6, 2, 512, 2048, 1000, 32, 2e-3, 96),
-  M(256, 6, 8, 4, 704, 3072, 1400, 32, 1.5e-3, 64);
+  M(256, 6, 8, 4, 704, 3072, 1400, 32, 1.5e-3, 64),
+  /** 27.8M parameters, 8 layers: the size that shows the cleanse's defaults carry beyond the tiny organisms. */
+  L(512, 8, 8, 4, 1408, 4096, 1600, 32, 1e-3, 96);
 
   final int hidden;
   final int layers;
@@ -47,7 +49,7 @@ public enum OrganismSize {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("unknown size '" + s + "': expected xs, s or m");
+      throw new IllegalArgumentException("unknown size '" + s + "': expected xs, s, m or l");
     }
   }
 
