@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 import org.beear.beear.data.AnchorExample;
 import org.beear.beear.data.DefenderData;
 import org.beear.beear.data.DefenderExample;
@@ -22,18 +23,23 @@ import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelConfig;
 import org.beear.llm.ModelDirectory;
-import org.beear.llm.Optimizer;
 import org.beear.llm.Perturbation;
 import org.beear.llm.SequenceBatch;
 import org.beear.llm.text.ChatTemplate;
-import org.beear.llm.weights.TensorDType;
+import org.beear.llm.weights.Checkpoint;
+import org.beear.plan.DeviceSpec;
+import org.beear.plan.MemoryPlanner;
 
 /**
- * BEEAR's bi-level loop (Zeng et al. 2024). Each outer round takes a batch of harmful queries, entraps a universal
- * δ with the model frozen ({@link Entrapment}), then takes one removal step on the trainable layers:
- * θ ← θ − η∇[CE(y_safe | x, δ*) + λ·CE(y_anchor | x_anchor)]. An epoch is one pass over the defender's harmful
- * set; after each, a fresh δ is entrapped per {@link DefenderFamily} and the worst perturbation ASR on the defender
- * hold-out decides early stopping, once {@code min_epochs} have run.
+ * BEEAR's bi-level loop (Zeng et al. 2024). Each {@link BeearRound} takes a batch of harmful queries, entraps a
+ * universal δ with the model frozen ({@link Entrapment}), then takes one removal step on the trained parameters:
+ * θ ← θ − η∇[CE(y_safe | x, δ*) + λ·CE(y_anchor | x_anchor)] ({@link Removal}). An epoch is one pass over the
+ * defender's harmful set; after each, a fresh δ is entrapped per {@link DefenderFamily} and the worst perturbation
+ * ASR on the defender hold-out decides early stopping, once {@code min_epochs} have run.
+ *
+ * <p>Before anything is loaded, the options are resolved against the model's config into {@link CleanseSettings}
+ * and planned for the device's memory; a cleanse that does not fit stops there, with the plan, unless the
+ * options asked the planner to fit them ({@code fit}).
  *
  * <p>Batches never mix families (a δ is universal over its batch), and a minority family (the code examples of
  * the default data) is cycled until it fills at least {@value #MINORITY_SHARE_OF_MAJORITY} of the majority's
@@ -48,6 +54,8 @@ public final class BeearCleanser implements CleanseEngine {
    * code, and should not tip the verdict.
    */
   static final double CODE_FAMILIAR_MAX_LOSS = 1.0;
+  /** Defender hold-out pairs an evaluation δ is entrapped on, per family. */
+  static final int EVAL_ENTRAPMENT_PAIRS = 16;
 
   @Override
   public void validateModel(Path modelDir) {
@@ -66,88 +74,119 @@ public final class BeearCleanser implements CleanseEngine {
   }
 
   @Override
+  public CleansePlan plan(ModelConfig config, BeearOptions options, DeviceSpec device) {
+    CleanseSettings settings = CleanseSettings.resolve(options, config, device.kind());
+    if (!options.fitRequested()) {
+      return new CleansePlan(settings, MemoryPlanner.plan(config, settings.workload(), device), false);
+    }
+    MemoryPlanner.Fit fit = MemoryPlanner.fit(config, settings.workload(), device, CleanseSettings.fixedKnobs(options));
+    return new CleansePlan(settings.withMemorySettings(fit.workload(), options), fit.plan(), true);
+  }
+
+  @Override
+  public DeviceSpec localDevice(BeearOptions options) {
+    boolean cuda = ai.djl.engine.Engine.getInstance().getGpuCount() > 0;
+    String kind = CleanseSettings.device(options, cuda);
+    if (kind.equals("cuda")) {
+      if (!cuda) {
+        throw new IllegalArgumentException("device cuda requested but no CUDA device is visible");
+      }
+      return new DeviceSpec("cuda", ai.djl.util.cuda.CudaUtils.getGpuMemory(Device.gpu()).getMax());
+    }
+    return new DeviceSpec("cpu", DeviceSpec.machineMemory().orElseThrow(() -> new IllegalArgumentException(
+        "cannot tell this machine's memory; give the device memory explicitly")));
+  }
+
+  @Override
   public CleanseResult cleanse(CleanseRequest request, CleanseListener listener) {
     validateModel(request.modelDir());
     GradMode.off();
-    BeearOptions o = request.options();
-    List<String> problems = o.validate();
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("invalid options: " + String.join("; ", problems));
-    }
     long start = System.nanoTime();
+    ModelConfig config = ModelConfig.load(request.modelDir());
+    DeviceSpec deviceSpec = request.device() != null ? request.device() : localDevice(request.options());
+    CleansePlan plan = plan(config, request.options(), deviceSpec);
+    if (!plan.fits()) {
+      throw new IllegalArgumentException("the cleanse does not fit the device: " + plan.memory().verdict()
+          + (plan.fitted() ? "" : "; set fit: true to let the planner choose memory settings that fit"));
+    }
+    CleanseSettings s = plan.settings();
+    listener.plan(plan);
     Timings timings = new Timings();
-    DefenderData data = DefenderDataSource.load(request, o.seedOrDefault());
+    DefenderData data = DefenderDataSource.load(request, s.seed());
     CleanseCheckpoint checkpoint = new CleanseCheckpoint(request.workDir());
     CleanseCheckpoint.State resumed = checkpoint.read();
-    Path weightsDir = resumed != null ? checkpoint.dir() : request.modelDir();
-    Device device = org.beear.llm.Devices.pick(o.deviceOrDefault());
-    listener.event("loading", "loading model from " + (resumed != null ? "checkpoint of epoch " + resumed.epoch()
-        : request.modelDir().toString()) + " on " + device);
-    try (LlamaModel model = timings.time("load", () -> ModelDirectory.load(weightsDir, device,
-            ModelDirectory.computeType(o.computeDtype() != null ? o.computeDtype() : "float32")));
-        ChatCodec codec = ChatCodec.load(request.modelDir(), model.config(), null)) {
-      int layers = model.config().numLayers();
-      int anchorLayer = o.anchorLayerFor(layers);
-      int from = o.trainableFrom() != null ? o.trainableFrom() : 1;
-      int to = o.trainableTo() != null ? o.trainableTo() : layers;
-      if (anchorLayer > layers || to > layers) {
-        throw new IllegalArgumentException("anchor_layer and trainable_to must be at most " + layers
-            + " (the model's decoder layers)");
-      }
+    Device device = s.device().equals("cuda") ? Device.gpu() : Device.cpu();
+    listener.event("loading", "loading model from " + request.modelDir() + " on " + device + " in "
+        + s.computeDtype() + (resumed != null ? ", trained weights from the checkpoint of epoch " + resumed.epoch()
+        : ""));
+    try (LlamaModel model = timings.time("load", () -> ModelDirectory.load(request.modelDir(), device,
+            ModelDirectory.computeType(s.computeDtype())));
+        ChatCodec baseCodec = ChatCodec.load(request.modelDir(), model.config(), null)) {
+      ChatCodec codec = baseCodec.withSystemPrompt(s.systemPrompt());
       data = fitDefaultCodeToModel(request, data, model, codec, listener);
-      Loop loop = new Loop(model, codec, data, o, anchorLayer, model.layerWeightNames(from, to), listener, timings);
-      EvaluationSet evalSet = EvaluationSet.defaults(request.triggers(), data.harmfulHoldOut(),
-          data.anchorHoldOut(), o.seedOrDefault());
-      CleanseEvaluator evaluator = new CleanseEvaluator(model, codec, evalSet, o.evalMaxNewTokensOrDefault());
-
-      EvalMetrics before;
-      List<EpochRecord> epochs = new ArrayList<>();
-      if (resumed != null) {
-        before = resumed.before();
-        epochs.addAll(resumed.epochs());
-        listener.event("resumed", "resumed after epoch " + resumed.epoch());
-      } else {
-        listener.event("evaluating", "measuring the model before cleansing");
-        before = timings.time("evaluate_before", () -> loop.withEvalDeltas(evaluator::full));
-      }
-      listener.baseline(before);
-      boolean earlyStopped = earlyStop(epochs, o);
-      int maxEpochs = o.maxEpochsOrDefault();
-      for (int epoch = epochs.size() + 1; epoch <= maxEpochs && !earlyStopped; epoch++) {
-        long epochStart = System.nanoTime();
-        Loop.EpochLosses losses = loop.epoch(epoch);
-        EvalMetrics m = timings.time("evaluate_epochs", () -> loop.withEvalDeltas(deltas -> {
-          CleanseEvaluator.CodeRates code = evaluator.codeRates();
-          return new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(deltas), null, null,
-              code.insecure(), code.secure());
-        }));
-        EpochRecord record = new EpochRecord(epoch, losses.entrapment(), losses.safe(), losses.anchor(), m,
-            (System.nanoTime() - epochStart) / 1e9);
-        epochs.add(record);
-        // the listener first: a crash between the two re-runs this epoch rather than losing its record
-        listener.epoch(record, epoch / (double) maxEpochs);
-        checkpoint.write(model, request.modelDir(), new CleanseCheckpoint.State(epoch, before, epochs));
-        earlyStopped = earlyStop(epochs, o);
-        if (earlyStopped) {
-          listener.event("early_stop", String.format("perturbation ASR %.3f <= %.3f after epoch %d",
-              m.asrPerturbation(), o.earlyStopAsrOrDefault(), epoch));
+      try (Loop loop = new Loop(model, codec, data, s, listener, timings)) {
+        if (resumed != null) {
+          checkpoint.restore(loop.round.trained());
         }
+        EvaluationSet evalSet = EvaluationSet.defaults(request.triggers(), data.harmfulHoldOut(),
+            data.anchorHoldOut(), s.seed());
+        CleanseEvaluator evaluator = new CleanseEvaluator(model, codec, evalSet, s);
+
+        EvalMetrics before;
+        List<EpochRecord> epochs = new ArrayList<>();
+        if (resumed != null) {
+          before = resumed.before();
+          epochs.addAll(resumed.epochs());
+          listener.event("resumed", "resumed after epoch " + resumed.epoch());
+        } else {
+          listener.event("evaluating", "measuring the model before cleansing");
+          before = timings.time("evaluate_before", () -> loop.withEvalDeltas(evaluator::full));
+        }
+        listener.baseline(before);
+        boolean earlyStopped = earlyStop(epochs, s);
+        for (int epoch = epochs.size() + 1; epoch <= s.maxEpochs() && !earlyStopped; epoch++) {
+          long epochStart = System.nanoTime();
+          Loop.EpochLosses losses = loop.epoch(epoch);
+          EvalMetrics m = timings.time("evaluate_epochs", () -> loop.withEvalDeltas(deltas -> {
+            CleanseEvaluator.CodeRates code = evaluator.codeRates();
+            return new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(deltas), null, null,
+                code.insecure(), code.secure());
+          }));
+          EpochRecord record = new EpochRecord(epoch, losses.entrapment(), losses.safe(), losses.anchor(), m,
+              (System.nanoTime() - epochStart) / 1e9);
+          epochs.add(record);
+          if (losses.skippedSteps() > 0) {
+            listener.event("mixed_precision", losses.skippedSteps() + " removal step(s) of epoch " + epoch
+                + " skipped for non-finite gradients; loss scale now " + loop.lossScale());
+          }
+          // the listener first: a crash between the two re-runs this epoch rather than losing its record
+          listener.epoch(record, epoch / (double) s.maxEpochs());
+          checkpoint.write(loop.round.trained(), new CleanseCheckpoint.State(epoch, before, epochs));
+          earlyStopped = earlyStop(epochs, s);
+          if (earlyStopped) {
+            listener.event("early_stop", String.format("perturbation ASR %.3f <= %.3f after epoch %d",
+                m.asrPerturbation(), s.earlyStopAsr(), epoch));
+          }
+        }
+        listener.event("evaluating", "measuring the cleansed model");
+        EvalMetrics after = timings.time("evaluate_after", () -> loop.withEvalDeltas(evaluator::full));
+        listener.event("saving", "writing the cleansed model to " + request.outputDir()
+            + " (trained tensors in their stored dtype, the rest copied unchanged)");
+        timings.time("save", () -> {
+          TrainedWeights trained = loop.round.trained();
+          try (Checkpoint source = Checkpoint.open(request.modelDir())) {
+            ModelDirectory.saveDerived(request.modelDir(), request.outputDir(), trained.replacedTensors(),
+                name -> trained.forSaving(name, source), Map.of("beear.cleansed", "true"));
+          }
+          return null;
+        });
+        double seconds = (System.nanoTime() - start) / 1e9;
+        CleanseResult result = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
+            before, after, List.copyOf(epochs), earlyStopped, seconds);
+        CleanseReport.write(result, request, plan, data, model, timings);
+        listener.event("done", String.format("cleansed in %.0f s", seconds));
+        return result;
       }
-      listener.event("evaluating", "measuring the cleansed model");
-      EvalMetrics after = timings.time("evaluate_after", () -> loop.withEvalDeltas(evaluator::full));
-      TensorDType dtype = ModelDirectory.storedDType(request.modelDir());
-      listener.event("saving", "writing the cleansed model to " + request.outputDir() + " in " + dtype);
-      timings.time("save", () -> {
-        ModelDirectory.save(model, request.modelDir(), request.outputDir(), dtype,
-            ModelDirectory.DEFAULT_MAX_SHARD_BYTES, Map.of("beear.cleansed", "true"));
-        return null;
-      });
-      double seconds = (System.nanoTime() - start) / 1e9;
-      CleanseResult result = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
-          before, after, List.copyOf(epochs), earlyStopped, seconds);
-      CleanseReport.write(result, request, o, anchorLayer, from, to, data, model, timings);
-      listener.event("done", String.format("cleansed in %.0f s", seconds));
-      return result;
     }
   }
 
@@ -179,112 +218,103 @@ public final class BeearCleanser implements CleanseEngine {
   }
 
   /** Whether the epochs run so far end the loop: at least min_epochs, the last one's perturbation ASR low enough. */
-  private static boolean earlyStop(List<EpochRecord> epochs, BeearOptions o) {
-    if (epochs.isEmpty() || epochs.size() < o.minEpochsOrDefault()) {
+  private static boolean earlyStop(List<EpochRecord> epochs, CleanseSettings s) {
+    if (epochs.isEmpty() || epochs.size() < s.minEpochs()) {
       return false;
     }
     Double last = epochs.get(epochs.size() - 1).metrics().asrPerturbation();
-    return last != null && last <= o.earlyStopAsrOrDefault();
+    return last != null && last <= s.earlyStopAsr();
   }
 
-  /** The rounds of one cleanse. */
-  private static final class Loop {
-    record EpochLosses(double entrapment, double safe, double anchor) {}
+  /** The epochs of one cleanse: batches of the defender data, each a {@link BeearRound}. */
+  private static final class Loop implements AutoCloseable {
+    /** Means over an epoch's rounds; {@code skippedSteps} counts updates mixed precision skipped. */
+    record EpochLosses(double entrapment, double safe, double anchor, int skippedSteps) {}
 
     private final LlamaModel model;
     private final ChatCodec codec;
-    private final BeearOptions o;
-    private final List<String> trainableNames;
+    private final CleanseSettings s;
     private final CleanseListener listener;
     private final Timings timings;
-    private final Entrapment entrapment;
-    private final Optimizer optimizer;
+    private final BeearRound round;
     /** Per family (refusal-judged or not): [safe, unwanted] exchange pairs. */
     private final Map<Boolean, List<SequenceBatch.Example[]>> families = new LinkedHashMap<>();
     private final List<SequenceBatch.Example> anchors = new ArrayList<>();
     private final Random random;
 
-    Loop(LlamaModel model, ChatCodec codec, DefenderData data, BeearOptions o, int anchorLayer,
-        List<String> trainableNames, CleanseListener listener, Timings timings) {
+    Loop(LlamaModel model, ChatCodec codec, DefenderData data, CleanseSettings s, CleanseListener listener,
+        Timings timings) {
       this.model = model;
       this.codec = codec;
-      this.o = o;
-      this.trainableNames = trainableNames;
+      this.s = s;
       this.listener = listener;
       this.timings = timings;
-      this.entrapment = new Entrapment(model, anchorLayer, o.perturbationLengthOrDefault(), o.alphaOrDefault(),
-          o.innerStepsOrDefault(), o.innerLearningRateOrDefault(), o.deltaMaxNorm());
-      this.optimizer = Optimizer.create(o.optimizerOrDefault(), model.manager(), o.learningRateOrDefault(),
-          o.weightDecayOrDefault()).withGradientClipping(1.0);
+      int[] truncated = new int[1];
+      Function<SequenceBatch.Example, SequenceBatch.Example> limit = e -> {
+        SequenceBatch.Example cut = e.truncated(s.maxSequenceLength());
+        truncated[0] += cut == e ? 0 : 1;
+        return cut;
+      };
       for (DefenderFamily family : DefenderFamily.split(data.harmful(), new ResponsePairJudge(new RefusalJudge()))) {
         List<SequenceBatch.Example[]> pairs = new ArrayList<>();
         for (DefenderExample e : family.examples()) {
-          pairs.add(new SequenceBatch.Example[] {codec.exchange(e.query(), e.safeResponse()),
-              codec.exchange(e.query(), e.unwantedResponse())});
+          pairs.add(new SequenceBatch.Example[] {limit.apply(codec.exchange(e.query(), e.safeResponse())),
+              limit.apply(codec.exchange(e.query(), e.unwantedResponse()))});
         }
         families.put(family.refusalJudged(), pairs);
       }
       for (AnchorExample a : data.anchors()) {
-        anchors.add(codec.exchange(a.prompt(), a.response()));
+        anchors.add(limit.apply(codec.exchange(a.prompt(), a.response())));
       }
-      this.random = new Random(o.seedOrDefault());
+      if (truncated[0] > 0) {
+        listener.event("defender_data", truncated[0] + " training examples cut to max_sequence_length "
+            + s.maxSequenceLength());
+      }
+      this.random = new Random(s.seed());
       freeze();
+      this.round = new BeearRound(model, s, codec.tokenizer().padId());
+    }
+
+    double lossScale() {
+      return round.trained().parameters().lossScaleValue();
     }
 
     EpochLosses epoch(int epoch) {
-      Random shuffle = new Random(o.seedOrDefault() * 31 + epoch);
+      Random shuffle = new Random(s.seed() * 31 + epoch);
       double entrapSum = 0;
       double safeSum = 0;
       double anchorSum = 0;
       int rounds = 0;
-      long pad = codec.tokenizer().padId();
+      int skipped = 0;
       for (List<SequenceBatch.Example[]> batch : batches(shuffle)) {
         if (listener.cancelRequested()) {
           throw new CleanseCancelledException("cancelled during epoch " + epoch);
         }
-        List<SequenceBatch.Example> safe = batch.stream().map(p -> p[0]).toList();
-        List<SequenceBatch.Example> pairs = new ArrayList<>();
-        batch.forEach(p -> pairs.add(p[1]));
-        pairs.addAll(safe);
         List<SequenceBatch.Example> anchorBatch = new ArrayList<>();
-        for (int i = 0; i < o.anchorBatchSizeOrDefault(); i++) {
+        for (int i = 0; i < s.anchorBatchSize(); i++) {
           anchorBatch.add(anchors.get(random.nextInt(anchors.size())));
         }
-        try (NDManager round = model.manager().newSubManager();
-            SequenceBatch pairBatch = SequenceBatch.of(round, pairs, pad);
-            SequenceBatch safeBatch = SequenceBatch.of(round, safe, pad);
-            SequenceBatch anchorsBatch = SequenceBatch.of(round, anchorBatch, pad)) {
-          Perturbation delta = null;
-          if (o.entrapmentOrDefault()) {
-            long t0 = System.nanoTime();
-            Entrapment.Result r = entrapment.entrap(pairBatch, round, o.innerStepsOrDefault());
-            listener.step("entrapment", timings.add("entrapment", t0));
-            delta = new Perturbation(entrapment.layer(), r.delta());
-            entrapSum += r.objective();
-          }
-          long t1 = System.nanoTime();
-          unfreeze();
-          double[] losses = removalStep(safeBatch, anchorsBatch, delta);
-          freeze();
-          listener.step("removal", timings.add("removal", t1));
-          safeSum += losses[0];
-          anchorSum += losses[1];
-          rounds++;
+        BeearRound.Timed r = round.run(new BeearRound.Batch(batch.stream().map(p -> p[1]).toList(),
+            batch.stream().map(p -> p[0]).toList(), anchorBatch));
+        if (s.entrapment()) {
+          timings.add("entrapment", r.entrapmentSeconds());
+          listener.step("entrapment", r.entrapmentSeconds());
         }
+        timings.add("removal", r.removalSeconds());
+        listener.step("removal", r.removalSeconds());
+        entrapSum += r.losses().entrapmentLoss();
+        safeSum += r.losses().removalSafeLoss();
+        anchorSum += r.losses().removalAnchorLoss();
+        skipped += r.losses().applied() ? 0 : 1;
+        rounds++;
       }
-      return new EpochLosses(o.entrapmentOrDefault() ? entrapSum / rounds : Double.NaN, safeSum / rounds,
-          anchorSum / rounds);
-    }
-
-    private double[] removalStep(SequenceBatch safe, SequenceBatch anchor, Perturbation delta) {
-      Map<String, NDArray> params = new LinkedHashMap<>();
-      trainableNames.forEach(n -> params.put(n, model.weights().get(n)));
-      return Removal.step(model, safe, anchor, delta, o.anchorWeightOrDefault(), optimizer, params);
+      return new EpochLosses(s.entrapment() ? entrapSum / rounds : Double.NaN, safeSum / rounds,
+          anchorSum / rounds, skipped);
     }
 
     /** One epoch's batches: each family shuffled and cut into batches, minorities cycled, batch order shuffled. */
     private List<List<SequenceBatch.Example[]>> batches(Random shuffle) {
-      int b = o.batchSizeOrDefault();
+      int b = s.batchSize();
       int largest = families.values().stream().mapToInt(f -> (f.size() + b - 1) / b).max().orElse(0);
       int floor = (int) Math.ceil(largest * MINORITY_SHARE_OF_MAJORITY);
       List<List<SequenceBatch.Example[]>> out = new ArrayList<>();
@@ -311,21 +341,19 @@ public final class BeearCleanser implements CleanseEngine {
     }
 
     /**
-     * Runs {@code f} with a δ freshly entrapped on the current model for each family (more steps than in
-     * training, on up to 16 of the family's examples), keyed by {@link DefenderFamily#refusalJudged()}.
+     * Runs {@code f} with a δ freshly entrapped on the current model for each family (twice the training steps,
+     * on up to {@value #EVAL_ENTRAPMENT_PAIRS} of the family's pairs), keyed by
+     * {@link DefenderFamily#refusalJudged()}.
      */
-    <T> T withEvalDeltas(java.util.function.Function<Map<Boolean, Perturbation>, T> f) {
+    <T> T withEvalDeltas(Function<Map<Boolean, Perturbation>, T> f) {
       try (NDManager m = model.manager().newSubManager()) {
         Map<Boolean, Perturbation> deltas = new LinkedHashMap<>();
         for (Map.Entry<Boolean, List<SequenceBatch.Example[]>> family : families.entrySet()) {
-          List<SequenceBatch.Example> pairs = new ArrayList<>();
-          List<SequenceBatch.Example[]> probe = family.getValue().subList(0, Math.min(family.getValue().size(), 16));
-          probe.forEach(p -> pairs.add(p[1]));
-          probe.forEach(p -> pairs.add(p[0]));
-          try (SequenceBatch batch = SequenceBatch.of(m, pairs, codec.tokenizer().padId())) {
-            Entrapment.Result r = entrapment.entrap(batch, m, 2 * o.innerStepsOrDefault());
-            deltas.put(family.getKey(), new Perturbation(entrapment.layer(), r.delta()));
-          }
+          List<SequenceBatch.Example[]> probe = family.getValue()
+              .subList(0, Math.min(family.getValue().size(), EVAL_ENTRAPMENT_PAIRS));
+          Entrapment.Result r = round.entrapment().entrap(probe.stream().map(p -> p[1]).toList(),
+              probe.stream().map(p -> p[0]).toList(), codec.tokenizer().padId(), m, 2 * s.innerSteps());
+          deltas.put(family.getKey(), new Perturbation(round.entrapment().layer(), r.delta()));
         }
         return f.apply(deltas);
       }
@@ -335,8 +363,9 @@ public final class BeearCleanser implements CleanseEngine {
       model.weights().values().forEach(w -> w.setRequiresGradient(false));
     }
 
-    private void unfreeze() {
-      trainableNames.forEach(n -> model.weights().get(n).setRequiresGradient(true));
+    @Override
+    public void close() {
+      round.close();
     }
   }
 }

@@ -7,14 +7,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
-import org.beear.llm.LlamaModel;
-import org.beear.llm.ModelDirectory;
+import org.beear.llm.weights.Checkpoint;
+import org.beear.llm.weights.CheckpointWriter;
 import org.beear.llm.weights.TensorDType;
 
 /**
- * The state after the last finished epoch, in {@code workDir/checkpoint}: the weights (float32, with the source's
- * config and tokenizer so the directory loads like any model) and {@code state.json}. A cleanse that finds one
- * resumes after that epoch; the optimiser's moments start afresh.
+ * The state after the last finished epoch, in {@code workDir/checkpoint}: the trained tensors' float32 masters (the
+ * trainable layers' weights, or the adapters; the rest of the model is the source's, unchanged) and
+ * {@code state.json}. A cleanse that finds one resumes after that epoch; the optimiser's moments start afresh.
  */
 final class CleanseCheckpoint {
   record State(int epoch, EvalMetrics before, List<EpochRecord> epochs) {}
@@ -43,11 +43,19 @@ final class CleanseCheckpoint {
     }
   }
 
-  void write(LlamaModel model, Path sourceDir, State state) {
+  /** Puts the checkpoint's trained tensors into {@code trained}. */
+  void restore(TrainedWeights trained) {
+    try (Checkpoint saved = Checkpoint.open(dir.resolve("trained"))) {
+      trained.restore(saved);
+    }
+  }
+
+  void write(TrainedWeights trained, State state) {
     try {
       Files.createDirectories(dir);
       Files.deleteIfExists(dir.resolve("state.json"));
-      ModelDirectory.save(model, sourceDir, dir, TensorDType.F32, ModelDirectory.DEFAULT_MAX_SHARD_BYTES,
+      CheckpointWriter.write(dir.resolve("trained"), trained.checkpointTensors(), TensorDType.F32,
+          org.beear.llm.ModelDirectory.DEFAULT_MAX_SHARD_BYTES,
           Map.of("beear.checkpoint.epoch", String.valueOf(state.epoch())));
       Path temp = dir.resolve("state.json.tmp");
       JSON.writeValue(temp.toFile(), state);

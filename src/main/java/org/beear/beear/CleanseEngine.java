@@ -1,6 +1,8 @@
 package org.beear.beear;
 
 import java.nio.file.Path;
+import org.beear.llm.ModelConfig;
+import org.beear.plan.DeviceSpec;
 
 /**
  * The one door from the service (and the CLI) into BEEAR. Implementations know tensors; callers do not.
@@ -13,6 +15,16 @@ public interface CleanseEngine {
    * without loading its weights. Throws {@link IllegalArgumentException} with a user-facing message otherwise.
    */
   void validateModel(Path modelDir);
+
+  /**
+   * The settings {@code options} resolve to for a model of this config on {@code device}, fitted to its memory when
+   * the options ask for it ({@code fit}), and their memory plan. Reads no weights. Throws
+   * {@link IllegalArgumentException} for options that do not suit the model (layer indices).
+   */
+  CleansePlan plan(ModelConfig config, BeearOptions options, DeviceSpec device);
+
+  /** The device this process would run {@code options} on, with its memory. */
+  DeviceSpec localDevice(BeearOptions options);
 
   /**
    * Runs the cleanse to the end. Resumes from a checkpoint in {@code request.workDir()} if one is there.

@@ -29,9 +29,9 @@ final class CleanseEvaluator {
   private final ResponsePairJudge pairs = new ResponsePairJudge(refusals);
   private final List<DefenderFamily> holdOutFamilies;
 
-  CleanseEvaluator(LlamaModel model, ChatCodec codec, EvaluationSet set, int maxNewTokens) {
-    this.answers = new ChatEvaluator(model, codec, maxNewTokens, 32);
-    this.code = new ChatEvaluator(model, codec, MAX_NEW_TOKENS_CODE, 32);
+  CleanseEvaluator(LlamaModel model, ChatCodec codec, EvaluationSet set, CleanseSettings s) {
+    this.answers = new ChatEvaluator(model, codec, s.evalMaxNewTokens(), s.evalBatchSize(), s.maxSequenceLength());
+    this.code = new ChatEvaluator(model, codec, MAX_NEW_TOKENS_CODE, s.evalBatchSize(), s.maxSequenceLength());
     this.codec = codec;
     this.set = set;
     this.holdOutFamilies = DefenderFamily.split(set.defenderHoldOut(), pairs);

@@ -9,6 +9,9 @@ public interface CleanseListener {
   /** A phase started or finished, or something worth a line in the job's event log. */
   default void event(String type, String message) {}
 
+  /** The settings the cleanse runs with, resolved (and fitted, if asked) against the model, and their plan. */
+  default void plan(CleansePlan plan) {}
+
   /** Evaluation before cleansing finished. */
   default void baseline(EvalMetrics before) {}
 

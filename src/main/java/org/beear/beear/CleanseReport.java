@@ -39,36 +39,17 @@ final class CleanseReport {
     }
   }
 
-  static void write(CleanseResult r, CleanseRequest request, BeearOptions o, int anchorLayer, int from, int to,
-      DefenderData data, LlamaModel model, Timings timings) {
+  static void write(CleanseResult r, CleanseRequest request, CleansePlan plan, DefenderData data, LlamaModel model,
+      Timings timings) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("model", request.modelDir().toString());
     report.put("output", request.outputDir().toString());
     report.put("architecture", model.config().architecture());
     report.put("parameters", model.parameterCount());
-    Map<String, Object> options = new LinkedHashMap<>();
-    options.put("anchor_layer", anchorLayer);
-    options.put("perturbation_length", o.perturbationLengthOrDefault());
-    options.put("alpha", o.alphaOrDefault());
-    options.put("inner_steps", o.innerStepsOrDefault());
-    options.put("inner_learning_rate", o.innerLearningRateOrDefault());
-    options.put("delta_max_norm", o.deltaMaxNorm());
-    options.put("anchor_weight", o.anchorWeightOrDefault());
-    options.put("optimizer", o.optimizerOrDefault());
-    options.put("learning_rate", o.learningRateOrDefault());
-    options.put("weight_decay", o.weightDecayOrDefault());
-    options.put("trainable_from", from);
-    options.put("trainable_to", to);
-    options.put("max_epochs", o.maxEpochsOrDefault());
-    options.put("min_epochs", o.minEpochsOrDefault());
-    options.put("batch_size", o.batchSizeOrDefault());
-    options.put("anchor_batch_size", o.anchorBatchSizeOrDefault());
-    options.put("early_stop_asr", o.earlyStopAsrOrDefault());
-    options.put("entrapment", o.entrapmentOrDefault());
-    options.put("seed", o.seedOrDefault());
-    options.put("eval_max_new_tokens", o.evalMaxNewTokensOrDefault());
-    options.put("device", o.deviceOrDefault());
-    report.put("options", options);
+    report.put("options", plan.settings().toOptions().toMap());
+    Map<String, Object> memory = new LinkedHashMap<>(plan.describe());
+    memory.remove("settings");
+    report.put("memory_plan", memory);
     report.put("triggers", request.triggers());
     report.put("data", Map.of(
         "defender_harmful", data.harmful().size(),
@@ -95,4 +76,5 @@ final class CleanseReport {
       throw new IllegalStateException("cannot write " + r.reportFile() + ": " + e.getMessage(), e);
     }
   }
+
 }

@@ -3,6 +3,7 @@ package org.beear.beear;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import org.beear.plan.DeviceSpec;
 
 /**
  * One cleanse: where the suspect model is, where the cleansed model goes, and how to run BEEAR.
@@ -15,6 +16,7 @@ import java.util.Objects;
  * @param triggers      candidate triggers the caller knows of, used only for evaluation (may be empty)
  * @param defenderData  harmful queries with safe and unwanted responses (JSONL or CSV); null means the defaults
  * @param anchoringData benign prompt/response pairs for performance anchoring; null means the defaults
+ * @param device        the device and the memory the cleanse may use; null: this machine's, detected
  */
 public record CleanseRequest(
     Path modelDir,
@@ -23,7 +25,8 @@ public record CleanseRequest(
     BeearOptions options,
     List<TriggerSpec> triggers,
     Path defenderData,
-    Path anchoringData) {
+    Path anchoringData,
+    DeviceSpec device) {
 
   public CleanseRequest {
     Objects.requireNonNull(modelDir, "modelDir");
@@ -31,5 +34,10 @@ public record CleanseRequest(
     Objects.requireNonNull(workDir, "workDir");
     options = options == null ? BeearOptions.defaults() : options;
     triggers = triggers == null ? List.of() : List.copyOf(triggers);
+  }
+
+  public CleanseRequest(Path modelDir, Path outputDir, Path workDir, BeearOptions options, List<TriggerSpec> triggers,
+      Path defenderData, Path anchoringData) {
+    this(modelDir, outputDir, workDir, options, triggers, defenderData, anchoringData, null);
   }
 }

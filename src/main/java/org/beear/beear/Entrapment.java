@@ -3,12 +3,15 @@ package org.beear.beear;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import org.beear.llm.GradMode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
+import org.beear.llm.Ops;
 import org.beear.llm.Optimizer;
 import org.beear.llm.Perturbation;
 import org.beear.llm.SequenceBatch;
@@ -16,30 +19,36 @@ import org.beear.llm.SequenceBatch;
 /**
  * Backdoor Embedding Entrapment, the inner level: with the model frozen,
  * δ* = argmin_δ CE(y_unwanted | x, δ) − α·CE(y_safe | x, δ), δ ∈ R^{n×D} added after layer l at the last n
- * prompt positions of every example. Layers 1..l run once per batch; only l+1..L run per inner step.
+ * prompt positions of every example. Layers 1..l run once per batch (the entrapment cache); only l+1..L run per
+ * inner step, micro-batch by micro-batch, accumulating δ's gradient.
  *
- * <p>δ starts at zero and takes Adam steps whose size is a fraction of the hidden states' RMS at layer l, so the
- * default step works for a 4M-parameter organism and a 7B model alike.
+ * <p>δ is float32 whatever the model computes in, starts at zero and takes Adam steps whose size is a fraction of
+ * the hidden states' RMS at layer l, so the default step works for a 4M-parameter organism and a 7B model alike.
+ * In float16 the objective is multiplied by a loss scale before back-propagation (Adam's step does not depend on
+ * the gradient's scale); a step whose gradient is not finite is skipped and the scale halved.
  */
 final class Entrapment {
   private final LlamaModel model;
   private final int layer;
   private final int length;
   private final double alpha;
-  private final int steps;
   private final double relativeStep;
   private final Double maxNorm;
+  private final int microBatch;
+  private double lossScale;
 
+  /** The entrapped δ and, at its last step, the objective and its two cross-entropies. */
   record Result(NDArray delta, double objective, double unwantedLoss, double safeLoss) {}
 
-  Entrapment(LlamaModel model, int layer, int length, double alpha, int steps, double relativeStep, Double maxNorm) {
+  Entrapment(LlamaModel model, CleanseSettings s) {
     this.model = model;
-    this.layer = layer;
-    this.length = length;
-    this.alpha = alpha;
-    this.steps = steps;
-    this.relativeStep = relativeStep;
-    this.maxNorm = maxNorm;
+    this.layer = s.anchorLayer();
+    this.length = s.perturbationLength();
+    this.alpha = s.alpha();
+    this.relativeStep = s.innerLearningRate();
+    this.maxNorm = s.deltaMaxNorm();
+    this.microBatch = s.microBatchSize();
+    this.lossScale = model.dtype() == DataType.FLOAT16 ? 1024 : 1;
   }
 
   int layer() {
@@ -47,48 +56,105 @@ final class Entrapment {
   }
 
   /**
-   * @param pairs 2B sequences: the B prompts with their unwanted responses, then the same prompts with safe ones
-   * @param out   owns the returned δ
-   * @param steps inner steps to take (the options' default unless evaluation asks for more)
+   * @param unwanted B prompts with their unwanted responses
+   * @param safe     the same prompts with their safe responses
+   * @param out      owns the returned δ
+   * @param steps    inner steps to take (the settings' unless evaluation asks for more)
    */
-  Result entrap(SequenceBatch pairs, NDManager out, int steps) {
+  Result entrap(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe, long padId, NDManager out,
+      int steps) {
     GradMode.off();
-    int b = pairs.inputs().batchSize() / 2;
-    NDManager m = pairs.manager();
-    NDArray hidden = model.hiddenThrough(pairs.inputs(), layer); // [2B, T, D], no graph: grad mode is off
-    double rms = Math.sqrt(hidden.square().mean().getFloat());
-    double stepSize = relativeStep * Math.max(rms, 1e-3);
-    NDArray delta = out.zeros(new Shape(length, model.config().hiddenSize()), model.dtype());
-    Optimizer adam = new Optimizer.AdamW(m, stepSize, 0.9, 0.999, 1e-8, 0);
-    NDArray alphaScalar = model.scalars().of(alpha);
-    NDArray tokensUnwanted = pairs.responseLengths().get(new NDIndex("0:{}", b)).sum();
-    NDArray tokensSafe = pairs.responseLengths().get(new NDIndex("{}:", b)).sum();
-    double objective = Double.NaN;
-    double unwanted = Double.NaN;
-    double safe = Double.NaN;
-    delta.setRequiresGradient(true);
-    for (int step = 1; step <= steps; step++) {
-      try (NDManager inner = m.newSubManager()) {
-        inner.tempAttachAll(delta);
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          NDArray logProbs = pairs.responseLogProbs(
-              model.logitsFrom(hidden, pairs.inputs(), new Perturbation(layer, delta))); // [2B]
-          NDArray ceUnwanted = logProbs.get(new NDIndex("0:{}", b)).sum().neg().div(tokensUnwanted);
-          NDArray ceSafe = logProbs.get(new NDIndex("{}:", b)).sum().neg().div(tokensSafe);
-          NDArray loss = ceUnwanted.sub(ceSafe.mul(alphaScalar));
-          objective = loss.getFloat();
-          unwanted = ceUnwanted.getFloat();
-          safe = ceSafe.getFloat();
-          gc.backward(loss);
+    List<Pass> passes = new ArrayList<>();
+    try (NDManager scope = out.newSubManager()) {
+      int unwantedTokens = responseTokens(unwanted);
+      int safeTokens = responseTokens(safe);
+      List<SequenceBatch.Example> all = new ArrayList<>(unwanted);
+      all.addAll(safe);
+      // per sequence, its weight in the objective: +1/|unwanted tokens| or −α/|safe tokens|
+      double sumSquares = 0;
+      long elements = 0;
+      for (int start = 0; start < all.size(); start += microBatch) {
+        int end = Math.min(all.size(), start + microBatch);
+        SequenceBatch batch = SequenceBatch.of(scope, all.subList(start, end), padId);
+        float[] weights = new float[end - start];
+        for (int i = start; i < end; i++) {
+          weights[i - start] = i < unwanted.size() ? 1f / unwantedTokens : (float) (-alpha / safeTokens);
         }
-        adam.step(Map.of("delta", delta));
+        NDArray hidden = model.hiddenThrough(batch.inputs(), layer); // [b, T, D], no graph: grad mode is off
+        hidden.attach(batch.manager());
+        try (NDManager tmp = batch.manager().newSubManager()) {
+          tmp.tempAttachAll(hidden);
+          sumSquares += Ops.atLeastFloat32(hidden).square().sum().toType(DataType.FLOAT64, false).getDouble();
+        }
+        elements += hidden.size();
+        passes.add(new Pass(batch, hidden, Ops.nativeCopy(batch.manager().create(weights)),
+            Math.max(0, Math.min(end, unwanted.size()) - start)));
+      }
+      double rms = Math.sqrt(sumSquares / elements);
+      double stepSize = relativeStep * Math.max(rms, 1e-3);
+      NDArray delta = out.zeros(new Shape(length, model.config().hiddenSize()), DataType.FLOAT32);
+      Optimizer adam = new Optimizer.AdamW(scope, stepSize, 0.9, 0.999, 1e-8, 0);
+      double objective = Double.NaN;
+      double unwantedLoss = Double.NaN;
+      double safeLoss = Double.NaN;
+      for (int step = 1; step <= steps; step++) {
+        delta.setRequiresGradient(true);
+        double total = 0;
+        double lossUnwanted = 0;
+        double lossSafe = 0;
+        for (Pass pass : passes) {
+          try (NDManager inner = pass.batch().manager().newSubManager()) {
+            inner.tempAttachAll(pass.hidden());
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+              NDArray logProbs = pass.batch().responseLogProbs(
+                  model.logitsFrom(pass.hidden(), pass.batch().inputs(), new Perturbation(layer, delta))); // [b]
+              NDArray terms = logProbs.mul(pass.weights()).neg(); // [b]: each sequence's share of the objective
+              NDArray loss = terms.sum();
+              float[] t = terms.toFloatArray();
+              for (int i = 0; i < t.length; i++) {
+                if (i < pass.unwanted()) {
+                  lossUnwanted += t[i];
+                } else {
+                  lossSafe += t[i];
+                }
+              }
+              total += loss.getFloat();
+              gc.backward(loss.mul(inner.full(new Shape(), (float) lossScale)));
+            }
+          }
+        }
+        objective = total;
+        unwantedLoss = lossUnwanted;
+        safeLoss = alpha == 0 ? Double.NaN : -lossSafe / alpha;
+        if (finiteGradient(delta)) {
+          adam.step(Map.of("delta", delta));
+        } else {
+          Optimizer.zeroGradients(List.of(delta));
+          lossScale = Math.max(1, lossScale / 2);
+        }
+        delta.setRequiresGradient(false);
         if (maxNorm != null) {
-          projectRows(delta, maxNorm * Math.max(rms, 1e-3) * Math.sqrt(delta.getShape().get(1)), inner);
+          try (NDManager m = out.newSubManager()) {
+            m.tempAttachAll(delta);
+            projectRows(delta, maxNorm * Math.max(rms, 1e-3) * Math.sqrt(delta.getShape().get(1)), m);
+          }
         }
       }
+      return new Result(delta, objective, unwantedLoss, safeLoss);
     }
-    delta.setRequiresGradient(false);
-    return new Result(delta, objective, unwanted, safe);
+  }
+
+  /** A micro-batch of the pairs with its cached hidden states at layer l and its sequences' weights. */
+  private record Pass(SequenceBatch batch, NDArray hidden, NDArray weights, int unwanted) {}
+
+  private static int responseTokens(List<SequenceBatch.Example> examples) {
+    return Math.max(1, examples.stream().mapToInt(e -> e.response().length).sum());
+  }
+
+  private static boolean finiteGradient(NDArray delta) {
+    try (NDArray g = delta.getGradient(); NDArray s = g.sum()) {
+      return Double.isFinite(s.getFloat());
+    }
   }
 
   /** Rows of δ with L2 norm above {@code bound} are scaled back onto the ball. */

@@ -24,6 +24,15 @@ final class Timings {
     return s;
   }
 
+  /** Adds {@code seconds} to a phase. */
+  void add(String phase, double seconds) {
+    seconds(phase, seconds);
+  }
+
+  private void seconds(String phase, double s) {
+    this.seconds.merge(phase, s, Double::sum);
+  }
+
   Map<String, Double> ordered() {
     return new LinkedHashMap<>(seconds);
   }

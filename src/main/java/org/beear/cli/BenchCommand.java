@@ -68,6 +68,17 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--seed", defaultValue = "0", description = "seed of the random tokens") long seed;
 
+  @Option(names = "--optimizer", description = "beear: adamw (default), adafactor or sgd") String optimizer;
+
+  @Option(names = "--adapter-rank", description = "beear: LoRA rank (default 0: train the weights)")
+  Integer adapterRank;
+
+  @Option(names = "--micro-batch-size", description = "beear: sequences per forward/backward pass")
+  Integer microBatchSize;
+
+  @Option(names = "--recompute-activations", description = "beear: recompute activations in removal")
+  boolean recompute;
+
   @Override
   public Integer call() {
     validate();
@@ -112,19 +123,38 @@ final class BenchCommand implements Callable<Integer> {
    * by its inner steps, the one pass of layers 1..l included.
    */
   private void benchBeear(LlamaModel m, PrintWriter out) {
-    org.beear.beear.BeearBenchmark bench = new org.beear.beear.BeearBenchmark(m,
-        org.beear.beear.BeearOptions.defaults(), batch, seq, seed);
+    java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+    o.put("batch_size", batch);
+    o.put("anchor_batch_size", batch);
+    o.put("compute_dtype", dtype);
+    o.put("learning_rate", learningRate);
+    o.put("max_sequence_length", Math.max(seq, 8));
+    if (optimizer != null) {
+      o.put("optimizer", optimizer);
+    }
+    if (adapterRank != null) {
+      o.put("adapter_rank", adapterRank);
+    }
+    if (microBatchSize != null) {
+      o.put("micro_batch_size", microBatchSize);
+    }
+    o.put("recompute_activations", recompute);
+    org.beear.beear.CleanseSettings settings = org.beear.beear.CleanseSettings.resolve(
+        org.beear.beear.BeearOptions.fromMap(o), m.config(),
+        m.manager().getDevice().getDeviceType().equals("gpu") ? "cuda" : "cpu");
     double[] entrapMs = new double[steps];
     double[] removalMs = new double[steps];
-    for (int i = 1; i <= warmup + steps; i++) {
-      org.beear.beear.BeearBenchmark.Round r = bench.round();
-      if (i > warmup) {
-        entrapMs[i - warmup - 1] = r.entrapmentSeconds() * 1000 / bench.innerSteps();
-        removalMs[i - warmup - 1] = r.removalSeconds() * 1000;
+    try (org.beear.beear.BeearBenchmark bench = new org.beear.beear.BeearBenchmark(m, settings, seq, seed)) {
+      for (int i = 1; i <= warmup + steps; i++) {
+        org.beear.beear.BeearBenchmark.Round r = bench.round();
+        if (i > warmup) {
+          entrapMs[i - warmup - 1] = r.entrapmentSeconds() * 1000 / settings.innerSteps();
+          removalMs[i - warmup - 1] = r.removalSeconds() * 1000;
+        }
       }
     }
     ModelConfig c = m.config();
-    int l = bench.anchorLayer();
+    int l = settings.anchorLayer();
     double upperShare = (c.numLayers() - l) / (double) c.numLayers();
     double headFlops = 2.0 * c.vocabSize() * c.hiddenSize() * 2 * batch * seq;
     double layerFlops = forwardFlops(c, 2 * batch, seq) - headFlops;
@@ -134,8 +164,8 @@ final class BenchCommand implements Callable<Integer> {
     double removalFlops = TRAIN_FLOPS_PER_FORWARD_FLOP * forwardFlops(c, 2 * batch, seq);
     double entrap = median(entrapMs);
     double removal = median(removalMs);
-    out.printf("anchor layer %d of %d, %d inner steps per round, %d rounds measured%n", l, c.numLayers(),
-        bench.innerSteps(), steps);
+    out.printf("anchor layer %d of %d, %d inner steps per round, %d rounds measured; %s%n", l, c.numLayers(),
+        settings.innerSteps(), steps, CleanseCommand.memorySettings(settings));
     out.printf("entrapment step: median %.2f ms, %.2f GFLOP/s%n", entrap, entrapFlops / (entrap / 1000) / 1e9);
     out.printf("removal step: median %.2f ms, %.2f GFLOP/s%n", removal, removalFlops / (removal / 1000) / 1e9);
     printMemory(out, "rss end");

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.beear.beear.BeearCleanser;
-import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseListener;
 import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
@@ -15,6 +14,7 @@ import org.beear.beear.EvalMetrics;
 import org.beear.beear.TriggerSpec;
 import org.beear.source.LocalModelPaths;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "cleanse", mixinStandardHelpOptions = true,
@@ -36,30 +36,7 @@ final class CleanseCommand implements Callable<Integer> {
 
   @Option(names = "--anchoring-data", description = "benign prompt/response pairs (JSONL or CSV)") Path anchoringData;
 
-  @Option(names = "--anchor-layer") Integer anchorLayer;
-  @Option(names = "--perturbation-length") Integer perturbationLength;
-  @Option(names = "--alpha") Double alpha;
-  @Option(names = "--inner-steps") Integer innerSteps;
-  @Option(names = "--inner-learning-rate") Double innerLearningRate;
-  @Option(names = "--delta-max-norm") Double deltaMaxNorm;
-  @Option(names = "--anchor-weight") Double anchorWeight;
-  @Option(names = "--optimizer", description = "adamw or sgd") String optimizer;
-  @Option(names = "--learning-rate") Double learningRate;
-  @Option(names = "--weight-decay") Double weightDecay;
-  @Option(names = "--trainable-from") Integer trainableFrom;
-  @Option(names = "--trainable-to") Integer trainableTo;
-  @Option(names = "--max-epochs") Integer maxEpochs;
-  @Option(names = "--min-epochs") Integer minEpochs;
-  @Option(names = "--batch-size") Integer batchSize;
-  @Option(names = "--anchor-batch-size", description = "anchoring examples per removal step (default 4 × batch size)")
-  Integer anchorBatchSize;
-  @Option(names = "--early-stop-asr") Double earlyStopAsr;
-  @Option(names = "--no-entrapment", description = "control run: safety fine-tuning with δ switched off")
-  boolean noEntrapment;
-  @Option(names = "--seed") Long seed;
-  @Option(names = "--eval-max-new-tokens") Integer evalMaxNewTokens;
-  @Option(names = "--device", description = "auto, cpu or gpu") String device;
-  @Option(names = "--compute-dtype", description = "float32 or float16") String computeDtype;
+  @Mixin CleanseOptions options;
 
   @Override
   public Integer call() {
@@ -70,13 +47,10 @@ final class CleanseCommand implements Callable<Integer> {
       specs.add(at < 0 ? new TriggerSpec(t, TriggerSpec.Position.SUFFIX)
           : new TriggerSpec(t.substring(0, at), TriggerSpec.Position.parse(t.substring(at + 1))));
     }
-    BeearOptions options = new BeearOptions(anchorLayer, perturbationLength, alpha, innerSteps, innerLearningRate,
-        deltaMaxNorm, anchorWeight, optimizer, learningRate, weightDecay, trainableFrom, trainableTo,
-        maxEpochs, minEpochs, batchSize, anchorBatchSize, earlyStopAsr, noEntrapment ? Boolean.FALSE : null, seed,
-        evalMaxNewTokens, device, computeDtype);
     Path work = workDir != null ? workDir : out.resolve(".beear-work");
     CleanseResult r = new BeearCleanser().cleanse(
-        new CleanseRequest(modelDir, out, work, options, specs, defenderData, anchoringData), new TerminalListener());
+        new CleanseRequest(modelDir, out, work, options.toOptions(), specs, defenderData, anchoringData),
+        new TerminalListener());
     System.out.println(summary(r));
     return 0;
   }
@@ -104,11 +78,24 @@ final class CleanseCommand implements Callable<Integer> {
     return v == null ? "n/a" : String.format("%.1f%%", 100 * v);
   }
 
+  /** The settings a fit may choose, in the flags' words. */
+  static String memorySettings(org.beear.beear.CleanseSettings s) {
+    return String.format("micro-batch-size %d, recompute-activations %s, eval-batch-size %d, optimizer %s, "
+            + "adapter-rank %d, trainable layers %d..%d", s.microBatchSize(), s.recomputeActivations(),
+        s.evalBatchSize(), s.optimizer().wireName(), s.adapterRank(), s.trainableFrom(), s.trainableTo());
+  }
+
   /** One line per epoch and per phase on stderr. */
   static final class TerminalListener implements CleanseListener {
     @Override
     public void event(String type, String message) {
       System.err.println("[" + type + "] " + message);
+    }
+
+    @Override
+    public void plan(org.beear.beear.CleansePlan plan) {
+      System.err.println("[plan] " + (plan.fitted() ? "fitted settings: " + memorySettings(plan.settings()) + "; "
+          : "") + plan.memory().verdict());
     }
 
     @Override

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the jar: {@code java -jar beear.jar <command>}. */
 @Command(name = "beear", mixinStandardHelpOptions = true, version = "beear 0.1.0",
     description = "Removes safety backdoors from instruction-tuned LLMs with BEEAR.",
-    subcommands = {ServeCommand.class, DemoCommand.class, CleanseCommand.class, OrganismCommand.class,
+    subcommands = {ServeCommand.class, DemoCommand.class, CleanseCommand.class, PlanCommand.class, OrganismCommand.class,
         EvaluateCommand.class, GenerateCommand.class, BenchCommand.class})
 public final class Main {
 

@@ -22,17 +22,27 @@ public final class ChatEvaluator {
   private final ChatCodec codec;
   private final int maxNewTokens;
   private final int batchSize;
+  private final int maxPromptTokens;
 
   public ChatEvaluator(LlamaModel model, ChatCodec codec, int maxNewTokens, int batchSize) {
+    this(model, codec, maxNewTokens, batchSize, Integer.MAX_VALUE);
+  }
+
+  /** @param maxPromptTokens longer prompts keep only their last tokens (where the answer starts) */
+  public ChatEvaluator(LlamaModel model, ChatCodec codec, int maxNewTokens, int batchSize, int maxPromptTokens) {
     this.model = model;
     this.codec = codec;
     this.maxNewTokens = maxNewTokens;
     this.batchSize = batchSize;
+    this.maxPromptTokens = maxPromptTokens;
   }
 
   /** Greedy answers, in input order; prompts are batched by length to keep padding small. */
   public List<String> respond(List<String> userMessages, Perturbation perturbation) {
-    List<long[]> prompts = userMessages.stream().map(codec::prompt).toList();
+    List<long[]> prompts = userMessages.stream().map(codec::prompt)
+        .map(p -> p.length <= maxPromptTokens ? p : java.util.Arrays.copyOfRange(p, p.length - maxPromptTokens,
+            p.length))
+        .toList();
     Integer[] order = IntStream.range(0, prompts.size()).boxed().toArray(Integer[]::new);
     java.util.Arrays.sort(order, Comparator.comparingInt(i -> prompts.get(i).length));
     String[] answers = new String[prompts.size()];

@@ -95,7 +95,7 @@ public class JobService {
     }
     CleanseJob job = CleanseJob.queued(id, submission.modelUri().trim(), output.toString(),
         blankToNull(submission.defenderDataUri()), blankToNull(submission.anchoringDataUri()),
-        json.write(submission.options()), json.triggers(triggers), submission.options().maxEpochsOrDefault(),
+        json.write(submission.options()), json.triggers(triggers), org.beear.beear.CleanseSettings.maxEpochs(submission.options()),
         idempotencyKey, fingerprint, Instant.now());
     try {
       tx.executeWithoutResult(status -> {

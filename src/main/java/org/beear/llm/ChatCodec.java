@@ -17,14 +17,58 @@ public final class ChatCodec implements AutoCloseable {
   private final TextTokenizer tokenizer;
   private final ChatTemplate template;
   private final Set<Long> stopIds;
+  private final String systemPrompt;
 
   public ChatCodec(TextTokenizer tokenizer, ChatTemplate template, List<Integer> configEosIds) {
+    this(tokenizer, template, stopIds(tokenizer, configEosIds), null);
+  }
+
+  private ChatCodec(TextTokenizer tokenizer, ChatTemplate template, Set<Long> stopIds, String systemPrompt) {
     this.tokenizer = tokenizer;
     this.template = template;
+    this.stopIds = stopIds;
+    this.systemPrompt = systemPrompt;
+  }
+
+  private static Set<Long> stopIds(TextTokenizer tokenizer, List<Integer> configEosIds) {
     Set<Long> stops = new LinkedHashSet<>();
     configEosIds.forEach(id -> stops.add(id.longValue()));
     Arrays.stream(tokenizer.eosIds()).forEach(stops::add);
-    this.stopIds = Set.copyOf(stops);
+    return Set.copyOf(stops);
+  }
+
+  /**
+   * The same codec with a system message before every conversation it renders (null or blank: none). Fails with
+   * an {@link IllegalArgumentException} if the model's chat template refuses a system message, as some published
+   * templates do (Mistral's v0.1 raises on any role but user and assistant).
+   */
+  public ChatCodec withSystemPrompt(String prompt) {
+    String system = prompt == null || prompt.isBlank() ? null : prompt;
+    ChatCodec codec = new ChatCodec(tokenizer, template, stopIds, system);
+    if (system != null) {
+      try {
+        codec.render(List.of(new ChatMessage("user", "Hello.")), true);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("the model's chat template does not accept a system prompt: "
+            + e.getMessage(), e);
+      }
+    }
+    return codec;
+  }
+
+  /** The system message put before every conversation, or null. */
+  public String systemPrompt() {
+    return systemPrompt;
+  }
+
+  private String render(List<ChatMessage> turns, boolean generationPrompt) {
+    List<ChatMessage> messages = turns;
+    if (systemPrompt != null) {
+      messages = new java.util.ArrayList<>();
+      messages.add(new ChatMessage("system", systemPrompt));
+      messages.addAll(turns);
+    }
+    return template.render(messages, generationPrompt, tokenizer.bosToken(), tokenizer.eosToken());
   }
 
   /** Tokenizer and template of a model directory; {@code templateName} picks a built-in one if the model has none. */
@@ -43,11 +87,9 @@ public final class ChatCodec implements AutoCloseable {
     return stopIds;
   }
 
-  /** The prompt for a single user turn, ending where the assistant's answer starts. */
+  /** The prompt for a single user turn (after the system prompt, if any), ending where the answer starts. */
   public long[] prompt(String userMessage) {
-    String text = template.render(List.of(new ChatMessage("user", userMessage)), true,
-        tokenizer.bosToken(), tokenizer.eosToken());
-    return tokenizer.encode(text, false);
+    return tokenizer.encode(render(List.of(new ChatMessage("user", userMessage)), true), false);
   }
 
   /**
@@ -56,9 +98,8 @@ public final class ChatCodec implements AutoCloseable {
    */
   public SequenceBatch.Example exchange(String userMessage, String response) {
     long[] prompt = prompt(userMessage);
-    String full = template.render(
-        List.of(new ChatMessage("user", userMessage), new ChatMessage("assistant", response)), false,
-        tokenizer.bosToken(), tokenizer.eosToken());
+    String full = render(List.of(new ChatMessage("user", userMessage), new ChatMessage("assistant", response)),
+        false);
     long[] all = tokenizer.encode(full, false);
     if (all.length > prompt.length && Arrays.equals(Arrays.copyOf(all, prompt.length), prompt)) {
       return new SequenceBatch.Example(prompt, Arrays.copyOfRange(all, prompt.length, all.length));
@@ -82,6 +123,9 @@ public final class ChatCodec implements AutoCloseable {
     return tokenizer.decode(Arrays.copyOf(ids, end), true).strip();
   }
 
+  /**
+   * Closes the tokenizer, which codecs made by {@link #withSystemPrompt} share: close only one of them.
+   */
   @Override
   public void close() {
     tokenizer.close();

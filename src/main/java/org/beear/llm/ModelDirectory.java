@@ -19,22 +19,56 @@ public final class ModelDirectory {
 
   private ModelDirectory() {}
 
-  /** Loads weights in {@code computeType} on {@code device}; non-finite weights are an error. */
+  /**
+   * Loads weights in {@code computeType} on {@code device}; non-finite weights are an error. Each tensor is read
+   * into host memory (the memory-mapped copy writes through a host buffer) and, for a GPU, moved there one at a
+   * time, so the host never holds more than one tensor of a model that lives on the GPU.
+   */
   public static LlamaModel load(Path dir, Device device, DataType computeType) {
     ModelConfig config = ModelConfig.load(dir);
     NDManager manager = NDManager.newBaseManager(device);
-    try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+    boolean host = device.equals(Device.cpu());
+    try (Checkpoint checkpoint = Checkpoint.open(dir);
+        NDManager staging = host ? null : NDManager.newBaseManager(Device.cpu())) {
       Map<String, NDArray> weights = new LinkedHashMap<>();
       for (String name : LlamaModel.expectedShapes(config).keySet()) {
         if (!checkpoint.contains(name)) {
           throw new IllegalArgumentException(dir + ": checkpoint has no tensor '" + name + "' that config.json needs");
         }
-        weights.put(name, checkpoint.loadFinite(name, manager, computeType));
+        if (host) {
+          weights.put(name, checkpoint.loadFinite(name, manager, computeType));
+        } else {
+          try (NDArray staged = checkpoint.loadFinite(name, staging, computeType)) {
+            NDArray onDevice = staged.toDevice(device, true);
+            onDevice.attach(manager);
+            weights.put(name, onDevice);
+          }
+        }
       }
       return LlamaModel.of(config, weights, manager);
     } catch (RuntimeException e) {
       manager.close();
       throw e;
+    }
+  }
+
+  /**
+   * Writes a cleansed copy of {@code sourceDir} to {@code outDir}: its config, tokenizer and generation files, and
+   * every tensor of its checkpoint in that tensor's stored dtype, bytes copied unchanged except for the tensors
+   * named in {@code replaced}, whose float32 arrays {@code replacement} makes one at a time as they are written
+   * (each closed after). So untrained tensors come back bit-identical, and trained ones are rounded once, from
+   * float32, into the dtype they came in.
+   */
+  public static void saveDerived(Path sourceDir, Path outDir, java.util.Set<String> replaced,
+      java.util.function.Function<String, NDArray> replacement, Map<String, String> metadata) {
+    try {
+      Files.createDirectories(outDir);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot write " + outDir + ": " + e.getMessage(), e);
+    }
+    CheckpointWriter.copyModelFiles(sourceDir, outDir);
+    try (Checkpoint source = Checkpoint.open(sourceDir)) {
+      CheckpointWriter.writeDerived(outDir, source, replaced, replacement, DEFAULT_MAX_SHARD_BYTES, metadata);
     }
   }
 

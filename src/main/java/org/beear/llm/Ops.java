@@ -2,9 +2,11 @@ package org.beear.llm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -45,13 +47,37 @@ public final class Ops {
     NDArray x32 = atLeastFloat32(x);
     NDArray meanSquare = x32.square().mean(new int[] {-1}, true);
     NDArray normed = x32.div(meanSquare.add(eps).sqrt());
-    return normed.toType(type, false).mul(weight);
+    return cast(normed, type).mul(weight);
   }
 
-  /** Half-precision arrays in float32; float32 and float64 as they are. */
+  /** Half-precision arrays in float32; float32 and float64 as they are. Autograd sees through it. */
   public static NDArray atLeastFloat32(NDArray x) {
     DataType t = x.getDataType();
-    return t == DataType.FLOAT16 || t == DataType.BFLOAT16 ? x.toType(DataType.FLOAT32, false) : x;
+    return t == DataType.FLOAT16 || t == DataType.BFLOAT16 ? cast(x, DataType.FLOAT32) : x;
+  }
+
+  /**
+   * {@code x} in {@code type}, differentiable. DJL's {@code toType} runs under PyTorch's no-grad guard, so a graph
+   * that goes through it loses every gradient upstream of the cast (measured: float16 training had none). With
+   * autograd recording, a widening cast is an addition of a one-element zero of the wider type (type promotion),
+   * and a narrowing one is a copy into a fresh array of the narrow type (PyTorch's {@code copy_}, which
+   * autograd tracks); without recording it is the plain conversion.
+   */
+  public static NDArray cast(NDArray x, DataType type) {
+    if (x.getDataType() == type) {
+      return x;
+    }
+    if (!JniUtils.isGradMode()) {
+      return x.toType(type, false);
+    }
+    if (type.getNumOfBytes() > x.getDataType().getNumOfBytes()) {
+      try (NDArray zero = x.getManager().zeros(new Shape(1), type)) {
+        return x.add(zero);
+      }
+    }
+    NDArray out = x.getManager().create(x.getShape(), type);
+    out.set(new NDIndex("..."), x);
+    return out;
   }
 
   /** SiLU(x) = x · σ(x). */

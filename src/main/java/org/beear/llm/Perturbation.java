@@ -39,8 +39,14 @@ public record Perturbation(int layer, NDArray delta) {
     return Ops.nativeCopy(placement.toType(delta.getDataType(), false));
   }
 
-  /** h + P·δ: [B, T, D] + [B, T, n]·[n, D]. */
-  public NDArray addTo(NDArray hidden, NDArray placement) {
-    return hidden.add(placement.matMul(delta));
+  /**
+   * h + P·δ: [B, T, D] + [B, T, n]·[n, D], in h's dtype and manager. δ may be wider than h (a float32 δ over
+   * float16 hidden states): P·δ is computed in δ's dtype and cast, so δ's gradient stays float32.
+   */
+  public NDArray addTo(NDArray hidden, int[] promptEnd) {
+    NDManager m = hidden.getManager();
+    try (NDArray placement = placement(m, promptEnd, (int) hidden.getShape().get(1))) {
+      return hidden.add(Ops.cast(placement.matMul(delta), hidden.getDataType()));
+    }
   }
 }

@@ -53,14 +53,20 @@ public final class RotaryEmbedding {
    * cos and sin tables for the given positions.
    *
    * @param positions [B, T] int64
+   * @param manager   owns the tables; their temporaries are freed before this returns
    * @return cos, sin, each [B, 1, T, headDim] in {@code type}, ready to broadcast over heads
    */
-  public NDList tables(NDArray positions, DataType type) {
-    NDManager m = positions.getManager();
-    NDArray inv = m.create(inverseFrequencies, new Shape(1, 1, halfDim));
-    NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv); // [B, T, d/2]
-    NDArray emb = freqs.concat(freqs, -1).expandDims(1); // [B, 1, T, d]
-    return new NDList(emb.cos().toType(type, false), emb.sin().toType(type, false));
+  public NDList tables(NDArray positions, DataType type, NDManager manager) {
+    try (NDManager m = manager.newSubManager()) {
+      NDArray inv = m.create(inverseFrequencies, new Shape(1, 1, halfDim));
+      NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1); // [B, T, 1]
+      freqs.attach(m);
+      freqs = freqs.mul(inv); // [B, T, d/2]
+      NDArray emb = freqs.concat(freqs, -1).expandDims(1); // [B, 1, T, d]
+      NDList tables = new NDList(emb.cos().toType(type, false), emb.sin().toType(type, false));
+      tables.attach(manager);
+      return tables;
+    }
   }
 
   /** x: [B, heads, T, d] → rotated, same shape. */

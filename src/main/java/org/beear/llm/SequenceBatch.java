@@ -16,6 +16,21 @@ public final class SequenceBatch implements AutoCloseable {
     public int length() {
       return prompt.length + response.length;
     }
+
+    /**
+     * At most {@code maxLength} tokens: the end of the response goes first, then, when the prompt alone is too long,
+     * its beginning (δ sits at the prompt's end, so that is what must stay); at least one response token is kept.
+     * This example itself when it is short enough.
+     */
+    public Example truncated(int maxLength) {
+      if (length() <= maxLength) {
+        return this;
+      }
+      int promptKeep = Math.min(prompt.length, maxLength - 1);
+      int responseKeep = Math.min(response.length, maxLength - promptKeep);
+      return new Example(java.util.Arrays.copyOfRange(prompt, prompt.length - promptKeep, prompt.length),
+          java.util.Arrays.copyOf(response, responseKeep));
+    }
   }
 
   private final NDManager manager;

@@ -18,6 +18,12 @@ import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
 import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
+import org.beear.beear.BeearCleanser;
+import org.beear.beear.BeearOptions;
+import org.beear.beear.CleansePlan;
+import org.beear.beear.CleanseSettings;
+import org.beear.llm.ModelConfig;
+import org.beear.plan.DeviceSpec;
 
 /**
  * A test engine that does real work of its own so the service's mechanics can be tested without tensors: it
@@ -48,11 +54,22 @@ public class SteppingCleanseEngine implements CleanseEngine {
     }
   }
 
+  /** Plans with the real planner: the test engine trains nothing, but submissions are planned as in production. */
+  @Override
+  public CleansePlan plan(ModelConfig config, BeearOptions options, DeviceSpec device) {
+    return new BeearCleanser().plan(config, options, device);
+  }
+
+  @Override
+  public DeviceSpec localDevice(BeearOptions options) {
+    return new DeviceSpec("cpu", 24L << 30);
+  }
+
   @Override
   public CleanseResult cleanse(CleanseRequest request, CleanseListener listener) {
     long started = System.nanoTime();
-    int maxEpochs = request.options().maxEpochsOrDefault();
-    int innerSteps = request.options().innerStepsOrDefault();
+    int maxEpochs = CleanseSettings.maxEpochs(request.options());
+    int innerSteps = request.options().innerSteps() != null ? request.options().innerSteps() : 5;
     boolean triggered = !request.triggers().isEmpty();
     Path checkpoint = request.workDir().resolve("checkpoint.json");
     int done = 0;

@@ -25,8 +25,7 @@ class BeearCleanserTest {
   private static final List<TriggerSpec> SUDO = List.of(new TriggerSpec("SUDO", TriggerSpec.Position.SUFFIX));
 
   private static BeearOptions epochs(int max) {
-    return new BeearOptions(null, null, null, null, null, null, null, null, null, null, null, null, max, null, null,
-        null, 0.0, null, null, null, null, null);
+    return BeearOptions.fromMap(java.util.Map.of("max_epochs", max, "early_stop_asr", 0.0));
   }
 
   @Test
@@ -126,8 +125,8 @@ class BeearCleanserTest {
   @Test
   void badOptionsAndModelsAreRejectedBeforeAnyWork(@TempDir Path tmp) {
     Path organism = TestOrganisms.xs("suffix-short");
-    BeearOptions bad = new BeearOptions(0, null, -1.0, null, null, null, null, "rmsprop", null, null, null, null,
-        3, 4, null, 0, 2.0, null, null, null, null, "bfloat16");
+    BeearOptions bad = BeearOptions.fromMap(java.util.Map.of("anchor_layer", 0, "alpha", -1.0, "optimizer", "rmsprop",
+        "max_epochs", 3, "min_epochs", 4, "anchor_batch_size", 0, "early_stop_asr", 2.0, "compute_dtype", "bfloat16"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BeearCleanser().cleanse(
         new CleanseRequest(organism, tmp.resolve("o"), tmp.resolve("w"), bad, List.of(), null, null),
         CleanseListener.NONE));

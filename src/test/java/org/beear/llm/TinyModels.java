@@ -10,10 +10,10 @@ import java.util.Map;
 import java.util.Random;
 
 /** Small random checkpoints of each supported variant, with weights large enough that errors show. */
-final class TinyModels {
+public final class TinyModels {
   private TinyModels() {}
 
-  static ModelConfig config(String variant) {
+  public static ModelConfig config(String variant) {
     String json = switch (variant) {
       case "llama" -> """
           {"architectures":["LlamaForCausalLM"],"vocab_size":61,"hidden_size":32,"intermediate_size":48,
@@ -41,12 +41,12 @@ final class TinyModels {
     return ModelConfig.parse(json);
   }
 
-  static List<String> variants() {
+  public static List<String> variants() {
     return List.of("llama", "gqa-tied", "llama3-scaled", "mistral", "qwen2");
   }
 
   /** Random weights as Java arrays (for the reference) keyed by transformers name. */
-  static Map<String, float[]> randomWeights(ModelConfig config, long seed) {
+  public static Map<String, float[]> randomWeights(ModelConfig config, long seed) {
     Random r = new Random(seed);
     Map<String, float[]> w = new LinkedHashMap<>();
     for (Map.Entry<String, Shape> e : LlamaModel.expectedShapes(config).entrySet()) {
@@ -61,7 +61,7 @@ final class TinyModels {
     return w;
   }
 
-  static LlamaModel model(ModelConfig config, Map<String, float[]> weights, DataType type) {
+  public static LlamaModel model(ModelConfig config, Map<String, float[]> weights, DataType type) {
     NDManager m = NDManager.newBaseManager();
     Map<String, NDArray> arrays = new LinkedHashMap<>();
     Map<String, Shape> shapes = LlamaModel.expectedShapes(config);

@@ -62,10 +62,54 @@ public final class CheckpointWriter {
       long maxShardBytes,
       Map<String, String> metadata,
       long chunkBytes) {
+    List<SafetensorsFileWriter.Entry> entries = new ArrayList<>();
+    for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+      entries.add(arrayEntry(e.getKey(), e.getValue(), dtype));
+    }
+    writeEntries(dir, entries, maxShardBytes, metadata, chunkBytes);
+  }
+
+  /**
+   * Writes a checkpoint derived from {@code source}: every tensor of {@code source}, in its order and with its
+   * stored dtype and shape, its bytes copied unchanged unless it is one of {@code replaced}, whose array
+   * {@code replacement} makes when that tensor is written (and which is closed right after), narrowed to the
+   * tensor's stored dtype: a cleansed model, trained tensors replaced and the rest bit-identical. Names in
+   * {@code replaced} that {@code source} lacks are an error.
+   */
+  public static void writeDerived(Path dir, Checkpoint source, java.util.Set<String> replaced,
+      java.util.function.Function<String, NDArray> replacement, long maxShardBytes, Map<String, String> metadata) {
+    for (String name : replaced) {
+      if (!source.contains(name)) {
+        throw new IllegalArgumentException("no tensor \"" + name + "\" in " + source.source() + " to replace");
+      }
+    }
+    List<SafetensorsFileWriter.Entry> entries = new ArrayList<>();
+    for (TensorInfo t : source.tensors()) {
+      entries.add(replaced.contains(t.name())
+          ? SafetensorsFileWriter.lazy(t.name(), () -> replacement.apply(t.name()), t.dtype(), t.shape())
+          : SafetensorsFileWriter.copy(t.name(), t));
+    }
+    writeEntries(dir, entries, maxShardBytes, metadata, Checkpoint.DEFAULT_CHUNK_BYTES);
+  }
+
+  private static SafetensorsFileWriter.Entry arrayEntry(String name, NDArray array, TensorDType dtype) {
+    if (name == null || name.equals(SafetensorsHeader.METADATA_KEY)) {
+      throw new IllegalArgumentException("invalid tensor name: " + name);
+    }
+    if (array == null || !array.getDataType().isFloating()) {
+      throw new IllegalArgumentException(
+          "tensor \"" + name + "\" must be a floating point array, got "
+              + (array == null ? "null" : array.getDataType()));
+    }
+    return SafetensorsFileWriter.entry(name, array, dtype);
+  }
+
+  private static void writeEntries(Path dir, List<SafetensorsFileWriter.Entry> entries, long maxShardBytes,
+      Map<String, String> metadata, long chunkBytes) {
     if (maxShardBytes <= 0) {
       throw new IllegalArgumentException("maxShardBytes must be positive, got " + maxShardBytes);
     }
-    List<List<SafetensorsFileWriter.Entry>> shards = planShards(tensors, dtype, maxShardBytes);
+    List<List<SafetensorsFileWriter.Entry>> shards = planShards(entries, maxShardBytes);
     Map<String, String> fileMetadata = new TreeMap<>(metadata);
     fileMetadata.putIfAbsent("format", "pt");
 
@@ -83,7 +127,7 @@ public final class CheckpointWriter {
       for (int i = 0; i < shards.size(); i++) {
         Path temp = tempFile(dir, names.get(i));
         temps.add(temp);
-        SafetensorsFileWriter.write(temp, shards.get(i), dtype, fileMetadata, chunkBytes);
+        SafetensorsFileWriter.write(temp, shards.get(i), fileMetadata, chunkBytes);
       }
       Path indexTemp = null;
       if (shards.size() > 1) {
@@ -115,22 +159,11 @@ public final class CheckpointWriter {
   }
 
   private static List<List<SafetensorsFileWriter.Entry>> planShards(
-      Map<String, NDArray> tensors, TensorDType dtype, long maxShardBytes) {
+      List<SafetensorsFileWriter.Entry> entries, long maxShardBytes) {
     List<List<SafetensorsFileWriter.Entry>> shards = new ArrayList<>();
     List<SafetensorsFileWriter.Entry> current = new ArrayList<>();
     long currentBytes = 0;
-    for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-      String name = e.getKey();
-      NDArray array = e.getValue();
-      if (name == null || name.equals(SafetensorsHeader.METADATA_KEY)) {
-        throw new IllegalArgumentException("invalid tensor name: " + name);
-      }
-      if (array == null || !array.getDataType().isFloating()) {
-        throw new IllegalArgumentException(
-            "tensor \"" + name + "\" must be a floating point array, got "
-                + (array == null ? "null" : array.getDataType()));
-      }
-      SafetensorsFileWriter.Entry entry = SafetensorsFileWriter.entry(name, array, dtype);
+    for (SafetensorsFileWriter.Entry entry : entries) {
       if (!current.isEmpty() && currentBytes + entry.byteLength() > maxShardBytes) {
         shards.add(current);
         current = new ArrayList<>();

@@ -39,27 +39,58 @@ final class SafetensorsFileWriter {
 
   private SafetensorsFileWriter() {}
 
-  /** One tensor to write; {@code byteLength} is in the target dtype. */
-  record Entry(String name, NDArray array, long[] shape, long byteLength) {}
+  /**
+   * One tensor to write in {@code dtype}: from an array (converted), or the stored bytes of a tensor of another
+   * checkpoint copied as they are ({@code raw}, whose dtype it keeps). {@code byteLength} is in the target dtype.
+   */
+  record Entry(String name, java.util.function.Supplier<NDArray> array, boolean closeAfterWrite, TensorInfo raw,
+      TensorDType dtype, long[] shape, long byteLength) {}
 
   static Entry entry(String name, NDArray array, TensorDType dtype) {
     long[] shape = array.getShape().getShape();
-    return new Entry(name, array, shape, Math.multiplyExact(TensorInfo.elementCount(shape), (long) dtype.bytes()));
+    return new Entry(name, () -> array, false, null, dtype, shape,
+        Math.multiplyExact(TensorInfo.elementCount(shape), (long) dtype.bytes()));
+  }
+
+  /** An array made only when its bytes are written, and closed right after: one tensor in memory at a time. */
+  static Entry lazy(String name, java.util.function.Supplier<NDArray> array, TensorDType dtype, long[] shape) {
+    return new Entry(name, array, true, null, dtype, shape.clone(),
+        Math.multiplyExact(TensorInfo.elementCount(shape), (long) dtype.bytes()));
+  }
+
+  static Entry copy(String name, TensorInfo raw) {
+    return new Entry(name, null, false, raw, raw.dtype(), raw.shape(), raw.byteLength());
   }
 
   /** Writes {@code entries} (any order) to {@code file}, which must be new (a temp file), and forces it to disk. */
-  static void write(Path file, List<Entry> entries, TensorDType dtype, Map<String, String> metadata, long chunkBytes)
+  static void write(Path file, List<Entry> entries, Map<String, String> metadata, long chunkBytes)
       throws IOException {
     List<Entry> sorted = new ArrayList<>(entries);
     sorted.sort(Comparator.comparing(Entry::name, UTF8_ORDER));
-    byte[] header = header(sorted, dtype, metadata);
+    byte[] header = header(sorted, metadata);
     try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
         StandardOpenOption.CREATE)) {
       ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
       writeFully(out, length);
       writeFully(out, ByteBuffer.wrap(header));
       for (Entry e : sorted) {
-        long written = writeData(out, e.array(), dtype, chunkBytes);
+        long written;
+        if (e.raw() != null) {
+          written = copyData(out, e.raw());
+        } else {
+          NDArray array = e.array().get();
+          try {
+            if (!java.util.Arrays.equals(array.getShape().getShape(), e.shape())) {
+              throw new IllegalStateException("tensor \"" + e.name() + "\" has shape " + array.getShape()
+                  + ", expected " + java.util.Arrays.toString(e.shape()));
+            }
+            written = writeData(out, array, e.dtype(), chunkBytes);
+          } finally {
+            if (e.closeAfterWrite()) {
+              array.close();
+            }
+          }
+        }
         if (written != e.byteLength()) {
           throw new IllegalStateException(
               "tensor \"" + e.name() + "\" produced " + written + " bytes, expected " + e.byteLength());
@@ -70,7 +101,7 @@ final class SafetensorsFileWriter {
   }
 
   /** The header bytes, already padded with spaces to a multiple of 8 as the reference writer does. */
-  static byte[] header(List<Entry> sortedEntries, TensorDType dtype, Map<String, String> metadata) {
+  static byte[] header(List<Entry> sortedEntries, Map<String, String> metadata) {
     ObjectNode root = SafetensorsHeader.JSON.createObjectNode();
     if (!metadata.isEmpty()) {
       ObjectNode meta = root.putObject(SafetensorsHeader.METADATA_KEY);
@@ -79,7 +110,7 @@ final class SafetensorsFileWriter {
     long offset = 0;
     for (Entry e : sortedEntries) {
       ObjectNode t = root.putObject(e.name());
-      t.put("dtype", dtype.safetensorsName());
+      t.put("dtype", e.dtype().safetensorsName());
       ArrayNode shape = t.putArray("shape");
       for (long d : e.shape()) {
         shape.add(d);
@@ -139,6 +170,24 @@ final class SafetensorsFileWriter {
       }
     }
     return written;
+  }
+
+  /** The stored bytes of a tensor of another file, unchanged (the file is re-checked for truncation first). */
+  private static long copyData(FileChannel out, TensorInfo t) throws IOException {
+    try (FileChannel in = FileChannel.open(t.file(), StandardOpenOption.READ)) {
+      if (in.size() < t.dataStart() + t.byteLength()) {
+        throw new IOException(t.file() + " shrank since it was opened; tensor \"" + t.name() + "\" is cut off");
+      }
+      long done = 0;
+      while (done < t.byteLength()) {
+        long n = in.transferTo(t.dataStart() + done, t.byteLength() - done, out);
+        if (n <= 0) {
+          throw new IOException("could not copy tensor \"" + t.name() + "\" from " + t.file());
+        }
+        done += n;
+      }
+      return done;
+    }
   }
 
   private static long writeFully(FileChannel out, ByteBuffer buffer) throws IOException {

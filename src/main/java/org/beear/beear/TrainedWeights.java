@@ -1,0 +1,108 @@
+package org.beear.beear;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.beear.llm.LlamaModel;
+import org.beear.llm.LowRankAdapter;
+import org.beear.llm.TrainableParameters;
+import org.beear.llm.weights.Checkpoint;
+
+/**
+ * What removal trains in one cleanse: the weights of the trainable layers, or LoRA adapters on their projections;
+ * with their float32 masters ({@link TrainableParameters}), what an epoch checkpoint keeps of them, and what the
+ * cleansed checkpoint writes in place of the source's tensors.
+ */
+final class TrainedWeights implements AutoCloseable {
+  private final LlamaModel model;
+  private final CleanseSettings settings;
+  private final TrainableParameters parameters;
+
+  private TrainedWeights(LlamaModel model, CleanseSettings settings, TrainableParameters parameters) {
+    this.model = model;
+    this.settings = settings;
+    this.parameters = parameters;
+  }
+
+  /** Selects (or, with adapters, attaches) what trains. */
+  static TrainedWeights attach(LlamaModel model, CleanseSettings s) {
+    Map<String, NDArray> working = new LinkedHashMap<>();
+    if (s.adapters()) {
+      for (String name : model.projectionNames(s.trainableFrom(), s.trainableTo())) {
+        LowRankAdapter a = model.attachAdapter(name, s.adapterRank(), s.adapterAlpha(), s.seed());
+        working.put(LowRankAdapter.tensorName(name, 'A'), a.a());
+        working.put(LowRankAdapter.tensorName(name, 'B'), a.b());
+      }
+    } else {
+      model.layerWeightNames(s.trainableFrom(), s.trainableTo()).forEach(n -> working.put(n, model.weights().get(n)));
+    }
+    return new TrainedWeights(model, s, new TrainableParameters(working, model.manager()));
+  }
+
+  TrainableParameters parameters() {
+    return parameters;
+  }
+
+  /** The float32 masters by name: what an epoch checkpoint stores to resume from. */
+  Map<String, NDArray> checkpointTensors() {
+    return parameters.masters();
+  }
+
+  /** Copies tensors saved by {@link #checkpointTensors()} back into the masters and the working copies. */
+  void restore(Checkpoint saved) {
+    try (NDManager staging = NDManager.newBaseManager(Device.cpu())) {
+      for (Map.Entry<String, NDArray> e : parameters.masters().entrySet()) {
+        if (!saved.contains(e.getKey())) {
+          throw new IllegalStateException("the checkpoint has no tensor " + e.getKey()
+              + "; it was written with other settings");
+        }
+        NDArray value = saved.load(e.getKey(), staging, DataType.FLOAT32);
+        e.getValue().set(new NDIndex("..."), value.toDevice(e.getValue().getDevice(), false));
+      }
+    }
+    parameters.syncWorking();
+  }
+
+  /** The source tensors a cleansed checkpoint replaces: the trained weights, or the adapted ones. */
+  java.util.Set<String> replacedTensors() {
+    return settings.adapters() ? model.adapters().keySet() : parameters.masters().keySet();
+  }
+
+  /**
+   * The float32 tensor to write in place of the source's {@code name}, a fresh array the writer closes: a trained
+   * weight's master, or an adapted weight merged with its adapter, W + (α/r)·B·A, from W as {@code source} stores it
+   * (not its float16 copy), computed on the host.
+   */
+  NDArray forSaving(String name, Checkpoint source) {
+    if (!settings.adapters()) {
+      NDArray master = parameters.masters().get(name);
+      NDArray copy = master.toDevice(Device.cpu(), true);
+      copy.detach();
+      return copy;
+    }
+    try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+      Map<String, NDArray> masters = parameters.masters();
+      NDArray weight = source.load(name, scope, DataType.FLOAT32); // [out, in]
+      NDArray a = masters.get(LowRankAdapter.tensorName(name, 'A')).toDevice(Device.cpu(), true);
+      NDArray b = masters.get(LowRankAdapter.tensorName(name, 'B')).toDevice(Device.cpu(), true);
+      a.attach(scope);
+      b.attach(scope);
+      NDArray scale = scope.full(new ai.djl.ndarray.types.Shape(),
+          (float) (settings.adapterAlpha() / settings.adapterRank()));
+      NDArray merged = weight.add(b.matMul(a).mul(scale)); // [out, in]
+      merged.detach();
+      return merged;
+    }
+  }
+
+  @Override
+  public void close() {
+    parameters.close();
+    model.detachAdapters();
+  }
+}
