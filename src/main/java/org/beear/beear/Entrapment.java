@@ -84,9 +84,12 @@ final class Entrapment {
         hidden.attach(batch.manager());
         try (NDManager tmp = batch.manager().newSubManager()) {
           tmp.tempAttachAll(hidden);
-          sumSquares += Ops.atLeastFloat32(hidden).square().sum().toType(DataType.FLOAT64, false).getDouble();
+          // the RMS over the sequences' own tokens: padding would make it depend on how the batch is split
+          NDArray wide = Ops.atLeastFloat32(hidden);
+          NDArray real = batch.realTokens().expandDims(-1).toType(wide.getDataType(), false); // [b, T, 1]
+          sumSquares += Ops.value(wide.square().mul(real).sum());
+          elements += (long) Ops.value(batch.realTokens().sum()) * hidden.getShape().get(2);
         }
-        elements += hidden.size();
         passes.add(new Pass(batch, hidden, Ops.nativeCopy(batch.manager().create(weights)),
             Math.max(0, Math.min(end, unwanted.size()) - start)));
       }
@@ -110,7 +113,7 @@ final class Entrapment {
                   model.logitsFrom(pass.hidden(), pass.batch().inputs(), new Perturbation(layer, delta))); // [b]
               NDArray terms = logProbs.mul(pass.weights()).neg(); // [b]: each sequence's share of the objective
               NDArray loss = terms.sum();
-              float[] t = terms.toFloatArray();
+              double[] t = Ops.values(terms);
               for (int i = 0; i < t.length; i++) {
                 if (i < pass.unwanted()) {
                   lossUnwanted += t[i];
@@ -118,7 +121,7 @@ final class Entrapment {
                   lossSafe += t[i];
                 }
               }
-              total += loss.getFloat();
+              total += Ops.value(loss);
               gc.backward(loss.mul(inner.full(new Shape(), (float) lossScale)));
             }
           }
@@ -153,7 +156,7 @@ final class Entrapment {
 
   private static boolean finiteGradient(NDArray delta) {
     try (NDArray g = delta.getGradient(); NDArray s = g.sum()) {
-      return Double.isFinite(s.getFloat());
+      return Double.isFinite(Ops.value(s));
     }
   }
 

@@ -73,7 +73,7 @@ final class Removal {
         } else {
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray ce = batch.loss(model.logits(batch.inputs(), delta));
-            loss += share * ce.getFloat();
+            loss += share * org.beear.llm.Ops.value(ce);
             gc.backward(ce.mul(scale));
           }
         }

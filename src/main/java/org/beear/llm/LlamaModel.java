@@ -320,7 +320,7 @@ public final class LlamaModel implements AutoCloseable {
         top.tempAttachAll(h);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           NDArray l = loss.apply(head(h));
-          value = l.toType(DataType.FLOAT64, false).getDouble();
+          value = Ops.value(l);
           gc.backward(l.mul(lossScale));
         }
         gradient = h.getGradient();

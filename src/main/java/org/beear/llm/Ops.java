@@ -85,6 +85,18 @@ public final class Ops {
     return x.mul(ai.djl.nn.Activation.sigmoid(x));
   }
 
+  /** A 0-d array's value, whatever its floating dtype. */
+  public static double value(NDArray scalar) {
+    return scalar.getDataType() == DataType.FLOAT64 ? scalar.getDouble()
+        : scalar.toType(DataType.FLOAT32, false).getFloat();
+  }
+
+  /** An array's values as doubles, whatever its floating dtype. */
+  public static double[] values(NDArray x) {
+    return x.getDataType() == DataType.FLOAT64 ? x.toDoubleArray()
+        : x.toType(DataType.FLOAT64, false).toDoubleArray();
+  }
+
   /** A copy owned by PyTorch, for arrays built from Java data that autograd may keep for backward. */
   public static NDArray nativeCopy(NDArray fromJava) {
     NDArray copy = fromJava.duplicate();

@@ -185,18 +185,33 @@ public abstract class Optimizer {
       NDArray m = mv[0];
       NDArray v = mv[1];
       scope.tempAttachAll(m, v);
-      m.muli(scalars.of(beta1)).addi(grad.mul(scalars.of(1 - beta1)));
-      v.muli(scalars.of(beta2)).addi(grad.square().mul(scalars.of(1 - beta2)));
+      // every temporary is closed as soon as it is used: at most two parameter-sized ones at a time
+      try (NDArray part = grad.mul(scalars.of(1 - beta1))) {
+        m.muli(scalars.of(beta1)).addi(part);
+      }
+      try (NDArray part = grad.square()) {
+        part.muli(scalars.of(1 - beta2));
+        v.muli(scalars.of(beta2)).addi(part);
+      }
       double correction1 = 1 - Math.pow(beta1, t);
       double correction2 = 1 - Math.pow(beta2, t);
       // θ ← θ − η·(m̂ / (sqrt(v̂) + ε) + λθ)
-      NDArray mHat = m.mul(constant(scope, 1 / correction1));
-      NDArray vHat = v.mul(constant(scope, 1 / correction2));
-      NDArray direction = mHat.div(vHat.sqrt().add(scalars.of(epsilon)));
-      if (weightDecay > 0) {
-        direction = direction.add(param.mul(scalars.of(weightDecay)));
+      NDArray denominator;
+      try (NDArray vHat = v.mul(constant(scope, 1 / correction2))) {
+        denominator = vHat.sqrt();
       }
-      param.subi(direction.mul(constant(scope, learningRate)));
+      denominator.addi(scalars.of(epsilon));
+      NDArray direction = m.mul(constant(scope, 1 / correction1));
+      direction.divi(denominator);
+      denominator.close();
+      if (weightDecay > 0) {
+        try (NDArray decay = param.mul(scalars.of(weightDecay))) {
+          direction.addi(decay);
+        }
+      }
+      direction.muli(constant(scope, learningRate));
+      param.subi(direction);
+      direction.close();
     }
   }
 
@@ -231,26 +246,39 @@ public abstract class Optimizer {
       NDArray keep = constant(scope, beta2);
       NDArray take = constant(scope, 1 - beta2);
       scope.tempAttachAll(s);
-      NDArray squared = grad.square().add(constant(scope, EPS));
       NDArray direction;
+      try (NDArray squared = grad.square()) {
+        squared.addi(constant(scope, EPS));
+        if (factored) {
+          NDArray rows = s[0];
+          NDArray cols = s[1];
+          rows.muli(keep).addi(squared.mean(new int[] {1}).mul(take));
+          cols.muli(keep).addi(squared.mean(new int[] {0}).mul(take));
+        } else {
+          s[0].muli(keep).addi(squared.mul(take));
+        }
+      }
       if (factored) {
-        NDArray rows = s[0];
-        NDArray cols = s[1];
-        rows.muli(keep).addi(squared.mean(new int[] {1}).mul(take));
-        cols.muli(keep).addi(squared.mean(new int[] {0}).mul(take));
-        NDArray rowFactor = rows.div(rows.mean()).sqrt().expandDims(1); // [m, 1]
-        NDArray colFactor = cols.sqrt().expandDims(0); // [1, n]
-        direction = grad.div(rowFactor).div(colFactor);
+        NDArray rowFactor = s[0].div(s[0].mean()).sqrt().expandDims(1); // [m, 1]
+        NDArray colFactor = s[1].sqrt().expandDims(0); // [1, n]
+        direction = grad.div(rowFactor);
+        direction.divi(colFactor);
       } else {
-        s[0].muli(keep).addi(squared.mul(take));
         direction = grad.div(s[0].sqrt());
       }
-      double rms = Math.sqrt(direction.square().mean().getFloat());
+      double rms;
+      try (NDArray squared = direction.square()) {
+        rms = Math.sqrt(squared.mean().getFloat());
+      }
       double scale = learningRate / Math.max(1, rms / CLIP);
       if (weightDecay > 0) {
-        param.subi(param.mul(constant(scope, weightDecay * learningRate)));
+        try (NDArray decay = param.mul(constant(scope, weightDecay * learningRate))) {
+          param.subi(decay);
+        }
       }
-      param.subi(direction.mul(constant(scope, scale)));
+      direction.muli(constant(scope, scale));
+      param.subi(direction);
+      direction.close();
     }
   }
 }

@@ -39,12 +39,15 @@ public final class SequenceBatch implements AutoCloseable {
   private final NDArray lossMask;
   private final NDArray tokenCount;
   private final int responseTokens;
+  private final NDArray realTokens;
 
-  private SequenceBatch(NDManager manager, Inputs inputs, NDArray targets, NDArray lossMask, int responseTokens) {
+  private SequenceBatch(NDManager manager, Inputs inputs, NDArray targets, NDArray lossMask, int responseTokens,
+      NDArray realTokens) {
     this.manager = manager;
     this.inputs = inputs;
     this.targets = targets;
     this.lossMask = lossMask;
+    this.realTokens = realTokens;
     this.responseTokens = responseTokens;
     this.tokenCount = manager.full(new Shape(), Math.max(1, responseTokens), DataType.FLOAT32);
   }
@@ -69,8 +72,10 @@ public final class SequenceBatch implements AutoCloseable {
     }
     long[] next = new long[b * t];
     float[] mask = new float[b * t];
+    float[] real = new float[b * t];
     int count = 0;
     for (int i = 0; i < b; i++) {
+      java.util.Arrays.fill(real, i * t, i * t + tokens[i].length, 1f);
       // logits at position p predict token p+1; only response tokens are scored
       for (int p = promptEnd[i] - 1; p < tokens[i].length - 1; p++) {
         next[i * t + p] = tokens[i][p + 1];
@@ -81,7 +86,7 @@ public final class SequenceBatch implements AutoCloseable {
     Inputs inputs = Inputs.of(m, tokens, promptEnd, false, padId);
     NDArray targets = m.create(next, new Shape(b, t, 1));
     NDArray lossMask = Ops.nativeCopy(m.create(mask, new Shape(b, t)));
-    return new SequenceBatch(m, inputs, targets, lossMask, count);
+    return new SequenceBatch(m, inputs, targets, lossMask, count, m.create(real, new Shape(b, t)));
   }
 
   public Inputs inputs() {
@@ -94,6 +99,11 @@ public final class SequenceBatch implements AutoCloseable {
 
   public int responseTokens() {
     return responseTokens;
+  }
+
+  /** [B, T] float32: 1 at each sequence's own tokens, 0 at padding. */
+  public NDArray realTokens() {
+    return realTokens;
   }
 
   /** Mean token cross-entropy of the response given the prompt; logits [B, T, V] float32 → scalar. */

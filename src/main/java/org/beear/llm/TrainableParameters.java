@@ -122,7 +122,10 @@ public final class TrainableParameters implements AutoCloseable {
     double sumSquares = 0;
     for (Parameter p : parameters) {
       try (NDManager scope = manager.newSubManager()) {
-        sumSquares += float32Gradient(p, scope).square().sum().getFloat();
+        NDArray g = float32Gradient(p, scope);
+        try (NDArray squared = g.square()) {
+          sumSquares += Ops.value(squared.sum());
+        }
       }
     }
     double norm = Math.sqrt(sumSquares) / scale;
@@ -141,7 +144,9 @@ public final class TrainableParameters implements AutoCloseable {
       try (NDManager scope = manager.newSubManager()) {
         NDArray g = float32Gradient(p, scope);
         if (factor != 1) {
-          g = g.mul(Optimizer.constant(scope, factor));
+          NDArray c = Optimizer.constant(scope, factor);
+          // a widened gradient is our own copy, scaled in place; a float32 one is the parameter's, left as it is
+          g = p.working().getDataType() == DataType.FLOAT16 ? g.muli(c) : g.mul(c);
         }
         scope.tempAttachAll(p.master());
         optimizer.update(p.name(), p.master(), g, scope);

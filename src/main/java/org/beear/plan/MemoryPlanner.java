@@ -197,18 +197,17 @@ public final class MemoryPlanner {
   }
 
   /**
-   * Bytes per element of one parameter's update, all alive at once at its worst: the gradient norm's square; in
-   * float16 the widened gradient; the clipped gradient; the optimiser's temporaries (AdamW: the direction and its
-   * denominator; Adafactor: the squared gradient and the factored direction; SGD: the scaled step).
+   * Bytes per element of one parameter's update, all alive at once at its worst: the unscaled, clipped float32
+   * gradient (float16: the widened copy, scaled in place; float32: a scaled copy) and the optimiser's temporaries,
+   * each closed as soon as it is used (AdamW: the direction and its denominator; Adafactor: the direction and
+   * its square; SGD: the scaled step).
    */
   static long stepBytesPerElement(Workload w) {
-    long widened = w.halfPrecision() ? 4 : 0;
     long optimizer = switch (w.optimizer()) {
-      case ADAMW -> 8;
-      case ADAFACTOR -> 12;
+      case ADAMW, ADAFACTOR -> 8;
       case SGD -> 4;
     };
-    return widened + 4 + optimizer;
+    return 4 + optimizer;
   }
 
   private static String trainedDescription(Workload w) {
