@@ -10,6 +10,7 @@ import org.beear.job.FieldProblem;
 import org.beear.job.IdempotencyKeyReusedException;
 import org.beear.job.InvalidRequestException;
 import org.beear.job.JobConflictException;
+import org.beear.job.PlanDoesNotFitException;
 import org.beear.job.JobNotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +67,15 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
   ProblemDetail keyReused(IdempotencyKeyReusedException e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_ENTITY, e.getMessage());
     problem.setTitle("Idempotency-Key reused");
+    return problem;
+  }
+
+  @ExceptionHandler(PlanDoesNotFitException.class)
+  @ResponseStatus(HttpStatus.UNPROCESSABLE_ENTITY)
+  ProblemDetail doesNotFit(PlanDoesNotFitException e) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_ENTITY, e.getMessage());
+    problem.setTitle("Does not fit the workers' device");
+    problem.setProperty("plan", e.plan());
     return problem;
   }
 

@@ -57,10 +57,15 @@ public class CleanseJobController {
   }
 
   @Operation(summary = "Submit a cleanse job",
-      description = "Validates the request and queues the job; never waits for training. With an "
-          + "Idempotency-Key, a retry of the same request returns the same job (200, Idempotent-Replayed: true); "
-          + "the same key with a different body is refused with 422.")
+      description = "Validates the request and queues the job; never waits for training. A file:// model is planned "
+          + "at once against the workers' device (see /api/v1/plans): a job that does not fit is refused with 422 "
+          + "and the plan, unless options.fit asks the planner to choose memory settings that fit; other models are "
+          + "planned by the worker before it loads them. With an Idempotency-Key, a retry of the same request "
+          + "returns the same job (200, Idempotent-Replayed: true); the same key with a different body is refused "
+          + "with 422.")
   @ApiResponse(responseCode = "201", description = "queued")
+  @ApiResponse(responseCode = "422", description = "does not fit the workers' device (the plan is in the problem), "
+      + "or an Idempotency-Key reused with another body")
   @ApiResponse(responseCode = "200", description = "idempotent replay of an earlier request")
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<JobView> create(@RequestBody CreateCleanseJobRequest request,

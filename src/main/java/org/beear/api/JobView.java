@@ -27,7 +27,11 @@ public record JobView(
     @Schema(description = "how many times a worker claimed the job (more than 1 after a resume)") int attempts,
     boolean cancelRequested,
     @Schema(description = "sha256 of the downloaded model archive (http(s) models only)") String modelSha256,
-    BeearOptions options,
+    @Schema(description = "the options as submitted; omitted ones take their defaults") BeearOptions options,
+    @Schema(description = "every setting the job runs with, resolved against the model (and fitted to the workers'"
+        + " device when options.fit asked for it); null until the model's config was read") BeearOptions settings,
+    @Schema(description = "the memory plan of those settings on the workers' device (bytes per part and phase)")
+    com.fasterxml.jackson.databind.JsonNode memoryPlan,
     List<JobJson.StoredTrigger> triggers,
     String defenderDataUri,
     String anchoringDataUri) {
@@ -41,6 +45,8 @@ public record JobView(
         job.getMaxEpochs(), job.getEtaSeconds(),
         new Metrics(json.metrics(job.getMetricsBefore()), json.metrics(job.getMetricsAfter())), job.getError(),
         job.getAttempts(), job.isCancelRequested(), job.getModelSha256(), json.options(job),
+        job.getSettings() == null ? null : json.read(job.getSettings(), BeearOptions.class),
+        job.getMemoryPlan() == null ? null : json.read(job.getMemoryPlan(), com.fasterxml.jackson.databind.JsonNode.class),
         json.read(job.getTriggers(), new com.fasterxml.jackson.core.type.TypeReference<>() {}),
         job.getDefenderDataUri(), job.getAnchoringDataUri());
   }

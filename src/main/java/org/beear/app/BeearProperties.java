@@ -37,6 +37,10 @@ public record BeearProperties(
    * @param pollInterval       how often an idle worker looks for a queued job
    * @param cancelPollInterval at most this stale is the cancel flag a running cleanse sees
    * @param maxAttempts        claims of one job before a lost lease fails it instead of re-queueing it
+   * @param device             what the workers compute on: auto (CUDA when this process sees a GPU), cpu or cuda
+   * @param deviceMemory       memory a cleanse may use on that device; jobs are planned against it at submission
+   *                           and before loading. Unset: this machine's RAM (cpu) or its first GPU's memory (cuda);
+   *                           set it on API-only replicas whose workers run elsewhere
    */
   public record Worker(
       @DefaultValue("true") boolean enabled,
@@ -46,7 +50,9 @@ public record BeearProperties(
       @NotNull @DefaultValue("15s") Duration reaperInterval,
       @NotNull @DefaultValue("2s") Duration pollInterval,
       @NotNull @DefaultValue("1s") Duration cancelPollInterval,
-      @Min(1) @DefaultValue("3") int maxAttempts) {}
+      @Min(1) @DefaultValue("3") int maxAttempts,
+      @NotNull @jakarta.validation.constraints.Pattern(regexp = "auto|cpu|cuda") @DefaultValue("auto") String device,
+      DataSize deviceMemory) {}
 
   /**
    * @param allowedRoots     directories that {@code file://} URIs may point into; empty means the data directory

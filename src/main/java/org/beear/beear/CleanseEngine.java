@@ -23,6 +23,16 @@ public interface CleanseEngine {
    */
   CleansePlan plan(ModelConfig config, BeearOptions options, DeviceSpec device);
 
+  /** {@link #plan(ModelConfig, BeearOptions, DeviceSpec)} for the config.json of a model directory. */
+  default CleansePlan plan(Path modelDir, BeearOptions options, DeviceSpec device) {
+    return plan(ModelConfig.load(modelDir), options, device);
+  }
+
+  /** {@link #plan(ModelConfig, BeearOptions, DeviceSpec)} for a config.json given as text. */
+  default CleansePlan plan(String configJson, BeearOptions options, DeviceSpec device) {
+    return plan(ModelConfig.parse(configJson), options, device);
+  }
+
   /** The device this process would run {@code options} on, with its memory. */
   DeviceSpec localDevice(BeearOptions options);
 

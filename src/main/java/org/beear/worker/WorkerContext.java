@@ -9,6 +9,7 @@ import org.beear.job.JobMetrics;
 import org.beear.job.JobProgress;
 import org.beear.job.JobRepository;
 import org.beear.job.JobTransitions;
+import org.beear.job.WorkerDevices;
 import org.beear.source.DataFiles;
 import org.beear.source.ModelSources;
 
@@ -24,4 +25,5 @@ record WorkerContext(
     JobMetrics metrics,
     ModelSources sources,
     DataFiles dataFiles,
+    WorkerDevices devices,
     ScheduledExecutorService heartbeats) {}

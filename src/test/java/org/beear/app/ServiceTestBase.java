@@ -112,11 +112,23 @@ public abstract class ServiceTestBase {
     }
   }
 
-  /** A model directory the test engine accepts (or rejects, for another architecture). */
+  /**
+   * A model directory the test engine accepts (or rejects, for another architecture). Its config.json is a real one
+   * of a tiny decoder, so submissions are planned by the real memory planner.
+   */
   protected static Path model(String name, String modelType) throws IOException {
+    return model(name, modelType, """
+        "vocab_size": 100, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+        "num_attention_heads": 4""");
+  }
+
+  /** A model directory with the given shape fields in its config.json (a real model's, for planning). */
+  protected static Path model(String name, String modelType, String shape) throws IOException {
     Path dir = MODELS.resolve(name);
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"" + modelType + "\", \"num_hidden_layers\": 2}");
+    String architecture = modelType.equals("mistral") ? "MistralForCausalLM" : "LlamaForCausalLM";
+    Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"" + modelType + "\", \"architectures\": [\""
+        + architecture + "\"], " + shape + "}");
     Files.writeString(dir.resolve("model.safetensors"), "not really weights");
     return dir;
   }

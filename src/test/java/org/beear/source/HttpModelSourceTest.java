@@ -64,7 +64,8 @@ class HttpModelSourceTest {
   private HttpModelSource source(String cap) {
     BeearProperties properties = new BeearProperties(tmp.resolve("data"),
         new BeearProperties.Worker(true, 1, java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(10),
-            java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(1), 3),
+            java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(1), 3,
+            "auto", null),
         new BeearProperties.Sources(List.of(), DataSize.parse(cap), java.time.Duration.ofMinutes(1)),
         new BeearProperties.Metrics(20, java.time.Duration.ofSeconds(5)),
         new BeearProperties.Events(java.time.Duration.ofMillis(500), java.time.Duration.ofHours(1)));
