@@ -30,6 +30,7 @@ public record BeearOptions(
     Double anchorWeight,
     String optimizer,
     Double learningRate,
+    Integer learningRateWidth,
     Double weightDecay,
     Integer trainableFrom,
     Integer trainableTo,
@@ -128,6 +129,9 @@ public record BeearOptions(
     positiveReal(errors, "delta_max_norm", deltaMaxNorm);
     nonNegative(errors, "anchor_weight", anchorWeight);
     positiveReal(errors, "learning_rate", learningRate);
+    if (learningRateWidth != null && learningRateWidth < 0) {
+      errors.add("learning_rate_width must be 0 (no scaling) or more, got " + learningRateWidth);
+    }
     nonNegative(errors, "weight_decay", weightDecay);
     if (earlyStopAsr != null && !(earlyStopAsr >= 0 && earlyStopAsr <= 1)) {
       errors.add("early_stop_asr must be between 0 and 1, got " + earlyStopAsr);

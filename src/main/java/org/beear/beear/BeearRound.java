@@ -44,7 +44,7 @@ final class BeearRound implements AutoCloseable {
     this.entrapment = new Entrapment(model, settings);
     this.trained = TrainedWeights.attach(model, settings);
     Optimizer optimizer = Optimizer.create(settings.optimizer(), model.manager(), settings.learningRate(),
-        settings.weightDecay()).withGradientClipping(1.0);
+        settings.weightDecay()).withGradientClipping(1.0).withRateScales(trained.rateScales());
     this.removal = new Removal(model, settings, trained.parameters(), optimizer, padId);
   }
 

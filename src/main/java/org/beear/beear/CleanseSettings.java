@@ -25,7 +25,11 @@ import org.beear.plan.Workload;
  * @param anchorWeight         λ: weight of the performance-anchoring loss in removal
  * @param optimizer            of the trained parameters: AdamW, Adafactor (factored second moments, far less state)
  *                             or SGD
- * @param learningRate         of the trained parameters
+ * @param learningRate         of the trained parameters, as given for vectors and for matrices up to
+ *                             {@code learningRateWidth} wide (fan-in)
+ * @param learningRateWidth    a wider matrix takes learningRate·width/fan-in: µP's rule for Adam (Yang et al. 2022),
+ *                             so the change a step makes to a layer's output does not grow with the model's width
+ *                             (Llama-2-7B's attention: ×1/16). 0: every parameter takes learningRate
  * @param weightDecay          decoupled weight decay
  * @param trainableFrom        first decoder layer removal trains (1-based, inclusive)
  * @param trainableTo          last decoder layer removal trains (inclusive)
@@ -62,6 +66,7 @@ public record CleanseSettings(
     double anchorWeight,
     Optimizer.Kind optimizer,
     double learningRate,
+    int learningRateWidth,
     double weightDecay,
     int trainableFrom,
     int trainableTo,
@@ -84,6 +89,7 @@ public record CleanseSettings(
     String systemPrompt) {
 
   public static final int DEFAULT_MAX_EPOCHS = 4;
+  public static final int DEFAULT_LEARNING_RATE_WIDTH = 256;
   public static final int DEFAULT_BATCH_SIZE = 8;
   public static final int DEFAULT_MAX_SEQUENCE_LENGTH = 256;
   public static final int DEFAULT_EVAL_BATCH_SIZE = 32;
@@ -126,6 +132,7 @@ public record CleanseSettings(
         o.anchorWeight() != null ? o.anchorWeight() : 1.0,
         o.optimizer() != null ? Optimizer.Kind.parse(o.optimizer()) : Optimizer.Kind.ADAMW,
         o.learningRate() != null ? o.learningRate() : 1e-3,
+        o.learningRateWidth() != null ? o.learningRateWidth() : DEFAULT_LEARNING_RATE_WIDTH,
         o.weightDecay() != null ? o.weightDecay() : 0.0,
         from,
         to,
@@ -167,6 +174,11 @@ public record CleanseSettings(
     return adapterRank > 0;
   }
 
+  /** The learning-rate multiplier of a matrix with this fan-in: min(1, width / fan-in), 1 without scaling. */
+  public double rateScale(long fanIn) {
+    return learningRateWidth == 0 ? 1 : Math.min(1, learningRateWidth / (double) fanIn);
+  }
+
   /** What the memory planner needs to know of these settings. */
   public Workload workload() {
     return new Workload(computeDtype, batchSize, anchorBatchSize, microBatchSize, maxSequenceLength, anchorLayer,
@@ -179,7 +191,8 @@ public record CleanseSettings(
     double alpha = w.adapterRank() == adapterRank ? adapterAlpha
         : o.adapterAlpha() != null ? o.adapterAlpha() : Math.max(1, w.adapterRank());
     return new CleanseSettings(anchorLayer, perturbationLength, this.alpha, innerSteps, innerLearningRate,
-        deltaMaxNorm, anchorWeight, w.optimizer(), learningRate, weightDecay, w.trainableFrom(), w.trainableTo(),
+        deltaMaxNorm, anchorWeight, w.optimizer(), learningRate, learningRateWidth, weightDecay, w.trainableFrom(),
+        w.trainableTo(),
         w.adapterRank(), alpha, maxEpochs, minEpochs, batchSize, anchorBatchSize, w.microBatchSize(),
         w.recomputeActivations(), maxSequenceLength, earlyStopAsr, entrapment, seed, evalMaxNewTokens,
         w.evalBatchSize(), device, computeDtype, systemPrompt);
@@ -226,6 +239,7 @@ public record CleanseSettings(
     m.put("anchor_weight", anchorWeight);
     m.put("optimizer", optimizer.wireName());
     m.put("learning_rate", learningRate);
+    m.put("learning_rate_width", learningRateWidth);
     m.put("weight_decay", weightDecay);
     m.put("trainable_from", trainableFrom);
     m.put("trainable_to", trainableTo);

@@ -48,6 +48,29 @@ final class TrainedWeights implements AutoCloseable {
     return parameters;
   }
 
+  /**
+   * Each trained matrix's learning-rate multiplier for its fan-in ({@link CleanseSettings#rateScale}); an adapter's
+   * A and B take their weight's. Vectors (norms, biases) keep the rate as given.
+   */
+  Map<String, Double> rateScales() {
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (settings.adapters()) {
+      model.adapters().forEach((name, a) -> {
+        double scale = settings.rateScale(model.weights().get(name).getShape().get(1));
+        out.put(LowRankAdapter.tensorName(name, 'A'), scale);
+        out.put(LowRankAdapter.tensorName(name, 'B'), scale);
+      });
+    } else {
+      for (String name : parameters.names()) {
+        ai.djl.ndarray.types.Shape shape = model.weights().get(name).getShape();
+        if (shape.dimension() == 2) {
+          out.put(name, settings.rateScale(shape.get(1)));
+        }
+      }
+    }
+    return out;
+  }
+
   /** The float32 masters by name: what an epoch checkpoint stores to resume from. */
   Map<String, NDArray> checkpointTensors() {
     return parameters.masters();

@@ -38,16 +38,24 @@ import picocli.CommandLine.Spec;
         + "entrapment and removal steps on random tokens.")
 final class BenchCommand implements Callable<Integer> {
 
-  enum Mode { forward, train, beear }
+  enum Mode { forward, train, beear, memory }
 
   /** Training steps compute the forward, the gradient of the activations and of the weights: ≈ 3 forwards. */
   static final double TRAIN_FLOPS_PER_FORWARD_FLOP = 3.0;
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", description = "forward, train or beear (entrapment and removal steps)") Mode mode;
+  @Parameters(index = "0", description = "forward, train, beear (entrapment and removal steps) or memory (the "
+      + "memory plan against measured peaks for three setting combinations)") Mode mode;
 
-  @Option(names = "--model", required = true, description = "Hugging Face model directory") Path model;
+  @Option(names = "--model", required = true, description = "Hugging Face model directory; for memory also a "
+      + "config.json, whose shape gets random weights") Path model;
+
+  @Option(names = "--rounds", defaultValue = "2", description = "memory: rounds per combination (default "
+      + "${DEFAULT-VALUE})") int rounds;
+
+  @Option(names = "--inner-steps", defaultValue = "5", description = "memory: entrapment steps per round (default "
+      + "${DEFAULT-VALUE})") int innerSteps;
 
   @Option(names = "--batch", required = true, description = "sequences per step") int batch;
 
@@ -97,6 +105,10 @@ final class BenchCommand implements Callable<Integer> {
 
   private int bench() {
     PrintWriter out = spec.commandLine().getOut();
+    if (mode == Mode.memory) {
+      new MemoryBench(model, dtype, batch, seq, rounds, innerSteps, seed).run(out);
+      return 0;
+    }
     try (LlamaModel m = ModelDirectory.load(model, Devices.pick(device), ModelDirectory.computeType(dtype))) {
       ModelConfig c = m.config();
       out.printf("bench %s: %s (%s, %.2fM parameters, %.2fM in matmuls), batch %d x seq %d, %s on %s, %d threads%n",
@@ -179,10 +191,11 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private void validate() {
-    if (batch < 1 || seq < (mode == Mode.train ? 2 : 1) || steps < 1 || warmup < 0
-        || (threads != null && threads < 1)) {
-      throw new IllegalArgumentException("need --batch >= 1, --seq >= " + (mode == Mode.train ? 2 : 1)
-          + ", --steps >= 1, --warmup >= 0 and --threads >= 1");
+    if (batch < 1 || seq < (mode == Mode.train ? 2 : mode == Mode.memory ? 16 : 1) || steps < 1 || warmup < 0
+        || rounds < 1 || innerSteps < 1 || (threads != null && threads < 1)) {
+      throw new IllegalArgumentException("need --batch >= 1, --seq >= " + (mode == Mode.train ? 2
+          : mode == Mode.memory ? 16 : 1) + ", --steps, --rounds and --inner-steps >= 1, --warmup >= 0 and"
+          + " --threads >= 1");
     }
   }
 

@@ -26,6 +26,8 @@ final class CleanseOptions {
   @Option(names = "--anchor-weight", description = "λ, weight of the anchoring loss (default 1)") Double anchorWeight;
   @Option(names = "--optimizer", description = "adamw (default), adafactor or sgd") String optimizer;
   @Option(names = "--learning-rate", description = "of the trained parameters (default 1e-3)") Double learningRate;
+  @Option(names = "--learning-rate-width", description = "wider matrices take the rate × width/fan-in (default 256;"
+      + " 0: no scaling)") Integer learningRateWidth;
   @Option(names = "--weight-decay", description = "(default 0)") Double weightDecay;
   @Option(names = "--trainable-from", description = "first trained layer (default 1)") Integer trainableFrom;
   @Option(names = "--trainable-to", description = "last trained layer (default L)") Integer trainableTo;

@@ -97,6 +97,28 @@ public final class LlamaModel implements AutoCloseable {
     return new LlamaModel(config, manager, w);
   }
 
+  /**
+   * Random weights drawn by PyTorch in {@code type} (matrices N(0, 0.02²), norms ones, biases zeros): for
+   * benchmarks of large shapes, without a Java copy of any tensor.
+   */
+  public static LlamaModel random(ModelConfig config, NDManager manager, DataType type, long seed) {
+    manager.getEngine().setRandomSeed((int) seed);
+    Map<String, NDArray> w = new LinkedHashMap<>();
+    for (Map.Entry<String, Shape> e : expectedShapes(config).entrySet()) {
+      String name = e.getKey();
+      NDArray t;
+      if (name.endsWith("norm.weight")) {
+        t = manager.ones(e.getValue(), type);
+      } else if (name.endsWith(".bias")) {
+        t = manager.zeros(e.getValue(), type);
+      } else {
+        t = manager.randomNormal(0, 0.02f, e.getValue(), type);
+      }
+      w.put(name, t);
+    }
+    return new LlamaModel(config, manager, w);
+  }
+
   private static double gaussian(SplittableRandom r) {
     // Box-Muller: SplittableRandom has no nextGaussian on Java 17, and this keeps runs reproducible
     double u1 = r.nextDouble();

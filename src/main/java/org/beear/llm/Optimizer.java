@@ -73,6 +73,22 @@ public abstract class Optimizer {
     return learningRate;
   }
 
+  private final Map<String, Double> rateScales = new HashMap<>();
+
+  /**
+   * Multiplies the learning rate of the named parameters, e.g. by 1/fan-in for wide matrices (µP's rule for Adam,
+   * Yang et al. 2022): their update is then the same size relative to what they feed whatever the model's width.
+   */
+  public Optimizer withRateScales(Map<String, Double> scales) {
+    rateScales.putAll(scales);
+    return this;
+  }
+
+  /** The learning rate of one parameter. */
+  protected double rate(String name) {
+    return learningRate * rateScales.getOrDefault(name, 1.0);
+  }
+
   /** A per-step constant, freed with the step. */
   protected static NDArray constant(NDManager step, double value) {
     return step.full(new Shape(), (float) value);
@@ -154,7 +170,7 @@ public abstract class Optimizer {
 
     @Override
     protected void update(String name, NDArray param, NDArray grad, NDManager scope) {
-      param.subi(grad.mul(constant(scope, learningRate)));
+      param.subi(grad.mul(constant(scope, rate(name))));
     }
   }
 
@@ -209,7 +225,7 @@ public abstract class Optimizer {
           direction.addi(decay);
         }
       }
-      direction.muli(constant(scope, learningRate));
+      direction.muli(constant(scope, rate(name)));
       param.subi(direction);
       direction.close();
     }
@@ -270,9 +286,9 @@ public abstract class Optimizer {
       try (NDArray squared = direction.square()) {
         rms = Math.sqrt(squared.mean().getFloat());
       }
-      double scale = learningRate / Math.max(1, rms / CLIP);
+      double scale = rate(name) / Math.max(1, rms / CLIP);
       if (weightDecay > 0) {
-        try (NDArray decay = param.mul(constant(scope, weightDecay * learningRate))) {
+        try (NDArray decay = param.mul(constant(scope, weightDecay * rate(name)))) {
           param.subi(decay);
         }
       }

@@ -111,8 +111,10 @@ final class Activations {
     int trained = w.trainableTo() - w.trainableFrom() + 1;
     int frozenAbove = layers - w.trainableTo();
     if (w.recomputeActivations()) {
+      // the layer inputs kept, then the larger of the head's pass and one layer's (its temporaries include what
+      // it saves) with the gradients flowing into and out of it
       double stored = (layers - w.trainableFrom() + 2) * hidden;
-      return (long) (stored + Math.max(head(s), savedTrainable(s) + layerTransient(s) + 2 * hidden));
+      return (long) (stored + Math.max(head(s), layerTransient(s) + 2 * hidden));
     }
     double saved = trained * savedTrainable(s) + frozenAbove * savedFrozen(s) + hidden;
     return (long) (saved + Math.max(head(s), layerTransient(s)));
