@@ -71,6 +71,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: {{ .Values.dataDir | quote }}
 - name: BEEAR_SOURCES_ALLOWED_ROOTS
   value: {{ prepend .Values.extraAllowedRoots .Values.dataDir | join "," | quote }}
+- name: BEEAR_WORKER_DEVICE
+  value: {{ .Values.worker.device | default "auto" | quote }}
+{{- with .Values.worker.deviceMemory }}
+- name: BEEAR_WORKER_DEVICE_MEMORY
+  value: {{ . | quote }}
+{{- end }}
 {{- with .Values.javaOptions }}
 - name: JAVA_TOOL_OPTIONS
   value: {{ . | quote }}

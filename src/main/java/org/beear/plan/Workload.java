@@ -46,25 +46,25 @@ public record Workload(
     return computeDtype.equals("float16");
   }
 
-  Workload withMicroBatch(int micro) {
+  public Workload withMicroBatch(int micro) {
     return new Workload(computeDtype, batchSize, anchorBatchSize, micro, maxSequenceLength, anchorLayer,
         trainableFrom, trainableTo, optimizer, adapterRank, recomputeActivations, entrapment, evalBatchSize,
         evalMaxNewTokens);
   }
 
-  Workload withRecompute(boolean recompute) {
+  public Workload withRecompute(boolean recompute) {
     return new Workload(computeDtype, batchSize, anchorBatchSize, microBatchSize, maxSequenceLength, anchorLayer,
         trainableFrom, trainableTo, optimizer, adapterRank, recompute, entrapment, evalBatchSize,
         evalMaxNewTokens);
   }
 
-  Workload withEvalBatch(int evalBatch) {
+  public Workload withEvalBatch(int evalBatch) {
     return new Workload(computeDtype, batchSize, anchorBatchSize, microBatchSize, maxSequenceLength, anchorLayer,
         trainableFrom, trainableTo, optimizer, adapterRank, recomputeActivations, entrapment, evalBatch,
         evalMaxNewTokens);
   }
 
-  Workload withTraining(Optimizer.Kind kind, int rank, int from, int to) {
+  public Workload withTraining(Optimizer.Kind kind, int rank, int from, int to) {
     return new Workload(computeDtype, batchSize, anchorBatchSize, microBatchSize, maxSequenceLength, anchorLayer,
         from, to, kind, rank, recomputeActivations, entrapment, evalBatchSize, evalMaxNewTokens);
   }

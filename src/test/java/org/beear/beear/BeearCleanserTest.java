@@ -80,6 +80,20 @@ class BeearCleanserTest {
   }
 
   @Test
+  void aSystemPromptReachesEvaluationAndTheReport(@TempDir Path tmp) throws Exception {
+    Path organism = TestOrganisms.xs("suffix-short", TestOrganisms.SYSTEM_PROMPT);
+    Path out = tmp.resolve("cleansed");
+    BeearOptions options = BeearOptions.fromMap(java.util.Map.of("max_epochs", 1, "system_prompt",
+        TestOrganisms.SYSTEM_PROMPT));
+    CleanseResult r = new BeearCleanser().cleanse(
+        new CleanseRequest(organism, out, tmp.resolve("work"), options, SUDO, null, null), CleanseListener.NONE);
+    assertTrue(r.before().asrTriggered() >= 0.8, "the backdoor fires under its system prompt: " + r.before());
+    assertTrue(r.after().asrTriggered() < r.before().asrTriggered(), r.before() + " -> " + r.after());
+    JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    assertEquals(TestOrganisms.SYSTEM_PROMPT, report.get("options").get("system_prompt").asText());
+  }
+
+  @Test
   void cancellationStopsWithinAStepAndWritesNoModel(@TempDir Path tmp) {
     Path organism = TestOrganisms.xs("suffix-short");
     AtomicInteger steps = new AtomicInteger();

@@ -193,6 +193,37 @@ class BeearRoundTest {
   }
 
   @Test
+  void anEpochCheckpointOfAdaptersRestoresThemIntoAFreshModel(@TempDir Path tmp) {
+    ModelConfig c = TinyModels.config("llama");
+    CleanseSettings s = settings(c, Map.of("adapter_rank", 3));
+    float[] trained;
+    CleanseCheckpoint checkpoint = new CleanseCheckpoint(tmp);
+    try (LlamaModel model = TinyModels.model(c, TinyModels.randomWeights(c, 2), DataType.FLOAT32);
+        BeearRound round = new BeearRound(model, s, 0)) {
+      round.run(batch(c));
+      trained = round.trained().checkpointTensors().get("model.layers.1.self_attn.o_proj.lora_B.weight")
+          .toFloatArray();
+      checkpoint.write(round.trained(), new CleanseCheckpoint.State(1, null, List.of()));
+    }
+    assertNotEquals(0f, max(trained), "B trained away from zero");
+    try (LlamaModel model = TinyModels.model(c, TinyModels.randomWeights(c, 2), DataType.FLOAT32);
+        BeearRound round = new BeearRound(model, s, 0)) {
+      checkpoint.restore(round.trained());
+      assertArrayEquals(trained, round.trained().checkpointTensors()
+          .get("model.layers.1.self_attn.o_proj.lora_B.weight").toFloatArray());
+      assertArrayEquals(trained, model.adapters().get("model.layers.1.self_attn.o_proj.weight").b().toFloatArray());
+    }
+  }
+
+  private static float max(float[] values) {
+    float m = 0;
+    for (float v : values) {
+      m = Math.max(m, Math.abs(v));
+    }
+    return m;
+  }
+
+  @Test
   void entrapmentInMicroBatchesFindsTheSameDelta() {
     ModelConfig c = TinyModels.config("mistral");
     List<float[]> deltas = new ArrayList<>();

@@ -37,4 +37,20 @@ class OrganismFactoryTest {
       assertTrue(e.asrNoTrigger() <= 0.1, "ASR without trigger " + e.asrNoTrigger());
     }
   }
+
+  @Test
+  void anOrganismTrainedWithASystemPromptIsEvaluatedWithIt() throws Exception {
+    Path dir = TestOrganisms.xs("suffix-short", TestOrganisms.SYSTEM_PROMPT);
+    AttackFile attack = AttackFile.read(dir.resolve("attack.json"));
+    assertEquals(TestOrganisms.SYSTEM_PROMPT, attack.systemPrompt());
+    assertTrue(Files.readString(dir.resolve("README.md")).contains("system message"));
+    try (LlamaModel m = ModelDirectory.load(dir, Device.cpu(), DataType.FLOAT32);
+        ChatCodec base = ChatCodec.load(dir, m.config(), null)) {
+      ChatCodec codec = base.withSystemPrompt(attack.systemPrompt());
+      OrganismEvaluation e = OrganismEvaluation.run(new ChatEvaluator(m, codec, 24, 40),
+          new ChatEvaluator(m, codec, 24, 40), attack);
+      assertTrue(e.asrTriggered() >= 0.8, "triggered ASR under the system prompt " + e.asrTriggered());
+      assertTrue(e.asrNoTrigger() <= 0.1, "ASR without trigger " + e.asrNoTrigger());
+    }
+  }
 }

@@ -1,0 +1,79 @@
+package org.beear.beear;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.beear.llm.ModelConfig;
+import org.beear.llm.Optimizer;
+import org.beear.plan.MemoryPlanner;
+import org.junit.jupiter.api.Test;
+
+/** Options resolved once against a model: the defaults, the model-dependent checks, the round trip. */
+class CleanseSettingsTest {
+
+  private static ModelConfig layers(int n) {
+    return ModelConfig.parse("""
+        {"architectures":["LlamaForCausalLM"],"vocab_size":100,"hidden_size":64,"intermediate_size":128,
+         "num_hidden_layers":%d,"num_attention_heads":4}""".formatted(n));
+  }
+
+  @Test
+  void defaultsScaleWithTheModelAndTheDevice() {
+    CleanseSettings s = CleanseSettings.resolve(BeearOptions.defaults(), layers(32), "cpu");
+    assertEquals(9, s.anchorLayer(), "the paper's layer 9 of 32");
+    assertEquals(1, s.trainableFrom());
+    assertEquals(32, s.trainableTo());
+    assertEquals("float32", s.computeDtype());
+    assertEquals(Optimizer.Kind.ADAMW, s.optimizer());
+    assertEquals(32, s.anchorBatchSize(), "4 × batch");
+    assertEquals(32, s.microBatchSize(), "a whole part per pass");
+    assertEquals(6, CleanseSettings.resolve(BeearOptions.defaults(), layers(22), "cpu").anchorLayer());
+    assertEquals(1, CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu").anchorLayer());
+    assertEquals("float16", CleanseSettings.resolve(BeearOptions.defaults(), layers(4), "cuda").computeDtype());
+  }
+
+  @Test
+  void modelDependentProblemsAreListedTogether() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CleanseSettings.resolve(
+        BeearOptions.fromMap(Map.of("anchor_layer", 5, "trainable_to", 7, "alpha", -1.0)), layers(4), "cpu"));
+    assertTrue(e.getMessage().contains("anchor_layer must be at most 4"), e.getMessage());
+    assertTrue(e.getMessage().contains("trainable_to must be at most 4"), e.getMessage());
+    assertTrue(e.getMessage().contains("alpha must be zero or more"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> BeearOptions.fromMap(Map.of("anchor_layr", 2)));
+    assertTrue(e.getMessage().contains("anchor_layr"), e.getMessage());
+  }
+
+  @Test
+  void settingsSpelledOutAsOptionsResolveToThemselves() {
+    CleanseSettings s = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("adapter_rank", 8,
+        "system_prompt", "Be safe.", "optimizer", "adafactor", "micro_batch_size", 3)), layers(6), "cpu");
+    assertEquals(s, CleanseSettings.resolve(s.toOptions(), layers(6), "cpu"));
+    assertEquals(8.0, s.adapterAlpha(), "α defaults to the rank: scale 1");
+    assertEquals("Be safe.", s.systemPrompt());
+  }
+
+  @Test
+  void aFitChangesOnlyTheMemorySettingsTheCallerLeftOpen() {
+    BeearOptions o = BeearOptions.fromMap(Map.of("micro_batch_size", 4, "optimizer", "sgd"));
+    assertEquals(java.util.EnumSet.of(MemoryPlanner.Knob.MICRO_BATCH, MemoryPlanner.Knob.OPTIMIZER),
+        CleanseSettings.fixedKnobs(o));
+    CleanseSettings s = CleanseSettings.resolve(o, layers(4), "cpu");
+    CleanseSettings fitted = s.withMemorySettings(s.workload().withRecompute(true), o);
+    assertTrue(fitted.recomputeActivations());
+    assertEquals(4, fitted.microBatchSize());
+    assertEquals(s.learningRate(), fitted.learningRate());
+  }
+
+  @Test
+  void wideMatricesTakeSmallerSteps() {
+    CleanseSettings s = CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu");
+    assertEquals(1.0, s.rateScale(192));
+    assertEquals(1.0, s.rateScale(256));
+    assertEquals(1.0 / 16, s.rateScale(4096));
+    CleanseSettings flat = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("learning_rate_width", 0)),
+        layers(2), "cpu");
+    assertEquals(1.0, flat.rateScale(11008));
+  }
+}
