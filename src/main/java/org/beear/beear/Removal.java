@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.List;
+import org.beear.llm.ActivationRecomputation;
 import org.beear.llm.LlamaModel;
+import org.beear.llm.Ops;
 import org.beear.llm.Optimizer;
 import org.beear.llm.Perturbation;
 import org.beear.llm.SequenceBatch;
@@ -68,12 +70,12 @@ final class Removal {
         // the micro-batch's share of the weighted loss, times the loss scale of mixed precision
         NDArray scale = batch.manager().full(new Shape(), (float) (share * weight * parameters.lossScaleValue()));
         if (settings.recomputeActivations()) {
-          loss += share * model.backwardRecomputing(batch.inputs(), delta, batch::loss, scale,
+          loss += share * ActivationRecomputation.backward(model, batch.inputs(), delta, batch::loss, scale,
               settings.trainableFrom());
         } else {
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray ce = batch.loss(model.logits(batch.inputs(), delta));
-            loss += share * org.beear.llm.Ops.value(ce);
+            loss += share * Ops.value(ce);
             gc.backward(ce.mul(scale));
           }
         }

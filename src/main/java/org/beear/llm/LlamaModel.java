@@ -13,11 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.Function;
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 
 /**
  * A Llama-family causal decoder over NDArrays with transformers' parameter names:
@@ -289,104 +284,18 @@ public final class LlamaModel implements AutoCloseable {
     return head(h.get(":, -1:, :")).squeeze(1);
   }
 
-  /**
-   * The gradient of {@code loss(logits(in, δ))}, scaled by {@code lossScale}, accumulated into every parameter
-   * of layers {@code lowestLayer}..L (1-based) that requires one, holding only one decoder layer's activations
-   * at a time: a forward pass without autograd keeps each layer's input, then each layer is run again under
-   * autograd from its input, top down, and back-propagated with the gradient of its output (activation
-   * recomputation, Chen et al. 2016). Same gradients as back-propagating the full graph, for about one more
-   * forward pass of compute. Layers below {@code lowestLayer}, the embeddings and δ get no gradient.
-   *
-   * @param loss      from [B, T, V] float32 logits to a scalar
-   * @param lossScale a 0-d float32 constant the loss is multiplied by before back-propagation (mixed precision)
-   * @return the loss, unscaled
-   */
-  public double backwardRecomputing(Inputs in, Perturbation perturbation, Function<NDArray, NDArray> loss,
-      NDArray lossScale, int lowestLayer) {
-    checkLayer(lowestLayer);
-    if (perturbation != null) {
-      checkLayer(perturbation.layer());
-    }
-    int lowest = lowestLayer - 1;
-    NDArray[] layerInputs = new NDArray[layers.length];
-    try (NDManager pass = in.ids().getManager().newSubManager()) {
-      NDArray h;
-      DecoderLayer.Context ctx;
-      NDArray gradient;
-      double value;
-      GradMode.off();
-      try (NDManager ids = pass.newSubManager()) {
-        ids.tempAttachAll(in.ids());
-        h = embed(in);
-        h.attach(pass);
-      }
-      ctx = context(in, pass);
-      for (int i = 0; i < layers.length; i++) {
-        if (perturbation != null && i == perturbation.layer()) {
-          h = replace(h, perturbation.addTo(h, in.promptEnd()));
-        }
-        if (i >= lowest) {
-          layerInputs[i] = h;
-        }
-        NDArray out = layer(i, h, ctx, null);
-        if (i < lowest) {
-          h.close();
-        }
-        h = out;
-      }
-      if (perturbation != null && perturbation.layer() == layers.length) {
-        h = replace(h, perturbation.addTo(h, in.promptEnd()));
-      }
-      h.setRequiresGradient(true);
-      try (NDManager top = pass.newSubManager()) {
-        top.tempAttachAll(h);
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          NDArray l = loss.apply(head(h));
-          value = Ops.value(l);
-          gc.backward(l.mul(lossScale));
-        }
-        gradient = h.getGradient();
-        gradient.attach(pass);
-      }
-      h.close();
-      for (int i = layers.length - 1; i >= lowest; i--) {
-        NDArray x = layerInputs[i];
-        boolean inputGradient = i > lowest;
-        x.setRequiresGradient(inputGradient);
-        try (NDManager scope = pass.newSubManager()) {
-          scope.tempAttachAll(x);
-          try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray out = layers[i].forward(x, ctx, null);
-            JniUtils.backward((PtNDArray) out, (PtNDArray) gradient, false, false);
-          }
-          NDArray below = inputGradient ? x.getGradient() : null;
-          gradient.close();
-          if (below != null) {
-            below.attach(pass);
-          }
-          gradient = below;
-        }
-        x.close();
-        layerInputs[i] = null;
-      }
-      return value;
-    } finally {
-      GradMode.off();
-    }
-  }
-
-  private static NDArray replace(NDArray old, NDArray replacement) {
+  static NDArray replace(NDArray old, NDArray replacement) {
     replacement.attach(old.getManager());
     old.close();
     return replacement;
   }
 
-  private NDArray embed(Inputs in) {
+  NDArray embed(Inputs in) {
     return Embedding.embedding(in.ids(), weights.get("model.embed_tokens.weight"), SparseFormat.DENSE)
         .singletonOrThrow();
   }
 
-  private DecoderLayer.Context context(Inputs in, NDManager manager) {
+  DecoderLayer.Context context(Inputs in, NDManager manager) {
     NDList rope = rotary.tables(in.positions(), dtype, manager);
     return new DecoderLayer.Context(in, rope.get(0), rope.get(1), rotary, scalars);
   }
@@ -421,7 +330,7 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /** Decoder layer {@code i} on h, its temporaries released before it returns; the output joins h's manager. */
-  private NDArray layer(int i, NDArray h, DecoderLayer.Context ctx, KvCache cache) {
+  NDArray layer(int i, NDArray h, DecoderLayer.Context ctx, KvCache cache) {
     NDManager home = h.getManager();
     try (NDManager scope = home.newSubManager()) {
       scope.tempAttachAll(h);
@@ -431,7 +340,7 @@ public final class LlamaModel implements AutoCloseable {
     }
   }
 
-  private NDArray head(NDArray h) {
+  NDArray head(NDArray h) {
     NDArray normed = Ops.rmsNorm(h, weights.get("model.norm.weight"), scalars.of(config.rmsNormEps()));
     NDArray lmHead = config.tieWordEmbeddings()
         ? weights.get("model.embed_tokens.weight")
@@ -439,11 +348,16 @@ public final class LlamaModel implements AutoCloseable {
     return Ops.atLeastFloat32(Ops.linear(normed, lmHead, null));
   }
 
-  private void checkLayer(int layer) {
+  void checkLayer(int layer) {
     if (layer < 1 || layer > config.numLayers()) {
       throw new IllegalArgumentException(
           "layer " + layer + " is outside 1.." + config.numLayers() + " for this model");
     }
+  }
+
+  /** Decoder layer {@code i} (0-based). */
+  DecoderLayer decoderLayer(int i) {
+    return layers[i];
   }
 
   public long parameterCount() {
