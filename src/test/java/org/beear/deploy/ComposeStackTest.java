@@ -92,8 +92,12 @@ class ComposeStackTest {
   @Test
   void gpuOverrideReservesAnNvidiaGpuForTheWorkerOnTheCudaImage() throws IOException {
     Map<String, Object> services = services("compose.gpu.yaml");
-    assertEquals(Set.of("beear-worker"), services.keySet(), "the API stays on CPU");
+    assertEquals(Set.of("beear-api", "beear-worker"), services.keySet());
+    Map<String, Object> api = cast(services.get("beear-api"));
+    assertEquals(Set.of("environment"), api.keySet(), "the API stays on the CPU image, with no GPU");
+    assertEquals("cuda", at(api, "environment", "BEEAR_WORKER_DEVICE"), "it plans submissions for the GPU workers");
     Map<String, Object> worker = cast(services.get("beear-worker"));
+    assertEquals("cuda", at(worker, "environment", "BEEAR_WORKER_DEVICE"));
     Map<String, Object> device = cast(((List<?>) at(worker, "deploy", "resources", "reservations", "devices")).get(0));
     assertEquals("nvidia", device.get("driver"));
     assertEquals(List.of("gpu"), device.get("capabilities"));

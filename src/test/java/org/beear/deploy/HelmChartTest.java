@@ -106,6 +106,10 @@ class HelmChartTest {
     assertNull(at(onlyContainer(api), "resources", "limits", GPU));
     assertNull(podSpec(api).get("runtimeClassName"));
     assertEquals("false", envValue(onlyContainer(api), "BEEAR_WORKER_ENABLED"));
+    for (Map<String, Object> c : List.of(container, onlyContainer(api))) {
+      assertEquals("cuda", envValue(c, "BEEAR_WORKER_DEVICE"), "the API plans submissions for the GPU workers");
+      assertEquals("80GB", envValue(c, "BEEAR_WORKER_DEVICE_MEMORY"));
+    }
   }
 
   @Test
