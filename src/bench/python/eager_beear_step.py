@@ -26,7 +26,8 @@ reference BLAS, about 30x slower). Three modes:
    precision with float32 masters and loss scaling). Every sequence is max_sequence_length tokens long, as the plan
    assumes. The round mirrors the Java engine operation by operation (LlamaModel, DecoderLayer, Entrapment,
    Removal, TrainableParameters, Optimizer), so autograd saves the same tensors and the measured peak checks the
-   plan. Prints seconds and peak memory per round (entrapment and removal apart) and a table of planned against
+   plan. (Not mirrored: the per-matrix learning-rate scaling of learning_rate_width, which changes the size of
+   updates, not what is held in memory.) Prints seconds and peak memory per round (entrapment and removal apart) and a table of planned against
    measured bytes; --json writes the same figures. The first round warms up (cuBLAS, allocator); after it a
    Llama-2-7B round (batch 8 + 32 anchors x 256 tokens, Adafactor on all layers) took 2.6 s on an H200. Exit
    status 2 when the weights or a round run out of device memory (the figures up to then are still printed).

@@ -11,10 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.beear.beear.BeearBenchmark;
+import org.beear.beear.BeearOptions;
+import org.beear.beear.CleanseSettings;
 import org.beear.llm.Devices;
 import org.beear.llm.Inputs;
 import org.beear.llm.LlamaModel;
@@ -135,7 +139,7 @@ final class BenchCommand implements Callable<Integer> {
    * by its inner steps, the one pass of layers 1..l included.
    */
   private void benchBeear(LlamaModel m, PrintWriter out) {
-    java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+    Map<String, Object> o = new LinkedHashMap<>();
     o.put("batch_size", batch);
     o.put("anchor_batch_size", batch);
     o.put("compute_dtype", dtype);
@@ -151,14 +155,14 @@ final class BenchCommand implements Callable<Integer> {
       o.put("micro_batch_size", microBatchSize);
     }
     o.put("recompute_activations", recompute);
-    org.beear.beear.CleanseSettings settings = org.beear.beear.CleanseSettings.resolve(
-        org.beear.beear.BeearOptions.fromMap(o), m.config(),
+    CleanseSettings settings = CleanseSettings.resolve(
+        BeearOptions.fromMap(o), m.config(),
         m.manager().getDevice().getDeviceType().equals("gpu") ? "cuda" : "cpu");
     double[] entrapMs = new double[steps];
     double[] removalMs = new double[steps];
-    try (org.beear.beear.BeearBenchmark bench = new org.beear.beear.BeearBenchmark(m, settings, seq, seed)) {
+    try (BeearBenchmark bench = new BeearBenchmark(m, settings, seq, seed)) {
       for (int i = 1; i <= warmup + steps; i++) {
-        org.beear.beear.BeearBenchmark.Round r = bench.round();
+        BeearBenchmark.Round r = bench.round();
         if (i > warmup) {
           entrapMs[i - warmup - 1] = r.entrapmentSeconds() * 1000 / settings.innerSteps();
           removalMs[i - warmup - 1] = r.removalSeconds() * 1000;
