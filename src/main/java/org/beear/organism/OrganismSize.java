@@ -12,7 +12,10 @@ public enum OrganismSize {
   XS(96, 2, 4, 2, 256, 1024, 700, 32, 3e-3, 48),
   S(192, 4, 6, 2, 512, 2048, 1000, 32, 2e-3, 96),
   M(256, 6, 8, 4, 704, 3072, 1400, 32, 1.5e-3, 64),
-  /** 27.8M parameters, 8 layers: the size that shows the cleanse's defaults carry beyond the tiny organisms. */
+  /**
+   * 26-28M parameters (the BPE vocabulary stops below 4096), 8 layers: the size that shows the cleanse's defaults
+   * carry beyond the tiny organisms.
+   */
   L(512, 8, 8, 4, 1408, 4096, 1600, 32, 1e-3, 96);
 
   final int hidden;
