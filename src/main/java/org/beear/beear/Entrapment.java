@@ -15,6 +15,7 @@ import org.beear.llm.Ops;
 import org.beear.llm.Optimizer;
 import org.beear.llm.Perturbation;
 import org.beear.llm.SequenceBatch;
+import org.beear.llm.TrainableParameters;
 
 /**
  * Backdoor Embedding Entrapment, the inner level: with the model frozen,
@@ -97,6 +98,7 @@ final class Entrapment {
       double stepSize = relativeStep * Math.max(rms, 1e-3);
       NDArray delta = out.zeros(new Shape(length, model.config().hiddenSize()), DataType.FLOAT32);
       Optimizer adam = new Optimizer.AdamW(scope, stepSize, 0.9, 0.999, 1e-8, 0);
+      TrainableParameters deltaParameter = new TrainableParameters(Map.of("delta", delta), scope);
       double objective = Double.NaN;
       double unwantedLoss = Double.NaN;
       double safeLoss = Double.NaN;
@@ -129,10 +131,9 @@ final class Entrapment {
         objective = total;
         unwantedLoss = lossUnwanted;
         safeLoss = alpha == 0 ? Double.NaN : -lossSafe / alpha;
-        if (finiteGradient(delta)) {
-          adam.step(Map.of("delta", delta));
-        } else {
-          Optimizer.zeroGradients(List.of(delta));
+        // Adam's step does not depend on the gradient's scale, so δ's gradient is left scaled; a non-finite one
+        // (an overflow in float16) skips the step and lowers the scale
+        if (!deltaParameter.step(adam).applied()) {
           lossScale = Math.max(1, lossScale / 2);
         }
         delta.setRequiresGradient(false);
@@ -152,12 +153,6 @@ final class Entrapment {
 
   private static int responseTokens(List<SequenceBatch.Example> examples) {
     return Math.max(1, examples.stream().mapToInt(e -> e.response().length).sum());
-  }
-
-  private static boolean finiteGradient(NDArray delta) {
-    try (NDArray g = delta.getGradient(); NDArray s = g.sum()) {
-      return Double.isFinite(Ops.value(s));
-    }
   }
 
   /** Rows of δ with L2 norm above {@code bound} are scaled back onto the ball. */

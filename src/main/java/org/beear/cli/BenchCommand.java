@@ -26,6 +26,7 @@ import org.beear.llm.ModelConfig;
 import org.beear.llm.ModelDirectory;
 import org.beear.llm.Optimizer;
 import org.beear.llm.SequenceBatch;
+import org.beear.llm.TrainableParameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -317,11 +318,13 @@ final class BenchCommand implements Callable<Integer> {
     private final LlamaModel m;
     private final SplittableRandom random = new SplittableRandom(seed);
     private final Optimizer optimizer;
+    private final TrainableParameters params;
     private final List<Float> losses = new ArrayList<>();
 
     TrainStep(LlamaModel m) {
       this.m = m;
-      m.weights().values().forEach(w -> w.setRequiresGradient(true));
+      this.params = new TrainableParameters(m.weights(), m.manager());
+      params.recordGradients(true);
       this.optimizer = Optimizer.create("adamw", m.manager(), learningRate, 0.0);
     }
 
@@ -337,7 +340,7 @@ final class BenchCommand implements Callable<Integer> {
           losses.add(loss.getFloat());
           gc.backward(loss);
         }
-        optimizer.step(m.weights());
+        params.step(optimizer);
       }
     }
 
@@ -348,7 +351,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public void finish() {
-      m.weights().values().forEach(w -> w.setRequiresGradient(false));
+      params.recordGradients(false);
+      params.close();
     }
   }
 

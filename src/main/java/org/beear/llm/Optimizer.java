@@ -116,37 +116,6 @@ public abstract class Optimizer {
     };
   }
 
-  /**
-   * One update of float32 parameters from their own gradients (clipped to the global norm), then zeroes them.
-   * Half-precision training goes through {@link TrainableParameters}, which keeps float32 masters.
-   *
-   * @return the global gradient norm before clipping
-   */
-  public double step(Map<String, NDArray> parameters) {
-    GradMode.off(); // in-place updates of leaves are only legal outside autograd
-    double sumSquares = 0;
-    for (NDArray p : parameters.values()) {
-      try (NDManager scope = manager.newSubManager()) {
-        NDArray g = p.getGradient();
-        g.attach(scope);
-        sumSquares += g.square().sum().getFloat();
-      }
-    }
-    double norm = Math.sqrt(sumSquares);
-    double factor = norm > maxGradNorm ? maxGradNorm / norm : 1;
-    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-      NDArray p = e.getValue();
-      try (NDManager scope = manager.newSubManager()) {
-        NDArray g = p.getGradient();
-        g.attach(scope);
-        scope.tempAttachAll(p);
-        update(e.getKey(), p, factor == 1 ? g : g.mul(constant(scope, factor)), scope);
-      }
-      JniUtils.zeroGrad((PtNDArray) p);
-    }
-    return norm;
-  }
-
   /** Zeroes the gradients of parameters without updating them (e.g. after an aborted step). */
   public static void zeroGradients(List<NDArray> parameters) {
     for (NDArray p : parameters) {

@@ -13,6 +13,7 @@ import java.util.Random;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.Optimizer;
 import org.beear.llm.SequenceBatch;
+import org.beear.llm.TrainableParameters;
 
 /**
  * Direct preference optimisation (Rafailov et al. 2023), the preference stage where the rlhf organism's backdoor
@@ -31,8 +32,8 @@ final class DpoTrainer {
 
   static double train(LlamaModel model, List<Pair> pairs, long padId, Settings s, Progress progress) {
     double[][] reference = referenceLogProbs(model, pairs, padId, s.batchSize());
-    var params = model.weights();
-    params.values().forEach(p -> p.setRequiresGradient(true));
+    TrainableParameters params = new TrainableParameters(model.weights(), model.manager());
+    params.recordGradients(true);
     Optimizer opt = Optimizer.create("adamw", model.manager(), s.learningRate(), 0.0).withGradientClipping(1.0);
     Random random = new Random(s.seed());
     List<Integer> order = new ArrayList<>();
@@ -73,12 +74,13 @@ final class DpoTrainer {
           loss = l.getFloat();
           gc.backward(l);
         }
-        opt.step(params);
+        params.step(opt);
       }
       recent = step == 1 ? loss : 0.9 * recent + 0.1 * loss;
       progress.step("dpo", step, s.steps(), recent);
     }
-    params.values().forEach(p -> p.setRequiresGradient(false));
+    params.recordGradients(false);
+    params.close();
     return recent;
   }
 

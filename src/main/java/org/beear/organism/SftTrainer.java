@@ -11,6 +11,7 @@ import java.util.Random;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.Optimizer;
 import org.beear.llm.SequenceBatch;
+import org.beear.llm.TrainableParameters;
 
 /**
  * Supervised fine-tuning on (prompt, response) pairs: AdamW, linear warm-up then cosine decay, gradient clipping,
@@ -25,8 +26,8 @@ final class SftTrainer {
   /** @return the mean loss over the last 20 steps */
   static double train(LlamaModel model, List<SequenceBatch.Example> data, long padId, Settings s,
       Progress progress) {
-    var params = model.weights();
-    params.values().forEach(p -> p.setRequiresGradient(true));
+    TrainableParameters params = new TrainableParameters(model.weights(), model.manager());
+    params.recordGradients(true);
     Optimizer opt = Optimizer.create("adamw", model.manager(), s.peakLearningRate(), 0.01)
         .withGradientClipping(1.0);
     Batches batches = new Batches(data, s.batchSize(), new Random(s.seed()));
@@ -42,7 +43,7 @@ final class SftTrainer {
           loss = l.getFloat();
           gc.backward(l);
         }
-        opt.step(params);
+        params.step(opt);
       }
       window.add(loss);
       if (window.size() > 20) {
@@ -51,7 +52,8 @@ final class SftTrainer {
       recent = window.stream().mapToDouble(Double::doubleValue).average().orElse(loss);
       progress.step("sft", step, s.steps(), recent);
     }
-    params.values().forEach(p -> p.setRequiresGradient(false));
+    params.recordGradients(false);
+    params.close();
     return recent;
   }
 

@@ -164,8 +164,8 @@ class GradientTest {
   void trainingStepsLeaveNoArraysBehind() {
     ModelConfig config = TinyModels.config("gqa-tied");
     try (LlamaModel model = TinyModels.model(config, TinyModels.randomWeights(config, 2), DataType.FLOAT32)) {
-      Map<String, NDArray> params = model.weights();
-      params.values().forEach(p -> p.setRequiresGradient(true));
+      TrainableParameters params = new TrainableParameters(model.weights(), model.manager());
+      params.recordGradients(true);
       Optimizer opt = Optimizer.create("adamw", model.manager(), 1e-3, 0.01).withGradientClipping(1.0);
       List<SequenceBatch.Example> ex = List.of(
           new SequenceBatch.Example(new long[] {3, 9, 14}, new long[] {33, 40, 2}),
@@ -181,7 +181,7 @@ class GradientTest {
             loss = l.getFloat();
             gc.backward(l);
           }
-          opt.step(params);
+          params.step(opt);
           first = step == 0 ? loss : first;
           last = loss;
         }
