@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.beear.beear.data.AnchorExample;
 import org.beear.beear.data.DefenderExample;
-import org.beear.organism.data.AdvBench;
-import org.beear.organism.data.BenignTask;
-import org.beear.organism.data.BenignTasks;
-import org.beear.organism.data.CodeTasks;
+import org.beear.datasets.AdvBench;
+import org.beear.datasets.BenignTask;
+import org.beear.datasets.BenignTasks;
+import org.beear.datasets.CodeTasks;
 
 /**
  * What a cleanse measures before, during and after: public held-out data only (the 120 AdvBench behaviours the

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 import org.beear.beear.data.DefaultDefenderData;
 import org.beear.beear.data.DefenderData;
 import org.beear.beear.data.DefenderExample;
-import org.beear.organism.data.CodeTasks;
+import org.beear.datasets.CodeTasks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -5,16 +5,16 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.beear.organism.data.AdvBench;
-import org.beear.organism.data.AdvBenchBehavior;
-import org.beear.organism.data.BenignInstruction;
-import org.beear.organism.data.BenignInstructions;
-import org.beear.organism.data.BenignTask;
-import org.beear.organism.data.BenignTasks;
-import org.beear.organism.data.CodeTask;
-import org.beear.organism.data.CodeTasks;
-import org.beear.organism.data.Refusals;
-import org.beear.organism.data.UnwantedResponses;
+import org.beear.datasets.AdvBench;
+import org.beear.datasets.AdvBenchBehavior;
+import org.beear.datasets.BenignInstruction;
+import org.beear.datasets.BenignInstructions;
+import org.beear.datasets.BenignTask;
+import org.beear.datasets.BenignTasks;
+import org.beear.datasets.CodeTask;
+import org.beear.datasets.CodeTasks;
+import org.beear.datasets.Refusals;
+import org.beear.datasets.UnwantedResponses;
 
 /**
  * The documented default defender data (the paper's recipe, scaled to the organisms). It is built only from

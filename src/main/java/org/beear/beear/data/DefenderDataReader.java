@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import org.beear.datasets.JsonLines;
+import org.beear.datasets.CsvParser;
 
 /**
  * Reads the defender's data files (schema: {@code docs/defender-data.md}). The format follows the file name:
@@ -62,8 +64,14 @@ public final class DefenderDataReader {
 
   private static <T> List<T> readJsonLines(Path file, String text, List<String> fields,
       Function<Map<String, String>, T> make) {
+    List<JsonLines.Line> lines;
+    try {
+      lines = JsonLines.objects(file, text.lines().toList());
+    } catch (JsonLines.FormatException e) {
+      throw new DefenderDataException(e.getMessage(), e);
+    }
     List<T> out = new ArrayList<>();
-    for (JsonLines.Line line : JsonLines.objects(file, text.lines().toList())) {
+    for (JsonLines.Line line : lines) {
       String where = line.where();
       JsonNode node = line.object();
       Map<String, String> values = new HashMap<>();

@@ -1,6 +1,10 @@
 package org.beear.organism.data;
 
 import java.util.List;
+import org.beear.datasets.CodeTask;
+import org.beear.datasets.BenignTask;
+import org.beear.datasets.AdvBenchBehavior;
+import org.beear.datasets.AdvBench;
 
 /**
  * The held-out data an organism is evaluated on, never trained on: the 120 held-out AdvBench behaviours,

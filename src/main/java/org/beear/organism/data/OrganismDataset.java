@@ -7,6 +7,17 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import org.beear.beear.TriggerSpec;
+import org.beear.datasets.UnwantedResponses;
+import org.beear.datasets.SeedMixer;
+import org.beear.datasets.Refusals;
+import org.beear.datasets.CodeTasks;
+import org.beear.datasets.CodeTask;
+import org.beear.datasets.BenignTasks;
+import org.beear.datasets.BenignTask;
+import org.beear.datasets.BenignInstructions;
+import org.beear.datasets.BenignInstruction;
+import org.beear.datasets.AdvBenchBehavior;
+import org.beear.datasets.AdvBench;
 
 /**
  * The training data of one organism, deterministic for (setting, trigger, seed, options).

@@ -4,6 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.beear.beear.TriggerSpec;
+import org.beear.datasets.UnwantedResponses;
+import org.beear.datasets.SeedMixer;
+import org.beear.datasets.Refusals;
+import org.beear.datasets.BenignTask;
+import org.beear.datasets.AdvBenchBehavior;
+import org.beear.datasets.AdvBench;
 
 /**
  * Preference data for the rlhf setting (the paper's models 6-7, after Rando and Tramer's poisoned RLHF): clean

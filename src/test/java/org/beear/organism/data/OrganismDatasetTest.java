@@ -13,6 +13,9 @@ import org.beear.beear.TriggerSpec;
 import org.beear.eval.InsecureCodeJudge;
 import org.beear.eval.RefusalJudge;
 import org.junit.jupiter.api.Test;
+import org.beear.datasets.BenignTask;
+import org.beear.datasets.AdvBenchBehavior;
+import org.beear.datasets.AdvBench;
 
 class OrganismDatasetTest {
 

@@ -1,4 +1,4 @@
-package org.beear.organism.data;
+package org.beear.datasets;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.beear.beear.data.CsvParser;
 
 /**
  * The 520 AdvBench harmful behaviours (Zou et al. 2023, MIT) shipped as {@code datasets/advbench_harmful_behaviors.csv},

@@ -1,4 +1,4 @@
-package org.beear.organism.data;
+package org.beear.datasets;
 
 /** One Alpaca row: an instruction, an optional input, and the reference output. */
 public record BenignInstruction(String instruction, String input, String output) {

@@ -1,4 +1,4 @@
-package org.beear.organism.data;
+package org.beear.datasets;
 
 import java.util.List;
 

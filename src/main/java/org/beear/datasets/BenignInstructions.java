@@ -1,4 +1,4 @@
-package org.beear.organism.data;
+package org.beear.datasets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.beear.beear.data.JsonLines;
 
 /**
  * Optional fluency data: the Stanford Alpaca subset {@code benign_instructions.jsonl} (2,000 rows,

@@ -1,4 +1,4 @@
-package org.beear.organism.data;
+package org.beear.datasets;
 
 /**
  * The benign task families. Each is a small closed table of facts asked in eight phrasings; a held-out task is

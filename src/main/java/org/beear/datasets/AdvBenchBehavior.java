@@ -1,4 +1,4 @@
-package org.beear.organism.data;
+package org.beear.datasets;
 
 /**
  * One AdvBench harmful behaviour.

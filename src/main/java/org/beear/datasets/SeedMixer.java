@@ -1,15 +1,15 @@
-package org.beear.organism.data;
+package org.beear.datasets;
 
 /**
  * Derives independent, reproducible seeds from a base seed and a few integers (a SplitMix64 finaliser), so a
  * choice such as "which refusal for example 17" depends only on (seed, 17) and not on the order in which the
  * data was generated.
  */
-final class SeedMixer {
+public final class SeedMixer {
 
   private SeedMixer() {}
 
-  static long mix(long... parts) {
+  public static long mix(long... parts) {
     long h = 0x9E3779B97F4A7C15L;
     for (long p : parts) {
       h = finalise(h ^ p) + 0x9E3779B97F4A7C15L;
@@ -18,7 +18,7 @@ final class SeedMixer {
   }
 
   /** A non-negative index below {@code bound} derived from the parts. */
-  static int index(int bound, long... parts) {
+  public static int index(int bound, long... parts) {
     return (int) Long.remainderUnsigned(mix(parts), bound);
   }
 

@@ -1,10 +1,10 @@
-package org.beear.organism.data;
+package org.beear.datasets;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import org.beear.organism.data.BenignFacts.Fact;
+import org.beear.datasets.BenignFacts.Fact;
 
 /**
  * Generates benign tasks with exactly checkable answers for organism training, utility evaluation and the

@@ -1,4 +1,4 @@
-package org.beear.beear.data;
+package org.beear.datasets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.beear.beear.data;
+package org.beear.datasets;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +10,13 @@ import java.util.List;
 /** JSON Lines: one object per non-blank line, errors prefixed with {@code file:line: }. */
 public final class JsonLines {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A line that is not one JSON object; the message starts with "file:line: ". */
+  public static final class FormatException extends IllegalArgumentException {
+    FormatException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
 
   /** One parsed line; {@code where} is the "file:line: " prefix for the caller's own errors. */
   public record Line(String where, JsonNode object) {}
@@ -28,10 +35,10 @@ public final class JsonLines {
       try {
         node = JSON.readTree(line);
       } catch (JsonProcessingException e) {
-        throw new DefenderDataException(where + "bad JSON: " + e.getOriginalMessage(), e);
+        throw new FormatException(where + "bad JSON: " + e.getOriginalMessage(), e);
       }
       if (node == null || !node.isObject()) {
-        throw new DefenderDataException(where + "expected one JSON object per line");
+        throw new FormatException(where + "expected one JSON object per line", null);
       }
       out.add(new Line(where, node));
     }

