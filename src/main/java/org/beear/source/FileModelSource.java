@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
+import org.beear.net.FetchCancellation;
 import org.springframework.stereotype.Component;
 
 /** A model directory already on this machine, inside the allowed roots. */
@@ -32,7 +33,7 @@ public class FileModelSource implements ModelSource {
   }
 
   @Override
-  public FetchedModel fetch(URI uri) {
+  public FetchedModel fetch(URI uri, FetchCancellation cancellation) {
     return new FetchedModel(check(uri).orElseThrow(), null);
   }
 }
