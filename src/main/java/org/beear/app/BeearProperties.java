@@ -24,7 +24,8 @@ public record BeearProperties(
     @Valid @NotNull @DefaultValue Worker worker,
     @Valid @NotNull @DefaultValue Sources sources,
     @Valid @NotNull @DefaultValue Metrics metrics,
-    @Valid @NotNull @DefaultValue Events events) {
+    @Valid @NotNull @DefaultValue Events events,
+    @Valid @NotNull @DefaultValue Security security) {
 
   /**
    * @param enabled            false runs an API-only replica: it accepts jobs, another replica trains them
@@ -94,6 +95,17 @@ public record BeearProperties(
   public record Events(
       @NotNull @DefaultValue("500ms") Duration streamPollInterval,
       @NotNull @DefaultValue("6h") Duration streamTimeout) {}
+
+  /**
+   * @param secretsKey base64 of the 32-byte AES key that seals URIs with credentials in the database; unset: one
+   *                   generated into {@code <data-dir>/secrets.key} (mode 0600), fine for a single node only
+   */
+  public record Security(String secretsKey) {
+    @Override
+    public String toString() {
+      return "Security[secretsKey=" + (secretsKey == null ? "unset" : "***") + "]";
+    }
+  }
 
   public Path workDir(String jobId) {
     return dataDir.resolve("work").resolve(jobId);

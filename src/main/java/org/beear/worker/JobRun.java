@@ -134,7 +134,7 @@ final class JobRun implements CleanseListener {
     ScheduledFuture<?> watch = ctx.heartbeats().scheduleAtFixedRate(() -> watchDownload(cancellation), pollMillis,
         pollMillis, TimeUnit.MILLISECONDS);
     try {
-      return ctx.sources().fetch(job.getModelUri(), cancellation);
+      return ctx.sources().fetch(ctx.modelUris().forFetch(job), cancellation);
     } catch (FetchCancelledException e) {
       throw new CleanseCancelledException("stopped during the model download");
     } finally {
