@@ -7,6 +7,7 @@ import org.beear.beear.BeearOptions;
 import org.beear.beear.EvalMetrics;
 import org.beear.job.CleanseJob;
 import org.beear.job.JobJson;
+import org.beear.net.UriRedaction;
 
 /** A job as the API shows it. */
 @Schema(name = "CleanseJob")
@@ -39,8 +40,10 @@ public record JobView(
   /** Evaluation before cleansing and after it; null until measured. */
   public record Metrics(EvalMetrics before, EvalMetrics after) {}
 
+  /** URIs are redacted here too, for rows stored before secrets were sealed. */
   static JobView of(CleanseJob job, JobJson json) {
-    return new JobView(job.getId().toString(), job.getStatus().wireName(), job.getModelUri(), job.getOutputUri(),
+    return new JobView(job.getId().toString(), job.getStatus().wireName(), UriRedaction.redact(job.getModelUri()),
+        UriRedaction.redact(job.getOutputUri()),
         job.getCreatedAt(), job.getStartedAt(), job.getFinishedAt(), job.getProgress(), job.getCurrentEpoch(),
         job.getMaxEpochs(), job.getEtaSeconds(),
         new Metrics(json.metrics(job.getMetricsBefore()), json.metrics(job.getMetricsAfter())), job.getError(),
@@ -48,6 +51,6 @@ public record JobView(
         job.getSettings() == null ? null : json.read(job.getSettings(), BeearOptions.class),
         job.getMemoryPlan() == null ? null : json.read(job.getMemoryPlan(), com.fasterxml.jackson.databind.JsonNode.class),
         json.read(job.getTriggers(), new com.fasterxml.jackson.core.type.TypeReference<>() {}),
-        job.getDefenderDataUri(), job.getAnchoringDataUri());
+        UriRedaction.redact(job.getDefenderDataUri()), UriRedaction.redact(job.getAnchoringDataUri()));
   }
 }

@@ -8,7 +8,8 @@ import org.springframework.data.jpa.repository.config.EnableJpaRepositories;
 
 /** The cleanse service: REST jobs on PostgreSQL, a worker pool running the cleanse engine, Prometheus metrics. */
 @SpringBootApplication(scanBasePackages = {
-    "org.beear.app", "org.beear.job", "org.beear.worker", "org.beear.api", "org.beear.source"})
+    "org.beear.app", "org.beear.job", "org.beear.worker", "org.beear.api", "org.beear.source",
+    "org.beear.security"})
 @ConfigurationPropertiesScan("org.beear.app")
 @EntityScan("org.beear.job")
 @EnableJpaRepositories("org.beear.job")

@@ -24,7 +24,8 @@ public record BeearProperties(
     @Valid @NotNull @DefaultValue Worker worker,
     @Valid @NotNull @DefaultValue Sources sources,
     @Valid @NotNull @DefaultValue Metrics metrics,
-    @Valid @NotNull @DefaultValue Events events) {
+    @Valid @NotNull @DefaultValue Events events,
+    @Valid @NotNull @DefaultValue Security security) {
 
   /**
    * @param enabled            false runs an API-only replica: it accepts jobs, another replica trains them
@@ -58,12 +59,26 @@ public record BeearProperties(
    * @param allowedRoots     directories that {@code file://} URIs may point into; empty means the data directory
    *                         and the current directory
    * @param maxDownloadSize  cap on one downloaded model archive
-   * @param downloadTimeout  time allowed for one download
+   * @param downloadTimeout  time allowed for one whole download, redirects included
+   * @param connectTimeout   time allowed to open one connection
+   * @param readTimeout      longest silence while waiting for a response or the next bytes of a body
+   * @param maxRedirects     redirects followed by one download
+   * @param egress           where downloads may connect
    */
   public record Sources(
       @NotNull @DefaultValue List<Path> allowedRoots,
       @NotNull @DefaultValue("20GB") DataSize maxDownloadSize,
-      @NotNull @DefaultValue("2h") Duration downloadTimeout) {}
+      @NotNull @DefaultValue("2h") Duration downloadTimeout,
+      @NotNull @DefaultValue("10s") Duration connectTimeout,
+      @NotNull @DefaultValue("60s") Duration readTimeout,
+      @Min(0) @Max(20) @DefaultValue("5") int maxRedirects,
+      @Valid @NotNull @DefaultValue Egress egress) {}
+
+  /**
+   * @param allow CIDR blocks and host names that downloads may reach although they are not public addresses
+   *              (loopback, private, link-local, shared, ...); empty: public addresses only
+   */
+  public record Egress(@NotNull @DefaultValue List<String> allow) {}
 
   /**
    * @param recentJobs      per-job series are kept for this many most recent jobs, bounding label cardinality
@@ -80,6 +95,17 @@ public record BeearProperties(
   public record Events(
       @NotNull @DefaultValue("500ms") Duration streamPollInterval,
       @NotNull @DefaultValue("6h") Duration streamTimeout) {}
+
+  /**
+   * @param secretsKey base64 of the 32-byte AES key that seals URIs with credentials in the database; unset: one
+   *                   generated into {@code <data-dir>/secrets.key} (mode 0600), fine for a single node only
+   */
+  public record Security(String secretsKey) {
+    @Override
+    public String toString() {
+      return "Security[secretsKey=" + (secretsKey == null ? "unset" : "***") + "]";
+    }
+  }
 
   public Path workDir(String jobId) {
     return dataDir.resolve("work").resolve(jobId);

@@ -19,7 +19,10 @@ public class CleanseJob {
   @Id
   private UUID id;
   private JobStatus status;
+  /** Shown everywhere; redacted when the submitted URI carried secrets. */
   private String modelUri;
+  /** The submitted URI sealed by {@link org.beear.security.SecretSealer} when it carried secrets; else null. */
+  private String modelUriSealed;
   private String outputUri;
   private String defenderDataUri;
   private String anchoringDataUri;
@@ -63,13 +66,14 @@ public class CleanseJob {
    * A new queued job; options, triggers, settings and plan are JSON documents in the API's snake_case form (settings
    * and plan null when the model's config was not at hand at submission).
    */
-  public static CleanseJob queued(UUID id, String modelUri, String outputUri, String defenderDataUri,
-      String anchoringDataUri, String optionsJson, String triggersJson, int maxEpochs, String idempotencyKey,
+  public static CleanseJob queued(UUID id, String modelUri, String modelUriSealed, String outputUri,
+      String defenderDataUri, String anchoringDataUri, String optionsJson, String triggersJson, int maxEpochs, String idempotencyKey,
       String requestFingerprint, Instant createdAt, String settingsJson, String memoryPlanJson) {
     CleanseJob job = new CleanseJob();
     job.id = id;
     job.status = JobStatus.QUEUED;
     job.modelUri = modelUri;
+    job.modelUriSealed = modelUriSealed;
     job.outputUri = outputUri;
     job.defenderDataUri = defenderDataUri;
     job.anchoringDataUri = anchoringDataUri;
@@ -87,6 +91,8 @@ public class CleanseJob {
   public UUID getId() { return id; }
   public JobStatus getStatus() { return status; }
   public String getModelUri() { return modelUri; }
+  public String getModelUriSealed() { return modelUriSealed; }
+
   public String getOutputUri() { return outputUri; }
   public String getDefenderDataUri() { return defenderDataUri; }
   public String getAnchoringDataUri() { return anchoringDataUri; }

@@ -16,7 +16,9 @@ import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseEngine;
 import org.beear.beear.CleansePlan;
 import org.beear.beear.CleanseSettings;
+import org.beear.net.UriRedaction;
 import org.beear.plan.DeviceSpec;
+import org.beear.security.SecretSealer;
 import org.beear.beear.TriggerSpec;
 import org.beear.source.DataFiles;
 import org.beear.source.ModelSources;
@@ -52,11 +54,14 @@ public class JobService {
   private final TransactionTemplate tx;
   private final ApplicationEventPublisher publisher;
   private final WorkerDevices devices;
+  private final ModelUris modelUris;
+  private final SecretSealer sealer;
 
   public JobService(JobRepository jobs, JobEventRepository eventReads, JobEpochRepository epochs,
       JobEventLog events, JobTransitions transitions, JobMetrics metrics, JobJson json, ModelSources sources,
       OutputLocations outputs, DataFiles dataFiles, CleanseEngine engine, EntityManager entityManager,
-      TransactionTemplate tx, ApplicationEventPublisher publisher, WorkerDevices devices) {
+      TransactionTemplate tx, ApplicationEventPublisher publisher, WorkerDevices devices, ModelUris modelUris,
+      SecretSealer sealer) {
     this.jobs = jobs;
     this.eventReads = eventReads;
     this.epochs = epochs;
@@ -72,6 +77,8 @@ public class JobService {
     this.tx = tx;
     this.publisher = publisher;
     this.devices = devices;
+    this.modelUris = modelUris;
+    this.sealer = sealer;
   }
 
   /**
@@ -104,8 +111,11 @@ public class JobService {
     if (plan != null && !plan.fits()) {
       throw new PlanDoesNotFitException(plan.memory().verdict(), plan.describe());
     }
-    CleanseJob job = CleanseJob.queued(id, submission.modelUri().trim(), output.toString(),
-        blankToNull(submission.defenderDataUri()), blankToNull(submission.anchoringDataUri()),
+    ModelUris.Stored model = modelUris.store(id, submission.modelUri());
+    // data sets are file:// only, whose query and user info are never used: redacted, they lose nothing
+    CleanseJob job = CleanseJob.queued(id, model.shown(), model.sealed(), output.toString(),
+        UriRedaction.redact(blankToNull(submission.defenderDataUri())),
+        UriRedaction.redact(blankToNull(submission.anchoringDataUri())),
         json.write(submission.options()), json.triggers(triggers),
         plan != null ? plan.settings().maxEpochs() : CleanseSettings.maxEpochs(submission.options()),
         idempotencyKey, fingerprint, Instant.now(),
@@ -293,10 +303,19 @@ public class JobService {
     }
   }
 
+  /**
+   * What tells a replay from a different request under the same key. A request with secrets in a URI gets a keyed
+   * digest, so the stored fingerprint cannot be used to guess them; others keep the plain digest they always had.
+   */
   private String fingerprint(JobSubmission submission) {
+    String request = json.write(submission);
+    if (UriRedaction.hasSecrets(submission.modelUri()) || UriRedaction.hasSecrets(submission.outputUri())
+        || UriRedaction.hasSecrets(submission.defenderDataUri())
+        || UriRedaction.hasSecrets(submission.anchoringDataUri())) {
+      return "hmac:" + sealer.fingerprint(request);
+    }
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(json.write(submission).getBytes(StandardCharsets.UTF_8));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(request.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.beear.app.BeearProperties;
+import org.beear.net.UriRedaction;
 import org.springframework.stereotype.Component;
 
 /**
@@ -42,7 +43,7 @@ public class AllowedRoots {
     try {
       real = path.toRealPath();
     } catch (IOException e) {
-      throw new SourceException(uri + " does not exist");
+      throw new SourceException(shown(uri) + " does not exist");
     }
     requireInside(uri, real);
     return real;
@@ -59,31 +60,31 @@ public class AllowedRoots {
       existing = existing.getParent();
     }
     if (existing == null) {
-      throw new SourceException(uri + " is outside the allowed roots");
+      throw new SourceException(shown(uri) + " is outside the allowed roots");
     }
     try {
       Path real = existing.toRealPath().resolve(existing.relativize(path)).normalize();
       requireInside(uri, real);
       return real;
     } catch (IOException e) {
-      throw new SourceException(uri + " cannot be resolved");
+      throw new SourceException(shown(uri) + " cannot be resolved");
     }
   }
 
   private Path pathOf(URI uri) {
     if (!"file".equalsIgnoreCase(uri.getScheme())) {
-      throw new SourceException("expected a file:// URI, got " + uri);
+      throw new SourceException("expected a file:// URI, got " + shown(uri));
     }
     if (uri.getAuthority() != null && !uri.getAuthority().isEmpty()) {
-      throw new SourceException(uri + " names a host; use file:///absolute/path");
+      throw new SourceException(shown(uri) + " names a host; use file:///absolute/path");
     }
     String raw = uri.getPath();
     if (raw == null || !raw.startsWith("/")) {
-      throw new SourceException(uri + " is not an absolute file:/// path");
+      throw new SourceException(shown(uri) + " is not an absolute file:/// path");
     }
     for (String segment : raw.split("/")) {
       if (segment.equals("..")) {
-        throw new SourceException(uri + " contains '..'");
+        throw new SourceException(shown(uri) + " contains '..'");
       }
     }
     return Path.of(raw).normalize();
@@ -91,7 +92,12 @@ public class AllowedRoots {
 
   private void requireInside(URI uri, Path real) {
     if (roots.stream().noneMatch(real::startsWith)) {
-      throw new SourceException(uri + " is outside the allowed roots");
+      throw new SourceException(shown(uri) + " is outside the allowed roots");
     }
+  }
+
+  /** The URI as messages may show it: without user info or query. */
+  private static String shown(URI uri) {
+    return UriRedaction.redact(String.valueOf(uri));
   }
 }

@@ -3,6 +3,7 @@ package org.beear.source;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.beear.net.UriRedaction;
 import org.springframework.stereotype.Component;
 
 /** Defender and anchoring data sets: {@code file://} files inside the allowed roots. */
@@ -27,8 +28,13 @@ public class DataFiles {
     }
     Path file = roots.existing(parsed);
     if (!Files.isRegularFile(file)) {
-      throw new SourceException(uri + " is not a file");
+      throw new SourceException(shown(uri) + " is not a file");
     }
     return file;
+  }
+
+  /** The URI as messages may show it: without user info or query. */
+  private static String shown(String uri) {
+    return UriRedaction.redact(String.valueOf(uri));
   }
 }

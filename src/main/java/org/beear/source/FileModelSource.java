@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
+import org.beear.net.FetchCancellation;
+import org.beear.net.UriRedaction;
 import org.springframework.stereotype.Component;
 
 /** A model directory already on this machine, inside the allowed roots. */
@@ -26,13 +28,18 @@ public class FileModelSource implements ModelSource {
   public Optional<Path> check(URI uri) {
     Path dir = roots.existing(uri);
     if (!Files.isDirectory(dir)) {
-      throw new SourceException(uri + " is not a directory");
+      throw new SourceException(shown(uri) + " is not a directory");
     }
     return Optional.of(dir);
   }
 
   @Override
-  public FetchedModel fetch(URI uri) {
+  public FetchedModel fetch(URI uri, FetchCancellation cancellation) {
     return new FetchedModel(check(uri).orElseThrow(), null);
+  }
+
+  /** The URI as messages may show it: without user info or query. */
+  private static String shown(URI uri) {
+    return UriRedaction.redact(String.valueOf(uri));
   }
 }

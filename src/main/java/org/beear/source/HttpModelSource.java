@@ -1,50 +1,63 @@
 package org.beear.source;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.beear.app.BeearProperties;
+import org.beear.net.AddressBlock;
+import org.beear.net.EgressPolicy;
+import org.beear.net.FetchCancellation;
+import org.beear.net.FetchFailedException;
+import org.beear.net.FetchLimits;
+import org.beear.net.HostResolver;
+import org.beear.net.HttpFetcher;
+import org.beear.net.UriRedaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import org.springframework.util.FileSystemUtils;
 
 /**
  * A model directory packed as a {@code .tar.gz} or {@code .zip} archive at an http(s) URL. The archive is
- * streamed to the cache with a size cap and hashed on the way; extracted models are kept by digest, so the same
- * archive is unpacked once however many jobs use it.
+ * streamed to the cache under the egress policy and fetch limits ({@link HttpFetcher}), hashed on the way;
+ * extracted models are kept by digest, so the same archive is unpacked once however many jobs use it.
  */
 @Component
-public class HttpModelSource implements ModelSource {
+public class HttpModelSource implements ModelSource, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpModelSource.class);
 
   private final Path cacheDir;
-  private final long maxBytes;
-  private final Duration timeout;
-  private final HttpClient client;
+  private final EgressPolicy policy;
+  private final HttpFetcher fetcher;
 
+  @Autowired
   public HttpModelSource(BeearProperties properties) {
+    this(properties, HostResolver.SYSTEM);
+  }
+
+  /** With a resolver of the caller's, so tests can give names addresses without a DNS server. */
+  HttpModelSource(BeearProperties properties, HostResolver resolver) {
+    BeearProperties.Sources sources = properties.sources();
     this.cacheDir = properties.downloadCacheDir();
-    this.maxBytes = properties.sources().maxDownloadSize().toBytes();
-    this.timeout = properties.sources().downloadTimeout();
-    this.client = HttpClient.newBuilder()
-        .followRedirects(HttpClient.Redirect.NORMAL)
-        .connectTimeout(Duration.ofSeconds(30))
-        .build();
+    this.policy = EgressPolicy.allowing(sources.egress().allow());
+    this.fetcher = new HttpFetcher(policy, new FetchLimits(sources.connectTimeout(), sources.readTimeout(),
+        sources.downloadTimeout(), sources.maxRedirects(), sources.maxDownloadSize().toBytes()), resolver);
   }
 
   @Override
@@ -52,63 +65,52 @@ public class HttpModelSource implements ModelSource {
     return Set.of("http", "https");
   }
 
+  /** Refuses what can be refused without a lookup or a connection: no host, or an address the policy refuses. */
   @Override
   public Optional<Path> check(URI uri) {
-    if (uri.getHost() == null || uri.getHost().isBlank()) {
-      throw new SourceException(uri + " has no host");
+    String host = uri.getHost();
+    if (host == null || host.isBlank()) {
+      throw new SourceException(UriRedaction.redact(uri.toString()) + " has no host");
+    }
+    if (AddressBlock.looksLikeAddress(host.replace("[", "").replace("]", ""))) {
+      try {
+        InetAddress address = InetAddress.getByName(host); // a literal: parsed, not looked up
+        if (policy.refusal(host, address).isPresent()) {
+          throw new SourceException("address not allowed by egress policy");
+        }
+      } catch (UnknownHostException e) {
+        throw new SourceException(UriRedaction.redact(uri.toString()) + " has an invalid address");
+      }
     }
     return Optional.empty();
   }
 
   @Override
-  public FetchedModel fetch(URI uri) {
+  public FetchedModel fetch(URI uri, FetchCancellation cancellation) {
     check(uri);
     try {
       Files.createDirectories(cacheDir.resolve("downloads"));
       Path archive = cacheDir.resolve("downloads").resolve(UUID.randomUUID() + ".part");
       try {
-        String sha256 = download(uri, archive);
+        String sha256 = download(uri, archive, cancellation);
         return new FetchedModel(modelDirectory(unpacked(archive, sha256)), sha256);
       } finally {
         Files.deleteIfExists(archive);
       }
+    } catch (FetchFailedException e) {
+      throw new SourceException(e.getMessage());
     } catch (IOException e) {
-      throw new SourceException("downloading " + uri + " failed: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SourceException("downloading " + uri + " was interrupted", e);
+      log.warn("storing the download of {} failed", UriRedaction.redact(uri.toString()), e);
+      throw new SourceException("fetch failed: the download could not be stored");
     }
   }
 
-  private String download(URI uri, Path archive) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
-    HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    try (InputStream body = response.body()) {
-      if (response.statusCode() / 100 != 2) {
-        throw new SourceException("GET " + uri + " answered HTTP " + response.statusCode());
-      }
-      long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-      if (declared > maxBytes) {
-        throw tooLarge(uri);
-      }
-      MessageDigest digest = sha256();
-      try (OutputStream out = new DigestOutputStream(Files.newOutputStream(archive), digest)) {
-        byte[] buffer = new byte[1 << 16];
-        long total = 0;
-        for (int n; (n = body.read(buffer)) >= 0; ) {
-          total += n;
-          if (total > maxBytes) {
-            throw tooLarge(uri);
-          }
-          out.write(buffer, 0, n);
-        }
-      }
-      return HexFormat.of().formatHex(digest.digest());
+  private String download(URI uri, Path archive, FetchCancellation cancellation) throws IOException {
+    MessageDigest digest = sha256();
+    try (OutputStream out = new DigestOutputStream(Files.newOutputStream(archive), digest)) {
+      fetcher.download(uri, out, cancellation);
     }
-  }
-
-  private SourceException tooLarge(URI uri) {
-    return new SourceException(uri + " is larger than the download cap of " + maxBytes + " bytes");
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   /** The extracted archive, unpacked now unless an earlier job already did. */
@@ -143,6 +145,11 @@ public class HttpModelSource implements ModelSource {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  @Override
+  public void close() {
+    fetcher.close();
   }
 
   private static MessageDigest sha256() {

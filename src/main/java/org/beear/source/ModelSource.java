@@ -1,9 +1,10 @@
 package org.beear.source;
 
 import java.net.URI;
-import java.util.Optional;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
+import org.beear.net.FetchCancellation;
 
 /** Turns a model URI of some schemes into a local model directory. */
 public interface ModelSource {
@@ -19,6 +20,15 @@ public interface ModelSource {
    */
   Optional<Path> check(URI uri);
 
-  /** Makes the model available locally; may download. Runs on a worker, never on a request thread. */
-  FetchedModel fetch(URI uri);
+  /**
+   * Makes the model available locally; may download. Runs on a worker, never on a request thread.
+   *
+   * @param cancellation stops a download in progress when cancelled from another thread
+   * @throws org.beear.net.FetchCancelledException when it was
+   */
+  FetchedModel fetch(URI uri, FetchCancellation cancellation);
+
+  default FetchedModel fetch(URI uri) {
+    return fetch(uri, new FetchCancellation());
+  }
 }

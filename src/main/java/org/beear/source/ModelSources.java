@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.beear.net.FetchCancellation;
+import org.beear.net.UriRedaction;
 import org.springframework.stereotype.Component;
 
 /** Picks the {@link ModelSource} for a URI by its scheme. */
@@ -29,10 +31,10 @@ public class ModelSources {
     return sourceFor(parsed).check(parsed);
   }
 
-  /** @see ModelSource#fetch(URI) */
-  public FetchedModel fetch(String uri) {
+  /** @see ModelSource#fetch(URI, FetchCancellation) */
+  public FetchedModel fetch(String uri, FetchCancellation cancellation) {
     URI parsed = parse(uri);
-    return sourceFor(parsed).fetch(parsed);
+    return sourceFor(parsed).fetch(parsed, cancellation);
   }
 
   private ModelSource sourceFor(URI uri) {
@@ -52,11 +54,12 @@ public class ModelSources {
     try {
       URI parsed = new URI(uri.trim());
       if (parsed.getScheme() == null) {
-        throw new SourceException("'" + uri + "' has no scheme; use file:///path or https://host/model.tar.gz");
+        throw new SourceException("'" + UriRedaction.redact(uri) + "' has no scheme; use file:///path or "
+            + "https://host/model.tar.gz");
       }
       return parsed;
     } catch (URISyntaxException e) {
-      throw new SourceException("'" + uri + "' is not a valid URI");
+      throw new SourceException("'" + UriRedaction.redact(uri) + "' is not a valid URI");
     }
   }
 }

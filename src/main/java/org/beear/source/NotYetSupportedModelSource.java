@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
+import org.beear.net.FetchCancellation;
 import org.springframework.stereotype.Component;
 
 /** {@code s3://} and {@code hf://} are part of the API but not implemented yet; say so instead of "unknown". */
@@ -21,7 +22,7 @@ public class NotYetSupportedModelSource implements ModelSource {
   }
 
   @Override
-  public FetchedModel fetch(URI uri) {
+  public FetchedModel fetch(URI uri, FetchCancellation cancellation) {
     check(uri);
     throw new IllegalStateException("unreachable");
   }

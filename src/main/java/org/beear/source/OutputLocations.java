@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.beear.app.BeearProperties;
+import org.beear.net.UriRedaction;
 import org.springframework.stereotype.Component;
 
 /** Where a job writes its cleansed model: a {@code file://} URI inside the allowed roots, or the default. */
@@ -35,10 +36,10 @@ public class OutputLocations {
     }
     Path path = roots.writable(uri);
     if (Files.isRegularFile(path)) {
-      throw new SourceException(requested + " is a file; expected a directory");
+      throw new SourceException(shown(requested) + " is a file; expected a directory");
     }
     if (Files.isDirectory(path) && !isEmpty(path)) {
-      throw new SourceException(requested + " is not empty; choose a new or empty directory");
+      throw new SourceException(shown(requested) + " is not empty; choose a new or empty directory");
     }
     return path.toUri();
   }
@@ -49,5 +50,10 @@ public class OutputLocations {
     } catch (IOException e) {
       throw new SourceException(dir.toUri() + " cannot be listed");
     }
+  }
+
+  /** The URI as messages may show it: without user info or query. */
+  private static String shown(String uri) {
+    return UriRedaction.redact(String.valueOf(uri));
   }
 }

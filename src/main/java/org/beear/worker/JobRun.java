@@ -19,6 +19,8 @@ import org.beear.job.CleanseJob;
 import org.beear.job.JobEventLog;
 import org.beear.job.JobStatus;
 import org.beear.job.JobTransitions;
+import org.beear.net.FetchCancellation;
+import org.beear.net.FetchCancelledException;
 import org.beear.source.FetchedModel;
 import org.beear.source.SourceException;
 import org.slf4j.Logger;
@@ -39,6 +41,7 @@ final class JobRun implements CleanseListener {
   private final long cancelPollNanos;
   private volatile boolean cancelledByUser;
   private volatile boolean leaseLost;
+  private volatile FetchCancellation download;
   private long lastCancelPoll = System.nanoTime();
   private boolean baselineSeen;
   private int maxEpochs;
@@ -58,6 +61,10 @@ final class JobRun implements CleanseListener {
 
   void cancelByUser() {
     cancelledByUser = true;
+    FetchCancellation downloading = download;
+    if (downloading != null) {
+      downloading.cancel();
+    }
   }
 
   void run() {
@@ -97,7 +104,7 @@ final class JobRun implements CleanseListener {
 
   private CleanseRequest request(CleanseJob job) throws IOException {
     UUID jobId = job.getId();
-    FetchedModel model = ctx.sources().fetch(job.getModelUri());
+    FetchedModel model = fetchModel(job);
     if (model.sha256() != null) {
       ctx.progress().modelChecksum(jobId, worker.id(), model.sha256());
       event(JobEventLog.INFO, "downloaded the model archive (sha256 " + model.sha256() + ")");
@@ -114,6 +121,42 @@ final class JobRun implements CleanseListener {
     return new CleanseRequest(model.directory(), outputDir, workDir, options, ctx.json().triggers(job),
         ctx.dataFiles().resolve(job.getDefenderDataUri()), ctx.dataFiles().resolve(job.getAnchoringDataUri()),
         ctx.devices().forOptions(options));
+  }
+
+  /**
+   * Fetches the job's model while a watch, every cancel-poll interval, aborts the download once the job should stop
+   * (cancelled, lease lost, worker stopping): a download blocked in the network would not notice by itself.
+   */
+  private FetchedModel fetchModel(CleanseJob job) {
+    FetchCancellation cancellation = new FetchCancellation();
+    download = cancellation;
+    long pollMillis = Math.max(1, ctx.properties().worker().cancelPollInterval().toMillis());
+    ScheduledFuture<?> watch = ctx.heartbeats().scheduleAtFixedRate(() -> watchDownload(cancellation), pollMillis,
+        pollMillis, TimeUnit.MILLISECONDS);
+    try {
+      return ctx.sources().fetch(ctx.modelUris().forFetch(job), cancellation);
+    } catch (FetchCancelledException e) {
+      throw new CleanseCancelledException("stopped during the model download");
+    } finally {
+      watch.cancel(false);
+      download = null;
+    }
+  }
+
+  private void watchDownload(FetchCancellation cancellation) {
+    if (!worker.isHalted() && !worker.isStopping() && !cancelledByUser && !leaseLost) {
+      try {
+        Optional<Boolean> flag = ctx.progress().cancelRequested(claim.jobId(), worker.id());
+        leaseLost = flag.isEmpty();
+        cancelledByUser = flag.orElse(false);
+      } catch (RuntimeException e) {
+        log.warn("cancel check for job {} failed: {}", claim.jobId(), e.toString());
+        return;
+      }
+    }
+    if (worker.isHalted() || worker.isStopping() || cancelledByUser || leaseLost) {
+      cancellation.cancel();
+    }
   }
 
   /** The engine stopped because we asked it to; why we asked decides where the job goes. */

@@ -9,6 +9,7 @@ import org.beear.job.JobMetrics;
 import org.beear.job.JobProgress;
 import org.beear.job.JobRepository;
 import org.beear.job.JobTransitions;
+import org.beear.job.ModelUris;
 import org.beear.job.WorkerDevices;
 import org.beear.source.DataFiles;
 import org.beear.source.ModelSources;
@@ -24,6 +25,7 @@ record WorkerContext(
     JobJson json,
     JobMetrics metrics,
     ModelSources sources,
+    ModelUris modelUris,
     DataFiles dataFiles,
     WorkerDevices devices,
     ScheduledExecutorService heartbeats) {}

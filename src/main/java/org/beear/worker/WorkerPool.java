@@ -16,6 +16,7 @@ import org.beear.job.JobMetrics;
 import org.beear.job.JobProgress;
 import org.beear.job.JobRepository;
 import org.beear.job.JobTransitions;
+import org.beear.job.ModelUris;
 import org.beear.job.WorkerDevices;
 import org.beear.source.DataFiles;
 import org.beear.source.ModelSources;
@@ -44,7 +45,7 @@ public class WorkerPool implements SmartLifecycle {
 
   public WorkerPool(BeearProperties properties, CleanseEngine engine, JobRepository jobs,
       JobTransitions transitions, JobProgress progress, JobEventLog events, JobJson json, JobMetrics metrics,
-      ModelSources sources, DataFiles dataFiles, WorkerDevices devices) {
+      ModelSources sources, ModelUris modelUris, DataFiles dataFiles, WorkerDevices devices) {
     this.properties = properties;
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "beear-heartbeat");
@@ -52,7 +53,7 @@ public class WorkerPool implements SmartLifecycle {
       return t;
     });
     this.context = new WorkerContext(properties, engine, jobs, transitions, progress, events, json, metrics,
-        sources, dataFiles, devices, heartbeats);
+        sources, modelUris, dataFiles, devices, heartbeats);
   }
 
   @Override

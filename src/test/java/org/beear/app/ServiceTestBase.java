@@ -44,6 +44,8 @@ import org.springframework.test.context.DynamicPropertySource;
         "beear.worker.cancel-poll-interval=100ms",
         "beear.events.stream-poll-interval=100ms",
         "beear.metrics.queue-depth-cache=100ms",
+        // the tests' model servers listen on 127.0.0.1; other loopback addresses stay refused
+        "beear.sources.egress.allow=127.0.0.1/32",
         "spring.main.banner-mode=off",
         "logging.level.root=WARN",
         "logging.level.org.beear.worker.JobRun=ERROR",

@@ -22,9 +22,11 @@ class AllowedRootsTest {
     return new AllowedRoots(new BeearProperties(tmp.resolve("data"),
         new BeearProperties.Worker(true, 1, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(15),
             Duration.ofSeconds(2), Duration.ofSeconds(1), 3, "auto", null),
-        new BeearProperties.Sources(List.of(root), DataSize.ofGigabytes(1), Duration.ofMinutes(1)),
+        new BeearProperties.Sources(List.of(root), DataSize.ofGigabytes(1), Duration.ofMinutes(1),
+            Duration.ofSeconds(10), Duration.ofSeconds(60), 5, new BeearProperties.Egress(List.of())),
         new BeearProperties.Metrics(20, Duration.ofSeconds(5)),
-        new BeearProperties.Events(Duration.ofMillis(500), Duration.ofHours(1))));
+        new BeearProperties.Events(Duration.ofMillis(500), Duration.ofHours(1)),
+        new BeearProperties.Security(null)));
   }
 
   @Test

@@ -7,7 +7,9 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.beear.app.BeearProperties;
@@ -26,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.unit.DataSize;
 
-/** Downloads from a local HTTP server on 127.0.0.1 only. */
+/** Downloads from a local HTTP server on 127.0.0.1 only, allowlisted unless a test says otherwise. */
 class HttpModelSourceTest {
 
   @TempDir
@@ -62,14 +65,24 @@ class HttpModelSourceTest {
   }
 
   private HttpModelSource source(String cap) {
-    BeearProperties properties = new BeearProperties(tmp.resolve("data"),
+    return source(cap, List.of("127.0.0.1/32"));
+  }
+
+  private HttpModelSource source(String cap, List<String> egressAllow) {
+    return new HttpModelSource(properties(cap, egressAllow));
+  }
+
+  private BeearProperties properties(String cap, List<String> egressAllow) {
+    return new BeearProperties(tmp.resolve("data"),
         new BeearProperties.Worker(true, 1, java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(10),
             java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(1), 3,
             "auto", null),
-        new BeearProperties.Sources(List.of(), DataSize.parse(cap), java.time.Duration.ofMinutes(1)),
+        new BeearProperties.Sources(List.of(), DataSize.parse(cap), java.time.Duration.ofMinutes(1),
+            java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5), 5,
+            new BeearProperties.Egress(egressAllow)),
         new BeearProperties.Metrics(20, java.time.Duration.ofSeconds(5)),
-        new BeearProperties.Events(java.time.Duration.ofMillis(500), java.time.Duration.ofHours(1)));
-    return new HttpModelSource(properties);
+        new BeearProperties.Events(java.time.Duration.ofMillis(500), java.time.Duration.ofHours(1)),
+        new BeearProperties.Security(null));
   }
 
   private Path modelDir() throws IOException {
@@ -123,9 +136,10 @@ class HttpModelSourceTest {
   void oversizedMissingAndUnsafeDownloadsAreRefused() throws Exception {
     files.put("/big.tar.gz", new byte[300_000]);
     assertThatThrownBy(() -> source("100KB").fetch(URI.create(url("/big.tar.gz"))))
-        .isInstanceOf(SourceException.class).hasMessageContaining("larger than the download cap");
+        .isInstanceOf(SourceException.class)
+        .hasMessage("fetch failed: larger than the download cap of " + 100 * 1024 + " bytes");
     assertThatThrownBy(() -> source("1MB").fetch(URI.create(url("/nothing.tar.gz"))))
-        .isInstanceOf(SourceException.class).hasMessageContaining("HTTP 404");
+        .isInstanceOf(SourceException.class).hasMessage("fetch failed: HTTP 404");
     files.put("/plain.bin", "just text".getBytes(StandardCharsets.UTF_8));
     assertThatThrownBy(() -> source("1MB").fetch(URI.create(url("/plain.bin"))))
         .isInstanceOf(SourceException.class).hasMessageContaining("neither a .tar.gz nor a .zip");
@@ -140,6 +154,38 @@ class HttpModelSourceTest {
         .isInstanceOf(SourceException.class).hasMessageContaining("outside its directory");
     assertThat(tmp.resolve("data/escaped.txt")).doesNotExist();
     assertThat(tmp.resolve("escaped.txt")).doesNotExist();
+  }
+
+  @Test
+  void underTheDefaultPolicyLoopbackIsRefusedAtSubmissionAndAtFetchWithoutAConnection() throws Exception {
+    AtomicInteger connections = new AtomicInteger();
+    try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            listener.accept().close();
+            connections.incrementAndGet();
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      URI target = URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/m.tar.gz");
+      HttpModelSource source = source("1MB", List.of());
+
+      assertThatThrownBy(() -> source.check(target)).isInstanceOf(SourceException.class)
+          .hasMessage("address not allowed by egress policy");
+      assertThatThrownBy(() -> source.fetch(target)).isInstanceOf(SourceException.class)
+          .hasMessage("address not allowed by egress policy");
+      HttpModelSource named = new HttpModelSource(properties("1MB", List.of()),
+          host -> new InetAddress[] {InetAddress.getLoopbackAddress()});
+      assertThatThrownBy(() -> named.fetch(URI.create("http://models.test:" + listener.getLocalPort() + "/m")))
+          .isInstanceOf(SourceException.class).hasMessage("fetch failed: address not allowed by egress policy");
+      Thread.sleep(100);
+      assertThat(connections).hasValue(0);
+    }
   }
 
   private static String sha256(byte[] bytes) throws Exception {
