@@ -40,6 +40,39 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (printf "%s-db" (include "beear.fullname" .)) .Values.database.existingSecret }}
 {{- end }}
 
+{{- define "beear.securitySecretName" -}}
+{{- default (printf "%s-security" (include "beear.fullname" .)) .Values.security.existingSecret }}
+{{- end }}
+
+{{/* An env var from the security Secret. Call with (dict "root" . "name" "ENV" "key" "key-in-secret" "optional" bool) */}}
+{{- define "beear.securitySecretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "beear.securitySecretName" .root }}
+      key: {{ .key }}
+      {{- if .optional }}
+      optional: true
+      {{- end }}
+{{- end }}
+
+{{/* Keys and OIDC settings of the API pods: all from the security Secret, OIDC values set in values as literals. */}}
+{{- define "beear.apiSecurityEnv" -}}
+{{- $keys := .Values.security.keys }}
+{{- include "beear.securitySecretEnv" (dict "root" . "name" "BEEAR_SECURITY_BOOTSTRAP_KEY" "key" $keys.bootstrapKey) }}
+{{ include "beear.securitySecretEnv" (dict "root" . "name" "BEEAR_SECURITY_METRICS_KEY" "key" $keys.metricsKey) }}
+{{ include "beear.securitySecretEnv" (dict "root" . "name" "BEEAR_SECURITY_SECRETS_KEY" "key" $keys.secretsKey) }}
+{{- range $setting, $env := dict "issuer" "ISSUER" "jwkSetUri" "JWK_SET_URI" "audience" "AUDIENCE" "tenantClaim" "TENANT_CLAIM" "rolesClaim" "ROLES_CLAIM" }}
+{{- $value := get $.Values.security.oidc $setting }}
+{{- if $value }}
+- name: BEEAR_SECURITY_OIDC_{{ $env }}
+  value: {{ $value | quote }}
+{{- else }}
+{{ include "beear.securitySecretEnv" (dict "root" $ "name" (printf "BEEAR_SECURITY_OIDC_%s" $env) "key" (printf "oidc-%s" ($env | lower | replace "_" "-")) "optional" true) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
 {{- define "beear.dataClaimName" -}}
 {{- default (printf "%s-data" (include "beear.fullname" .)) .Values.persistence.existingClaim }}
 {{- end }}
@@ -76,6 +109,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- with .Values.worker.deviceMemory }}
 - name: BEEAR_WORKER_DEVICE_MEMORY
   value: {{ . | quote }}
+{{- end }}
+{{- with .Values.sources.egressAllow }}
+- name: BEEAR_SOURCES_EGRESS_ALLOW
+  value: {{ join "," . | quote }}
 {{- end }}
 {{- with .Values.javaOptions }}
 - name: JAVA_TOOL_OPTIONS

@@ -3,17 +3,30 @@ package org.beear.deploy;
 import static org.beear.deploy.RenderedManifests.at;
 import static org.beear.deploy.RenderedManifests.cast;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -23,6 +36,8 @@ import org.yaml.snakeyaml.Yaml;
  */
 class ComposeStackTest {
   private static final Path DOCKER = Path.of("docker");
+  private static final Pattern API_KEY = Pattern.compile("bk_[A-Za-z0-9]{40}");
+  private static final Pattern DEFAULTED_VARIABLE = Pattern.compile("\\$\\{([A-Z_]+):-([^}]*)}");
 
   @Test
   void apiAndWorkerShareTheDatabaseAndDataButOnlyTheWorkerTrains() throws IOException {
@@ -104,6 +119,188 @@ class ComposeStackTest {
     String dockerfile = (String) at(worker, "build", "dockerfile");
     assertEquals("docker/Dockerfile.cuda", dockerfile);
     assertTrue(Files.isRegularFile(Path.of(dockerfile)));
+  }
+
+  @Test
+  void onlyTheApiIsPublishedAndOnlyOnLoopback() throws IOException {
+    Map<String, Object> services = services("compose.yaml");
+    for (var service : services.entrySet()) {
+      if (!service.getKey().equals("beear-api")) {
+        assertNull(cast(service.getValue()).get("ports"), service.getKey() + " must not be published by default");
+      }
+    }
+    assertEquals(List.of(Map.of("target", 8080, "host_ip", "127.0.0.1", "published", "8080", "protocol", "tcp")),
+        withDefaults(at(services.get("beear-api"), "ports")));
+    assertNull(at(services("compose.gpu.yaml").get("beear-api"), "ports"), "the GPU override publishes nothing");
+
+    // The opt-in override publishes Prometheus and Grafana, on loopback too, and changes nothing else.
+    Map<String, Object> observability = services("compose.observability-ports.yaml");
+    assertEquals(Set.of("prometheus", "grafana"), observability.keySet());
+    assertEquals(List.of(Map.of("target", 9090, "host_ip", "127.0.0.1", "published", "9090", "protocol", "tcp")),
+        withDefaults(at(observability.get("prometheus"), "ports")));
+    assertEquals(List.of(Map.of("target", 3000, "host_ip", "127.0.0.1", "published", "3000", "protocol", "tcp")),
+        withDefaults(at(observability.get("grafana"), "ports")));
+    for (Object service : observability.values()) {
+      assertEquals(Set.of("ports"), cast(service).keySet());
+    }
+  }
+
+  @Test
+  void grafanaHasNoDefaultPasswordButOneBeearInitGenerated() throws IOException {
+    String compose = Files.readString(DOCKER.resolve("compose.yaml"));
+    assertFalse(compose.contains("GRAFANA_ADMIN_PASSWORD:-admin"), "no admin/admin default");
+    Map<String, Object> services = services("compose.yaml");
+    Map<String, Object> grafana = cast(services.get("grafana"));
+    Map<String, Object> env = cast(grafana.get("environment"));
+    assertFalse(env.containsKey("GF_SECURITY_ADMIN_PASSWORD"), "the password is no literal in the compose file");
+    String passwordFile = (String) env.get("GF_SECURITY_ADMIN_PASSWORD__FILE");
+    Path mount = Path.of(mountPoint(grafana, "grafana-secrets"));
+    assertEquals(mount.resolve("admin-password").toString(), passwordFile);
+    assertEquals(initDir(services, "grafana-secrets").resolve("admin-password"), Path.of("/secrets/grafana/admin-password"));
+    assertEquals("service_completed_successfully", at(grafana, "depends_on", "beear-init", "condition"));
+  }
+
+  @Test
+  void eachRoleReadsItsOwnKeysFromTheVolumesBeearInitWrites() throws IOException {
+    Map<String, Object> services = services("compose.yaml");
+    assertEquals("no", at(services.get("beear-init"), "restart"));
+    assertEquals(List.of("sh", "/init-secrets.sh"), at(services.get("beear-init"), "entrypoint"));
+    Map<String, String> roleVolumes = Map.of("beear-api", "beear-api-secrets", "beear-worker", "beear-worker-secrets");
+    for (var role : roleVolumes.entrySet()) {
+      Map<String, Object> service = cast(services.get(role.getKey()));
+      assertEquals("service_completed_successfully", at(service, "depends_on", "beear-init", "condition"));
+      String mount = mountPoint(service, role.getValue());
+      assertEquals("optional:configtree:" + mount + "/", at(service, "environment", "SPRING_CONFIG_IMPORT"));
+      assertTrue(((List<?>) service.get("volumes")).contains(role.getValue() + ":" + mount + ":ro"), "read-only");
+      for (var other : roleVolumes.values()) {
+        if (!other.equals(role.getValue())) {
+          assertNull(mountPointOrNull(service, other), role.getKey() + " must not mount " + other);
+        }
+      }
+    }
+    // The init writes into the directories the script expects (its defaults).
+    assertEquals(Path.of("/secrets/api"), initDir(services, "beear-api-secrets"));
+    assertEquals(Path.of("/secrets/worker"), initDir(services, "beear-worker-secrets"));
+    assertEquals(Path.of("/secrets/prometheus"), initDir(services, "prometheus-secrets"));
+  }
+
+  @Test
+  void prometheusScrapesWithTheMetricsKeyFileFromItsSecretsVolume() throws IOException {
+    Map<String, Object> services = services("compose.yaml");
+    Map<String, Object> prometheus = cast(services.get("prometheus"));
+    Path configDir = Path.of("/etc/prometheus");
+    assertTrue(((List<?>) prometheus.get("volumes")).contains("./prometheus/prometheus.yml:" + configDir.resolve("prometheus.yml") + ":ro"));
+    Path secrets = Path.of(mountPoint(prometheus, "prometheus-secrets"));
+    Map<String, Object> config = load(DOCKER.resolve("prometheus/prometheus.yml"));
+    int beearJobs = 0;
+    for (Object job : (List<?>) config.get("scrape_configs")) {
+      if (!cast(job).get("job_name").toString().startsWith("beear-")) {
+        continue;
+      }
+      beearJobs++;
+      Map<String, Object> authorization = cast(cast(job).get("authorization"));
+      assertNotNull(authorization, cast(job).get("job_name") + " scrapes without a key");
+      assertEquals("Bearer", authorization.get("type"));
+      assertNull(authorization.get("credentials"), "no key literal in prometheus.yml");
+      Path file = configDir.resolve((String) authorization.get("credentials_file"));
+      assertEquals(secrets.resolve("metrics-key"), file, "relative to prometheus.yml, inside the secrets mount");
+    }
+    assertEquals(2, beearJobs);
+  }
+
+  @Test
+  void initScriptWritesEachKeyOnceAndOnlyForItsReaders(@TempDir Path dir) throws Exception {
+    assumeTrue(ExternalProcess.onPath("sh").isPresent(), "sh not installed");
+    Map<String, String> env = initEnv(dir.resolve("first"));
+    runInit(env);
+    Path api = Path.of(env.get("API_DIR"));
+    Map<String, String> written = readTree(dir.resolve("first"));
+    assertEquals(Set.of("api/beear.security.bootstrap-key", "api/beear.security.metrics-key",
+        "api/beear.security.secrets-key", "worker/beear.security.secrets-key", "prometheus/metrics-key",
+        "grafana/admin-password"), written.keySet(), "workers get the secrets key only, Prometheus the metrics key only");
+    String bootstrap = written.get("api/beear.security.bootstrap-key");
+    String metrics = written.get("api/beear.security.metrics-key");
+    assertTrue(API_KEY.matcher(bootstrap).matches(), bootstrap);
+    assertTrue(API_KEY.matcher(metrics).matches(), metrics);
+    assertNotEquals(bootstrap, metrics);
+    assertEquals(32, Base64.getDecoder().decode(written.get("api/beear.security.secrets-key")).length);
+    assertEquals(written.get("api/beear.security.secrets-key"), written.get("worker/beear.security.secrets-key"));
+    assertEquals(metrics, written.get("prometheus/metrics-key"));
+    assertTrue(written.get("grafana/admin-password").matches("[A-Za-z0-9]{24}"));
+    assertFalse(written.get("grafana/admin-password").equals("admin"));
+    assertEquals("r--------", PosixFilePermissions.toString(Files.getPosixFilePermissions(api.resolve("beear.security.bootstrap-key"))));
+
+    runInit(env);
+    assertEquals(written, readTree(dir.resolve("first")), "a second start keeps every key");
+
+    Map<String, String> chosen = new HashMap<>(initEnv(dir.resolve("second")));
+    chosen.put("GRAFANA_ADMIN_PASSWORD", "correct horse battery staple");
+    runInit(chosen);
+    Map<String, String> second = readTree(dir.resolve("second"));
+    assertEquals("correct horse battery staple", second.get("grafana/admin-password"));
+    assertNotEquals(bootstrap, second.get("api/beear.security.bootstrap-key"), "random per stack");
+  }
+
+  private static Map<String, String> initEnv(Path root) {
+    // Owned by whoever runs the test, so it can read the files back without root.
+    String uid = String.valueOf(new com.sun.security.auth.module.UnixSystem().getUid());
+    return Map.of("API_DIR", root.resolve("api").toString(), "WORKER_DIR", root.resolve("worker").toString(),
+        "PROMETHEUS_DIR", root.resolve("prometheus").toString(), "GRAFANA_DIR", root.resolve("grafana").toString(),
+        "BEEAR_UID", uid, "PROMETHEUS_UID", uid, "GRAFANA_UID", uid);
+  }
+
+  private static void runInit(Map<String, String> env) throws Exception {
+    ExternalProcess.Result result = ExternalProcess.run(List.of("sh", DOCKER.resolve("init-secrets.sh").toString()),
+        env, Duration.ofSeconds(30));
+    assertEquals(0, result.exitCode(), result.output());
+  }
+
+  private static Map<String, String> readTree(Path root) throws IOException {
+    Map<String, String> files = new TreeMap<>();
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path file : paths.filter(Files::isRegularFile).toList()) {
+        files.put(root.relativize(file).toString(), Files.readString(file));
+      }
+    }
+    return files;
+  }
+
+  /** Where a service mounts a named volume. */
+  private static String mountPoint(Map<String, Object> service, String volume) {
+    String mount = mountPointOrNull(service, volume);
+    assertNotNull(mount, "no mount of " + volume + " in " + service.get("volumes"));
+    return mount;
+  }
+
+  private static String mountPointOrNull(Map<String, Object> service, String volume) {
+    for (Object entry : (List<?>) service.getOrDefault("volumes", List.of())) {
+      String[] parts = entry.toString().split(":");
+      if (parts[0].equals(volume)) {
+        return parts[1];
+      }
+    }
+    return null;
+  }
+
+  private static Path initDir(Map<String, Object> services, String volume) {
+    return Path.of(mountPoint(cast(services.get("beear-init")), volume));
+  }
+
+  /** A value as compose sees it with no environment: ${VAR:-default} becomes default. */
+  private static Object withDefaults(Object value) {
+    if (value instanceof String text) {
+      Matcher matcher = DEFAULTED_VARIABLE.matcher(text);
+      return matcher.replaceAll(m -> Matcher.quoteReplacement(m.group(2)));
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<Object, Object> copy = new java.util.LinkedHashMap<>();
+      map.forEach((k, v) -> copy.put(k, withDefaults(v)));
+      return copy;
+    }
+    if (value instanceof List<?> list) {
+      return list.stream().map(ComposeStackTest::withDefaults).toList();
+    }
+    return value;
   }
 
   private static Map<String, Object> services(String file) throws IOException {

@@ -10,6 +10,7 @@ import static org.beear.deploy.RenderedManifests.podSpec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,11 +19,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** Lints and renders helm/beear with real Helm (helm-java) and checks what a cluster would receive. */
@@ -33,6 +39,7 @@ class HelmChartTest {
   private static final String GPU = "nvidia.com/gpu";
   /** helm template assumes Kubernetes 1.20 without a cluster; the chart requires 1.25+. */
   private static final String KUBE_VERSION = "1.30.0";
+  private static final Pattern API_KEY = Pattern.compile("bk_[A-Za-z0-9]{40}");
 
   @Test
   void chartLintsCleanInStrictMode() {
@@ -77,7 +84,7 @@ class HelmChartTest {
     }
     assertEquals(List.of("ReadWriteMany"), at(manifests.get("PersistentVolumeClaim", "beear-data"), "spec", "accessModes"));
 
-    assertTrue(manifests.ofKind("Secret").isEmpty(), "credentials come from the existing Secret");
+    assertTrue(manifests.find("Secret", "beear-db").isEmpty(), "credentials come from the existing Secret");
     assertTrue(manifests.ofKind("ServiceMonitor").isEmpty(), "ServiceMonitor is off by default");
     assertEquals("ClusterIP", at(manifests.get("Service", "beear"), "spec", "type"));
     assertEquals("None", at(manifests.get("Service", "beear-worker"), "spec", "clusterIP"));
@@ -152,6 +159,8 @@ class HelmChartTest {
     Map<String, Object> endpoint = list(at(monitor, "spec", "endpoints")).get(0);
     assertEquals("/actuator/prometheus", endpoint.get("path"));
     assertEquals("http", endpoint.get("port"));
+    assertEquals(Map.of("type", "Bearer", "credentials", Map.of("name", "beear-security", "key", "metrics-key")),
+        endpoint.get("authorization"), "scrapes with the metrics key from the Secret");
 
     Map<String, Object> selector = cast(at(monitor, "spec", "selector", "matchLabels"));
     for (String service : List.of("beear", "beear-worker")) {
@@ -175,6 +184,169 @@ class HelmChartTest {
     assertEquals(mapper.readTree(dockerCopy.toFile()), mapper.readTree(json));
   }
 
+  @Test
+  void chartCreatesRandomKeysKeptOnUpgradeAndWiresThemByRole() {
+    RenderedManifests manifests = render(t -> t);
+    Map<String, Object> secret = manifests.get("Secret", "beear-security");
+    assertEquals("keep", at(secret, "metadata", "annotations", "helm.sh/resource-policy"), "survives helm uninstall");
+    Map<String, String> keys = decoded(secret);
+    assertEquals(Set.of("bootstrap-key", "metrics-key", "secrets-key"), keys.keySet());
+    assertTrue(API_KEY.matcher(keys.get("bootstrap-key")).matches(), keys.get("bootstrap-key"));
+    assertTrue(API_KEY.matcher(keys.get("metrics-key")).matches(), keys.get("metrics-key"));
+    assertNotEquals(keys.get("bootstrap-key"), keys.get("metrics-key"));
+    assertEquals(32, Base64.getDecoder().decode(keys.get("secrets-key")).length, "AES-256 key, base64");
+    assertNotEquals(keys, decoded(render(t -> t).get("Secret", "beear-security")), "random per install");
+    // Keep-on-upgrade: the template reads the live Secret back (lookup) before generating anything.
+    String template = readChartFile("templates/security-secret.yaml");
+    assertTrue(template.contains("lookup \"v1\" \"Secret\" .Release.Namespace $name"), template);
+    assertTrue(readChartFile("values.yaml").contains("\n  lookupGeneratedKeys: true\n"), "look-up on by default");
+
+    Map<String, Object> api = onlyContainer(manifests.get("Deployment", "beear-api"));
+    assertEquals(secretRef("beear-security", "bootstrap-key"), secretRefOf(api, "BEEAR_SECURITY_BOOTSTRAP_KEY"));
+    assertEquals(secretRef("beear-security", "metrics-key"), secretRefOf(api, "BEEAR_SECURITY_METRICS_KEY"));
+    assertEquals(secretRef("beear-security", "secrets-key"), secretRefOf(api, "BEEAR_SECURITY_SECRETS_KEY"));
+    Map<String, Object> worker = onlyContainer(manifests.get("Deployment", "beear-worker"));
+    assertEquals(secretRef("beear-security", "secrets-key"), secretRefOf(worker, "BEEAR_SECURITY_SECRETS_KEY"),
+        "workers decrypt what the API encrypted: the same Secret key");
+    for (String adminOnly : List.of("BEEAR_SECURITY_BOOTSTRAP_KEY", "BEEAR_SECURITY_METRICS_KEY", "BEEAR_SECURITY_OIDC_ISSUER")) {
+      assertTrue(list(worker.get("env")).stream().noneMatch(e -> adminOnly.equals(e.get("name"))), "worker has " + adminOnly);
+    }
+    // No key appears in clear anywhere but the Secret.
+    String rendered = renderYaml(t -> t);
+    for (String key : keysOf(rendered)) {
+      assertEquals(1, occurrences(rendered, Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8))));
+    }
+    assertFalse(rendered.contains("bk_"), "no API key in clear in any manifest");
+  }
+
+  @Test
+  void existingSecretAndOidcSettings() {
+    RenderedManifests manifests = render(t -> t.set("security.existingSecret", "my-keys")
+        .set("security.oidc.issuer", "https://login.example.com/realms/beear")
+        .set("security.oidc.audience", "beear"));
+    assertTrue(manifests.find("Secret", "beear-security").isEmpty(), "no chart Secret next to an existing one");
+    Map<String, Object> api = onlyContainer(manifests.get("Deployment", "beear-api"));
+    assertEquals(secretRef("my-keys", "bootstrap-key"), secretRefOf(api, "BEEAR_SECURITY_BOOTSTRAP_KEY"));
+    assertEquals(secretRef("my-keys", "secrets-key"),
+        secretRefOf(onlyContainer(manifests.get("Deployment", "beear-worker")), "BEEAR_SECURITY_SECRETS_KEY"));
+    assertEquals("https://login.example.com/realms/beear", envValue(api, "BEEAR_SECURITY_OIDC_ISSUER"));
+    assertEquals("beear", envValue(api, "BEEAR_SECURITY_OIDC_AUDIENCE"));
+    // Unset settings come from optional keys of the same Secret, so a Secret can carry them instead.
+    Map<String, Object> jwks = cast(at(env(api, "BEEAR_SECURITY_OIDC_JWK_SET_URI"), "valueFrom", "secretKeyRef"));
+    assertEquals(Map.of("name", "my-keys", "key", "oidc-jwk-set-uri", "optional", true), jwks);
+    assertEquals("oidc-tenant-claim", at(env(api, "BEEAR_SECURITY_OIDC_TENANT_CLAIM"), "valueFrom", "secretKeyRef", "key"));
+    assertEquals("oidc-roles-claim", at(env(api, "BEEAR_SECURITY_OIDC_ROLES_CLAIM"), "valueFrom", "secretKeyRef", "key"));
+
+    assertRejected(t -> t.set("security.oidc.issuer", "http://login.example.com"), "issuer");
+    assertRejected(t -> t.set("security.keys.secretsKey", "a key"), "secretsKey");
+  }
+
+  @Test
+  void workersReachDnsTheDatabaseAndTheInternetButNoPrivateOrMetadataAddress() {
+    RenderedManifests manifests = render(t -> t);
+    Map<String, Object> policy = manifests.get("NetworkPolicy", "beear-worker");
+    assertEquals(Map.of("app.kubernetes.io/name", "beear", "app.kubernetes.io/instance", "beear",
+        "app.kubernetes.io/component", "worker"), at(policy, "spec", "podSelector", "matchLabels"));
+    assertEquals(List.of("Ingress", "Egress"), at(policy, "spec", "policyTypes"));
+    EgressPolicy egress = new EgressPolicy(policy);
+
+    assertTrue(egress.admits("93.184.216.34", 443, "TCP"), "a public model host");
+    assertTrue(egress.admits("2606:2800:220:1::1", 443, "TCP"), "a public IPv6 model host");
+    for (String internal : List.of("169.254.169.254", "169.254.170.2", "10.96.0.1", "10.0.0.5", "172.16.3.4",
+        "172.31.255.254", "192.168.1.1", "100.64.0.1", "100.127.255.1", "fd00:ec2::254", "fe80::1")) {
+      assertFalse(egress.admits(internal, 80, "TCP"), internal + " (private, CGNAT or link-local) is reachable");
+      assertFalse(egress.admits(internal, 443, "TCP"), internal);
+    }
+    assertFalse(egress.allowsEveryDestinationOnSomePort(), "no rule without 'to'");
+    assertTrue(egress.admitsPeer(Map.of("namespaceSelector", Map.of(), "podSelector",
+        Map.of("matchLabels", Map.of("k8s-app", "kube-dns"))), 53, "UDP"), "DNS");
+    Map<String, Object> postgres = Map.of("podSelector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", "postgresql")));
+    assertTrue(egress.admitsPeer(postgres, 5432, "TCP"), "the database");
+    assertFalse(egress.admitsPeer(postgres, 22, "TCP"));
+
+    // Ingress: the HTTP port only, on both roles.
+    for (String name : List.of("beear-api", "beear-worker")) {
+      List<Map<String, Object>> ingress = list(at(manifests.get("NetworkPolicy", name), "spec", "ingress"));
+      assertEquals(1, ingress.size());
+      assertEquals(List.of(Map.of("port", "http", "protocol", "TCP")), ingress.get(0).get("ports"), name);
+    }
+    assertEquals(List.of("Ingress"), at(manifests.get("NetworkPolicy", "beear-api"), "spec", "policyTypes"));
+    assertEquals(8080, list(onlyContainer(manifests.get("Deployment", "beear-api")).get("ports")).get(0).get("containerPort"));
+  }
+
+  @Test
+  void egressAllowReachesTheWorkersAndTheirNetworkPolicy() {
+    RenderedManifests manifests = render(t -> t.set("sources.egressAllow[0]", "10.20.0.0/16")
+        .set("sources.egressAllow[1]", "192.168.7.7").set("sources.egressAllow[2]", "mirror.internal")
+        .set("database.url", "jdbc:postgresql://pgbouncer:6432/beear"));
+    for (String role : List.of("beear-api", "beear-worker")) {
+      assertEquals("10.20.0.0/16,192.168.7.7,mirror.internal",
+          envValue(onlyContainer(manifests.get("Deployment", role)), "BEEAR_SOURCES_EGRESS_ALLOW"));
+    }
+    EgressPolicy egress = new EgressPolicy(manifests.get("NetworkPolicy", "beear-worker"));
+    assertTrue(egress.admits("10.20.3.4", 443, "TCP"));
+    assertTrue(egress.admits("192.168.7.7", 443, "TCP"));
+    assertFalse(egress.admits("192.168.7.8", 443, "TCP"));
+    assertFalse(egress.admits("169.254.169.254", 80, "TCP"));
+    Map<String, Object> postgres = Map.of("podSelector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", "postgresql")));
+    assertTrue(egress.admitsPeer(postgres, 6432, "TCP"), "the port of database.url");
+
+    EgressPolicy offline = new EgressPolicy(render(t -> t.set("networkPolicy.worker.internet.enabled", false))
+        .get("NetworkPolicy", "beear-worker"));
+    assertFalse(offline.admits("93.184.216.34", 443, "TCP"), "internet egress off: file:// models only");
+
+    RenderedManifests off = render(t -> t.set("networkPolicy.enabled", false));
+    assertTrue(off.ofKind("NetworkPolicy").isEmpty());
+    assertRejected(t -> t.set("networkPolicy.worker.internet.except[0]", "10.0.0.0"), "except");
+  }
+
+  @Test
+  void chartDeploysNoGrafanaSoItHasNoGrafanaPassword() {
+    String rendered = renderYaml(t -> t.set("monitoring.serviceMonitor.enabled", true));
+    assertFalse(rendered.contains("GF_SECURITY_ADMIN_PASSWORD"));
+    assertFalse(rendered.toLowerCase(java.util.Locale.ROOT).contains("admin-password"));
+    assertEquals(Set.of("ConfigMap"), render(t -> t).all().stream()
+        .filter(o -> String.valueOf(at(o, "metadata", "name")).contains("dashboard"))
+        .map(o -> (String) o.get("kind")).collect(java.util.stream.Collectors.toSet()), "the dashboard only");
+  }
+
+  private static Map<String, String> decoded(Map<String, Object> secret) {
+    Map<String, String> values = new java.util.TreeMap<>();
+    cast(secret.get("data")).forEach((k, v) ->
+        values.put(k, new String(Base64.getDecoder().decode((String) v), StandardCharsets.UTF_8)));
+    return values;
+  }
+
+  private static List<String> keysOf(String rendered) {
+    return new ArrayList<>(decoded(new RenderedManifests(rendered).get("Secret", "beear-security")).values());
+  }
+
+  private static int occurrences(String text, String needle) {
+    int count = 0;
+    for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+      count++;
+    }
+    return count;
+  }
+
+  private static Map<String, Object> secretRef(String name, String key) {
+    return Map.of("name", name, "key", key);
+  }
+
+  private static Map<String, Object> secretRefOf(Map<String, Object> container, String env) {
+    Map<String, Object> entry = env(container, env);
+    assertNull(entry.get("value"), env + " must not be a literal");
+    return cast(at(entry, "valueFrom", "secretKeyRef"));
+  }
+
+  private static String readChartFile(String path) {
+    try {
+      return Files.readString(CHART.resolve(path));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static void assertRejected(UnaryOperator<TemplateCommand> values, String expectedInMessage) {
     Exception error = assertThrows(Exception.class, () -> render(values));
     assertTrue(error.getMessage().contains(expectedInMessage),
@@ -182,7 +354,17 @@ class HelmChartTest {
   }
 
   private static RenderedManifests render(UnaryOperator<TemplateCommand> values) {
-    String yaml = values.apply(new Helm(CHART).template().withName(RELEASE).withNamespace("beear").withKubeVersion(KUBE_VERSION)).call();
-    return new RenderedManifests(yaml);
+    return new RenderedManifests(renderYaml(values));
+  }
+
+  /**
+   * helm-java's template renders with dry-run "none", so `lookup` would ask a cluster at localhost:8080 and fail
+   * (real `helm template` answers it with nothing). Every render therefore turns the chart-created Secret's
+   * look-up off; {@link #chartCreatesRandomKeysKeptOnUpgradeAndWiresThemByRole} checks that it is on by default.
+   */
+  private static String renderYaml(UnaryOperator<TemplateCommand> values) {
+    TemplateCommand command = new Helm(CHART).template().withName(RELEASE).withNamespace("beear")
+        .withKubeVersion(KUBE_VERSION).set("security.lookupGeneratedKeys", false);
+    return values.apply(command).call();
   }
 }

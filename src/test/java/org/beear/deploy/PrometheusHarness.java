@@ -73,7 +73,6 @@ public final class PrometheusHarness implements AutoCloseable {
   public static PrometheusHarness start(Path workDir, String target, String metricsPath) throws IOException, InterruptedException {
     requireLoopback(target);
     Path binary = binary().orElseThrow(() -> new IllegalStateException("prometheus binary not on PATH"));
-    int port = freeLoopbackPort();
     Path config = Files.writeString(workDir.resolve("prometheus.yml"), """
         global:
           scrape_interval: 1s
@@ -85,6 +84,34 @@ public final class PrometheusHarness implements AutoCloseable {
             static_configs:
               - targets: ['%s']
         """.formatted(JOB, metricsPath, target));
+    return launch(binary, workDir, config);
+  }
+
+  /**
+   * Starts Prometheus with one scrape job as written in a real config (authorization and all), its targets
+   * given as static loopback targets, scraped every second. Relative file paths in the job resolve against
+   * {@code workDir}.
+   */
+  public static PrometheusHarness start(Path workDir, Map<String, Object> scrapeJob, List<String> targets)
+      throws IOException, InterruptedException {
+    for (String target : targets) {
+      requireLoopback(target);
+    }
+    Path binary = binary().orElseThrow(() -> new IllegalStateException("prometheus binary not on PATH"));
+    Map<String, Object> job = new LinkedHashMap<>(scrapeJob);
+    job.keySet().removeIf(key -> key.endsWith("_sd_configs") || key.equals("static_configs"));
+    job.put("static_configs", List.of(Map.of("targets", targets)));
+    job.put("scrape_interval", "1s");
+    job.put("scrape_timeout", "1s");
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("global", Map.of("scrape_interval", "1s", "evaluation_interval", "1s"));
+    config.put("scrape_configs", List.of(job));
+    Path file = Files.writeString(workDir.resolve("prometheus.yml"), new org.yaml.snakeyaml.Yaml().dump(config));
+    return launch(binary, workDir, file);
+  }
+
+  private static PrometheusHarness launch(Path binary, Path workDir, Path config) throws IOException, InterruptedException {
+    int port = freeLoopbackPort();
     Path log = workDir.resolve("prometheus.log");
     Process process = new ProcessBuilder(binary.toString(),
         "--config.file=" + config,
