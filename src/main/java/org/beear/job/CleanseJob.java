@@ -18,6 +18,7 @@ public class CleanseJob {
 
   @Id
   private UUID id;
+  private String tenant;
   private JobStatus status;
   private String modelUri;
   private String outputUri;
@@ -63,11 +64,12 @@ public class CleanseJob {
    * A new queued job; options, triggers, settings and plan are JSON documents in the API's snake_case form (settings
    * and plan null when the model's config was not at hand at submission).
    */
-  public static CleanseJob queued(UUID id, String modelUri, String outputUri, String defenderDataUri,
+  public static CleanseJob queued(UUID id, String tenant, String modelUri, String outputUri, String defenderDataUri,
       String anchoringDataUri, String optionsJson, String triggersJson, int maxEpochs, String idempotencyKey,
       String requestFingerprint, Instant createdAt, String settingsJson, String memoryPlanJson) {
     CleanseJob job = new CleanseJob();
     job.id = id;
+    job.tenant = tenant;
     job.status = JobStatus.QUEUED;
     job.modelUri = modelUri;
     job.outputUri = outputUri;
@@ -85,6 +87,7 @@ public class CleanseJob {
   }
 
   public UUID getId() { return id; }
+  public String getTenant() { return tenant; }
   public JobStatus getStatus() { return status; }
   public String getModelUri() { return modelUri; }
   public String getOutputUri() { return outputUri; }
