@@ -29,14 +29,16 @@ final class KeysCommand {
 
   /** Where the service is and which key to send. */
   static final class Connection {
-    @Option(names = "--server", defaultValue = "http://localhost:8080", description = "the service (default: ${DEFAULT-VALUE})")
+    @Option(names = "--server", defaultValue = "http://localhost:8080",
+        description = "the service (default: ${DEFAULT-VALUE})")
     String server;
 
     @Option(names = "--key-file", description = "file holding an admin key (default: $BEEAR_API_KEY if set, "
         + "else the bootstrap key file <data-dir>/admin.key)")
     Path keyFile;
 
-    @Option(names = "--data-dir", defaultValue = ".beear", description = "the service's data directory (default: ${DEFAULT-VALUE})")
+    @Option(names = "--data-dir", defaultValue = ".beear",
+        description = "the service's data directory (default: ${DEFAULT-VALUE})")
     Path dataDir;
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,7 +53,8 @@ final class KeysCommand {
       }
       Path file = keyFile != null ? keyFile : dataDir.resolve("admin.key");
       if (!Files.isRegularFile(file)) {
-        throw new IllegalArgumentException("no API key: " + file + " does not exist; pass --key-file or set BEEAR_API_KEY");
+        throw new IllegalArgumentException("no API key: " + file
+            + " does not exist; pass --key-file or set BEEAR_API_KEY");
       }
       return Files.readString(file).trim();
     }
@@ -62,7 +65,8 @@ final class KeysCommand {
           .timeout(Duration.ofSeconds(30))
           .header("Authorization", "Bearer " + key())
           .header("Accept", "application/json")
-          .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+          .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+              : HttpRequest.BodyPublishers.ofString(body));
       if (body != null) {
         request.header("Content-Type", "application/json");
       }

@@ -73,7 +73,8 @@ public class ApiKeys {
   ApiKey insert(String secret, String name, Role role, String tenant) {
     UUID id = UUID.randomUUID();
     Instant now = Instant.now();
-    jdbc.update("INSERT INTO api_keys (id, key_hash, prefix, name, role, tenant, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    jdbc.update("INSERT INTO api_keys (id, key_hash, prefix, name, role, tenant, created_at) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?)",
         id, hash(secret), displayPrefix(secret), name, role.wireName(), tenant, Timestamp.from(now));
     return new ApiKey(id, displayPrefix(secret), name, role, tenant, now, null, null);
   }
