@@ -46,7 +46,8 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
     return problem;
   }
 
-  @ExceptionHandler({JobNotFoundException.class, ReportNotFoundException.class})
+  @ExceptionHandler({JobNotFoundException.class, ReportNotFoundException.class,
+      ApiKeyController.ApiKeyNotFoundException.class})
   @ResponseStatus(HttpStatus.NOT_FOUND)
   ProblemDetail notFound(RuntimeException e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());

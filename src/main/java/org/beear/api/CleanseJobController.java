@@ -19,6 +19,7 @@ import org.beear.job.InvalidRequestException;
 import org.beear.job.JobJson;
 import org.beear.job.JobService;
 import org.beear.job.JobStatus;
+import org.beear.security.Callers;
 import org.springframework.data.domain.Page;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -36,7 +37,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 /** Cleanse jobs, in the style of OpenAI fine-tuning jobs: create, poll, list, cancel, events, results. */
 @RestController
 @RequestMapping("/api/v1/cleanse-jobs")
-@Tag(name = "cleanse-jobs")
+@Tag(name = "cleanse-jobs", description = "Jobs belong to the caller's tenant; other tenants' jobs answer 404.")
 public class CleanseJobController {
 
   static final String IDEMPOTENT_REPLAY_HEADER = "Idempotent-Replayed";
@@ -46,14 +47,16 @@ public class CleanseJobController {
   private final ObjectMapper mapper;
   private final JobEventStream eventStream;
   private final ReportPage reportPage;
+  private final Callers callers;
 
   public CleanseJobController(JobService jobs, JobJson json, ObjectMapper mapper, JobEventStream eventStream,
-      ReportPage reportPage) {
+      ReportPage reportPage, Callers callers) {
     this.jobs = jobs;
     this.json = json;
     this.mapper = mapper;
     this.eventStream = eventStream;
     this.reportPage = reportPage;
+    this.callers = callers;
   }
 
   @Operation(summary = "Submit a cleanse job",
@@ -62,7 +65,8 @@ public class CleanseJobController {
           + "and the plan, unless options.fit asks the planner to choose memory settings that fit; other models are "
           + "planned by the worker before it loads them. With an Idempotency-Key, a retry of the same request "
           + "returns the same job (200, Idempotent-Replayed: true); the same key with a different body is refused "
-          + "with 422.")
+          + "with 422. Keys are scoped to the caller's tenant and expire after beear.security.idempotency-ttl "
+          + "(24 h by default).")
   @ApiResponse(responseCode = "201", description = "queued")
   @ApiResponse(responseCode = "422", description = "does not fit the workers' device (the plan is in the problem), "
       + "or an Idempotency-Key reused with another body")
@@ -75,7 +79,7 @@ public class CleanseJobController {
       throw new InvalidRequestException(List.of(new FieldProblem("body", "a JSON object is required")));
     }
     String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.trim();
-    JobService.Submitted submitted = jobs.submit(request.toSubmission(), key);
+    JobService.Submitted submitted = jobs.submit(callers.tenant(), request.toSubmission(), key);
     JobView view = JobView.of(submitted.job(), json);
     URI location = URI.create("/api/v1/cleanse-jobs/" + view.id());
     if (submitted.created()) {
@@ -109,7 +113,7 @@ public class CleanseJobController {
     if (!problems.isEmpty()) {
       throw new InvalidRequestException(problems);
     }
-    Page<CleanseJob> result = jobs.list(filter, page, size);
+    Page<CleanseJob> result = jobs.list(callers.tenant(), filter, page, size);
     return new JobPageView(result.getContent().stream().map(j -> JobView.of(j, json)).toList(), page, size,
         result.getTotalElements(), result.hasNext());
   }
@@ -117,7 +121,7 @@ public class CleanseJobController {
   @Operation(summary = "Get a job: status, progress, ETA, metrics before and after, error, output")
   @GetMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
   public JobView get(@PathVariable String id) {
-    return JobView.of(jobs.get(id), json);
+    return JobView.of(jobs.get(callers.tenant(), id), json);
   }
 
   @Operation(summary = "Cancel a job",
@@ -127,7 +131,7 @@ public class CleanseJobController {
   @ApiResponse(responseCode = "202", description = "cancel requested; the running job stops after its step")
   @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<JobView> cancel(@PathVariable String id) {
-    JobService.Cancellation c = jobs.cancel(id);
+    JobService.Cancellation c = jobs.cancel(callers.tenant(), id);
     HttpStatus status = c.requested() ? HttpStatus.ACCEPTED : HttpStatus.OK;
     return ResponseEntity.status(status).body(JobView.of(c.job(), json));
   }
@@ -135,7 +139,7 @@ public class CleanseJobController {
   @Operation(summary = "The job's event log (state changes, engine events, epochs, errors)")
   @GetMapping(path = "/{id}/events", produces = MediaType.APPLICATION_JSON_VALUE)
   public List<EventView> events(@PathVariable String id) {
-    return jobs.events(id).stream().map(e -> EventView.of(e, mapper)).toList();
+    return jobs.events(callers.tenant(), id).stream().map(e -> EventView.of(e, mapper)).toList();
   }
 
   @Operation(summary = "Stream the job's events (server-sent events)",
@@ -145,13 +149,13 @@ public class CleanseJobController {
   @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   public SseEmitter streamEvents(@PathVariable String id,
       @RequestHeader(name = "Last-Event-ID", required = false) Long lastEventId) {
-    return eventStream.open(jobs.get(id), lastEventId == null ? 0 : lastEventId);
+    return eventStream.open(jobs.get(callers.tenant(), id), lastEventId == null ? 0 : lastEventId);
   }
 
   @Operation(summary = "The engine's report.json of a succeeded job")
   @GetMapping(path = "/{id}/report", produces = MediaType.APPLICATION_JSON_VALUE)
   public JsonNode report(@PathVariable String id) {
-    CleanseJob job = jobs.get(id);
+    CleanseJob job = jobs.get(callers.tenant(), id);
     if (job.getStatus() != JobStatus.SUCCEEDED) {
       throw new ReportNotFoundException("job " + id + " is " + job.getStatus().wireName()
           + "; its report exists once it has succeeded");
@@ -167,7 +171,7 @@ public class CleanseJobController {
   @Operation(summary = "A self-contained HTML page with per-epoch ASR and loss plots (inline SVG)")
   @GetMapping(path = "/{id}/report.html", produces = MediaType.TEXT_HTML_VALUE)
   public String reportHtml(@PathVariable String id) {
-    CleanseJob job = jobs.get(id);
+    CleanseJob job = jobs.get(callers.tenant(), id);
     return reportPage.render(JobView.of(job, json), jobs.epochs(job.getId()));
   }
 }

@@ -12,11 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.beear.app.BeearApplication;
+import org.beear.app.BeearProperties;
 import org.beear.organism.AttackFile;
 import org.beear.organism.OrganismFactory;
 import org.beear.organism.OrganismSize;
 import org.beear.organism.Progress;
 import org.beear.organism.data.AttackSetting;
+import org.beear.security.BeearSecurityProperties;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
@@ -54,13 +56,15 @@ final class DemoCommand implements Callable<Integer> {
     ConfigurableApplicationContext context = SpringApplication.run(BeearApplication.class,
         "--server.port=" + port, "--beear.data-dir=" + dataDir.toAbsolutePath(), "--spring.main.banner-mode=off");
     String base = "http://localhost:" + port;
+    ServiceKey key = ServiceKey.of(context);
 
     // The demo planted the trigger, so it can measure the triggered ASR; the cleanse itself never sees it.
     String body = JSON.writeValueAsString(Map.of(
         "model_uri", organism.toUri().toString(),
         "evaluation", Map.of("triggers", List.of(Map.of("text", attack.trigger().text(),
             "position", attack.trigger().position().name().toLowerCase())))));
-    HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/cleanse-jobs"))
+    HttpRequest.Builder submit = key.authorize(HttpRequest.newBuilder(URI.create(base + "/api/v1/cleanse-jobs")));
+    HttpResponse<String> created = http.send(submit
             .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
     if (created.statusCode() != 201) {
@@ -70,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
     String jobUrl = location.startsWith("http") ? location : base + location;
     System.out.println("submitted " + jobUrl);
 
-    JsonNode job = poll(jobUrl);
+    JsonNode job = poll(jobUrl, key);
     System.out.println();
     System.out.println("job " + job.get("status").asText() + " (" + job.path("current_epoch").asInt() + " epochs)");
     if (job.get("status").asText().equals("succeeded")) {
@@ -87,15 +91,16 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("report:          " + jobUrl + "/report.html");
     System.out.println("API docs:        " + base + "/swagger-ui.html");
     System.out.println("metrics:         " + base + "/actuator/prometheus");
+    System.out.println(key.howTo(base, jobUrl + "/report.html"));
     System.out.println("The service keeps running; Ctrl-C stops it.");
     ServeCommand.awaitShutdown(context);
     return 0;
   }
 
-  private JsonNode poll(String jobUrl) throws Exception {
+  private JsonNode poll(String jobUrl, ServiceKey key) throws Exception {
     String last = "";
     while (true) {
-      JsonNode job = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(jobUrl)).GET().build(),
+      JsonNode job = JSON.readTree(http.send(key.authorize(HttpRequest.newBuilder(URI.create(jobUrl))).GET().build(),
           HttpResponse.BodyHandlers.ofString()).body());
       String status = job.get("status").asText();
       String line = String.format("%s, epoch %d/%d, progress %.0f%%", status, job.path("current_epoch").asInt(),
@@ -108,6 +113,41 @@ final class DemoCommand implements Callable<Integer> {
         return job;
       }
       Thread.sleep(2000);
+    }
+  }
+
+  /** The admin key the demo sends: the bootstrap key, from the configuration or the file the first start wrote. */
+  private record ServiceKey(String key, String source) {
+    static ServiceKey of(ConfigurableApplicationContext context) throws java.io.IOException {
+      BeearSecurityProperties security = context.getBean(BeearSecurityProperties.class);
+      if (!security.enabled()) {
+        return new ServiceKey(null, null);
+      }
+      if (security.bootstrapKey() != null && !security.bootstrapKey().isBlank()) {
+        return new ServiceKey(security.bootstrapKey().trim(), "$BEEAR_SECURITY_BOOTSTRAP_KEY");
+      }
+      Path file = security.bootstrapKeyFile(context.getBean(BeearProperties.class).dataDir());
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalStateException("no bootstrap key file " + file + ": admin keys already existed; give "
+            + "the demo's service a fresh --data-dir or set BEEAR_SECURITY_BOOTSTRAP_KEY");
+      }
+      return new ServiceKey(Files.readString(file).trim(), file.toString());
+    }
+
+    HttpRequest.Builder authorize(HttpRequest.Builder request) {
+      return key == null ? request : request.header("Authorization", "Bearer " + key);
+    }
+
+    /** How to call what the demo printed, with the key. */
+    String howTo(String base, String reportUrl) {
+      if (key == null) {
+        return "Security is off: no key needed.";
+      }
+      String value = source.startsWith("$") ? source : "$(cat " + source + ")";
+      return "The API and the report need a key (the admin key is in " + source + "), e.g.\n"
+          + "  curl -H \"Authorization: Bearer " + value + "\" " + reportUrl + " > report.html\n"
+          + "Swagger UI: 'Authorize' with the key. Metrics need a key with the metrics role:\n"
+          + "  bin/beear keys create --name prometheus --role metrics --server " + base;
     }
   }
 

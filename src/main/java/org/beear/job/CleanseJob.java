@@ -18,6 +18,7 @@ public class CleanseJob {
 
   @Id
   private UUID id;
+  private String tenant;
   private JobStatus status;
   /** Shown everywhere; redacted when the submitted URI carried secrets. */
   private String modelUri;
@@ -66,11 +67,13 @@ public class CleanseJob {
    * A new queued job; options, triggers, settings and plan are JSON documents in the API's snake_case form (settings
    * and plan null when the model's config was not at hand at submission).
    */
-  public static CleanseJob queued(UUID id, String modelUri, String modelUriSealed, String outputUri,
-      String defenderDataUri, String anchoringDataUri, String optionsJson, String triggersJson, int maxEpochs, String idempotencyKey,
+  public static CleanseJob queued(UUID id, String tenant, String modelUri, String modelUriSealed, String outputUri,
+      String defenderDataUri, String anchoringDataUri, String optionsJson, String triggersJson, int maxEpochs,
+      String idempotencyKey,
       String requestFingerprint, Instant createdAt, String settingsJson, String memoryPlanJson) {
     CleanseJob job = new CleanseJob();
     job.id = id;
+    job.tenant = tenant;
     job.status = JobStatus.QUEUED;
     job.modelUri = modelUri;
     job.modelUriSealed = modelUriSealed;
@@ -89,10 +92,10 @@ public class CleanseJob {
   }
 
   public UUID getId() { return id; }
+  public String getTenant() { return tenant; }
   public JobStatus getStatus() { return status; }
   public String getModelUri() { return modelUri; }
   public String getModelUriSealed() { return modelUriSealed; }
-
   public String getOutputUri() { return outputUri; }
   public String getDefenderDataUri() { return defenderDataUri; }
   public String getAnchoringDataUri() { return anchoringDataUri; }

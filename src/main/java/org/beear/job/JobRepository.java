@@ -5,13 +5,27 @@ import java.util.UUID;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Modifying;
+import org.springframework.data.jpa.repository.Query;
+import org.springframework.data.repository.query.Param;
+import org.springframework.transaction.annotation.Transactional;
 
 /** Reads of {@code jobs}. Writes after the insert go through {@link JobTransitions} and {@link JobProgress}. */
 public interface JobRepository extends JpaRepository<CleanseJob, UUID> {
 
-  Optional<CleanseJob> findByIdempotencyKey(String idempotencyKey);
+  Optional<CleanseJob> findByIdAndTenant(UUID id, String tenant);
 
-  Page<CleanseJob> findByStatus(JobStatus status, Pageable pageable);
+  Optional<CleanseJob> findByTenantAndIdempotencyKey(String tenant, String idempotencyKey);
+
+  Page<CleanseJob> findByTenant(String tenant, Pageable pageable);
+
+  Page<CleanseJob> findByTenantAndStatus(String tenant, JobStatus status, Pageable pageable);
+
+  /** Frees an expired idempotency key for a new job; the job it named keeps everything else. */
+  @Modifying
+  @Transactional
+  @Query(value = "UPDATE jobs SET idempotency_key = NULL WHERE id = :id", nativeQuery = true)
+  int releaseIdempotencyKey(@Param("id") UUID id);
 
   long countByStatus(JobStatus status);
 }

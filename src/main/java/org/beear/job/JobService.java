@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -19,6 +20,7 @@ import org.beear.beear.CleanseSettings;
 import org.beear.net.UriRedaction;
 import org.beear.plan.DeviceSpec;
 import org.beear.security.SecretSealer;
+import org.beear.security.BeearSecurityProperties;
 import org.beear.beear.TriggerSpec;
 import org.beear.source.DataFiles;
 import org.beear.source.ModelSources;
@@ -32,7 +34,11 @@ import org.springframework.data.domain.Sort;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** Submitting, reading and cancelling jobs. Never waits for training: workers pick queued jobs up. */
+/**
+ * Submitting, reading and cancelling jobs. Never waits for training: workers pick queued jobs up. Every job belongs
+ * to a tenant; a caller sees only its own tenant's jobs, and another tenant's job is "not found" like one that does
+ * not exist.
+ */
 @Service
 public class JobService {
 
@@ -56,12 +62,13 @@ public class JobService {
   private final WorkerDevices devices;
   private final ModelUris modelUris;
   private final SecretSealer sealer;
+  private final Duration idempotencyTtl;
 
   public JobService(JobRepository jobs, JobEventRepository eventReads, JobEpochRepository epochs,
       JobEventLog events, JobTransitions transitions, JobMetrics metrics, JobJson json, ModelSources sources,
       OutputLocations outputs, DataFiles dataFiles, CleanseEngine engine, EntityManager entityManager,
       TransactionTemplate tx, ApplicationEventPublisher publisher, WorkerDevices devices, ModelUris modelUris,
-      SecretSealer sealer) {
+      SecretSealer sealer, BeearSecurityProperties security) {
     this.jobs = jobs;
     this.eventReads = eventReads;
     this.epochs = epochs;
@@ -79,17 +86,21 @@ public class JobService {
     this.devices = devices;
     this.modelUris = modelUris;
     this.sealer = sealer;
+    this.idempotencyTtl = security.idempotencyTtl();
   }
 
   /**
-   * Validates and queues a job. With an idempotency key, a repeat of the same request returns the job the first
-   * one created; the same key with a different request is refused.
+   * Validates and queues a job of the tenant. With an idempotency key, a repeat of the same request within the
+   * idempotency TTL returns the job the first one created; the same key with a different request is refused. Keys
+   * are the tenant's own: another tenant's use of the same key is another job. After the TTL the key is free again.
    */
-  public Submitted submit(JobSubmission submission, String idempotencyKey) {
+  public Submitted submit(String tenant, JobSubmission submission, String idempotencyKey) {
     String fingerprint = fingerprint(submission);
     if (idempotencyKey != null) {
-      Optional<CleanseJob> existing = jobs.findByIdempotencyKey(idempotencyKey);
-      if (existing.isPresent()) {
+      Optional<CleanseJob> existing = jobs.findByTenantAndIdempotencyKey(tenant, idempotencyKey);
+      if (existing.isPresent() && isExpired(existing.get())) {
+        jobs.releaseIdempotencyKey(existing.get().getId());
+      } else if (existing.isPresent()) {
         return replay(existing.get(), idempotencyKey, fingerprint);
       }
     }
@@ -113,7 +124,7 @@ public class JobService {
     }
     ModelUris.Stored model = modelUris.store(id, submission.modelUri());
     // data sets are file:// only, whose query and user info are never used: redacted, they lose nothing
-    CleanseJob job = CleanseJob.queued(id, model.shown(), model.sealed(), output.toString(),
+    CleanseJob job = CleanseJob.queued(id, tenant, model.shown(), model.sealed(), output.toString(),
         UriRedaction.redact(blankToNull(submission.defenderDataUri())),
         UriRedaction.redact(blankToNull(submission.anchoringDataUri())),
         json.write(submission.options()), json.triggers(triggers),
@@ -130,7 +141,7 @@ public class JobService {
     } catch (DataIntegrityViolationException e) {
       // A concurrent request with the same idempotency key won the insert.
       if (idempotencyKey != null) {
-        Optional<CleanseJob> winner = jobs.findByIdempotencyKey(idempotencyKey);
+        Optional<CleanseJob> winner = jobs.findByTenantAndIdempotencyKey(tenant, idempotencyKey);
         if (winner.isPresent()) {
           return replay(winner.get(), idempotencyKey, fingerprint);
         }
@@ -139,6 +150,10 @@ public class JobService {
     }
     metrics.jobEntered(JobStatus.QUEUED);
     return new Submitted(job, true);
+  }
+
+  private boolean isExpired(CleanseJob job) {
+    return job.getCreatedAt().plus(idempotencyTtl).isBefore(Instant.now());
   }
 
   private Submitted replay(CleanseJob existing, String key, String fingerprint) {
@@ -241,18 +256,19 @@ public class JobService {
     return triggers;
   }
 
-  public CleanseJob get(String id) {
-    return jobs.findById(parseId(id)).orElseThrow(() -> new JobNotFoundException(id));
+  /** The tenant's job; another tenant's job is not found, as one that does not exist. */
+  public CleanseJob get(String tenant, String id) {
+    return jobs.findByIdAndTenant(parseId(id), tenant).orElseThrow(() -> new JobNotFoundException(id));
   }
 
-  /** Newest first, optionally only one status. */
-  public Page<CleanseJob> list(JobStatus status, int page, int size) {
+  /** The tenant's jobs, newest first, optionally only one status. */
+  public Page<CleanseJob> list(String tenant, JobStatus status, int page, int size) {
     PageRequest request = PageRequest.of(page, size, Sort.by(Sort.Order.desc("createdAt"), Sort.Order.desc("id")));
-    return status == null ? jobs.findAll(request) : jobs.findByStatus(status, request);
+    return status == null ? jobs.findByTenant(tenant, request) : jobs.findByTenantAndStatus(tenant, status, request);
   }
 
-  public List<JobEvent> events(String id) {
-    return eventReads.findByJobIdOrderByIdAsc(get(id).getId());
+  public List<JobEvent> events(String tenant, String id) {
+    return eventReads.findByJobIdOrderByIdAsc(get(tenant, id).getId());
   }
 
   public List<JobEvent> eventsAfter(UUID jobId, long afterEventId) {
@@ -268,19 +284,19 @@ public class JobService {
    *
    * @throws JobConflictException when the job already finished
    */
-  public Cancellation cancel(String id) {
-    UUID jobId = get(id).getId();
+  public Cancellation cancel(String tenant, String id) {
+    UUID jobId = get(tenant, id).getId();
     // The job may move between our checks (claimed, or re-queued by the reaper); each step is a guarded update.
     for (int tries = 0; tries < 5; tries++) {
       if (transitions.cancelQueued(jobId)) {
-        return new Cancellation(get(id), false);
+        return new Cancellation(get(tenant, id), false);
       }
       if (transitions.requestCancel(jobId)) {
         publisher.publishEvent(new JobCancelRequested(jobId));
         // the worker may already have stopped by now; the caller still asked a running job to stop
-        return new Cancellation(get(id), true);
+        return new Cancellation(get(tenant, id), true);
       }
-      CleanseJob now = get(id);
+      CleanseJob now = get(tenant, id);
       if (now.getStatus().isTerminal()) {
         throw new JobConflictException("job " + id + " already " + now.getStatus().wireName()
             + "; only queued or running jobs can be cancelled");

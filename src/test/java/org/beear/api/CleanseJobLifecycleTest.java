@@ -80,7 +80,8 @@ class CleanseJobLifecycleTest extends ServiceTestBase {
 
     HttpRequest request = HttpRequest.newBuilder(URI.create(url("/api/v1/cleanse-jobs/" + id + "/events")))
         .header("Accept", "text/event-stream").GET().build();
-    HttpResponse<java.io.InputStream> response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<java.io.InputStream> response =
+        HTTP.send(withDefaultKey(request), HttpResponse.BodyHandlers.ofInputStream());
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
     List<String> eventNames = new ArrayList<>();

@@ -24,7 +24,7 @@ class PrometheusMetricsTest extends ServiceTestBase {
         .formatted(fileUri(model(uniqueName("metrics")))));
     JsonNode job = awaitStatus(id, "succeeded");
 
-    HttpResponse<String> response = get("/actuator/prometheus");
+    HttpResponse<String> response = get("/actuator/prometheus", METRICS_KEY);
     assertThat(response.statusCode()).isEqualTo(200);
     String text = response.body();
 
@@ -75,7 +75,7 @@ class PrometheusMetricsTest extends ServiceTestBase {
       assertThat(System.nanoTime()).isLessThan(deadline);
       Thread.sleep(100);
     }
-    String text = get("/actuator/prometheus").body();
+    String text = get("/actuator/prometheus", METRICS_KEY).body();
     assertThat(text).doesNotContain("job_id=\"" + firstJob + "\"");
     Set<String> jobsWithSeries = Arrays.stream(text.split("\n")).filter(l -> l.startsWith("beear_job_"))
         .map(JOB_ID::matcher).filter(Matcher::find).map(m -> m.group(1)).collect(Collectors.toSet());

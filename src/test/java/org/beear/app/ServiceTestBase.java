@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.beear.beear.CleanseEngine;
@@ -33,7 +35,10 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * One Spring context for every service test: the real application on a random port, the embedded PostgreSQL in
- * a fresh temporary data directory, one worker with short leases, and {@link SteppingCleanseEngine}.
+ * a fresh temporary data directory, one worker with short leases, and {@link SteppingCleanseEngine}. Security is on
+ * as it ships: the bootstrap admin key is generated into the data directory, a metrics key is configured as a
+ * deployment would, OIDC tokens of a {@link TestIssuer} on loopback are accepted, and every request of the helpers
+ * below carries a submit key of the bootstrap tenant unless it has credentials of its own.
  */
 @SpringBootTest(classes = BeearApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
@@ -43,6 +48,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "beear.worker.poll-interval=100ms",
         "beear.worker.cancel-poll-interval=100ms",
         "beear.events.stream-poll-interval=100ms",
+        "beear.security.metrics-key=" + ServiceTestBase.METRICS_KEY,
         "beear.metrics.queue-depth-cache=100ms",
         // the tests' model servers listen on 127.0.0.1; other loopback addresses stay refused
         "beear.sources.egress.allow=127.0.0.1/32",
@@ -56,6 +62,10 @@ public abstract class ServiceTestBase {
 
   protected static final Path ROOT = createRoot();
   protected static final Path MODELS = ROOT.resolve("models");
+  protected static final String METRICS_KEY = "bk_metrics-key-of-the-service-tests-0123456789";
+  protected static final String TENANT = "default";
+  protected static final TestIssuer ISSUER = new TestIssuer();
+  private static final Map<String, String> KEYS = new ConcurrentHashMap<>();
   protected static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -74,6 +84,38 @@ public abstract class ServiceTestBase {
   static void dataDirectories(DynamicPropertyRegistry registry) {
     registry.add("beear.data-dir", () -> ROOT.resolve("data").toString());
     registry.add("beear.sources.allowed-roots[0]", ROOT::toString);
+    registry.add("beear.security.oidc.issuer", ISSUER::issuer);
+    registry.add("beear.security.oidc.jwk-set-uri", ISSUER::jwkSetUri);
+    registry.add("beear.security.oidc.audience", () -> TestIssuer.AUDIENCE);
+  }
+
+  /** The bootstrap admin key the service generated on its first start. */
+  protected static Path adminKeyFile() {
+    return ROOT.resolve("data").resolve("admin.key");
+  }
+
+  protected static String adminKey() {
+    try {
+      return Files.readString(adminKeyFile()).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A key with this role in this tenant, created once through the key API with the admin key. */
+  protected String key(String role, String tenant) {
+    return KEYS.computeIfAbsent(role + "@" + tenant, k -> {
+      HttpResponse<String> created = postJson("/api/v1/keys",
+          "{\"name\": \"test-" + k + "\", \"role\": \"" + role + "\", \"tenant\": \"" + tenant + "\"}",
+          "Authorization", "Bearer " + adminKey());
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+      return json(created).get("key").asText();
+    });
+  }
+
+  /** What the helpers send when a request has no credentials of its own. */
+  protected String defaultKey() {
+    return key("submit", TENANT);
   }
 
   @TestConfiguration(proxyBeanMethods = false)
@@ -99,10 +141,10 @@ public abstract class ServiceTestBase {
   @AfterEach
   void drainJobs() throws Exception {
     engine.stepMillis = 15;
-    for (String id : jdbc.queryForList("SELECT id::text FROM jobs WHERE status IN ('queued', 'running')",
-        String.class)) {
+    for (Map<String, Object> job : jdbc.queryForList(
+        "SELECT id::text AS id, tenant FROM jobs WHERE status IN ('queued', 'running')")) {
       try {
-        jobService.cancel(id);
+        jobService.cancel((String) job.get("tenant"), (String) job.get("id"));
       } catch (RuntimeException finishedMeanwhile) {
         // it ended between the query and the cancel
       }
@@ -151,6 +193,11 @@ public abstract class ServiceTestBase {
     return send(HttpRequest.newBuilder(URI.create(url(path))).GET().build());
   }
 
+  /** GET with this key (or token) as a bearer token. */
+  protected HttpResponse<String> get(String path, String key) {
+    return send(HttpRequest.newBuilder(URI.create(url(path))).header("Authorization", "Bearer " + key).GET().build());
+  }
+
   protected HttpResponse<String> postJson(String path, String body, String... headers) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path)))
         .header("Content-Type", "application/json")
@@ -161,7 +208,22 @@ public abstract class ServiceTestBase {
     return send(request.build());
   }
 
+  /** Sends the request, with the default key unless it carries credentials. */
   protected HttpResponse<String> send(HttpRequest request) {
+    return sendAnonymously(withDefaultKey(request));
+  }
+
+  protected HttpRequest withDefaultKey(HttpRequest request) {
+    if (request.headers().firstValue("Authorization").isPresent()
+        || request.headers().firstValue("X-API-Key").isPresent()) {
+      return request;
+    }
+    return HttpRequest.newBuilder(request, (name, value) -> true)
+        .header("Authorization", "Bearer " + defaultKey()).build();
+  }
+
+  /** Sends the request exactly as it is: no key is added. */
+  protected HttpResponse<String> sendAnonymously(HttpRequest request) {
     try {
       return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {

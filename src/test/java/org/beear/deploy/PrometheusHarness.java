@@ -71,6 +71,15 @@ public final class PrometheusHarness implements AutoCloseable {
    * "localhost:PORT") at {@code metricsPath} every second, and waits until its HTTP API is ready.
    */
   public static PrometheusHarness start(Path workDir, String target, String metricsPath) throws IOException, InterruptedException {
+    return start(workDir, target, metricsPath, null);
+  }
+
+  /**
+   * As {@link #start(Path, String, String)}, sending the bearer token in {@code credentialsFile} with every scrape
+   * (as a deployment's scrape config does with the service's metrics key); null sends none.
+   */
+  public static PrometheusHarness start(Path workDir, String target, String metricsPath, Path credentialsFile)
+      throws IOException, InterruptedException {
     requireLoopback(target);
     Path binary = binary().orElseThrow(() -> new IllegalStateException("prometheus binary not on PATH"));
     Path config = Files.writeString(workDir.resolve("prometheus.yml"), """
@@ -83,7 +92,11 @@ public final class PrometheusHarness implements AutoCloseable {
             metrics_path: %s
             static_configs:
               - targets: ['%s']
-        """.formatted(JOB, metricsPath, target));
+        """.formatted(JOB, metricsPath, target) + (credentialsFile == null ? "" : """
+            authorization:
+              type: Bearer
+              credentials_file: %s
+        """.formatted(credentialsFile.toAbsolutePath())));
     return launch(binary, workDir, config);
   }
 

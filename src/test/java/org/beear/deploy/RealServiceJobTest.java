@@ -26,7 +26,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The whole product once, for real: the service on its embedded PostgreSQL runs BEEAR on a backdoored xs organism
- * submitted over HTTP, while a real Prometheus scrapes it; afterwards every Grafana panel has data.
+ * submitted over HTTP with the bootstrap admin key it generated, while a real Prometheus scrapes it with the metrics
+ * key a deployment configures; afterwards every Grafana panel has data.
  */
 @SpringBootTest(classes = BeearApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {"spring.main.banner-mode=off", "logging.level.root=WARN", "beear.worker.poll-interval=200ms"})
@@ -39,6 +40,7 @@ class RealServiceJobTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Not a @TempDir: the embedded PostgreSQL lives in it until the JVM exits. */
   private static final Path data = createDataDir();
+  private static final String METRICS_KEY = "bk_" + java.util.UUID.randomUUID().toString().replace("-", "");
 
   private static Path createDataDir() {
     try {
@@ -54,6 +56,7 @@ class RealServiceJobTest {
   static void dirs(DynamicPropertyRegistry r) {
     r.add("beear.data-dir", () -> data.resolve("beear").toString());
     r.add("beear.sources.allowed-roots[0]", () -> TestOrganisms.xs("suffix-short").getParent().toString());
+    r.add("beear.security.metrics-key", () -> METRICS_KEY);
   }
 
   @Test
@@ -61,13 +64,15 @@ class RealServiceJobTest {
     Path organism = TestOrganisms.xs("suffix-short");
     boolean withPrometheus = PrometheusHarness.binary().isPresent();
     try (PrometheusHarness prometheus = withPrometheus
-        ? PrometheusHarness.start(prom, "127.0.0.1:" + port, "/actuator/prometheus") : null) {
+        ? PrometheusHarness.start(prom, "127.0.0.1:" + port, "/actuator/prometheus",
+            Files.writeString(prom.resolve("beear-metrics.key"), METRICS_KEY)) : null) {
       String body = JSON.writeValueAsString(Map.of(
           "model_uri", organism.toUri().toString(),
           "options", Map.of("max_epochs", 2, "early_stop_asr", 0.0),
           "evaluation", Map.of("triggers", List.of(Map.of("text", "SUDO", "position", "suffix")))));
       HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/cleanse-jobs"))
-          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          .header("Authorization", "Bearer " + adminKey()).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
       String id = JSON.readTree(created.body()).get("id").asText();
@@ -94,7 +99,9 @@ class RealServiceJobTest {
       assertThat(JSON.readTree(get("/api/v1/cleanse-jobs/" + id + "/report").body()).get("epochs").size())
           .isEqualTo(2);
 
-      String metrics = get("/actuator/prometheus").body();
+      assertThat(get("/actuator/prometheus").statusCode()).as("the admin key is not a metrics key").isEqualTo(403);
+      String metrics = HTTP.send(HttpRequest.newBuilder(uri("/actuator/prometheus"))
+          .header("Authorization", "Bearer " + METRICS_KEY).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
       assertThat(metrics).contains("beear_jobs_total{", "status=\"succeeded\"", "beear_job_asr_ratio{",
           "phase=\"after\"", "beear_epoch_duration_seconds_bucket", "beear_step_duration_seconds_bucket",
           "beear_queue_depth");
@@ -119,6 +126,12 @@ class RealServiceJobTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + adminKey()).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Generated on the service's first start: this test's data directory is new. */
+  private static String adminKey() throws java.io.IOException {
+    return Files.readString(data.resolve("beear").resolve("admin.key")).trim();
   }
 }
