@@ -19,6 +19,8 @@ import org.springframework.validation.annotation.Validated;
  * @param bootstrapKeyFile where the generated bootstrap admin key is written (mode 0600); unset:
  *                         {@code <beear.data-dir>/admin.key}
  * @param bootstrapKey     an admin key to ensure exists instead of generating one (a deployment's Secret)
+ * @param generateBootstrapKey false: this process never mints a bootstrap admin key (worker-only replicas: an admin
+ *                         key written to a worker's data dir would be one nobody asked for, readable where jobs run)
  * @param metricsKey       a key with the metrics role to ensure exists (the Prometheus scrape key, from a Secret)
  * @param bootstrapTenant  tenant of the bootstrap and metrics keys, and of every job while security is off
  * @param idempotencyTtl   how long an Idempotency-Key returns the job it first created
@@ -29,6 +31,7 @@ public record BeearSecurityProperties(
     @DefaultValue("true") boolean enabled,
     Path bootstrapKeyFile,
     String bootstrapKey,
+    @DefaultValue("true") boolean generateBootstrapKey,
     String metricsKey,
     @NotNull @Pattern(regexp = Tenants.PATTERN) @DefaultValue("default") String bootstrapTenant,
     @NotNull @DefaultValue("24h") Duration idempotencyTtl,

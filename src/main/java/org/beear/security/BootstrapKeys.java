@@ -74,6 +74,11 @@ class BootstrapKeys implements ApplicationRunner {
       log.info("admin keys exist; no bootstrap key written to {}", file);
       return;
     }
+    if (!security.generateBootstrapKey()) {
+      log.warn("no admin key exists and beear.security.generate-bootstrap-key=false here: an API replica or "
+          + "beear.security.bootstrap-key must provide one");
+      return;
+    }
     String secret = ApiKeys.generate();
     keys.insert(secret, "bootstrap-admin", Role.ADMIN, security.bootstrapTenant());
     writeOwnerOnly(file, secret);

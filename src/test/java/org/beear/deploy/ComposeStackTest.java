@@ -46,6 +46,8 @@ class ComposeStackTest {
     Map<String, Object> worker = cast(services.get("beear-worker"));
     assertEquals("false", at(api, "environment", "BEEAR_WORKER_ENABLED"));
     assertEquals("true", at(worker, "environment", "BEEAR_WORKER_ENABLED"));
+    assertEquals("false", at(worker, "environment", "BEEAR_SECURITY_GENERATE_BOOTSTRAP_KEY"),
+        "a worker must not mint an admin key into the shared data volume");
     for (Map<String, Object> role : List.of(api, worker)) {
       assertTrue(((String) at(role, "environment", "SPRING_DATASOURCE_URL")).startsWith("jdbc:postgresql://postgres:5432/"));
       assertEquals("service_healthy", at(role, "depends_on", "postgres", "condition"));

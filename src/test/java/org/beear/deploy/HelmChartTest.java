@@ -60,6 +60,8 @@ class HelmChartTest {
     Map<String, Object> worker = manifests.get("Deployment", "beear-worker");
     Map<String, Object> workerContainer = onlyContainer(worker);
     assertEquals("true", envValue(workerContainer, "BEEAR_WORKER_ENABLED"));
+    assertEquals("false", envValue(workerContainer, "BEEAR_SECURITY_GENERATE_BOOTSTRAP_KEY"),
+        "a worker must not mint an admin key");
     assertEquals("1", envValue(workerContainer, "BEEAR_WORKER_SLOTS"));
     assertEquals("beear:0.1.0", workerContainer.get("image"));
     assertNull(at(workerContainer, "resources", "limits", GPU), "no GPU requested by default");

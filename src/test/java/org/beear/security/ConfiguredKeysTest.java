@@ -24,9 +24,9 @@ class ConfiguredKeysTest extends ServiceTestBase {
   void aConfiguredBootstrapKeyBecomesAnAdminKeyAndNoFileIsWritten() throws Exception {
     String provided = ApiKeys.generate();
     Path file = ROOT.resolve("unused-" + uniqueName("admin") + ".key");
-    bootstrap(new BeearSecurityProperties(true, file, provided, null, "default", java.time.Duration.ofHours(24),
+    bootstrap(new BeearSecurityProperties(true, file, provided, true, null, "default", java.time.Duration.ofHours(24),
         new BeearSecurityProperties.Oidc(null, null, null, "tenant", "roles")));
-    bootstrap(new BeearSecurityProperties(true, file, provided, null, "default", java.time.Duration.ofHours(24),
+    bootstrap(new BeearSecurityProperties(true, file, provided, true, null, "default", java.time.Duration.ofHours(24),
         new BeearSecurityProperties.Oidc(null, null, null, "tenant", "roles")));
 
     assertThat(get("/api/v1/keys", provided).statusCode()).isEqualTo(200);
@@ -43,10 +43,32 @@ class ConfiguredKeysTest extends ServiceTestBase {
 
   @Test
   void aConfiguredKeyThatIsNotAnApiKeyStopsTheStart() {
-    BeearSecurityProperties weak = new BeearSecurityProperties(true, null, "changeme", null, "default",
+    BeearSecurityProperties weak = new BeearSecurityProperties(true, null, "changeme", true, null, "default",
         java.time.Duration.ofHours(24), new BeearSecurityProperties.Oidc(null, null, null, "tenant", "roles"));
     assertThatThrownBy(() -> bootstrap(weak)).hasMessageContaining("beear.security.bootstrap-key")
         .hasMessageContaining("bk_");
+  }
+
+  @Test
+  void aWorkerThatMayNotMintKeysWritesNoAdminKeyEvenOnADatabaseWithoutOne() {
+    Path workerFile = ROOT.resolve("worker-" + uniqueName("admin") + ".key");
+    Path apiFile = ROOT.resolve("api-" + uniqueName("admin") + ".key");
+    tx.executeWithoutResult(status -> {
+      // as if this replica started first: no admin key yet (rolled back below, so other tests keep theirs)
+      jdbc.update("UPDATE api_keys SET revoked_at = now() WHERE role = 'admin' AND revoked_at IS NULL");
+      bootstrap(withGenerate(workerFile, false));
+      assertThat(keys.hasActiveAdmin()).isFalse();
+      bootstrap(withGenerate(apiFile, true));
+      assertThat(keys.hasActiveAdmin()).isTrue();
+      status.setRollbackOnly();
+    });
+    assertThat(workerFile).doesNotExist();
+    assertThat(apiFile).as("the control: an API replica does mint one").exists();
+  }
+
+  private static BeearSecurityProperties withGenerate(Path file, boolean generate) {
+    return new BeearSecurityProperties(true, file, null, generate, null, "default", java.time.Duration.ofHours(24),
+        new BeearSecurityProperties.Oidc(null, null, null, "tenant", "roles"));
   }
 
   private void bootstrap(BeearSecurityProperties security) {
