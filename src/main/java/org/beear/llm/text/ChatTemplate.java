@@ -3,27 +3,26 @@ package org.beear.llm.text;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import com.hubspot.jinjava.Jinjava;
-import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.LegacyOverrides;
-import com.hubspot.jinjava.interpret.RenderResult;
-import com.hubspot.jinjava.interpret.TemplateError;
-import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import org.beear.llm.text.jinja.JinjaException;
+import org.beear.llm.text.jinja.JinjaTemplate;
+import org.beear.llm.text.jinja.TemplateLimits;
 
 /**
- * A model's chat template (Jinja, as in HF tokenizer_config.json), rendered with Jinjava set up like
- * transformers' template environment: trim_blocks and lstrip_blocks on, {@code raise_exception(msg)}
- * available, and the Python idioms HF templates use adapted ({@link JinjaSourceAdapter}).
+ * A model's chat template (Jinja, as in HF tokenizer_config.json), rendered by this project's own
+ * sandboxed Jinja2 interpreter ({@link JinjaTemplate}) exactly as transformers' apply_chat_template
+ * renders it. The template comes from the (untrusted) model: it is parsed once, refused if longer than
+ * {@link TemplateLimits#maxTemplateChars()} or malformed, and every render is bounded in output, steps
+ * and time. Messages reach the template as values, never as template text.
  *
  * <p>Rendered prompts already contain the BOS token if the template emits {@code bos_token}: encode
  * them with {@code TextTokenizer.encode(prompt, false)}.
@@ -33,32 +32,24 @@ public final class ChatTemplate {
   static final String CHAT_TEMPLATE_FILE = "chat_template.jinja";
 
   private final String source;
-  private final String adaptedSource;
-  private final Jinjava jinjava;
+  private final JinjaTemplate compiled;
+
+  private ChatTemplate(String source, TemplateLimits limits, Clock clock) {
+    this.source = source;
+    try {
+      this.compiled = JinjaTemplate.compile(source, limits, clock);
+    } catch (JinjaException e) {
+      throw new ChatTemplateException("unusable chat template: " + e.getMessage(), e);
+    }
+  }
 
   private ChatTemplate(String source) {
-    this.source = source;
-    this.adaptedSource = JinjaSourceAdapter.adapt(source);
-    LegacyOverrides python =
-        LegacyOverrides.newBuilder()
-            .withUseNaturalOperatorPrecedence(true)
-            .withParseWhitespaceControlStrictly(true)
-            .withIterateOverMapKeys(true)
-            .withKeepNullableLoopValues(true)
-            .withUseTrimmingForNotesAndExpressions(true)
-            .build();
-    this.jinjava =
-        new Jinjava(
-            JinjavaConfig.newBuilder()
-                .withTrimBlocks(true)
-                .withLstripBlocks(true)
-                .withLegacyOverrides(python)
-                .withFailOnUnknownTokens(false)
-                .build());
-    jinjava
-        .getGlobalContext()
-        .registerFunction(
-            new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+    this(source, TemplateLimits.DEFAULT, Clock.systemDefaultZone());
+  }
+
+  /** A template with explicit limits and the clock its {@code strftime_now} reads. */
+  public static ChatTemplate of(String jinjaSource, TemplateLimits limits, Clock clock) {
+    return new ChatTemplate(jinjaSource, limits, clock);
   }
 
   /** A template from its Jinja source text. */
@@ -77,6 +68,11 @@ public final class ChatTemplate {
     try {
       Path jinjaFile = modelDir.resolve(CHAT_TEMPLATE_FILE);
       if (Files.isRegularFile(jinjaFile)) {
+        // a UTF-8 file has at least as many bytes as characters: refuse oversized ones before reading them
+        if (Files.size(jinjaFile) > 4L * TemplateLimits.DEFAULT.maxTemplateChars()) {
+          throw new ChatTemplateException(CHAT_TEMPLATE_FILE + " in " + modelDir + " is larger than "
+              + TemplateLimits.DEFAULT.maxTemplateChars() + " characters allow");
+        }
         return new ChatTemplate(Files.readString(jinjaFile));
       }
       Path config = modelDir.resolve(TokenizerFiles.TOKENIZER_CONFIG);
@@ -140,56 +136,21 @@ public final class ChatTemplate {
       map.put("content", m.content());
       messageMaps.add(map);
     }
+    // the variables transformers passes: tools and documents are None when not given
     Map<String, Object> context = new HashMap<>();
     context.put("messages", messageMaps);
+    context.put("tools", null);
+    context.put("documents", null);
     context.put("add_generation_prompt", addGenerationPrompt);
     context.put("bos_token", bosToken == null ? "" : bosToken);
     context.put("eos_token", eosToken == null ? "" : eosToken);
-    RenderResult result;
     try {
-      result = jinjava.renderForResult(adaptedSource, context);
-    } catch (TemplateRaisedException e) {
-      throw new ChatTemplateException("chat template refused the conversation: " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      Throwable raised = findRaised(e);
-      if (raised != null) {
-        throw new ChatTemplateException("chat template refused the conversation: " + raised.getMessage(), e);
+      return compiled.render(context);
+    } catch (JinjaException e) {
+      if (e.kind() == JinjaException.Kind.RAISED) {
+        throw new ChatTemplateException("chat template refused the conversation: " + e.getMessage(), e);
       }
       throw new ChatTemplateException("chat template failed to render: " + e.getMessage(), e);
-    }
-    List<TemplateError> fatal =
-        result.getErrors().stream().filter(err -> err.getSeverity() == TemplateError.ErrorType.FATAL).toList();
-    if (!fatal.isEmpty()) {
-      for (TemplateError err : fatal) {
-        Throwable raised = findRaised(err.getException());
-        if (raised != null) {
-          throw new ChatTemplateException("chat template refused the conversation: " + raised.getMessage(), raised);
-        }
-      }
-      throw new ChatTemplateException(
-          "chat template failed to render: " + fatal.stream().map(TemplateError::getMessage).collect(Collectors.joining("; ")));
-    }
-    return result.getOutput();
-  }
-
-  private static Throwable findRaised(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof TemplateRaisedException) {
-        return c;
-      }
-    }
-    return null;
-  }
-
-  /** Target of the templates' {@code raise_exception(message)}. */
-  public static String raiseException(String message) {
-    throw new TemplateRaisedException(message);
-  }
-
-  /** What {@code raise_exception} throws inside Jinjava; surfaced as a {@link ChatTemplateException}. */
-  static final class TemplateRaisedException extends RuntimeException {
-    TemplateRaisedException(String message) {
-      super(message);
     }
   }
 }
