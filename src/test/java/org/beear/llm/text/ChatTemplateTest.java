@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * the same conversations; the expected strings are what transformers' apply_chat_template(tokenize=False)
  * produces (Jinja2 with trim_blocks/lstrip_blocks).
  */
-class ChatTemplateTest {
+public class ChatTemplateTest {
 
   private static final List<ChatMessage> WITH_SYSTEM =
       List.of(
@@ -24,7 +24,7 @@ class ChatTemplateTest {
           ChatMessage.user("What is 2+2?"));
   private static final List<ChatMessage> WITHOUT_SYSTEM = WITH_SYSTEM.subList(1, 4);
 
-  static Path resource(String dir) {
+  public static Path resource(String dir) {
     try {
       return Path.of(ChatTemplateTest.class.getResource("/text/" + dir).toURI());
     } catch (URISyntaxException e) {
