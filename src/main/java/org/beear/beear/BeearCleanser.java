@@ -26,6 +26,7 @@ import org.beear.llm.ModelDirectory;
 import org.beear.llm.Perturbation;
 import org.beear.llm.SequenceBatch;
 import org.beear.llm.text.ChatTemplate;
+import org.beear.llm.text.ChatTemplateException;
 import org.beear.llm.weights.Checkpoint;
 import org.beear.plan.DeviceSpec;
 import org.beear.plan.MemoryPlanner;
@@ -66,7 +67,12 @@ public final class BeearCleanser implements CleanseEngine {
     if (!Files.isRegularFile(modelDir.resolve("tokenizer.json"))) {
       throw new IllegalArgumentException(modelDir + " has no tokenizer.json");
     }
-    ChatTemplate.fromModelDir(modelDir);
+    try {
+      // the template comes from the model, so it is checked (size cap, syntax) before the job is accepted
+      ChatTemplate.fromModelDir(modelDir);
+    } catch (ChatTemplateException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
     if (!Files.isRegularFile(modelDir.resolve("model.safetensors"))
         && !Files.isRegularFile(modelDir.resolve("model.safetensors.index.json"))) {
       throw new IllegalArgumentException(modelDir + " has no model.safetensors or model.safetensors.index.json");
