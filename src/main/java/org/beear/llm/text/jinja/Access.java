@@ -46,9 +46,8 @@ final class Access {
 
   private static Object itemOrUndefined(Object target, Object key) {
     if (target instanceof Map<?, ?> map) {
-      Object k = key instanceof Boolean || key instanceof Double ? key : key;
       for (Map.Entry<?, ?> e : map.entrySet()) {
-        if (Py.equal(e.getKey(), k)) {
+        if (Py.equal(e.getKey(), key)) {
           return e.getValue();
         }
       }
