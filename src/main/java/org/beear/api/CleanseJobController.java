@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -23,6 +24,7 @@ import org.beear.security.Callers;
 import org.springframework.data.domain.Page;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -71,9 +73,13 @@ public class CleanseJobController {
   @ApiResponse(responseCode = "422", description = "does not fit the workers' device (the plan is in the problem), "
       + "or an Idempotency-Key reused with another body")
   @ApiResponse(responseCode = "200", description = "idempotent replay of an earlier request")
-  @ApiResponse(responseCode = "413", description = "request body larger than beear.limits.max-request-body (1 MiB)")
+  @ApiResponse(responseCode = "413", description = "request body larger than beear.limits.max-request-body (1 MiB)",
+      content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+          schema = @Schema(implementation = ProblemDetail.class)))
   @ApiResponse(responseCode = "429", description = "the tenant's job creation rate or queued-jobs limit is reached; "
-      + "Retry-After says when to try again. Nothing is created and the Idempotency-Key stays unused")
+      + "Retry-After says when to try again. Nothing is created and the Idempotency-Key stays unused",
+      content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+          schema = @Schema(implementation = ProblemDetail.class)))
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<JobView> create(@RequestBody CreateCleanseJobRequest request,
       @Parameter(description = "makes retries safe: same key and body, same job")
@@ -150,7 +156,9 @@ public class CleanseJobController {
           + "Each SSE message has the event id, its type as the event name, and the event as JSON data. "
           + "Reconnect with Last-Event-ID to continue where the stream stopped. A tenant may have "
           + "beear.limits.max-event-streams-per-tenant streams open at once (8 by default).")
-  @ApiResponse(responseCode = "429", description = "the tenant already has as many event streams open as it may")
+  @ApiResponse(responseCode = "429", description = "the tenant already has as many event streams open as it may",
+      content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+          schema = @Schema(implementation = ProblemDetail.class)))
   @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   public SseEmitter streamEvents(@PathVariable String id,
       @RequestHeader(name = "Last-Event-ID", required = false) Long lastEventId) {
