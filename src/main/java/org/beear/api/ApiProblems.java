@@ -12,6 +12,8 @@ import org.beear.job.InvalidRequestException;
 import org.beear.job.JobConflictException;
 import org.beear.job.PlanDoesNotFitException;
 import org.beear.job.JobNotFoundException;
+import org.beear.limits.LimitExceededException;
+import org.beear.limits.RequestBodyTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -80,6 +82,18 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
     return problem;
   }
 
+  /** A tenant's limit (job creations, queued jobs, event streams): when to try again is in Retry-After. */
+  @ExceptionHandler(LimitExceededException.class)
+  @ResponseStatus(HttpStatus.TOO_MANY_REQUESTS)
+  ResponseEntity<ProblemDetail> limitExceeded(LimitExceededException e) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS, e.getMessage());
+    problem.setTitle(e.title());
+    problem.setProperty("retry_after_seconds", e.retryAfterSeconds());
+    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+        .header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()))
+        .body(problem);
+  }
+
   @ExceptionHandler(Exception.class)
   @ResponseStatus(HttpStatus.INTERNAL_SERVER_ERROR)
   ProblemDetail unexpected(Exception e) {
@@ -94,12 +108,27 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
   @Override
   protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
       HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    RequestBodyTooLargeException tooLarge = causeOfType(ex, RequestBodyTooLargeException.class);
+    if (tooLarge != null) {
+      ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.PAYLOAD_TOO_LARGE, tooLarge.getMessage());
+      body.setTitle("Request body too large");
+      return handleExceptionInternal(ex, body, headers, HttpStatus.PAYLOAD_TOO_LARGE, request);
+    }
     FieldProblem problem = describe(ex.getCause());
     ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
         problem == null ? "the request body is not valid JSON" : problem.field() + ": " + problem.message());
     body.setTitle("Invalid request");
     body.setProperty("errors", problem == null ? List.of(new FieldProblem("body", "malformed JSON")) : List.of(problem));
     return handleExceptionInternal(ex, body, headers, HttpStatus.BAD_REQUEST, request);
+  }
+
+  private static <T extends Throwable> T causeOfType(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
   }
 
   private static FieldProblem describe(Throwable cause) {

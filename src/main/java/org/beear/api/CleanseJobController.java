@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -23,6 +24,7 @@ import org.beear.security.Callers;
 import org.springframework.data.domain.Page;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -66,11 +68,18 @@ public class CleanseJobController {
           + "planned by the worker before it loads them. With an Idempotency-Key, a retry of the same request "
           + "returns the same job (200, Idempotent-Replayed: true); the same key with a different body is refused "
           + "with 422. Keys are scoped to the caller's tenant and expire after beear.security.idempotency-ttl "
-          + "(24 h by default).")
+          + "(24 h by default). A replay is never refused for the tenant's limits: it creates nothing.")
   @ApiResponse(responseCode = "201", description = "queued")
   @ApiResponse(responseCode = "422", description = "does not fit the workers' device (the plan is in the problem), "
       + "or an Idempotency-Key reused with another body")
   @ApiResponse(responseCode = "200", description = "idempotent replay of an earlier request")
+  @ApiResponse(responseCode = "413", description = "request body larger than beear.limits.max-request-body (1 MiB)",
+      content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+          schema = @Schema(implementation = ProblemDetail.class)))
+  @ApiResponse(responseCode = "429", description = "the tenant's job creation rate or queued-jobs limit is reached; "
+      + "Retry-After says when to try again. Nothing is created and the Idempotency-Key stays unused",
+      content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+          schema = @Schema(implementation = ProblemDetail.class)))
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<JobView> create(@RequestBody CreateCleanseJobRequest request,
       @Parameter(description = "makes retries safe: same key and body, same job")
@@ -145,7 +154,11 @@ public class CleanseJobController {
   @Operation(summary = "Stream the job's events (server-sent events)",
       description = "Sends the events so far, then new ones as they happen; completes when the job ends. "
           + "Each SSE message has the event id, its type as the event name, and the event as JSON data. "
-          + "Reconnect with Last-Event-ID to continue where the stream stopped.")
+          + "Reconnect with Last-Event-ID to continue where the stream stopped. A tenant may have "
+          + "beear.limits.max-event-streams-per-tenant streams open at once (8 by default).")
+  @ApiResponse(responseCode = "429", description = "the tenant already has as many event streams open as it may",
+      content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+          schema = @Schema(implementation = ProblemDetail.class)))
   @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   public SseEmitter streamEvents(@PathVariable String id,
       @RequestHeader(name = "Last-Event-ID", required = false) Long lastEventId) {

@@ -15,6 +15,7 @@ import org.beear.job.CleanseJob;
 import org.beear.job.JobEvent;
 import org.beear.job.JobRepository;
 import org.beear.job.JobService;
+import org.beear.limits.EventStreamSlots;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
@@ -22,7 +23,8 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * Server-sent event streams of job events. Streams follow the database, not this JVM's memory, so a client
- * connected to an API-only replica sees events written by a worker elsewhere.
+ * connected to an API-only replica sees events written by a worker elsewhere. Each open stream holds one of its
+ * tenant's slots ({@code beear.limits.max-event-streams-per-tenant}) until it ends, whichever way it ends.
  */
 @Component
 class JobEventStream implements DisposableBean {
@@ -31,24 +33,39 @@ class JobEventStream implements DisposableBean {
   private final JobRepository jobRepository;
   private final ObjectMapper mapper;
   private final BeearProperties properties;
+  private final EventStreamSlots slots;
   private final ScheduledExecutorService poller = Executors.newScheduledThreadPool(2, r -> {
     Thread t = new Thread(r, "beear-sse");
     t.setDaemon(true);
     return t;
   });
 
-  JobEventStream(JobService jobs, JobRepository jobRepository, ObjectMapper mapper, BeearProperties properties) {
+  JobEventStream(JobService jobs, JobRepository jobRepository, ObjectMapper mapper, BeearProperties properties,
+      EventStreamSlots slots) {
     this.jobs = jobs;
     this.jobRepository = jobRepository;
     this.mapper = mapper;
     this.properties = properties;
+    this.slots = slots;
   }
 
+  /**
+   * Opens a stream of the job's events after the given one.
+   *
+   * @throws org.beear.limits.LimitExceededException when the job's tenant has all its streams open
+   */
   SseEmitter open(CleanseJob job, long afterEventId) {
+    EventStreamSlots.Slot slot = slots.acquire(job.getTenant());
     UUID jobId = job.getId();
     SseEmitter emitter = new SseEmitter(properties.events().streamTimeout().toMillis());
     AtomicLong last = new AtomicLong(afterEventId);
+    AtomicLong lastWrite = new AtomicLong(System.nanoTime());
+    long heartbeat = properties.events().streamHeartbeat().toNanos();
     AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
+    Runnable end = () -> {
+      stop(task);
+      slot.release();
+    };
     Runnable poll = () -> {
       try {
         // Read the status before the events: if the job had ended, its final event is already written.
@@ -60,25 +77,30 @@ class JobEventStream implements DisposableBean {
               .name(event.getType())
               .data(mapper.writeValueAsString(EventView.of(event, mapper)), MediaType.APPLICATION_JSON));
           last.set(event.getId());
+          lastWrite.set(System.nanoTime());
         }
         if (ended) {
-          stop(task);
+          // freed before the client sees the end, so it can open its next stream at once
+          end.run();
           emitter.complete();
+        } else if (fresh.isEmpty() && System.nanoTime() - lastWrite.get() >= heartbeat) {
+          emitter.send(SseEmitter.event().comment("keep-alive"));
+          lastWrite.set(System.nanoTime());
         }
       } catch (IOException | IllegalStateException e) {
-        stop(task); // the client went away
+        end.run(); // the client went away
         emitter.completeWithError(e);
       } catch (RuntimeException e) {
-        stop(task);
+        end.run();
         emitter.completeWithError(e);
       }
     };
-    emitter.onCompletion(() -> stop(task));
+    emitter.onCompletion(end);
     emitter.onTimeout(() -> {
-      stop(task);
+      end.run();
       emitter.complete();
     });
-    emitter.onError(e -> stop(task));
+    emitter.onError(e -> end.run());
     long every = properties.events().streamPollInterval().toMillis();
     task.set(poller.scheduleWithFixedDelay(poll, 0, every, TimeUnit.MILLISECONDS));
     return emitter;

@@ -91,10 +91,13 @@ public record BeearProperties(
   /**
    * @param streamPollInterval how often an event stream looks for new events
    * @param streamTimeout      an event stream is closed after this long even if its job is still running
+   * @param streamHeartbeat    a quiet stream sends an SSE comment this often: the servlet container learns that a
+   *                           client went away only when a write fails, and the stream's slot is freed then
    */
   public record Events(
       @NotNull @DefaultValue("500ms") Duration streamPollInterval,
-      @NotNull @DefaultValue("6h") Duration streamTimeout) {}
+      @NotNull @DefaultValue("6h") Duration streamTimeout,
+      @NotNull @DefaultValue("15s") Duration streamHeartbeat) {}
 
   /**
    * @param secretsKey base64 of the 32-byte AES key that seals URIs with credentials in the database; unset: one

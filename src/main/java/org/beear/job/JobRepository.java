@@ -1,5 +1,6 @@
 package org.beear.job;
 
+import java.util.Collection;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.data.domain.Page;
@@ -28,4 +29,6 @@ public interface JobRepository extends JpaRepository<CleanseJob, UUID> {
   int releaseIdempotencyKey(@Param("id") UUID id);
 
   long countByStatus(JobStatus status);
+
+  long countByTenantAndStatusIn(String tenant, Collection<JobStatus> statuses);
 }

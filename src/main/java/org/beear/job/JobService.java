@@ -63,12 +63,13 @@ public class JobService {
   private final ModelUris modelUris;
   private final SecretSealer sealer;
   private final Duration idempotencyTtl;
+  private final JobAdmission admission;
 
   public JobService(JobRepository jobs, JobEventRepository eventReads, JobEpochRepository epochs,
       JobEventLog events, JobTransitions transitions, JobMetrics metrics, JobJson json, ModelSources sources,
       OutputLocations outputs, DataFiles dataFiles, CleanseEngine engine, EntityManager entityManager,
       TransactionTemplate tx, ApplicationEventPublisher publisher, WorkerDevices devices, ModelUris modelUris,
-      SecretSealer sealer, BeearSecurityProperties security) {
+      SecretSealer sealer, BeearSecurityProperties security, JobAdmission admission) {
     this.jobs = jobs;
     this.eventReads = eventReads;
     this.epochs = epochs;
@@ -87,12 +88,14 @@ public class JobService {
     this.modelUris = modelUris;
     this.sealer = sealer;
     this.idempotencyTtl = security.idempotencyTtl();
+    this.admission = admission;
   }
 
   /**
    * Validates and queues a job of the tenant. With an idempotency key, a repeat of the same request within the
    * idempotency TTL returns the job the first one created; the same key with a different request is refused. Keys
    * are the tenant's own: another tenant's use of the same key is another job. After the TTL the key is free again.
+   * A replay creates nothing and is never refused for the tenant's limits; a refusal (429) binds no key.
    */
   public Submitted submit(String tenant, JobSubmission submission, String idempotencyKey) {
     String fingerprint = fingerprint(submission);
@@ -103,6 +106,10 @@ public class JobService {
       } else if (existing.isPresent()) {
         return replay(existing.get(), idempotencyKey, fingerprint);
       }
+    }
+    List<FieldProblem> oversized = admission.oversized(submission);
+    if (!oversized.isEmpty()) {
+      throw new InvalidRequestException(oversized);
     }
     UUID id = UUID.randomUUID();
     List<FieldProblem> problems = new ArrayList<>();
@@ -132,15 +139,21 @@ public class JobService {
         idempotencyKey, fingerprint, Instant.now(),
         plan != null ? json.write(plan.settings().toOptions()) : null,
         plan != null ? json.write(JobJson.withoutSettings(plan.describe())) : null);
+    boolean[] admitted = {false};
     try {
       tx.executeWithoutResult(status -> {
+        admission.admit(tenant);
+        admitted[0] = true;
         entityManager.persist(job);
         entityManager.flush();
         events.append(id, JobEventLog.STATUS, "queued", "{\"status\":\"queued\"}");
       });
-    } catch (DataIntegrityViolationException e) {
+    } catch (RuntimeException e) {
+      if (admitted[0]) {
+        admission.undo(tenant);
+      }
       // A concurrent request with the same idempotency key won the insert.
-      if (idempotencyKey != null) {
+      if (e instanceof DataIntegrityViolationException && idempotencyKey != null) {
         Optional<CleanseJob> winner = jobs.findByTenantAndIdempotencyKey(tenant, idempotencyKey);
         if (winner.isPresent()) {
           return replay(winner.get(), idempotencyKey, fingerprint);
@@ -193,6 +206,10 @@ public class JobService {
    */
   public CleansePlan plan(String modelUri, String configJson, BeearOptions options, DeviceSpec device) {
     List<FieldProblem> problems = new ArrayList<>();
+    admission.checkUri(problems, "model_uri", modelUri);
+    if (!problems.isEmpty()) {
+      throw new InvalidRequestException(problems);
+    }
     for (String error : options.validate()) {
       problems.add(new FieldProblem("options." + error.substring(0, error.indexOf(' ')), error));
     }

@@ -32,6 +32,11 @@ class OpenApiTest extends ServiceTestBase {
     assertThat(paths.get(base + "/{id}").get("get").get("responses").get("200").get("content")
         .get("application/json").get("schema").get("$ref").asText()).endsWith("/CleanseJob");
 
+    JsonNode create = paths.get(base).get("post").get("responses");
+    assertThat(create.has("413")).as("body limit").isTrue();
+    assertThat(create.get("429").get("content").has("application/problem+json")).as("tenant limits").isTrue();
+    assertThat(paths.get(base + "/{id}/events").get("get").get("responses").has("429")).isTrue();
+
     JsonNode schemas = docs.get("components").get("schemas");
     JsonNode request = schemas.get("CreateCleanseJobRequest").get("properties");
     assertThat(request.has("model_uri")).isTrue();

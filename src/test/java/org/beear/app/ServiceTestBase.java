@@ -50,6 +50,10 @@ import org.springframework.test.context.DynamicPropertySource;
         "beear.events.stream-poll-interval=100ms",
         "beear.security.metrics-key=" + ServiceTestBase.METRICS_KEY,
         "beear.metrics.queue-depth-cache=100ms",
+        // these tests submit in bursts (1,000 jobs at once); LimitsTest checks the per-tenant limits on its own
+        "beear.limits.job-creation-rate.burst=1000000",
+        "beear.limits.job-creation-rate.jobs=1000000",
+        "beear.limits.max-queued-jobs-per-tenant=1000000",
         // the tests' model servers listen on 127.0.0.1; other loopback addresses stay refused
         "beear.sources.egress.allow=127.0.0.1/32",
         "spring.main.banner-mode=off",

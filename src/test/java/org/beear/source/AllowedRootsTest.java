@@ -25,7 +25,7 @@ class AllowedRootsTest {
         new BeearProperties.Sources(List.of(root), DataSize.ofGigabytes(1), Duration.ofMinutes(1),
             Duration.ofSeconds(10), Duration.ofSeconds(60), 5, new BeearProperties.Egress(List.of())),
         new BeearProperties.Metrics(20, Duration.ofSeconds(5)),
-        new BeearProperties.Events(Duration.ofMillis(500), Duration.ofHours(1)),
+        new BeearProperties.Events(Duration.ofMillis(500), Duration.ofHours(1), Duration.ofSeconds(15)),
         new BeearProperties.Security(null)));
   }
 

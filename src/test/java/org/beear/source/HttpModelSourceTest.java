@@ -81,7 +81,8 @@ class HttpModelSourceTest {
             java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5), 5,
             new BeearProperties.Egress(egressAllow)),
         new BeearProperties.Metrics(20, java.time.Duration.ofSeconds(5)),
-        new BeearProperties.Events(java.time.Duration.ofMillis(500), java.time.Duration.ofHours(1)),
+        new BeearProperties.Events(java.time.Duration.ofMillis(500), java.time.Duration.ofHours(1),
+            java.time.Duration.ofSeconds(15)),
         new BeearProperties.Security(null));
   }
 
