@@ -56,7 +56,17 @@ class ChatTemplateDifferentialTest {
         new Published("gemma2", "chat-templates/gemma2.jinja", "google/gemma-2-2b-it via llama.cpp", "<bos>", "<eos>"),
         new Published("gemma3", "chat-templates/gemma3.jinja", "google/gemma-3-it via BFCL", "<bos>", "<eos>"),
         new Published("phi3.5", "chat-templates/phi3.5.jinja", "microsoft/Phi-3.5-mini-instruct via llama.cpp", "",
-            "<|endoftext|>"));
+            "<|endoftext|>"),
+        new Published("mistral-v0.1", "chat-templates/mistral-v0.1.jinja",
+            "mistralai/Mistral-7B-Instruct-v0.1 via huggingface.js", "<s>", "</s>"),
+        new Published("mistral-v0.3", "chat-templates/mistral-v0.3.jinja",
+            "mistralai/Mistral-7B-Instruct-v0.3 via huggingface.js", "<s>", "</s>"),
+        new Published("mixtral", "chat-templates/mixtral.jinja", "mistralai/Mixtral-8x7B-Instruct-v0.1 via huggingface.js",
+            "<s>", "</s>"),
+        new Published("qwen2.5", "chat-templates/qwen2.5.jinja", "Qwen/Qwen2.5-7B-Instruct via huggingface.js", "",
+            "<|im_end|>"),
+        new Published("phi3-mini", "chat-templates/phi3-mini.jinja", "microsoft/Phi-3-mini-4k-instruct via llama.cpp",
+            "<s>", "<|endoftext|>"));
   }
 
   private static final String LONG = "The quick brown fox jumps over the lazy dog. ".repeat(500);
