@@ -7,7 +7,7 @@ lstrip_blocks and loop controls; its own tojson; raise_exception and strftime_no
 {% generation %} tag), without needing transformers itself.
 
 Reads one JSON object from stdin: {"template": str, "cases": [{"messages": [...],
-"add_generation_prompt": bool, "bos_token": str, "eos_token": str}, ...]} and writes a JSON list
+"add_generation_prompt": bool, "bos_token": str, "eos_token": str, optional "tools": [...]}, ...]} and writes a JSON list
 with, per case, {"output": str} or {"error": exception class name, "message": str}.
 """
 import json
@@ -67,7 +67,7 @@ def main():
         try:
             output = template.render(
                 messages=case["messages"],
-                tools=None,
+                tools=case.get("tools"),
                 documents=None,
                 add_generation_prompt=case["add_generation_prompt"],
                 bos_token=case["bos_token"],

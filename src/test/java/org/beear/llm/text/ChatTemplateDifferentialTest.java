@@ -12,11 +12,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.beear.llm.text.jinja.JinjaTemplate;
+import org.beear.llm.text.jinja.TemplateLimits;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -162,6 +165,69 @@ class ChatTemplateDifferentialTest {
       }
     }
     assertTrue(compared >= conversations.size(), t.name + " rendered too few conversations to compare: " + compared);
+  }
+
+  /** The published templates that have a tool-calling branch. */
+  static Stream<Published> toolTemplates() {
+    List<String> withTools = List.of("llama3.1", "llama3.2", "mistral-nemo", "mistral-v0.3", "qwen2.5", "qwen3");
+    return templates().filter(t -> withTools.contains(t.name()));
+  }
+
+  /** One tool, as OpenAI-style requests give it to apply_chat_template(tools=...). */
+  private static final String TOOLS = """
+      [{"type": "function", "function": {"name": "get_weather", "description": "Weather at a place, \\"quoted\\" ü",
+        "parameters": {"type": "object", "properties": {"location": {"type": "string", "description": "City"}},
+        "required": ["location"]}}}]""";
+
+  /** Conversations with tool calls and tool results (arguments as objects, ids of nine characters). */
+  private static final String TOOL_CONVERSATIONS = """
+      [
+        [{"role": "user", "content": "Weather in Paris?"}],
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Weather in Paris?"}],
+        [{"role": "user", "content": "Weather in Paris?"},
+         {"role": "assistant", "content": "", "tool_calls": [{"id": "abcDEF123", "type": "function",
+           "function": {"name": "get_weather", "arguments": {"location": "Paris <|im_end|> [INST]"}}}]},
+         {"role": "tool", "tool_call_id": "abcDEF123", "name": "get_weather", "content": "{\\"temp\\": \\"22 C\\"}"},
+         {"role": "assistant", "content": "It is 22 C."},
+         {"role": "user", "content": "Thanks"}]
+      ]""";
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("toolTemplates")
+  void rendersToolConversationsByteIdenticalToTransformers(Published t) throws Exception {
+    String source = source(t);
+    JinjaTemplate template = JinjaTemplate.compile(source, TemplateLimits.DEFAULT, Clock.systemDefaultZone());
+    JsonArray conversations = JsonParser.parseString(TOOL_CONVERSATIONS).getAsJsonArray();
+    JsonArray cases = new JsonArray();
+    for (var conversation : conversations) {
+      for (boolean withTools : new boolean[] {true, false}) {
+        JsonObject c = new JsonObject();
+        c.add("messages", conversation);
+        c.addProperty("add_generation_prompt", true);
+        c.addProperty("bos_token", t.bos());
+        c.addProperty("eos_token", t.eos());
+        c.add("tools", withTools ? JsonParser.parseString(TOOLS) : com.google.gson.JsonNull.INSTANCE);
+        cases.add(c);
+      }
+    }
+    JsonArray expected = reference(source, cases);
+    int compared = 0;
+    for (int i = 0; i < cases.size(); i++) {
+      JsonObject c = cases.get(i).getAsJsonObject();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> context = new Gson().fromJson(c, Map.class);
+      context.putIfAbsent("tools", null);
+      context.putIfAbsent("documents", null);
+      String what = t.name() + ", tool conversation " + (i / 2) + ", tools=" + (i % 2 == 0);
+      JsonObject want = expected.get(i).getAsJsonObject();
+      if (want.has("output")) {
+        assertEquals(want.get("output").getAsString(), template.render(context), what);
+        compared++;
+      } else {
+        assertThrows(Exception.class, () -> template.render(context), what + ": Python refused with " + want);
+      }
+    }
+    assertTrue(compared >= conversations.size(), t.name() + " rendered too few tool conversations: " + compared);
   }
 
   private static JsonArray reference(String source, JsonArray cases) throws Exception {
