@@ -144,18 +144,27 @@ final class JobRun implements CleanseListener {
   }
 
   private void watchDownload(FetchCancellation cancellation) {
-    if (!worker.isHalted() && !worker.isStopping() && !cancelledByUser && !leaseLost) {
-      try {
-        Optional<Boolean> flag = ctx.progress().cancelRequested(claim.jobId(), worker.id());
-        leaseLost = flag.isEmpty();
-        cancelledByUser = flag.orElse(false);
-      } catch (RuntimeException e) {
-        log.warn("cancel check for job {} failed: {}", claim.jobId(), e.toString());
-        return;
-      }
+    if (!stopWanted()) {
+      pollCancelFlag();
     }
-    if (worker.isHalted() || worker.isStopping() || cancelledByUser || leaseLost) {
+    if (stopWanted()) {
       cancellation.cancel();
+    }
+  }
+
+  /** The worker halts or stops, the user cancelled, or another worker holds the lease now. */
+  private boolean stopWanted() {
+    return worker.isHalted() || worker.isStopping() || cancelledByUser || leaseLost;
+  }
+
+  /** Reads the job's cancel flag and lease from the job store; a failed read changes nothing. */
+  private void pollCancelFlag() {
+    try {
+      Optional<Boolean> flag = ctx.progress().cancelRequested(claim.jobId(), worker.id());
+      leaseLost = flag.isEmpty();
+      cancelledByUser = flag.orElse(false);
+    } catch (RuntimeException e) {
+      log.warn("cancel check for job {} failed: {}", claim.jobId(), e.toString());
     }
   }
 
@@ -267,19 +276,13 @@ final class JobRun implements CleanseListener {
 
   @Override
   public boolean cancelRequested() {
-    if (worker.isHalted() || worker.isStopping() || cancelledByUser || leaseLost) {
+    if (stopWanted()) {
       return true;
     }
     long now = System.nanoTime();
     if (now - lastCancelPoll >= cancelPollNanos) {
       lastCancelPoll = now;
-      try {
-        Optional<Boolean> flag = ctx.progress().cancelRequested(claim.jobId(), worker.id());
-        leaseLost = flag.isEmpty();
-        cancelledByUser = flag.orElse(false);
-      } catch (RuntimeException e) {
-        log.warn("cancel check for job {} failed: {}", claim.jobId(), e.toString());
-      }
+      pollCancelFlag();
     }
     return cancelledByUser || leaseLost;
   }

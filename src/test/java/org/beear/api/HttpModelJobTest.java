@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +17,8 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.beear.app.ServiceTestBase;
+import org.beear.net.ConnectionCountingListener;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -97,34 +96,21 @@ class HttpModelJobTest extends ServiceTestBase {
 
   @Test
   void aLoopbackAddressOffTheAllowlistIsRefusedAtSubmissionWithoutAConnection() throws Exception {
-    ServerSocket listener;
+    ConnectionCountingListener listener;
     try {
-      listener = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.2")); // all of 127/8 is loopback on Linux
+      listener = new ConnectionCountingListener(InetAddress.getByName("127.0.0.2")); // all of 127/8 is loopback on Linux
     } catch (IOException notConfigured) {
       assumeTrue(false, "127.0.0.2 is not a loopback address on this machine");
       return;
     }
-    AtomicInteger connections = new AtomicInteger();
-    Thread acceptor = new Thread(() -> {
-      try {
-        while (true) {
-          listener.accept().close();
-          connections.incrementAndGet();
-        }
-      } catch (IOException closed) {
-        // the test is over
-      }
-    });
-    acceptor.setDaemon(true);
-    acceptor.start();
     try (listener) {
       HttpResponse<String> refused = postJson("/api/v1/cleanse-jobs", """
-          {"model_uri": "http://127.0.0.2:%d/model.tar.gz"}""".formatted(listener.getLocalPort()));
+          {"model_uri": "http://127.0.0.2:%d/model.tar.gz"}""".formatted(listener.port()));
       assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
       assertThat(json(refused).get("errors").get(0).get("message").asText())
           .isEqualTo("address not allowed by egress policy");
       Thread.sleep(200);
-      assertThat(connections).hasValue(0);
+      assertThat(listener.connections()).isZero();
     }
   }
 }

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,10 +18,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.beear.app.BeearProperties;
+import org.beear.net.ConnectionCountingListener;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -159,21 +158,8 @@ class HttpModelSourceTest {
 
   @Test
   void underTheDefaultPolicyLoopbackIsRefusedAtSubmissionAndAtFetchWithoutAConnection() throws Exception {
-    AtomicInteger connections = new AtomicInteger();
-    try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            listener.accept().close();
-            connections.incrementAndGet();
-          }
-        } catch (IOException closed) {
-          // the test is over
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
-      URI target = URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/m.tar.gz");
+    try (ConnectionCountingListener listener = new ConnectionCountingListener(InetAddress.getLoopbackAddress())) {
+      URI target = URI.create("http://127.0.0.1:" + listener.port() + "/m.tar.gz");
       HttpModelSource source = source("1MB", List.of());
 
       assertThatThrownBy(() -> source.check(target)).isInstanceOf(SourceException.class)
@@ -182,10 +168,10 @@ class HttpModelSourceTest {
           .hasMessage("address not allowed by egress policy");
       HttpModelSource named = new HttpModelSource(properties("1MB", List.of()),
           host -> new InetAddress[] {InetAddress.getLoopbackAddress()});
-      assertThatThrownBy(() -> named.fetch(URI.create("http://models.test:" + listener.getLocalPort() + "/m")))
+      assertThatThrownBy(() -> named.fetch(URI.create("http://models.test:" + listener.port() + "/m")))
           .isInstanceOf(SourceException.class).hasMessage("fetch failed: address not allowed by egress policy");
       Thread.sleep(100);
-      assertThat(connections).hasValue(0);
+      assertThat(listener.connections()).isZero();
     }
   }
 
