@@ -28,5 +28,12 @@ public interface CleanseListener {
     return false;
   }
 
+  /**
+   * Called right before the engine publishes state by a rename (a checkpoint, the cleansed model). Throwing
+   * {@link CleanseCancelledException} here keeps it unpublished: a worker that lost its job's lease publishes
+   * nothing into directories its successor now uses.
+   */
+  default void beforeCommit(String what) {}
+
   CleanseListener NONE = new CleanseListener() {};
 }

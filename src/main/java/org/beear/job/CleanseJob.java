@@ -9,8 +9,8 @@ import java.util.UUID;
 import org.hibernate.annotations.ColumnTransformer;
 
 /**
- * One row of {@code jobs}. Inserted through JPA; every later status change goes through {@link JobTransitions}
- * as a guarded UPDATE, so this entity is read-mostly and never saved back with stale state.
+ * One row of {@code jobs}, read through JPA. {@link JobStore} makes every write (the insert too, as guarded SQL),
+ * so this entity is never saved back with stale state.
  */
 @Entity
 @Table(name = "jobs")
@@ -50,6 +50,7 @@ public class CleanseJob {
   private String metricsAfter;
   private String error;
   private int attempts;
+  private int crashes;
   private String workerId;
   private Instant leaseExpiresAt;
   private boolean cancelRequested;
@@ -114,6 +115,8 @@ public class CleanseJob {
   public String getMetricsAfter() { return metricsAfter; }
   public String getError() { return error; }
   public int getAttempts() { return attempts; }
+  /** Runs of this job that died (lease lost, or an error outside the job's own verdict). */
+  public int getCrashes() { return crashes; }
   public String getWorkerId() { return workerId; }
   public Instant getLeaseExpiresAt() { return leaseExpiresAt; }
   public boolean isCancelRequested() { return cancelRequested; }

@@ -6,12 +6,8 @@ import java.util.UUID;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
-import org.springframework.data.jpa.repository.Modifying;
-import org.springframework.data.jpa.repository.Query;
-import org.springframework.data.repository.query.Param;
-import org.springframework.transaction.annotation.Transactional;
 
-/** Reads of {@code jobs}. Writes after the insert go through {@link JobTransitions} and {@link JobProgress}. */
+/** Reads of {@code jobs}. Every write goes through {@link JobStore}. */
 public interface JobRepository extends JpaRepository<CleanseJob, UUID> {
 
   Optional<CleanseJob> findByIdAndTenant(UUID id, String tenant);
@@ -22,11 +18,10 @@ public interface JobRepository extends JpaRepository<CleanseJob, UUID> {
 
   Page<CleanseJob> findByTenantAndStatus(String tenant, JobStatus status, Pageable pageable);
 
-  /** Frees an expired idempotency key for a new job; the job it named keeps everything else. */
-  @Modifying
-  @Transactional
-  @Query(value = "UPDATE jobs SET idempotency_key = NULL WHERE id = :id", nativeQuery = true)
-  int releaseIdempotencyKey(@Param("id") UUID id);
+  boolean existsByOutputUriAndStatusIn(String outputUri, Collection<JobStatus> statuses);
+
+  Optional<CleanseJob> findFirstByOutputUriAndTenantAndStatusIn(String outputUri, String tenant,
+      Collection<JobStatus> statuses);
 
   long countByStatus(JobStatus status);
 

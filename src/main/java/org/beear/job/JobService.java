@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
-import jakarta.persistence.EntityManager;
 import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseEngine;
 import org.beear.beear.CleansePlan;
@@ -48,15 +47,13 @@ public class JobService {
   private final JobRepository jobs;
   private final JobEventRepository eventReads;
   private final JobEpochRepository epochs;
-  private final JobEventLog events;
-  private final JobTransitions transitions;
+  private final JobStore store;
   private final JobMetrics metrics;
   private final JobJson json;
   private final ModelSources sources;
   private final OutputLocations outputs;
   private final DataFiles dataFiles;
   private final CleanseEngine engine;
-  private final EntityManager entityManager;
   private final TransactionTemplate tx;
   private final ApplicationEventPublisher publisher;
   private final WorkerDevices devices;
@@ -66,22 +63,19 @@ public class JobService {
   private final JobAdmission admission;
 
   public JobService(JobRepository jobs, JobEventRepository eventReads, JobEpochRepository epochs,
-      JobEventLog events, JobTransitions transitions, JobMetrics metrics, JobJson json, ModelSources sources,
-      OutputLocations outputs, DataFiles dataFiles, CleanseEngine engine, EntityManager entityManager,
-      TransactionTemplate tx, ApplicationEventPublisher publisher, WorkerDevices devices, ModelUris modelUris,
+      JobStore store, JobMetrics metrics, JobJson json, ModelSources sources,
+      OutputLocations outputs, DataFiles dataFiles, CleanseEngine engine, TransactionTemplate tx, ApplicationEventPublisher publisher, WorkerDevices devices, ModelUris modelUris,
       SecretSealer sealer, BeearSecurityProperties security, JobAdmission admission) {
     this.jobs = jobs;
     this.eventReads = eventReads;
     this.epochs = epochs;
-    this.events = events;
-    this.transitions = transitions;
+    this.store = store;
     this.metrics = metrics;
     this.json = json;
     this.sources = sources;
     this.outputs = outputs;
     this.dataFiles = dataFiles;
     this.engine = engine;
-    this.entityManager = entityManager;
     this.tx = tx;
     this.publisher = publisher;
     this.devices = devices;
@@ -102,7 +96,7 @@ public class JobService {
     if (idempotencyKey != null) {
       Optional<CleanseJob> existing = jobs.findByTenantAndIdempotencyKey(tenant, idempotencyKey);
       if (existing.isPresent() && isExpired(existing.get())) {
-        jobs.releaseIdempotencyKey(existing.get().getId());
+        store.releaseIdempotencyKey(existing.get().getId());
       } else if (existing.isPresent()) {
         return replay(existing.get(), idempotencyKey, fingerprint);
       }
@@ -129,6 +123,7 @@ public class JobService {
     if (plan != null && !plan.fits()) {
       throw new PlanDoesNotFitException(plan.memory().verdict(), plan.describe());
     }
+    requireOutputFree(tenant, output.toString());
     ModelUris.Stored model = modelUris.store(id, submission.modelUri());
     // data sets are file:// only, whose query and user info are never used: redacted, they lose nothing
     CleanseJob job = CleanseJob.queued(id, tenant, model.shown(), model.sealed(), output.toString(),
@@ -136,7 +131,7 @@ public class JobService {
         UriRedaction.redact(blankToNull(submission.anchoringDataUri())),
         json.write(submission.options()), json.triggers(triggers),
         plan != null ? plan.settings().maxEpochs() : CleanseSettings.maxEpochs(submission.options()),
-        idempotencyKey, fingerprint, Instant.now(),
+        idempotencyKey, fingerprint, store.now(),
         plan != null ? json.write(plan.settings().toOptions()) : null,
         plan != null ? json.write(JobJson.withoutSettings(plan.describe())) : null);
     boolean[] admitted = {false};
@@ -144,13 +139,14 @@ public class JobService {
       tx.executeWithoutResult(status -> {
         admission.admit(tenant);
         admitted[0] = true;
-        entityManager.persist(job);
-        entityManager.flush();
-        events.append(id, JobEventLog.STATUS, "queued", "{\"status\":\"queued\"}");
+        store.insertQueued(job);
       });
     } catch (RuntimeException e) {
       if (admitted[0]) {
         admission.undo(tenant);
+      }
+      if (e instanceof DataIntegrityViolationException && violated(e, "jobs_active_output")) {
+        throw outputInUse(tenant, output.toString());
       }
       // A concurrent request with the same idempotency key won the insert.
       if (e instanceof DataIntegrityViolationException && idempotencyKey != null) {
@@ -161,12 +157,36 @@ public class JobService {
       }
       throw e;
     }
-    metrics.jobEntered(JobStatus.QUEUED);
+    store.queuedCommitted();
     return new Submitted(job, true);
   }
 
+  /**
+   * Two active jobs never write one output location: the second is refused (409). Only a job of the caller's own
+   * tenant is named. The unique index {@code jobs_active_output} settles a race between two submissions.
+   */
+  private void requireOutputFree(String tenant, String output) {
+    if (jobs.existsByOutputUriAndStatusIn(output, java.util.EnumSet.of(JobStatus.QUEUED, JobStatus.RUNNING))) {
+      throw outputInUse(tenant, output);
+    }
+  }
+
+  private JobConflictException outputInUse(String tenant, String output) {
+    String holder = jobs.findFirstByOutputUriAndTenantAndStatusIn(output, tenant,
+            java.util.EnumSet.of(JobStatus.QUEUED, JobStatus.RUNNING))
+        .map(j -> " (job " + j.getId() + ")").orElse("");
+    return new JobConflictException("output_uri " + UriRedaction.redact(output)
+        + " is the output location of a job that is still queued or running" + holder
+        + "; choose another output_uri or wait for that job to end");
+  }
+
+  private static boolean violated(RuntimeException e, String constraint) {
+    Throwable cause = ((DataIntegrityViolationException) e).getMostSpecificCause();
+    return cause != null && String.valueOf(cause.getMessage()).contains(constraint);
+  }
+
   private boolean isExpired(CleanseJob job) {
-    return job.getCreatedAt().plus(idempotencyTtl).isBefore(Instant.now());
+    return job.getCreatedAt().plus(idempotencyTtl).isBefore(store.now());
   }
 
   private Submitted replay(CleanseJob existing, String key, String fingerprint) {
@@ -305,10 +325,10 @@ public class JobService {
     UUID jobId = get(tenant, id).getId();
     // The job may move between our checks (claimed, or re-queued by the reaper); each step is a guarded update.
     for (int tries = 0; tries < 5; tries++) {
-      if (transitions.cancelQueued(jobId)) {
+      if (store.cancelQueued(jobId)) {
         return new Cancellation(get(tenant, id), false);
       }
-      if (transitions.requestCancel(jobId)) {
+      if (store.requestCancel(jobId)) {
         publisher.publishEvent(new JobCancelRequested(jobId));
         // the worker may already have stopped by now; the caller still asked a running job to stop
         return new Cancellation(get(tenant, id), true);

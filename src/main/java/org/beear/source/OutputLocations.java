@@ -35,6 +35,7 @@ public class OutputLocations {
       throw new SourceException("only file:// output URIs are supported, got " + uri.getScheme() + "://");
     }
     Path path = roots.writable(uri);
+    requireOutsideServiceState(path, requested);
     if (Files.isRegularFile(path)) {
       throw new SourceException(shown(requested) + " is a file; expected a directory");
     }
@@ -42,6 +43,29 @@ public class OutputLocations {
       throw new SourceException(shown(requested) + " is not empty; choose a new or empty directory");
     }
     return path.toUri();
+  }
+
+  /**
+   * The data directory holds the database, the model cache and the jobs' work directories, which the service
+   * deletes and rewrites on its own: an output there could be evicted, swept or could overwrite state. Only its
+   * {@code outputs} directory (where default outputs go) takes outputs.
+   */
+  private void requireOutsideServiceState(Path path, String requested) {
+    Path dataDir = real(properties.dataDir());
+    Path outputs = dataDir.resolve("outputs");
+    if (path.startsWith(dataDir) && !(path.startsWith(outputs) && !path.equals(outputs))) {
+      throw new SourceException(shown(requested) + " is inside the service's data directory (database, model"
+          + " cache, work directories); outputs may go there only under " + outputs.toUri());
+    }
+  }
+
+  private static Path real(Path path) {
+    Path absolute = path.toAbsolutePath().normalize();
+    try {
+      return Files.exists(absolute) ? absolute.toRealPath() : absolute;
+    } catch (IOException e) {
+      return absolute;
+    }
   }
 
   private static boolean isEmpty(Path dir) {

@@ -4,7 +4,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.beear.app.BeearProperties;
-import org.beear.job.JobTransitions;
+import org.beear.job.JobStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -19,18 +19,18 @@ public class JobReaper implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(JobReaper.class);
 
-  private final JobTransitions transitions;
+  private final JobStore store;
   private final BeearProperties properties;
   private ScheduledExecutorService scheduler;
 
-  public JobReaper(JobTransitions transitions, BeearProperties properties) {
-    this.transitions = transitions;
+  public JobReaper(JobStore store, BeearProperties properties) {
+    this.store = store;
     this.properties = properties;
   }
 
   /** One pass; returns how many jobs changed. */
   public int reap() {
-    return transitions.reapExpiredLeases(properties.worker().maxAttempts());
+    return store.reapExpiredLeases(properties.worker().maxAttempts());
   }
 
   @Override

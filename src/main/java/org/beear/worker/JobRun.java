@@ -9,38 +9,45 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseCancelledException;
 import org.beear.beear.CleanseListener;
+import org.beear.beear.CleansePlan;
 import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
 import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
 import org.beear.job.CleanseJob;
-import org.beear.job.JobEventLog;
+import org.beear.job.JobJson;
 import org.beear.job.JobStatus;
-import org.beear.job.JobTransitions;
+import org.beear.job.JobStore;
 import org.beear.net.FetchCancellation;
 import org.beear.net.FetchCancelledException;
 import org.beear.source.FetchedModel;
 import org.beear.source.SourceException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * One claimed job on one worker: fetches the model, runs the engine, and turns the engine's callbacks into
- * events, epoch rows, progress and metrics. A heartbeat keeps the lease while it runs. Once the worker is halted
- * the run writes nothing more, exactly like a process that died.
+ * events, epoch rows, progress and metrics. A heartbeat keeps the lease while it runs. Every write is fenced on the
+ * claim, and once the run is fenced off (halted like a dead process, or its lease taken over) it writes and
+ * publishes nothing more: every engine callback stops the engine on the spot.
+ *
+ * <p>How a run ends: the engine's result succeeds the job; a {@link CleanseCancelledException} ends it as its
+ * {@link RunStop} says; any other {@link Exception} is the job's own verdict and fails it; an {@link Error} (out of
+ * memory, stack overflow, a broken native library) is a crash: the job is re-queued to resume from its checkpoint
+ * while it has crashes left. Nothing a run throws ends the worker thread.
  */
 final class JobRun implements CleanseListener {
 
   private static final Logger log = LoggerFactory.getLogger(JobRun.class);
 
-  private final Worker worker;
-  private final JobTransitions.Claim claim;
+  private final JobStore.Claim claim;
   private final WorkerContext ctx;
+  private final RunStop stop = new RunStop();
   private final long cancelPollNanos;
-  private volatile boolean cancelledByUser;
-  private volatile boolean leaseLost;
   private volatile FetchCancellation download;
   private long lastCancelPoll = System.nanoTime();
   private boolean baselineSeen;
@@ -48,8 +55,7 @@ final class JobRun implements CleanseListener {
   private int epochsThisRun;
   private double epochSecondsThisRun;
 
-  JobRun(Worker worker, JobTransitions.Claim claim, WorkerContext ctx) {
-    this.worker = worker;
+  JobRun(JobStore.Claim claim, WorkerContext ctx) {
     this.claim = claim;
     this.ctx = ctx;
     this.cancelPollNanos = ctx.properties().worker().cancelPollInterval().toNanos();
@@ -59,8 +65,9 @@ final class JobRun implements CleanseListener {
     return claim.jobId();
   }
 
-  void cancelByUser() {
-    cancelledByUser = true;
+  /** Asks the run to stop for this reason; a download in progress is aborted at once. */
+  void stop(RunStop.Reason why) {
+    stop.request(why);
     FetchCancellation downloading = download;
     if (downloading != null) {
       downloading.cancel();
@@ -76,27 +83,29 @@ final class JobRun implements CleanseListener {
       CleanseJob job = ctx.jobs().findById(jobId).orElseThrow();
       maxEpochs = job.getMaxEpochs();
       if (job.isCancelRequested()) {
+        stop.request(RunStop.Reason.CANCELLED);
         throw new CleanseCancelledException("cancel requested before the run started");
       }
       CleanseResult result = ctx.engine().cleanse(request(job), this);
-      if (muted()) {
-        return;
-      }
+      requireHeld();
       if (!baselineSeen && result.before() != null) {
         baseline(result.before());
       }
       ctx.metrics().evaluation(jobId, "after", result.after());
       ctx.metrics().progress(jobId, 1.0);
-      ctx.events().append(jobId, JobEventLog.INFO, "after: " + summary(result.after())
+      event(JobStore.INFO, "after: " + summary(result.after())
           + (result.earlyStopped() ? " (stopped early: target ASR reached)" : ""), ctx.json().write(result.after()));
-      ctx.transitions().finish(jobId, worker.id(), JobStatus.SUCCEEDED, ctx.json().write(result.after()), null);
+      ended(ctx.store().finish(claim, JobStatus.SUCCEEDED, ctx.json().write(result.after()), null));
     } catch (CleanseCancelledException e) {
       stopped(e.getMessage());
     } catch (SourceException | IllegalArgumentException e) {
       fail(e.getMessage());
-    } catch (Exception | OutOfMemoryError e) {
+    } catch (Exception e) {
       log.warn("job {} failed", jobId, e);
-      fail(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+      fail(describe(e));
+    } catch (Error e) { // NOPMD: a run's Error must not end the worker thread; it is counted as a crash
+      log.error("job {} crashed", jobId, e);
+      crashed(e);
     } finally {
       heartbeat.cancel(false);
     }
@@ -106,21 +115,25 @@ final class JobRun implements CleanseListener {
     UUID jobId = job.getId();
     FetchedModel model = fetchModel(job);
     if (model.sha256() != null) {
-      ctx.progress().modelChecksum(jobId, worker.id(), model.sha256());
-      event(JobEventLog.INFO, "downloaded the model archive (sha256 " + model.sha256() + ")");
+      requireHeld(ctx.store().modelChecksum(claim, model.sha256()));
+      event(JobStore.INFO, "downloaded the model archive (sha256 " + model.sha256() + ")");
     }
     ctx.engine().validateModel(model.directory());
-    Path workDir = ctx.properties().workDir(jobId.toString()).toAbsolutePath();
+    Path workDir = workDir();
     Files.createDirectories(workDir);
     Path outputDir = Path.of(URI.create(job.getOutputUri()));
     Files.createDirectories(outputDir.getParent());
     if (claim.attempt() > 1) {
-      event(JobEventLog.INFO, "attempt " + claim.attempt() + ": resuming from the checkpoint in the work directory");
+      event(JobStore.INFO, "attempt " + claim.attempt() + ": resuming from the checkpoint in the work directory");
     }
-    org.beear.beear.BeearOptions options = ctx.json().options(job);
+    BeearOptions options = ctx.json().options(job);
     return new CleanseRequest(model.directory(), outputDir, workDir, options, ctx.json().triggers(job),
         ctx.dataFiles().resolve(job.getDefenderDataUri()), ctx.dataFiles().resolve(job.getAnchoringDataUri()),
         ctx.devices().forOptions(options));
+  }
+
+  private Path workDir() {
+    return ctx.properties().workDir(claim.jobId().toString()).toAbsolutePath();
   }
 
   /**
@@ -130,6 +143,9 @@ final class JobRun implements CleanseListener {
   private FetchedModel fetchModel(CleanseJob job) {
     FetchCancellation cancellation = new FetchCancellation();
     download = cancellation;
+    if (stop.requested()) {
+      cancellation.cancel();
+    }
     long pollMillis = Math.max(1, ctx.properties().worker().cancelPollInterval().toMillis());
     ScheduledFuture<?> watch = ctx.heartbeats().scheduleAtFixedRate(() -> watchDownload(cancellation), pollMillis,
         pollMillis, TimeUnit.MILLISECONDS);
@@ -144,70 +160,92 @@ final class JobRun implements CleanseListener {
   }
 
   private void watchDownload(FetchCancellation cancellation) {
-    if (!stopWanted()) {
+    if (!stop.requested()) {
       pollCancelFlag();
     }
-    if (stopWanted()) {
+    if (stop.requested()) {
       cancellation.cancel();
     }
-  }
-
-  /** The worker halts or stops, the user cancelled, or another worker holds the lease now. */
-  private boolean stopWanted() {
-    return worker.isHalted() || worker.isStopping() || cancelledByUser || leaseLost;
   }
 
   /** Reads the job's cancel flag and lease from the job store; a failed read changes nothing. */
   private void pollCancelFlag() {
     try {
-      Optional<Boolean> flag = ctx.progress().cancelRequested(claim.jobId(), worker.id());
-      leaseLost = flag.isEmpty();
-      cancelledByUser = flag.orElse(false);
+      Optional<Boolean> flag = ctx.store().cancelRequested(claim);
+      if (flag.isEmpty()) {
+        stop.request(RunStop.Reason.LEASE_LOST);
+      } else if (flag.get()) {
+        stop.request(RunStop.Reason.CANCELLED);
+      }
     } catch (RuntimeException e) {
       log.warn("cancel check for job {} failed: {}", claim.jobId(), e.toString());
     }
   }
 
-  /** The engine stopped because we asked it to; why we asked decides where the job goes. */
+  /** The engine stopped because we asked it to (or on its own); the stop's reason decides where the job goes. */
   private void stopped(String message) {
-    UUID jobId = claim.jobId();
-    if (muted()) {
+    RunStop.Reason why = stop.reason().orElse(null);
+    if (why == RunStop.Reason.HALTED) {
       return;
     }
-    if (cancelledByUser || ctx.progress().cancelRequested(jobId, worker.id()).orElse(false)) {
-      ctx.transitions().finish(jobId, worker.id(), JobStatus.CANCELLED, null, null);
-    } else if (leaseLost) {
-      log.warn("job {}: worker {} lost its lease; leaving the job to its new owner", jobId, worker.id());
-    } else if (worker.isStopping()) {
-      ctx.transitions().release(jobId, worker.id(), "worker " + worker.id() + " is shutting down");
+    if (why == RunStop.Reason.LEASE_LOST) {
+      log.warn("job {}: worker {} lost its lease; leaving the job to its new owner", claim.jobId(),
+          claim.workerId());
+      return;
+    }
+    if (why == RunStop.Reason.CANCELLED || ctx.store().cancelRequested(claim).orElse(false)) {
+      ended(ctx.store().finish(claim, JobStatus.CANCELLED, null, null));
+    } else if (why == RunStop.Reason.SHUTDOWN) {
+      ctx.store().release(claim, "worker " + claim.workerId() + " is shutting down");
     } else {
       fail("stopped without a cancel request: " + message);
     }
   }
 
   private void fail(String message) {
-    if (muted()) {
+    if (!stop.fenced()) {
+      ended(ctx.store().finish(claim, JobStatus.FAILED, null, message));
+    }
+  }
+
+  private void crashed(Error e) {
+    if (stop.fenced()) {
       return;
     }
-    ctx.events().append(claim.jobId(), JobEventLog.ERROR, message);
-    ctx.transitions().finish(claim.jobId(), worker.id(), JobStatus.FAILED, null, message);
+    JobStore.CrashOutcome outcome =
+        ctx.store().crashed(claim, describe(e), ctx.properties().worker().maxAttempts());
+    if (outcome == JobStore.CrashOutcome.FAILED) {
+      ended(true);
+    }
   }
 
-  private boolean muted() {
-    return worker.isHalted();
-  }
-
-  private void heartbeat() {
-    if (muted()) {
+  /** A job that ended for good needs its checkpoints no more; one that may resume keeps them. */
+  private void ended(boolean forGood) {
+    if (!forGood) {
       return;
     }
     try {
-      Optional<Boolean> held =
-          ctx.progress().heartbeat(claim.jobId(), worker.id(), ctx.properties().worker().lease());
+      FileSystemUtils.deleteRecursively(workDir());
+    } catch (IOException e) {
+      log.warn("job {}: work directory {} not removed ({}); the sweeper retries", claim.jobId(), workDir(),
+          e.toString());
+    }
+  }
+
+  private static String describe(Throwable e) {
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  }
+
+  private void heartbeat() {
+    if (stop.fenced()) {
+      return;
+    }
+    try {
+      Optional<Boolean> held = ctx.store().heartbeat(claim, ctx.properties().worker().lease());
       if (held.isEmpty()) {
-        leaseLost = true;
+        stop.request(RunStop.Reason.LEASE_LOST);
       } else if (held.get()) {
-        cancelledByUser = true;
+        stop.request(RunStop.Reason.CANCELLED);
       }
     } catch (RuntimeException e) {
       // A missed beat is survivable: the lease is several beats long. Throwing would end the schedule.
@@ -215,68 +253,85 @@ final class JobRun implements CleanseListener {
     }
   }
 
-  /**
-   * A halted worker is a dead process: the engine must not get one more step in (not even its next checkpoint
-   * write), so every callback after the halt stops it on the spot.
-   */
-  private void requireAlive() {
-    if (muted()) {
-      throw new CleanseCancelledException("worker " + worker.id() + " halted");
+  /** A fenced-off run (halted, or its lease taken over) must not get one more step in: stop the engine here. */
+  private void requireHeld() {
+    if (stop.fenced()) {
+      throw new CleanseCancelledException(stop.reason().orElseThrow() == RunStop.Reason.HALTED
+          ? "worker " + claim.workerId() + " halted" : "the lease of job " + claim.jobId() + " was lost");
     }
+  }
+
+  /** A write the store refused because the claim no longer holds the job: the lease was lost. */
+  private void requireHeld(boolean written) {
+    if (!written) {
+      stop.request(RunStop.Reason.LEASE_LOST);
+    }
+    requireHeld();
+  }
+
+  private void event(String type, String message, String dataJson) {
+    requireHeld();
+    requireHeld(ctx.store().event(claim, type, message, dataJson));
   }
 
   @Override
   public void event(String type, String message) {
-    requireAlive();
-    ctx.events().append(claim.jobId(), type, message);
+    event(type, message, (String) null);
   }
 
   @Override
-  public void plan(org.beear.beear.CleansePlan plan) {
-    requireAlive();
-    ctx.progress().plan(claim.jobId(), worker.id(), ctx.json().write(plan.settings().toOptions()),
-        ctx.json().write(org.beear.job.JobJson.withoutSettings(plan.describe())));
-    ctx.events().append(claim.jobId(), JobEventLog.INFO, "memory plan: " + plan.memory().verdict()
+  public void plan(CleansePlan plan) {
+    requireHeld();
+    requireHeld(ctx.store().plan(claim, ctx.json().write(plan.settings().toOptions()),
+        ctx.json().write(JobJson.withoutSettings(plan.describe()))));
+    event(JobStore.INFO, "memory plan: " + plan.memory().verdict()
         + (plan.fitted() ? " (memory settings fitted)" : ""));
   }
 
   @Override
   public void baseline(EvalMetrics before) {
-    requireAlive();
+    requireHeld();
     baselineSeen = true;
-    ctx.progress().baseline(claim.jobId(), worker.id(), before);
-    ctx.events().append(claim.jobId(), JobEventLog.BASELINE, "before: " + summary(before), ctx.json().write(before));
+    requireHeld(ctx.store().baseline(claim, before));
+    event(JobStore.BASELINE, "before: " + summary(before), ctx.json().write(before));
     ctx.metrics().evaluation(claim.jobId(), "before", before);
   }
 
   @Override
   public void step(String phase, double seconds) {
-    requireAlive();
+    requireHeld();
     ctx.metrics().step(phase, seconds);
   }
 
   @Override
   public void epoch(EpochRecord epoch, double progress) {
-    requireAlive();
+    requireHeld();
     epochsThisRun++;
     epochSecondsThisRun += epoch.seconds();
     Double eta = maxEpochs > epoch.epoch()
         ? epochSecondsThisRun / epochsThisRun * (maxEpochs - epoch.epoch()) : Double.valueOf(0);
-    UUID jobId = claim.jobId();
-    if (!ctx.progress().epoch(jobId, worker.id(), claim.attempt(), epoch, progress, eta)) {
-      leaseLost = true;
-      return;
-    }
+    requireHeld(ctx.store().epoch(claim, epoch, progress, eta));
     String message = String.format(Locale.ROOT, "epoch %d/%d: %s; losses entrapment %s, removal %s, anchor %s (%.1fs)",
         epoch.epoch(), maxEpochs, summary(epoch.metrics()), loss(epoch.entrapmentLoss()),
         loss(epoch.removalSafeLoss()), loss(epoch.removalAnchorLoss()), epoch.seconds());
-    ctx.events().append(jobId, JobEventLog.EPOCH, message, ctx.json().write(EpochEvent.of(epoch, progress, claim)));
-    ctx.metrics().epoch(jobId, epoch, progress);
+    event(JobStore.EPOCH, message, ctx.json().write(EpochEvent.of(epoch, progress, claim)));
+    ctx.metrics().epoch(claim.jobId(), epoch, progress);
+  }
+
+  /**
+   * Publishing a checkpoint or the cleansed model needs the lease, confirmed now (and extended): a worker whose
+   * lease was taken over must not rename anything into the directories its successor uses.
+   */
+  @Override
+  public void beforeCommit(String what) {
+    requireHeld();
+    Optional<Boolean> held = ctx.store().heartbeat(claim, ctx.properties().worker().lease());
+    requireHeld(held.isPresent());
   }
 
   @Override
   public boolean cancelRequested() {
-    if (stopWanted()) {
+    if (stop.requested()) {
       return true;
     }
     long now = System.nanoTime();
@@ -284,7 +339,7 @@ final class JobRun implements CleanseListener {
       lastCancelPoll = now;
       pollCancelFlag();
     }
-    return cancelledByUser || leaseLost;
+    return stop.requested();
   }
 
   private static String summary(EvalMetrics m) {
@@ -306,7 +361,7 @@ final class JobRun implements CleanseListener {
   /** The data of an {@code epoch} event; non-finite losses become null so the JSON stays valid. */
   record EpochEvent(int epoch, int attempt, double progress, Double entrapmentLoss, Double removalSafeLoss,
       Double removalAnchorLoss, EvalMetrics metrics, double seconds) {
-    static EpochEvent of(EpochRecord e, double progress, JobTransitions.Claim claim) {
+    static EpochEvent of(EpochRecord e, double progress, JobStore.Claim claim) {
       return new EpochEvent(e.epoch(), claim.attempt(), progress, finite(e.entrapmentLoss()),
           finite(e.removalSafeLoss()), finite(e.removalAnchorLoss()), e.metrics(), e.seconds());
     }

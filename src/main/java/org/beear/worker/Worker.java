@@ -5,13 +5,14 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import org.beear.job.JobTransitions;
+import org.beear.job.JobStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One worker thread: claims the oldest queued job, runs it through the engine, repeats. Cleanses are serialised
- * across the whole JVM by {@link #ENGINE} because DJL allows one gradient collector per process.
+ * across the whole JVM by {@link #ENGINE} because DJL allows one gradient collector per process. Nothing a job
+ * throws ends the thread (see {@link JobRun}); the pool's liveness check reports when no worker thread is left.
  */
 public final class Worker implements Runnable {
 
@@ -71,6 +72,8 @@ public final class Worker implements Runnable {
         return;
       } catch (RuntimeException e) {
         log.warn("worker {}: {}", id, e.toString()); // e.g. the database is briefly unreachable
+      } catch (Error e) { // NOPMD: e.g. out of memory while recording a crash; the job's lease runs out instead
+        log.error("worker {} survived an error outside a job's run", id, e);
       }
       if (!ranJob) {
         pause(poll);
@@ -79,14 +82,20 @@ public final class Worker implements Runnable {
   }
 
   private boolean claimAndRun() {
-    Optional<JobTransitions.Claim> claim =
-        context.transitions().claimNext(id, context.properties().worker().lease());
+    Optional<JobStore.Claim> claim = context.store().claimNext(id, context.properties().worker().lease());
     if (claim.isEmpty()) {
       return false;
     }
-    current = new JobRun(this, claim.get(), context);
+    JobRun run = new JobRun(claim.get(), context);
+    current = run;
+    // a stop that came while claiming applies to this run too
+    if (halted) {
+      run.stop(RunStop.Reason.HALTED);
+    } else if (stopping) {
+      run.stop(RunStop.Reason.SHUTDOWN);
+    }
     try {
-      current.run();
+      run.run();
     } finally {
       current = null;
     }
@@ -109,7 +118,7 @@ public final class Worker implements Runnable {
   void cancel(UUID jobId) {
     JobRun run = current;
     if (run != null && run.jobId().equals(jobId)) {
-      run.cancelByUser();
+      run.stop(RunStop.Reason.CANCELLED);
     }
   }
 
@@ -119,6 +128,7 @@ public final class Worker implements Runnable {
    */
   void shutdown() {
     stopping = true;
+    stopCurrent(RunStop.Reason.SHUTDOWN);
     wake();
   }
 
@@ -129,20 +139,20 @@ public final class Worker implements Runnable {
    */
   public void halt() {
     halted = true;
+    stopCurrent(RunStop.Reason.HALTED);
     wake();
+  }
+
+  private void stopCurrent(RunStop.Reason why) {
+    JobRun run = current;
+    if (run != null) {
+      run.stop(why);
+    }
   }
 
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     thread.join(timeout.toMillis());
     return !thread.isAlive();
-  }
-
-  boolean isStopping() {
-    return stopping;
-  }
-
-  boolean isHalted() {
-    return halted;
   }
 
   private void wake() {

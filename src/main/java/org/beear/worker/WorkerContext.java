@@ -3,12 +3,10 @@ package org.beear.worker;
 import java.util.concurrent.ScheduledExecutorService;
 import org.beear.app.BeearProperties;
 import org.beear.beear.CleanseEngine;
-import org.beear.job.JobEventLog;
 import org.beear.job.JobJson;
 import org.beear.job.JobMetrics;
-import org.beear.job.JobProgress;
 import org.beear.job.JobRepository;
-import org.beear.job.JobTransitions;
+import org.beear.job.JobStore;
 import org.beear.job.ModelUris;
 import org.beear.job.WorkerDevices;
 import org.beear.source.DataFiles;
@@ -19,9 +17,7 @@ record WorkerContext(
     BeearProperties properties,
     CleanseEngine engine,
     JobRepository jobs,
-    JobTransitions transitions,
-    JobProgress progress,
-    JobEventLog events,
+    JobStore store,
     JobJson json,
     JobMetrics metrics,
     ModelSources sources,

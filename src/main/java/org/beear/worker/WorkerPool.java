@@ -10,12 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.beear.app.BeearProperties;
 import org.beear.beear.CleanseEngine;
 import org.beear.job.JobCancelRequested;
-import org.beear.job.JobEventLog;
 import org.beear.job.JobJson;
 import org.beear.job.JobMetrics;
-import org.beear.job.JobProgress;
 import org.beear.job.JobRepository;
-import org.beear.job.JobTransitions;
+import org.beear.job.JobStore;
 import org.beear.job.ModelUris;
 import org.beear.job.WorkerDevices;
 import org.beear.source.DataFiles;
@@ -44,7 +42,7 @@ public class WorkerPool implements SmartLifecycle {
   private volatile boolean running;
 
   public WorkerPool(BeearProperties properties, CleanseEngine engine, JobRepository jobs,
-      JobTransitions transitions, JobProgress progress, JobEventLog events, JobJson json, JobMetrics metrics,
+      JobStore store, JobJson json, JobMetrics metrics,
       ModelSources sources, ModelUris modelUris, DataFiles dataFiles, WorkerDevices devices) {
     this.properties = properties;
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -52,7 +50,7 @@ public class WorkerPool implements SmartLifecycle {
       t.setDaemon(true);
       return t;
     });
-    this.context = new WorkerContext(properties, engine, jobs, transitions, progress, events, json, metrics,
+    this.context = new WorkerContext(properties, engine, jobs, store, json, metrics,
         sources, modelUris, dataFiles, devices, heartbeats);
   }
 
@@ -76,6 +74,11 @@ public class WorkerPool implements SmartLifecycle {
 
   public List<Worker> workers() {
     return List.copyOf(workers);
+  }
+
+  /** Worker threads still running; none while workers are enabled means this replica can do no more work. */
+  public long aliveWorkers() {
+    return workers.stream().filter(Worker::isAlive).count();
   }
 
   @EventListener

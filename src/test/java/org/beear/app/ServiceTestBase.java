@@ -83,6 +83,8 @@ public abstract class ServiceTestBase {
   protected SteppingCleanseEngine engine;
   @Autowired
   protected JobService jobService;
+  @Autowired
+  protected MovableClock clock;
 
   @DynamicPropertySource
   static void dataDirectories(DynamicPropertyRegistry registry) {
@@ -128,6 +130,12 @@ public abstract class ServiceTestBase {
     @Primary
     SteppingCleanseEngine steppingCleanseEngine() {
       return new SteppingCleanseEngine();
+    }
+
+    @Bean
+    @Primary
+    MovableClock movableClock() {
+      return new MovableClock();
     }
   }
 

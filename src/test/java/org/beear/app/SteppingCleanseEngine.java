@@ -38,6 +38,12 @@ public class SteppingCleanseEngine implements CleanseEngine {
   /** Sleep per optimisation step; tests slow it down to have time to cancel or crash a run. */
   public volatile long stepMillis = 15;
 
+  /**
+   * Models (by directory name) whose cleanse throws this error after the first epoch: a poison job, as an out of
+   * memory or a broken native library would make one.
+   */
+  public final Map<String, java.util.function.Supplier<Error>> errors = new ConcurrentHashMap<>();
+
   /** Finished epochs per work directory, in order, across runs: a resumed job must not repeat or skip one. */
   public final Map<Path, List<Integer>> finishedEpochs = new ConcurrentHashMap<>();
 
@@ -100,9 +106,15 @@ public class SteppingCleanseEngine implements CleanseEngine {
       listener.epoch(record, epoch / (double) maxEpochs);
       finishedEpochs.computeIfAbsent(request.workDir(), k -> new CopyOnWriteArrayList<>()).add(epoch);
       // The checkpoint is written after the listener stored the epoch: a crash in between repeats the epoch.
+      listener.beforeCommit("checkpoint of epoch " + epoch);
       write(checkpoint, "{\"epoch\": " + epoch + "}");
+      java.util.function.Supplier<Error> error = errors.get(request.modelDir().getFileName().toString());
+      if (error != null) {
+        throw error.get();
+      }
     }
     EvalMetrics after = metrics(maxEpochs, maxEpochs, triggered);
+    listener.beforeCommit("the cleansed model");
     try {
       Files.createDirectories(request.outputDir());
       Files.writeString(request.outputDir().resolve("model.safetensors"), "weights of " + request.modelDir());

@@ -31,7 +31,7 @@ class ConcurrentSubmissionTest extends ServiceTestBase {
   private static final int CLAIMERS = 6;
 
   @Autowired
-  JobTransitions transitions;
+  JobStore store;
 
   @Test
   void everySubmissionIsStoredOnceAndEveryJobClaimedOnce() throws Exception {
@@ -50,7 +50,7 @@ class ConcurrentSubmissionTest extends ServiceTestBase {
       claimerRuns.add(claimers.submit(() -> {
         int claimed = 0;
         while (true) {
-          Optional<JobTransitions.Claim> claim = transitions.claimNext(workerId, Duration.ofMinutes(1));
+          Optional<JobStore.Claim> claim = store.claimNext(workerId, Duration.ofMinutes(1));
           if (claim.isEmpty()) {
             if (!submitting.get()) {
               return claimed;
@@ -62,7 +62,7 @@ class ConcurrentSubmissionTest extends ServiceTestBase {
             doubleClaims.incrementAndGet();
           }
           claimed++;
-          assertThat(transitions.finish(claim.get().jobId(), workerId, JobStatus.SUCCEEDED, null, null)).isTrue();
+          assertThat(store.finish(claim.get(), JobStatus.SUCCEEDED, null, null)).isTrue();
         }
       }));
     }

@@ -32,6 +32,7 @@ class WorkerCrashResumeTest extends ServiceTestBase {
     int epochAtCrash = job(id).get("current_epoch").asInt();
     assertThat(job(id).get("status").asText()).as("nobody has noticed yet: the lease still runs").isEqualTo("running");
 
+    clock.advance(Duration.ofSeconds(3)); // past the 2 s lease: the reaper re-queues the job without us waiting
     Worker successor = pool.startWorker();
     JsonNode done = awaitStatus(id, "succeeded");
 
