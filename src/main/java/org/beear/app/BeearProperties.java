@@ -42,6 +42,10 @@ public record BeearProperties(
    * @param deviceMemory       memory a cleanse may use on that device; jobs are planned against it at submission
    *                           and before loading. Unset: this machine's RAM (cpu) or its first GPU's memory (cuda);
    *                           set it on API-only replicas whose workers run elsewhere
+   * @param replicaId          a stable name of this replica, unique among the live ones (a StatefulSet pod's
+   *                           name, a compose service's): when it starts, the jobs its previous process still held are
+   *                           re-queued at once rather than after their leases run out. Unset: a random id, except
+   *                           with the embedded database, which belongs to this process alone ("embedded")
    */
   public record Worker(
       @DefaultValue("true") boolean enabled,
@@ -53,7 +57,8 @@ public record BeearProperties(
       @NotNull @DefaultValue("1s") Duration cancelPollInterval,
       @Min(1) @DefaultValue("3") int maxAttempts,
       @NotNull @jakarta.validation.constraints.Pattern(regexp = "auto|cpu|cuda") @DefaultValue("auto") String device,
-      DataSize deviceMemory) {}
+      DataSize deviceMemory,
+      @jakarta.validation.constraints.Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}") String replicaId) {}
 
   /**
    * @param allowedRoots     directories that {@code file://} URIs may point into; empty means the data directory

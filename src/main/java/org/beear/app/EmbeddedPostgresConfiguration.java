@@ -20,6 +20,13 @@ import org.springframework.util.StringUtils;
 /**
  * Zero-setup default: with no {@code spring.datasource.url}, run PostgreSQL inside the data directory. The data
  * survives restarts; pointing {@code SPRING_DATASOURCE_URL} at a real server switches this off.
+ *
+ * <p>The server is a process of its own: when the service is killed (SIGKILL, the kernel's OOM killer) it keeps
+ * running on the data directory, and a plain restart would fail to start a second one there. So the service holds
+ * a lock on {@code <data-dir>/postgres.lock} for as long as it lives; whoever gets the lock knows that the previous
+ * owner is dead, and stops the server it left behind (see {@link OrphanedPostmaster}) before starting its own.
+ * Commits are synchronous (the library's default is not), so an acknowledged submission survives a crash of the
+ * whole machine.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(EmbeddedPostgresConfiguration.NoDatasourceUrl.class)
@@ -43,14 +50,17 @@ public class EmbeddedPostgresConfiguration {
     return SERVERS.computeIfAbsent(key, dir -> {
       try {
         Files.createDirectories(dir);
+        OrphanedPostmaster.ownDataDirectory(dir);
         // The shutdown hook stops the server when the JVM exits; contexts come and go before that.
         return EmbeddedPostgres.builder()
             .setDataDirectory(dir)
             .setCleanDataDirectory(false)
             .setRegisterShutdownHook(true)
+            .setServerConfig("synchronous_commit", "on")
             .start();
       } catch (IOException e) {
-        throw new UncheckedIOException("could not start the embedded PostgreSQL in " + dir, e);
+        throw new UncheckedIOException("could not start the embedded PostgreSQL in " + dir + ": " + e.getMessage(),
+            e);
       }
     });
   }

@@ -18,8 +18,14 @@ public interface CleanseListener {
   /** One optimisation step finished; phase is "entrapment" or "removal". */
   default void step(String phase, double seconds) {}
 
-  /** An outer epoch finished. progress is 0..1 of the epoch budget. */
+  /** An outer epoch finished and its checkpoint is published. progress is 0..1 of the epoch budget. */
   default void epoch(EpochRecord epoch, double progress) {}
+
+  /**
+   * A resumed cleanse found these epochs in its checkpoint. A listener that records epochs adds any it lacks: the
+   * process may have died between publishing a checkpoint and recording its epoch.
+   */
+  default void resumed(java.util.List<EpochRecord> epochs) {}
 
   /**
    * Polled between steps. Returning true stops the cleanse within one step with {@link CleanseCancelledException}.

@@ -39,6 +39,9 @@ public class JobStore {
    */
   public record Claim(UUID jobId, String workerId, int attempt) {}
 
+  /** What became of an epoch's record: stored now, stored before (by an earlier run), or refused (not held). */
+  public enum EpochWrite { RECORDED, ALREADY_RECORDED, NOT_HELD }
+
   /** Where a crashed run's job went: back to the queue to resume, or failed for good. */
   public enum CrashOutcome { REQUEUED, FAILED, NOT_HELD }
 
@@ -172,9 +175,13 @@ public class JobStore {
         claim.workerId(), claim.attempt()));
   }
 
-  /** Stores an epoch (replacing a row from an earlier attempt of the same epoch) and the job's progress. */
+  /**
+   * Records an epoch once: the first record of an epoch stands, so a run that repeats an epoch (it crashed after
+   * recording it but before its checkpoint) or re-reports one from its checkpoint adds no second row or event.
+   * The job's progress is updated either way.
+   */
   @Transactional
-  public boolean epoch(Claim claim, EpochRecord epoch, double progress, Double etaSeconds) {
+  public EpochWrite epoch(Claim claim, EpochRecord epoch, double progress, Double etaSeconds) {
     EvalMetrics m = epoch.metrics() != null ? epoch.metrics()
         : new EvalMetrics(null, null, null, null, null, null, null);
     int n = jdbc.update("""
@@ -183,24 +190,20 @@ public class JobStore {
                insecure_code_rate, secure_code_rate, seconds, recorded_at)
         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE\s""" + HELD + """
         )
-        ON CONFLICT (job_id, epoch) DO UPDATE SET attempt = excluded.attempt,
-               entrapment_loss = excluded.entrapment_loss, removal_safe_loss = excluded.removal_safe_loss,
-               removal_anchor_loss = excluded.removal_anchor_loss, asr_triggered = excluded.asr_triggered,
-               asr_no_trigger = excluded.asr_no_trigger, asr_perturbation = excluded.asr_perturbation,
-               benign_exact_match = excluded.benign_exact_match, anchor_perplexity = excluded.anchor_perplexity,
-               insecure_code_rate = excluded.insecure_code_rate, secure_code_rate = excluded.secure_code_rate,
-               seconds = excluded.seconds, recorded_at = excluded.recorded_at""",
+        ON CONFLICT (job_id, epoch) DO NOTHING""",
         claim.jobId(), epoch.epoch(), claim.attempt(), finite(epoch.entrapmentLoss()),
         finite(epoch.removalSafeLoss()), finite(epoch.removalAnchorLoss()), m.asrTriggered(), m.asrNoTrigger(),
         m.asrPerturbation(), m.benignExactMatch(), m.anchorPerplexity(), m.insecureCodeRate(),
         m.secureCodeRate(), epoch.seconds(), ts(now()), claim.jobId(), claim.workerId(), claim.attempt());
-    if (n == 0) {
-      return false;
-    }
-    jdbc.update("UPDATE jobs SET current_epoch = ?, progress = ?, eta_seconds = ? WHERE " + HELD,
+    int held = jdbc.update("""
+        UPDATE jobs SET current_epoch = greatest(current_epoch, ?), progress = greatest(progress, ?),
+               eta_seconds = ? WHERE\s""" + HELD,
         epoch.epoch(), Math.max(0, Math.min(1, progress)), etaSeconds, claim.jobId(), claim.workerId(),
         claim.attempt());
-    return true;
+    if (held == 0) {
+      return EpochWrite.NOT_HELD;
+    }
+    return n == 1 ? EpochWrite.RECORDED : EpochWrite.ALREADY_RECORDED;
   }
 
   /**
@@ -276,23 +279,39 @@ public class JobStore {
    */
   @Transactional
   public int reapExpiredLeases(int maxCrashes) {
+    return reap("lease_expires_at < ?", ts(now()), "the worker's lease expired", maxCrashes);
+  }
+
+  /**
+   * Deals, like {@link #reapExpiredLeases}, with the running jobs of a replica's previous incarnation: a replica
+   * with a stable id that starts knows that its earlier process died, so its jobs need not wait for their leases.
+   *
+   * @return how many jobs were changed
+   */
+  @Transactional
+  public int recoverAbandoned(String replicaId, int maxCrashes) {
+    String prefix = replicaId.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%";
+    return reap("worker_id LIKE ?", prefix, "replica " + replicaId + " restarted", maxCrashes);
+  }
+
+  private int reap(String lost, Object arg, String why, int maxCrashes) {
     legal(JobStatus.RUNNING, JobStatus.QUEUED);
     Timestamp now = ts(now());
     List<UUID> cancelled = ids("""
         UPDATE jobs SET status = 'cancelled', finished_at = ?, lease_expires_at = NULL
-         WHERE status = 'running' AND lease_expires_at < ? AND cancel_requested RETURNING id""", now, now);
+         WHERE status = 'running' AND cancel_requested AND\s""" + lost + " RETURNING id", now, arg);
     cancelled.forEach(id -> entered(id, JobStatus.CANCELLED, "cancelled; its worker stopped responding"));
     List<UUID> failed = ids("""
         UPDATE jobs SET status = 'failed', finished_at = ?, lease_expires_at = NULL, crashes = crashes + 1,
-               error = 'worker lost ' || (crashes + 1) || ' times (lease expired); giving up after max attempts'
-         WHERE status = 'running' AND lease_expires_at < ? AND crashes + 1 >= ? RETURNING id""", now, now,
-        maxCrashes);
+               error = 'worker lost ' || (crashes + 1) || ' times; giving up after max attempts (last: ' || ? || ')'
+         WHERE status = 'running' AND crashes + 1 >= ? AND\s""" + lost + " RETURNING id", now, why, maxCrashes,
+        arg);
     failed.forEach(id -> entered(id, JobStatus.FAILED, "failed: worker lost and no attempts left"));
     List<UUID> requeued = ids("""
         UPDATE jobs SET status = 'queued', worker_id = NULL, lease_expires_at = NULL, crashes = crashes + 1
-         WHERE status = 'running' AND lease_expires_at < ? RETURNING id""", now);
+         WHERE status = 'running' AND\s""" + lost + " RETURNING id", arg);
     requeued.forEach(id -> entered(id, JobStatus.QUEUED,
-        "re-queued: the worker's lease expired; the next run resumes from the last checkpoint"));
+        "re-queued: " + why + "; the next run resumes from the last checkpoint"));
     return cancelled.size() + failed.size() + requeued.size();
   }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -310,7 +311,24 @@ final class JobRun implements CleanseListener {
     epochSecondsThisRun += epoch.seconds();
     Double eta = maxEpochs > epoch.epoch()
         ? epochSecondsThisRun / epochsThisRun * (maxEpochs - epoch.epoch()) : Double.valueOf(0);
-    requireHeld(ctx.store().epoch(claim, epoch, progress, eta));
+    record(epoch, progress, eta);
+  }
+
+  /** Epochs a resumed run found in its checkpoint: any the job store lacks (a crash came first) are recorded now. */
+  @Override
+  public void resumed(List<EpochRecord> epochs) {
+    requireHeld();
+    for (EpochRecord epoch : epochs) {
+      record(epoch, epoch.epoch() / (double) Math.max(1, maxEpochs), null);
+    }
+  }
+
+  private void record(EpochRecord epoch, double progress, Double eta) {
+    JobStore.EpochWrite written = ctx.store().epoch(claim, epoch, progress, eta);
+    requireHeld(written != JobStore.EpochWrite.NOT_HELD);
+    if (written == JobStore.EpochWrite.ALREADY_RECORDED) {
+      return;
+    }
     String message = String.format(Locale.ROOT, "epoch %d/%d: %s; losses entrapment %s, removal %s, anchor %s (%.1fs)",
         epoch.epoch(), maxEpochs, summary(epoch.metrics()), loss(epoch.entrapmentLoss()),
         loss(epoch.removalSafeLoss()), loss(epoch.removalAnchorLoss()), epoch.seconds());

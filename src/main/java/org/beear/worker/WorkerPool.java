@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.beear.app.BeearProperties;
+import org.beear.app.ReplicaIdentity;
 import org.beear.beear.CleanseEngine;
 import org.beear.job.JobCancelRequested;
 import org.beear.job.JobJson;
@@ -38,13 +39,17 @@ public class WorkerPool implements SmartLifecycle {
   private final WorkerContext context;
   private final ScheduledExecutorService heartbeats;
   private final List<Worker> workers = new CopyOnWriteArrayList<>();
-  private final String replicaId = UUID.randomUUID().toString().substring(0, 8);
+  private final ReplicaIdentity replica;
+  private final JobStore store;
   private volatile boolean running;
 
   public WorkerPool(BeearProperties properties, CleanseEngine engine, JobRepository jobs,
       JobStore store, JobJson json, JobMetrics metrics,
-      ModelSources sources, ModelUris modelUris, DataFiles dataFiles, WorkerDevices devices) {
+      ModelSources sources, ModelUris modelUris, DataFiles dataFiles, WorkerDevices devices,
+      ReplicaIdentity replica) {
     this.properties = properties;
+    this.replica = replica;
+    this.store = store;
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "beear-heartbeat");
       t.setDaemon(true);
@@ -57,6 +62,13 @@ public class WorkerPool implements SmartLifecycle {
   @Override
   public void start() {
     running = true;
+    if (properties.worker().enabled() && replica.stable()) {
+      int recovered = store.recoverAbandoned(replica.id(), properties.worker().maxAttempts());
+      if (recovered > 0) {
+        log.info("replica {} restarted: {} job(s) its previous process held were re-queued or ended", replica.id(),
+            recovered);
+      }
+    }
     if (properties.worker().enabled()) {
       for (int i = 0; i < properties.worker().slots(); i++) {
         startWorker();
@@ -66,7 +78,7 @@ public class WorkerPool implements SmartLifecycle {
 
   /** Adds a worker with a fresh id (used at start-up, and to replace a halted worker). */
   public Worker startWorker() {
-    Worker worker = new Worker(replicaId + "-" + SEQUENCE.incrementAndGet(), context);
+    Worker worker = new Worker(replica.id() + "-" + SEQUENCE.incrementAndGet(), context);
     workers.add(worker);
     worker.start();
     return worker;

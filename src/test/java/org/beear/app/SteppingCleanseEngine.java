@@ -83,6 +83,11 @@ public class SteppingCleanseEngine implements CleanseEngine {
       Matcher m = CHECKPOINT.matcher(read(checkpoint));
       done = m.find() ? Integer.parseInt(m.group(1)) : 0;
       listener.event("resume", "resumed from checkpoint at epoch " + done);
+      List<EpochRecord> saved = new ArrayList<>();
+      for (int epoch = 1; epoch <= done; epoch++) {
+        saved.add(record(epoch, maxEpochs, triggered, 0));
+      }
+      listener.resumed(saved);
     }
     EvalMetrics before = metrics(0, maxEpochs, triggered);
     if (done == 0) {
@@ -100,14 +105,14 @@ public class SteppingCleanseEngine implements CleanseEngine {
         sleep(stepMillis);
         listener.step(step <= innerSteps ? "entrapment" : "removal", (System.nanoTime() - t0) / 1e9);
       }
-      EpochRecord record = new EpochRecord(epoch, 2.0 / epoch, 1.0 / epoch, 0.5 + 0.01 * epoch,
-          metrics(epoch, maxEpochs, triggered), (System.nanoTime() - epochStart) / 1e9);
+      EpochRecord record = record(epoch, maxEpochs, triggered, (System.nanoTime() - epochStart) / 1e9);
       epochs.add(record);
-      listener.epoch(record, epoch / (double) maxEpochs);
-      finishedEpochs.computeIfAbsent(request.workDir(), k -> new CopyOnWriteArrayList<>()).add(epoch);
-      // The checkpoint is written after the listener stored the epoch: a crash in between repeats the epoch.
+      // As the real engine: the checkpoint is published first, then the epoch recorded; a crash in between is
+      // caught up on resume (listener.resumed), and no epoch runs twice.
       listener.beforeCommit("checkpoint of epoch " + epoch);
       write(checkpoint, "{\"epoch\": " + epoch + "}");
+      finishedEpochs.computeIfAbsent(request.workDir(), k -> new CopyOnWriteArrayList<>()).add(epoch);
+      listener.epoch(record, epoch / (double) maxEpochs);
       java.util.function.Supplier<Error> error = errors.get(request.modelDir().getFileName().toString());
       if (error != null) {
         throw error.get();
@@ -126,6 +131,11 @@ public class SteppingCleanseEngine implements CleanseEngine {
     }
     return new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"), before, after, epochs,
         false, (System.nanoTime() - started) / 1e9);
+  }
+
+  private static EpochRecord record(int epoch, int maxEpochs, boolean triggered, double seconds) {
+    return new EpochRecord(epoch, 2.0 / epoch, 1.0 / epoch, 0.5 + 0.01 * epoch, metrics(epoch, maxEpochs, triggered),
+        seconds);
   }
 
   /** ASR falls linearly from 0.9 to 0.05 over the epoch budget. */

@@ -21,7 +21,7 @@ class AllowedRootsTest {
   private AllowedRoots roots(Path root) {
     return new AllowedRoots(new BeearProperties(tmp.resolve("data"),
         new BeearProperties.Worker(true, 1, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(15),
-            Duration.ofSeconds(2), Duration.ofSeconds(1), 3, "auto", null),
+            Duration.ofSeconds(2), Duration.ofSeconds(1), 3, "auto", null, null),
         new BeearProperties.Sources(List.of(root), DataSize.ofGigabytes(1), Duration.ofMinutes(1),
             Duration.ofSeconds(10), Duration.ofSeconds(60), 5, new BeearProperties.Egress(List.of())),
         new BeearProperties.Metrics(20, Duration.ofSeconds(5)),

@@ -75,7 +75,7 @@ class HttpModelSourceTest {
     return new BeearProperties(tmp.resolve("data"),
         new BeearProperties.Worker(true, 1, java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(10),
             java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(1), 3,
-            "auto", null),
+            "auto", null, null),
         new BeearProperties.Sources(List.of(), DataSize.parse(cap), java.time.Duration.ofMinutes(1),
             java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5), 5,
             new BeearProperties.Egress(egressAllow)),

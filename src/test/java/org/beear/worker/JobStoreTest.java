@@ -63,7 +63,7 @@ class JobStoreTest extends ServiceTestBase {
     assertThat(store.heartbeat(first, LEASE)).isEmpty();
     assertThat(store.cancelRequested(first)).isEmpty();
     assertThat(store.event(first, JobStore.INFO, "stale", null)).isFalse();
-    assertThat(store.epoch(first, epoch, 0.5, 1.0)).isFalse();
+    assertThat(store.epoch(first, epoch, 0.5, 1.0)).isEqualTo(JobStore.EpochWrite.NOT_HELD);
     assertThat(store.baseline(first, epoch.metrics())).isFalse();
     assertThat(store.modelChecksum(first, "00")).isFalse();
     assertThat(store.plan(first, "{}", "{}")).isFalse();
@@ -73,7 +73,9 @@ class JobStoreTest extends ServiceTestBase {
     assertThat(events(id)).as("no event from the stale claim").isEqualTo(eventsBefore);
     assertThat(jdbc.queryForObject("SELECT count(*) FROM job_epochs WHERE job_id = ?", Long.class, id)).isZero();
 
-    assertThat(store.epoch(second, epoch, 0.5, 1.0)).isTrue();
+    assertThat(store.epoch(second, epoch, 0.5, 1.0)).isEqualTo(JobStore.EpochWrite.RECORDED);
+    assertThat(store.epoch(second, epoch, 0.5, 1.0)).as("an epoch is recorded once")
+        .isEqualTo(JobStore.EpochWrite.ALREADY_RECORDED);
     assertThat(store.finish(second, JobStatus.SUCCEEDED, null, null)).isTrue();
     assertThat(status(id)).isEqualTo("succeeded");
   }

@@ -59,4 +59,26 @@ class WorkerCrashResumeTest extends ServiceTestBase {
     assertThat(events.findValuesAsText("type").stream().filter("epoch"::equals).count()).isEqualTo(6);
     assertThat(done.get("metrics").get("before").isNull()).as("the baseline survives the crash").isFalse();
   }
+
+  @Test
+  void epochsInTheCheckpointThatTheJobStoreLacksAreRecordedOnResumeOnce() throws Exception {
+    Worker.ENGINE.acquire(); // the worker waits while the test plays the dead process's part
+    String id;
+    try {
+      id = submit("""
+          {"model_uri": "%s", "options": {"max_epochs": 4, "inner_steps": 1}}"""
+          .formatted(fileUri(model(uniqueName("caught-up")))));
+      // a process that died after publishing the checkpoint of epoch 2, before recording either epoch
+      Path workDir = ROOT.resolve("data").resolve("work").resolve(id);
+      java.nio.file.Files.createDirectories(workDir);
+      java.nio.file.Files.writeString(workDir.resolve("checkpoint.json"), "{\"epoch\": 2}");
+    } finally {
+      Worker.ENGINE.release();
+    }
+    awaitStatus(id, "succeeded");
+    assertThat(jdbc.queryForList("SELECT epoch FROM job_epochs WHERE job_id = ?::uuid ORDER BY epoch", Integer.class,
+        id)).containsExactly(1, 2, 3, 4);
+    assertThat(jdbc.queryForList("SELECT (data->>'epoch')::int FROM job_events WHERE job_id = ?::uuid"
+        + " AND type = 'epoch' ORDER BY id", Integer.class, id)).containsExactly(1, 2, 3, 4);
+  }
 }
