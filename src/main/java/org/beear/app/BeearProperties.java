@@ -58,7 +58,7 @@ public record BeearProperties(
       @Min(1) @DefaultValue("3") int maxAttempts,
       @NotNull @jakarta.validation.constraints.Pattern(regexp = "auto|cpu|cuda") @DefaultValue("auto") String device,
       DataSize deviceMemory,
-      @jakarta.validation.constraints.Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}") String replicaId) {}
+      @jakarta.validation.constraints.Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,252}") String replicaId) {}
 
   /**
    * @param allowedRoots     directories that {@code file://} URIs may point into; empty means the data directory

@@ -63,6 +63,9 @@ class HelmChartTest {
     assertEquals("false", envValue(workerContainer, "BEEAR_SECURITY_GENERATE_BOOTSTRAP_KEY"),
         "a worker must not mint an admin key");
     assertEquals("1", envValue(workerContainer, "BEEAR_WORKER_SLOTS"));
+    assertEquals(Map.of("fieldPath", "metadata.name"),
+        at(env(workerContainer, "BEEAR_WORKER_REPLICA_ID"), "valueFrom", "fieldRef"),
+        "a restarted worker container recovers its jobs under its pod's name");
     assertEquals("beear:0.1.0", workerContainer.get("image"));
     assertNull(at(workerContainer, "resources", "limits", GPU), "no GPU requested by default");
     assertNull(podSpec(worker).get("runtimeClassName"));
