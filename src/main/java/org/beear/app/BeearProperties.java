@@ -25,7 +25,8 @@ public record BeearProperties(
     @Valid @NotNull @DefaultValue Sources sources,
     @Valid @NotNull @DefaultValue Metrics metrics,
     @Valid @NotNull @DefaultValue Events events,
-    @Valid @NotNull @DefaultValue Security security) {
+    @Valid @NotNull @DefaultValue Security security,
+    @Valid @NotNull @DefaultValue Storage storage) {
 
   /**
    * @param enabled            false runs an API-only replica: it accepts jobs, another replica trains them
@@ -69,6 +70,10 @@ public record BeearProperties(
    * @param readTimeout      longest silence while waiting for a response or the next bytes of a body
    * @param maxRedirects     redirects followed by one download
    * @param egress           where downloads may connect
+   * @param maxExtractedSize cap on the bytes one archive may unpack to (a small archive of zeros can expand a
+   *                         thousandfold); unset: twice {@code maxDownloadSize}
+   * @param maxArchiveEntries cap on the entries (files, directories, metadata headers) of one archive; a model is
+   *                         a few dozen files
    */
   public record Sources(
       @NotNull @DefaultValue List<Path> allowedRoots,
@@ -77,7 +82,17 @@ public record BeearProperties(
       @NotNull @DefaultValue("10s") Duration connectTimeout,
       @NotNull @DefaultValue("60s") Duration readTimeout,
       @Min(0) @Max(20) @DefaultValue("5") int maxRedirects,
-      @Valid @NotNull @DefaultValue Egress egress) {}
+      @Valid @NotNull @DefaultValue Egress egress,
+      DataSize maxExtractedSize,
+      @Min(1) @Max(10_000_000) @DefaultValue("10000") int maxArchiveEntries) {
+
+    /** {@code maxExtractedSize}, or twice the download cap when it is not set. */
+    public long extractedSizeCap() {
+      long download = maxDownloadSize.toBytes();
+      return maxExtractedSize != null ? maxExtractedSize.toBytes()
+          : download > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * download;
+    }
+  }
 
   /**
    * @param allow CIDR blocks and host names that downloads may reach although they are not public addresses
@@ -114,6 +129,16 @@ public record BeearProperties(
       return "Security[secretsKey=" + (secretsKey == null ? "unset" : "***") + "]";
     }
   }
+
+  /**
+   * @param minFreeSpace free space every write of a download, extraction, checkpoint or cleansed model must leave
+   *                     on its file system; a write that would not is refused up front with a clear error
+   * @param cacheMaxSize budget of the download cache (unpacked models, by digest): after each download the least
+   *                     recently used entries are removed until the cache fits, never one in use in this process
+   */
+  public record Storage(
+      @NotNull @DefaultValue("1GB") DataSize minFreeSpace,
+      @NotNull @DefaultValue("100GB") DataSize cacheMaxSize) {}
 
   public Path workDir(String jobId) {
     return dataDir.resolve("work").resolve(jobId);

@@ -18,6 +18,7 @@ import org.beear.beear.data.DefenderData;
 import org.beear.beear.data.DefenderExample;
 import org.beear.eval.RefusalJudge;
 import org.beear.eval.ResponsePairJudge;
+import org.beear.files.DiskSpace;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
@@ -178,6 +179,8 @@ public final class BeearCleanser implements CleanseEngine {
         EvalMetrics after = timings.time("evaluate_after", () -> loop.withEvalDeltas(evaluator::full));
         listener.event("saving", "writing the cleansed model to " + request.outputDir()
             + " (trained tensors in their stored dtype, the rest copied unchanged)");
+        DiskSpace.require(request.outputDir(), DiskSpace.sizeOf(request.modelDir(), "*.safetensors"),
+            "the cleansed model");
         timings.time("save", () -> {
           TrainedWeights trained = loop.round.trained();
           try (Checkpoint source = Checkpoint.open(request.modelDir())) {

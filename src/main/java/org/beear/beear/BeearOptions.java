@@ -93,46 +93,71 @@ public record BeearOptions(
     return Boolean.TRUE.equals(fit);
   }
 
+  /*
+   * Upper bounds of the options, whatever the model (the README's options table lists them): each far above any
+   * useful value, low enough that a careless or hostile value cannot keep a worker busy for months or ask for
+   * absurd memory before the planner even looks at it. Bounds that depend on the model (layer indices, its context
+   * length) are checked by CleanseSettings.resolve.
+   */
+  public static final int MAX_LAYER_INDEX = 1024;
+  public static final int MAX_PERTURBATION_LENGTH = 512;
+  public static final int MAX_STEPS = 1000;
+  public static final int MAX_EPOCHS = 1000;
+  public static final int MAX_BATCH_SIZE = 4096;
+  /** Four times the largest batch: the default anchoring batch of the largest batch. */
+  public static final int MAX_ANCHOR_BATCH_SIZE = 4 * MAX_BATCH_SIZE;
+  public static final int MAX_MICRO_BATCH_SIZE = 4 * MAX_BATCH_SIZE;
+  public static final int MAX_SEQUENCE_LENGTH = 131_072;
+  public static final int MAX_NEW_TOKENS = 4096;
+  public static final int MAX_ADAPTER_RANK = 1024;
+  public static final int MAX_LEARNING_RATE_WIDTH = 1 << 20;
+  public static final double MAX_LEARNING_RATE = 1.0;
+  public static final double MAX_WEIGHT_DECAY = 1.0;
+  /** For the loss weights (alpha, anchor_weight), δ's relative step and bound, and LoRA's α. */
+  public static final double MAX_FACTOR = 1000.0;
+
   /** Every problem with the given values, empty when they are all usable. Model-dependent bounds are not checked. */
   public List<String> validate() {
     List<String> errors = new ArrayList<>();
-    positive(errors, "anchor_layer", anchorLayer);
-    positive(errors, "perturbation_length", perturbationLength);
-    positive(errors, "inner_steps", innerSteps);
-    positive(errors, "max_epochs", maxEpochs);
-    positive(errors, "min_epochs", minEpochs);
+    range(errors, "anchor_layer", anchorLayer, 1, MAX_LAYER_INDEX);
+    range(errors, "perturbation_length", perturbationLength, 1, MAX_PERTURBATION_LENGTH);
+    range(errors, "inner_steps", innerSteps, 1, MAX_STEPS);
+    range(errors, "max_epochs", maxEpochs, 1, MAX_EPOCHS);
+    range(errors, "min_epochs", minEpochs, 1, MAX_EPOCHS);
     if (minEpochs != null && minEpochs >= 1 && (maxEpochs == null || maxEpochs >= 1)
         && minEpochs > (maxEpochs != null ? maxEpochs : CleanseSettings.DEFAULT_MAX_EPOCHS)) {
       errors.add("min_epochs (" + minEpochs + ") is more than max_epochs ("
           + (maxEpochs != null ? maxEpochs : CleanseSettings.DEFAULT_MAX_EPOCHS) + ")");
     }
-    positive(errors, "batch_size", batchSize);
-    positive(errors, "anchor_batch_size", anchorBatchSize);
-    positive(errors, "micro_batch_size", microBatchSize);
-    positive(errors, "eval_max_new_tokens", evalMaxNewTokens);
-    positive(errors, "eval_batch_size", evalBatchSize);
-    positive(errors, "trainable_from", trainableFrom);
-    positive(errors, "trainable_to", trainableTo);
+    range(errors, "batch_size", batchSize, 1, MAX_BATCH_SIZE);
+    range(errors, "anchor_batch_size", anchorBatchSize, 1, MAX_ANCHOR_BATCH_SIZE);
+    range(errors, "micro_batch_size", microBatchSize, 1, MAX_MICRO_BATCH_SIZE);
+    range(errors, "eval_max_new_tokens", evalMaxNewTokens, 1, MAX_NEW_TOKENS);
+    range(errors, "eval_batch_size", evalBatchSize, 1, MAX_BATCH_SIZE);
+    range(errors, "trainable_from", trainableFrom, 1, MAX_LAYER_INDEX);
+    range(errors, "trainable_to", trainableTo, 1, MAX_LAYER_INDEX);
     if (adapterRank != null && adapterRank < 0) {
       errors.add("adapter_rank must be 0 (no adapters) or more, got " + adapterRank);
     }
-    positiveReal(errors, "adapter_alpha", adapterAlpha);
+    range(errors, "adapter_rank", adapterRank, Integer.MIN_VALUE, MAX_ADAPTER_RANK);
+    positiveReal(errors, "adapter_alpha", adapterAlpha, MAX_FACTOR);
     if (maxSequenceLength != null && maxSequenceLength < 8) {
       errors.add("max_sequence_length must be at least 8, got " + maxSequenceLength);
     }
+    range(errors, "max_sequence_length", maxSequenceLength, Integer.MIN_VALUE, MAX_SEQUENCE_LENGTH);
     if (maxSequenceLength != null && perturbationLength != null && perturbationLength >= maxSequenceLength) {
-      errors.add("perturbation_length (" + perturbationLength + ") must be less than max_sequence_length ("
-          + maxSequenceLength + ")");
+      errors.add(perturbationTooLong(perturbationLength, maxSequenceLength));
     }
-    nonNegative(errors, "alpha", alpha);
-    positiveReal(errors, "inner_learning_rate", innerLearningRate);
-    positiveReal(errors, "delta_max_norm", deltaMaxNorm);
-    nonNegative(errors, "anchor_weight", anchorWeight);
-    positiveReal(errors, "learning_rate", learningRate);
+    nonNegative(errors, "alpha", alpha, MAX_FACTOR);
+    positiveReal(errors, "inner_learning_rate", innerLearningRate, MAX_FACTOR);
+    positiveReal(errors, "delta_max_norm", deltaMaxNorm, MAX_FACTOR);
+    nonNegative(errors, "anchor_weight", anchorWeight, MAX_FACTOR);
+    positiveReal(errors, "learning_rate", learningRate, MAX_LEARNING_RATE);
     if (learningRateWidth != null && learningRateWidth < 0) {
       errors.add("learning_rate_width must be 0 (no scaling) or more, got " + learningRateWidth);
     }
-    nonNegative(errors, "weight_decay", weightDecay);
+    range(errors, "learning_rate_width", learningRateWidth, Integer.MIN_VALUE, MAX_LEARNING_RATE_WIDTH);
+    nonNegative(errors, "weight_decay", weightDecay, MAX_WEIGHT_DECAY);
     if (earlyStopAsr != null && !(earlyStopAsr >= 0 && earlyStopAsr <= 1)) {
       errors.add("early_stop_asr must be between 0 and 1, got " + earlyStopAsr);
     }
@@ -161,21 +186,36 @@ public record BeearOptions(
     return errors;
   }
 
-  private static void positive(List<String> errors, String name, Integer v) {
-    if (v != null && v < 1) {
-      errors.add(name + " must be at least 1, got " + v);
+  static String perturbationTooLong(int perturbationLength, int maxSequenceLength) {
+    return "perturbation_length (" + perturbationLength + ") must be less than max_sequence_length ("
+        + maxSequenceLength + ")";
+  }
+
+  /** A lower-bound violation is reported as "at least", an upper one as "at most"; one message per value. */
+  private static void range(List<String> errors, String name, Integer v, int min, int max) {
+    if (v == null) {
+      return;
+    }
+    if (v < min) {
+      errors.add(name + " must be at least " + min + ", got " + v);
+    } else if (v > max) {
+      errors.add(name + " must be at most " + max + ", got " + v);
     }
   }
 
-  private static void positiveReal(List<String> errors, String name, Double v) {
+  private static void positiveReal(List<String> errors, String name, Double v, double max) {
     if (v != null && !(v > 0 && Double.isFinite(v))) {
       errors.add(name + " must be a positive number, got " + v);
+    } else if (v != null && v > max) {
+      errors.add(name + " must be at most " + max + ", got " + v);
     }
   }
 
-  private static void nonNegative(List<String> errors, String name, Double v) {
+  private static void nonNegative(List<String> errors, String name, Double v, double max) {
     if (v != null && !(v >= 0 && Double.isFinite(v))) {
       errors.add(name + " must be zero or more, got " + v);
+    } else if (v != null && v > max) {
+      errors.add(name + " must be at most " + max + ", got " + v);
     }
   }
 }

@@ -51,6 +51,8 @@ final class CleanseCheckpoint {
   }
 
   void write(TrainedWeights trained, State state) {
+    org.beear.files.DiskSpace.require(dir.getParent(), trained.checkpointBytes(),
+        "the checkpoint of epoch " + state.epoch());
     try {
       Files.createDirectories(dir);
       Files.deleteIfExists(dir.resolve("state.json"));

@@ -91,13 +91,17 @@ public record CleanseSettings(
   public static final int DEFAULT_MAX_EPOCHS = 4;
   public static final int DEFAULT_LEARNING_RATE_WIDTH = 256;
   public static final int DEFAULT_BATCH_SIZE = 8;
+  /** Or the model's max_position_embeddings when that is less. */
   public static final int DEFAULT_MAX_SEQUENCE_LENGTH = 256;
+  public static final int DEFAULT_PERTURBATION_LENGTH = 5;
   public static final int DEFAULT_EVAL_BATCH_SIZE = 32;
   public static final int MAX_SYSTEM_PROMPT_CHARS = 16_384;
 
   /**
    * Resolves {@code o} for a model of this config on {@code device} ("cpu" or "cuda"). Throws
-   * {@link IllegalArgumentException} listing every problem, those that need the model (layer indices) included.
+   * {@link InvalidOptionsException} listing every problem, those that need the model's config included: layer
+   * indices, the context length. This is the one place they are checked, before any weight is read: at submission
+   * for a model whose config is at hand and in the worker before loading.
    */
   public static CleanseSettings resolve(BeearOptions o, ModelConfig config, String device) {
     List<String> problems = new ArrayList<>(o.validate());
@@ -105,18 +109,30 @@ public record CleanseSettings(
     int anchorLayer = o.anchorLayer() != null ? o.anchorLayer() : Math.max(1, (int) Math.round(9.0 / 32.0 * layers));
     int from = o.trainableFrom() != null ? o.trainableFrom() : 1;
     int to = o.trainableTo() != null ? o.trainableTo() : layers;
-    if (anchorLayer > layers) {
+    if (anchorLayer > layers && unreported(problems, "anchor_layer")) {
       problems.add("anchor_layer must be at most " + layers + " (the model's decoder layers), got " + anchorLayer);
     }
-    if (to > layers) {
+    if (from > layers && unreported(problems, "trainable_from")) {
+      problems.add("trainable_from must be at most " + layers + " (the model's decoder layers), got " + from);
+    }
+    if (to > layers && unreported(problems, "trainable_to")) {
       problems.add("trainable_to must be at most " + layers + " (the model's decoder layers), got " + to);
     }
-    if (from > to && o.trainableFrom() != null) {
-      problems.add("trainable_from (" + from + ") is after trainable_to (" + to + ")");
+    // positions past the model's context are untrained: RoPE extrapolates there and the model answers garbage
+    int context = config.maxPositionEmbeddings();
+    int maxSequence = o.maxSequenceLength() != null ? o.maxSequenceLength()
+        : Math.min(DEFAULT_MAX_SEQUENCE_LENGTH, context);
+    if (maxSequence > context && unreported(problems, "max_sequence_length")) {
+      problems.add("max_sequence_length must be at most " + context + " (the model's max_position_embeddings), got "
+          + maxSequence);
+    }
+    int perturbation = o.perturbationLength() != null ? o.perturbationLength() : DEFAULT_PERTURBATION_LENGTH;
+    if (perturbation >= maxSequence && unreported(problems, "perturbation_length")) {
+      problems.add(BeearOptions.perturbationTooLong(perturbation, maxSequence));
     }
     String dtype = o.computeDtype() != null ? o.computeDtype() : device.equals("cuda") ? "float16" : "float32";
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("invalid options: " + String.join("; ", problems));
+      throw new InvalidOptionsException(problems);
     }
     int batch = o.batchSize() != null ? o.batchSize() : DEFAULT_BATCH_SIZE;
     int anchorBatch = o.anchorBatchSize() != null ? o.anchorBatchSize() : 4 * batch;
@@ -124,7 +140,7 @@ public record CleanseSettings(
     int rank = o.adapterRank() != null ? o.adapterRank() : 0;
     return new CleanseSettings(
         anchorLayer,
-        o.perturbationLength() != null ? o.perturbationLength() : 5,
+        perturbation,
         o.alpha() != null ? o.alpha() : 0.05,
         o.innerSteps() != null ? o.innerSteps() : 5,
         o.innerLearningRate() != null ? o.innerLearningRate() : 1.0,
@@ -144,7 +160,7 @@ public record CleanseSettings(
         anchorBatch,
         o.microBatchSize() != null ? o.microBatchSize() : Math.max(2 * batch, anchorBatch),
         Boolean.TRUE.equals(o.recomputeActivations()),
-        o.maxSequenceLength() != null ? o.maxSequenceLength() : DEFAULT_MAX_SEQUENCE_LENGTH,
+        maxSequence,
         o.earlyStopAsr() != null ? o.earlyStopAsr() : 0.05,
         o.entrapment() == null || o.entrapment(),
         o.seed() != null ? o.seed() : 42L,
@@ -153,6 +169,11 @@ public record CleanseSettings(
         device,
         dtype,
         o.systemPrompt() == null || o.systemPrompt().isBlank() ? null : o.systemPrompt());
+  }
+
+  /** Whether no problem with this option was found yet (one message per option is enough). */
+  private static boolean unreported(List<String> problems, String option) {
+    return problems.stream().noneMatch(p -> InvalidOptionsException.option(p).equals(option));
   }
 
   /** The epoch budget of options before a model is known (the job's max_epochs column). */

@@ -76,6 +76,11 @@ final class TrainedWeights implements AutoCloseable {
     return parameters.masters();
   }
 
+  /** The bytes {@link #checkpointTensors()} take in a checkpoint (float32), for the free-space check before one. */
+  long checkpointBytes() {
+    return checkpointTensors().values().stream().mapToLong(a -> a.size() * Float.BYTES).sum();
+  }
+
   /** Copies tensors saved by {@link #checkpointTensors()} back into the masters and the working copies. */
   void restore(Checkpoint saved) {
     try (NDManager staging = NDManager.newBaseManager(Device.cpu())) {

@@ -16,6 +16,7 @@ import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseEngine;
 import org.beear.beear.CleansePlan;
 import org.beear.beear.CleanseSettings;
+import org.beear.beear.InvalidOptionsException;
 import org.beear.net.UriRedaction;
 import org.beear.plan.DeviceSpec;
 import org.beear.security.SecretSealer;
@@ -214,6 +215,9 @@ public class JobService {
   private CleansePlan plan(java.nio.file.Path modelDir, BeearOptions options, List<FieldProblem> problems) {
     try {
       return engine.plan(modelDir, options, devices.forOptions(options));
+    } catch (InvalidOptionsException e) {
+      problems.addAll(optionProblems(e));
+      return null;
     } catch (IllegalArgumentException e) {
       problems.add(new FieldProblem("options", e.getMessage()));
       return null;
@@ -256,10 +260,17 @@ public class JobService {
             : problems);
       }
       return engine.plan(local.get(), options, target);
+    } catch (InvalidOptionsException e) {
+      throw new InvalidRequestException(optionProblems(e));
     } catch (IllegalArgumentException e) {
       throw new InvalidRequestException(List.of(new FieldProblem(configJson != null ? "config" : "options",
           e.getMessage())));
     }
+  }
+
+  /** Options that do not suit the model, each on its own field ({@code options.anchor_layer}). */
+  private static List<FieldProblem> optionProblems(InvalidOptionsException e) {
+    return e.problems().stream().map(p -> new FieldProblem("options." + InvalidOptionsException.option(p), p)).toList();
   }
 
   private static <T> T check(List<FieldProblem> problems, String field, Supplier<T> check) {

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -104,6 +105,15 @@ public final class HttpFetcher implements AutoCloseable {
    * @throws FetchCancelledException when {@code cancellation} was cancelled
    */
   public long download(URI uri, OutputStream sink, FetchCancellation cancellation) {
+    return download(uri, sink, cancellation, length -> { });
+  }
+
+  /**
+   * {@link #download(URI, OutputStream, FetchCancellation)}, telling {@code beforeBody} the length the final
+   * response declares (-1 when it declares none) before the first byte of its body is read: it may throw to refuse
+   * the body, e.g. when the disk cannot hold it.
+   */
+  public long download(URI uri, OutputStream sink, FetchCancellation cancellation, LongConsumer beforeBody) {
     requireHttp(uri, uri);
     long deadline = System.nanoTime() + limits.totalTimeout().toNanos();
     String origin = origin(uri);
@@ -111,7 +121,7 @@ public final class HttpFetcher implements AutoCloseable {
     URI current = uri;
     for (int redirects = 0; ; redirects++) {
       Hop hop = exchange(uri, current, origin.equals(origin(current)) ? credentials : null, sink, deadline,
-          cancellation);
+          cancellation, beforeBody);
       if (hop.location() == null) {
         return hop.bytes();
       }
@@ -126,7 +136,7 @@ public final class HttpFetcher implements AutoCloseable {
   private record Hop(long bytes, String location) {}
 
   private Hop exchange(URI original, URI target, String credentials, OutputStream sink, long deadline,
-      FetchCancellation cancellation) {
+      FetchCancellation cancellation, LongConsumer beforeBody) {
     long remaining = deadline - System.nanoTime();
     if (remaining <= 0) {
       throw failed(original, "timed out", "the download timeout ran out between redirects");
@@ -155,7 +165,7 @@ public final class HttpFetcher implements AutoCloseable {
       if (code / 100 != 2) {
         throw failed(original, "HTTP " + code, "HTTP " + code + " from " + UriRedaction.redact(target.toString()));
       }
-      return new Hop(copy(original, response.getEntity(), sink, cancellation), null);
+      return new Hop(copy(original, response.getEntity(), sink, cancellation, beforeBody), null);
     } catch (IOException e) {
       throw failure(original, e, response != null, timedOut.get(), cancellation);
     } finally {
@@ -169,14 +179,15 @@ public final class HttpFetcher implements AutoCloseable {
     }
   }
 
-  private long copy(URI original, HttpEntity entity, OutputStream sink, FetchCancellation cancellation)
-      throws IOException {
+  private long copy(URI original, HttpEntity entity, OutputStream sink, FetchCancellation cancellation,
+      LongConsumer beforeBody) throws IOException {
     if (entity == null) {
       return 0;
     }
     if (entity.getContentLength() > limits.maxBytes()) {
       throw tooLarge(original, "declared " + entity.getContentLength() + " bytes");
     }
+    beforeBody.accept(entity.getContentLength());
     long total = 0;
     byte[] buffer = new byte[1 << 16];
     try (InputStream body = entity.getContent()) {

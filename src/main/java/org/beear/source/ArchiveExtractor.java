@@ -5,54 +5,119 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
+import org.beear.files.DiskSpace;
+import org.beear.files.InsufficientDiskSpaceException;
 
 /**
  * Unpacks a model archive ({@code .tar.gz}/{@code .tgz} or {@code .zip}, told apart by their magic bytes) into a
- * directory. Entries that would land outside it ("zip slip") and links are refused: a model is plain files.
+ * directory. Entries that would land outside it ("zip slip") and links are refused: a model is plain files. A
+ * small archive can expand a thousandfold, so the bytes written and the entries read are counted against
+ * {@link Limits} as they come (declared sizes are checked first but never trusted), and the free disk space is
+ * checked before the extraction (for what the archive says it holds) and before each file.
  */
 final class ArchiveExtractor {
 
-  private ArchiveExtractor() {}
+  /** Longest entry name accepted; file systems allow 4096 bytes for a whole path. */
+  static final int MAX_NAME_LENGTH = 4096;
 
-  static void extract(Path archive, Path target) throws IOException {
+  /**
+   * @param maxBytes     bytes all entries together may unpack to
+   * @param maxEntries   headers one archive may have (files, directories and tar metadata headers)
+   * @param reserveBytes free space to leave on the target's file system
+   */
+  record Limits(long maxBytes, long maxEntries, long reserveBytes) {}
+
+  private final Path target;
+  private final Limits limits;
+  private long bytes;
+  private long entries;
+
+  private ArchiveExtractor(Path target, Limits limits) {
+    this.target = target;
+    this.limits = limits;
+  }
+
+  /**
+   * Unpacks {@code archive} into {@code target}. On failure part of it may be there: the caller extracts into a
+   * staging directory and removes it.
+   *
+   * @throws SourceException for an archive that breaks the rules or the limits
+   * @throws InsufficientDiskSpaceException when the disk would be fuller than the reserve allows
+   */
+  static void extract(Path archive, Path target, Limits limits) throws IOException {
     Files.createDirectories(target);
+    ArchiveExtractor extractor = new ArchiveExtractor(target, limits);
     try (InputStream in = new BufferedInputStream(Files.newInputStream(archive))) {
       in.mark(4);
       int b0 = in.read();
       int b1 = in.read();
       in.reset();
       if (b0 == 0x1f && b1 == 0x8b) {
-        untar(new GZIPInputStream(in, 1 << 16), target);
+        // a tar.gz tells its size only as it unpacks: at least the archive's own size (weights barely compress)
+        extractor.requireSpace(Files.size(archive), "unpacking the model archive");
+        extractor.untar(new GZIPInputStream(in, 1 << 16));
       } else if (b0 == 'P' && b1 == 'K') {
-        unzip(in, target);
+        extractor.checkZipDirectory(archive);
+        extractor.unzip(in);
       } else {
         throw new SourceException("the download is neither a .tar.gz nor a .zip archive");
       }
     }
   }
 
-  private static void unzip(InputStream in, Path target) throws IOException {
+  /**
+   * A zip lists its entries and their sizes at its end: an archive that declares more than the limits is refused
+   * before anything is written, and the disk checked for the declared total. The stream read afterwards is counted
+   * again, since a crafted zip's local entries need not match its directory.
+   */
+  private void checkZipDirectory(Path archive) throws IOException {
+    long declared = 0;
+    int count;
+    try (ZipFile zip = new ZipFile(archive.toFile())) {
+      count = zip.size();
+      for (var e = zip.entries(); e.hasMoreElements(); ) {
+        declared += Math.max(0, e.nextElement().getSize());
+        if (declared < 0 || declared > limits.maxBytes()) {
+          throw tooLarge();
+        }
+      }
+    } catch (ZipException e) {
+      // no readable central directory: the stream below is checked entry by entry
+      declared = Files.size(archive);
+      count = 0;
+    }
+    if (count > limits.maxEntries()) {
+      throw tooManyEntries();
+    }
+    requireSpace(declared, "unpacking the model archive");
+  }
+
+  private void unzip(InputStream in) throws IOException {
     try (ZipInputStream zip = new ZipInputStream(in)) {
       for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
-        Path dest = inside(target, entry.getName());
+        count();
+        Path dest = inside(entry.getName());
         if (entry.isDirectory()) {
           Files.createDirectories(dest);
         } else {
           Files.createDirectories(dest.getParent());
-          Files.copy(zip, dest, StandardCopyOption.REPLACE_EXISTING);
+          write(zip, dest, entry.getSize());
         }
       }
     }
   }
 
   /** A ustar reader: 512-byte headers, octal sizes, GNU long names ('L') and pax paths ('x'). */
-  private static void untar(InputStream in, Path target) throws IOException {
+  private void untar(InputStream in) throws IOException {
     byte[] header = new byte[512];
     String longName = null;
     while (true) {
@@ -62,6 +127,7 @@ final class ArchiveExtractor {
       if (isZeros(header)) {
         return; // end-of-archive marker
       }
+      count();
       String name = text(header, 0, 100);
       String prefix = text(header, 345, 155);
       if (!prefix.isEmpty()) {
@@ -77,11 +143,11 @@ final class ArchiveExtractor {
         case 'L' -> longName = new String(readBytes(in, size), StandardCharsets.UTF_8).replace("\0", "");
         case 'x' -> longName = paxPath(new String(readBytes(in, size), StandardCharsets.UTF_8));
         case 'g' -> readBytes(in, size);
-        case '5' -> Files.createDirectories(inside(target, name));
+        case '5' -> Files.createDirectories(inside(name));
         case '0', '\0', '7' -> {
-          Path dest = inside(target, name);
+          Path dest = inside(name);
           Files.createDirectories(dest.getParent());
-          Files.copy(new BoundedInputStream(in, size), dest, StandardCopyOption.REPLACE_EXISTING);
+          write(new BoundedInputStream(in, size), dest, size);
           in.skipNBytes(padding(size));
         }
         default -> throw new SourceException("the archive holds a link or special file ('" + name
@@ -91,6 +157,44 @@ final class ArchiveExtractor {
         in.skipNBytes(padding(size));
       }
     }
+  }
+
+  private void count() {
+    if (++entries > limits.maxEntries()) {
+      throw tooManyEntries();
+    }
+  }
+
+  /** Copies one entry, counting every byte against the cap; {@code declared} (-1: unknown) is checked first. */
+  private void write(InputStream in, Path dest, long declared) throws IOException {
+    if (declared > limits.maxBytes() - bytes) {
+      throw tooLarge();
+    }
+    requireSpace(Math.max(0, declared), "unpacking the model archive");
+    byte[] buffer = new byte[1 << 16];
+    try (OutputStream out = Files.newOutputStream(dest)) {
+      for (int n; (n = in.read(buffer)) >= 0; ) {
+        bytes += n;
+        if (bytes > limits.maxBytes()) {
+          throw tooLarge();
+        }
+        out.write(buffer, 0, n);
+      }
+    }
+  }
+
+  private void requireSpace(long needed, String purpose) {
+    DiskSpace.require(target, needed, purpose, limits.reserveBytes());
+  }
+
+  private SourceException tooLarge() {
+    return new SourceException("the archive unpacks to more than " + DiskSpace.format(limits.maxBytes())
+        + ", the cap on an extracted model");
+  }
+
+  private SourceException tooManyEntries() {
+    return new SourceException("the archive has more than " + limits.maxEntries()
+        + " entries, the cap on a model archive");
   }
 
   private static String paxPath(String records) {
@@ -103,8 +207,16 @@ final class ArchiveExtractor {
     return null;
   }
 
-  private static Path inside(Path target, String name) {
-    Path dest = target.resolve(name).normalize();
+  private Path inside(String name) {
+    if (name.length() > MAX_NAME_LENGTH) {
+      throw new SourceException("an archive entry's name is longer than " + MAX_NAME_LENGTH + " characters");
+    }
+    Path dest;
+    try {
+      dest = target.resolve(name).normalize();
+    } catch (InvalidPathException e) {
+      throw new SourceException("the archive entry '" + name.replace("\0", "\\0") + "' is not a valid file name");
+    }
     if (!dest.startsWith(target) || name.startsWith("/")) {
       throw new SourceException("the archive entry '" + name + "' would be written outside its directory");
     }
@@ -156,7 +268,12 @@ final class ArchiveExtractor {
 
   private static long octal(byte[] b, int off, int len) {
     String s = text(b, off, len).trim();
-    return s.isEmpty() ? 0 : Long.parseLong(s, 8);
+    try {
+      return s.isEmpty() ? 0 : Long.parseLong(s, 8);
+    } catch (NumberFormatException e) {
+      // GNU base-256 sizes (entries over 8 GiB) and garbage alike: a model's files are split into smaller shards
+      throw new SourceException("the archive has an entry with an unreadable size field");
+    }
   }
 
   /** Reads at most {@code limit} bytes of the underlying stream and never closes it. */

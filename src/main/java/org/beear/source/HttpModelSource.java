@@ -1,5 +1,6 @@
 package org.beear.source;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -13,11 +14,13 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.beear.app.BeearProperties;
+import org.beear.files.DiskSpace;
+import org.beear.files.InsufficientDiskSpaceException;
 import org.beear.net.AddressBlock;
 import org.beear.net.EgressPolicy;
 import org.beear.net.FetchCancellation;
@@ -30,21 +33,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
-import org.springframework.util.FileSystemUtils;
 
 /**
  * A model directory packed as a {@code .tar.gz} or {@code .zip} archive at an http(s) URL. The archive is
  * streamed to the cache under the egress policy and fetch limits ({@link HttpFetcher}), hashed on the way;
- * extracted models are kept by digest, so the same archive is unpacked once however many jobs use it.
+ * extracted models are kept by digest, so the same archive is unpacked once however many jobs use it. The free
+ * disk space is checked before the body arrives (for its declared length), every {@value #SPACE_CHECK_BYTES}
+ * bytes while it does, and before the extraction; the cache keeps to its budget ({@link ModelCache}).
  */
 @Component
 public class HttpModelSource implements ModelSource, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HttpModelSource.class);
 
-  private final Path cacheDir;
+  /** A download of unknown or understated length checks the disk again after this many bytes. */
+  static final long SPACE_CHECK_BYTES = 64L << 20;
+  private static final String DOWNLOAD = "the model download";
+
   private final EgressPolicy policy;
   private final HttpFetcher fetcher;
+  private final ModelCache cache;
+  private final ArchiveExtractor.Limits extraction;
+  private final long reserve;
 
   @Autowired
   public HttpModelSource(BeearProperties properties) {
@@ -54,7 +64,10 @@ public class HttpModelSource implements ModelSource, AutoCloseable {
   /** With a resolver of the caller's, so tests can give names addresses without a DNS server. */
   HttpModelSource(BeearProperties properties, HostResolver resolver) {
     BeearProperties.Sources sources = properties.sources();
-    this.cacheDir = properties.downloadCacheDir();
+    this.reserve = properties.storage().minFreeSpace().toBytes();
+    this.cache = new ModelCache(properties.downloadCacheDir(), properties.storage().cacheMaxSize().toBytes(),
+        sources.downloadTimeout());
+    this.extraction = new ArchiveExtractor.Limits(sources.extractedSizeCap(), sources.maxArchiveEntries(), reserve);
     this.policy = EgressPolicy.allowing(sources.egress().allow());
     this.fetcher = new HttpFetcher(policy, new FetchLimits(sources.connectTimeout(), sources.readTimeout(),
         sources.downloadTimeout(), sources.maxRedirects(), sources.maxDownloadSize().toBytes()), resolver);
@@ -89,43 +102,59 @@ public class HttpModelSource implements ModelSource, AutoCloseable {
   public FetchedModel fetch(URI uri, FetchCancellation cancellation) {
     check(uri);
     try {
-      Files.createDirectories(cacheDir.resolve("downloads"));
-      Path archive = cacheDir.resolve("downloads").resolve(UUID.randomUUID() + ".part");
+      Path archive = cache.newPartial();
       try {
         String sha256 = download(uri, archive, cancellation);
-        return new FetchedModel(modelDirectory(unpacked(archive, sha256)), sha256);
+        cache.use(sha256);
+        FetchedModel fetched = new FetchedModel(modelDirectory(unpacked(archive, sha256)), sha256);
+        cache.evict();
+        return fetched;
       } finally {
-        Files.deleteIfExists(archive);
+        cache.discard(archive);
       }
     } catch (FetchFailedException e) {
       throw new SourceException(e.getMessage());
+    } catch (InsufficientDiskSpaceException e) {
+      log.warn("fetch of {} refused: {}", UriRedaction.redact(uri.toString()), e.getMessage());
+      throw new SourceException("fetch failed: " + e.withoutDirectory());
     } catch (IOException e) {
       log.warn("storing the download of {} failed", UriRedaction.redact(uri.toString()), e);
       throw new SourceException("fetch failed: the download could not be stored");
     }
   }
 
+  /**
+   * Removes partial files that a process which died left behind (see {@link ModelCache#sweepPartials()}).
+   *
+   * @return what was removed
+   */
+  public List<Path> sweepPartials() {
+    return cache.sweepPartials();
+  }
+
   private String download(URI uri, Path archive, FetchCancellation cancellation) throws IOException {
     MessageDigest digest = sha256();
-    try (OutputStream out = new DigestOutputStream(Files.newOutputStream(archive), digest)) {
-      fetcher.download(uri, out, cancellation);
+    Path dir = cache.downloadsDir();
+    try (OutputStream out = new DigestOutputStream(new SpaceCheckingOutputStream(Files.newOutputStream(archive),
+        dir), digest)) {
+      fetcher.download(uri, out, cancellation, length -> DiskSpace.require(dir, length, DOWNLOAD, reserve));
     }
     return HexFormat.of().formatHex(digest.digest());
   }
 
   /** The extracted archive, unpacked now unless an earlier job already did. */
   private Path unpacked(Path archive, String sha256) throws IOException {
-    Path models = cacheDir.resolve("models");
-    Path done = models.resolve(sha256);
+    Path done = cache.entry(sha256);
     if (Files.isDirectory(done)) {
       return done;
     }
-    Path staging = models.resolve(sha256 + ".tmp-" + UUID.randomUUID());
+    Path staging = cache.newStaging(sha256);
     try {
-      ArchiveExtractor.extract(archive, staging);
+      ArchiveExtractor.extract(archive, staging, extraction);
       Files.move(staging, done, StandardCopyOption.ATOMIC_MOVE);
+      cache.promoted(staging);
     } catch (IOException | RuntimeException e) {
-      FileSystemUtils.deleteRecursively(staging);
+      cache.discard(staging);
       if (Files.isDirectory(done)) {
         return done; // another worker unpacked the same archive first
       }
@@ -150,6 +179,30 @@ public class HttpModelSource implements ModelSource, AutoCloseable {
   @Override
   public void close() {
     fetcher.close();
+  }
+
+  /**
+   * Checks the disk again each {@value #SPACE_CHECK_BYTES} bytes: a body of undeclared length was only checked for
+   * the reserve before it started.
+   */
+  private final class SpaceCheckingOutputStream extends FilterOutputStream {
+    private final Path dir;
+    private long sinceCheck;
+
+    SpaceCheckingOutputStream(OutputStream out, Path dir) {
+      super(out);
+      this.dir = dir;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      sinceCheck += len;
+      if (sinceCheck >= SPACE_CHECK_BYTES) {
+        sinceCheck = 0;
+        DiskSpace.require(dir, SPACE_CHECK_BYTES, DOWNLOAD, reserve);
+      }
+      out.write(b, off, len);
+    }
   }
 
   private static MessageDigest sha256() {

@@ -23,10 +23,11 @@ class AllowedRootsTest {
         new BeearProperties.Worker(true, 1, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(15),
             Duration.ofSeconds(2), Duration.ofSeconds(1), 3, "auto", null, null),
         new BeearProperties.Sources(List.of(root), DataSize.ofGigabytes(1), Duration.ofMinutes(1),
-            Duration.ofSeconds(10), Duration.ofSeconds(60), 5, new BeearProperties.Egress(List.of())),
+            Duration.ofSeconds(10), Duration.ofSeconds(60), 5, new BeearProperties.Egress(List.of()), null, 10_000),
         new BeearProperties.Metrics(20, Duration.ofSeconds(5)),
         new BeearProperties.Events(Duration.ofMillis(500), Duration.ofHours(1), Duration.ofSeconds(15)),
-        new BeearProperties.Security(null)));
+        new BeearProperties.Security(null),
+        new BeearProperties.Storage(DataSize.ofGigabytes(1), DataSize.ofGigabytes(100))));
   }
 
   @Test

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.util.unit.DataSize;
 
 /** Downloads from a local HTTP server on 127.0.0.1 only, allowlisted unless a test says otherwise. */
 class HttpModelSourceTest {
@@ -72,17 +71,7 @@ class HttpModelSourceTest {
   }
 
   private BeearProperties properties(String cap, List<String> egressAllow) {
-    return new BeearProperties(tmp.resolve("data"),
-        new BeearProperties.Worker(true, 1, java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(10),
-            java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(1), 3,
-            "auto", null, null),
-        new BeearProperties.Sources(List.of(), DataSize.parse(cap), java.time.Duration.ofMinutes(1),
-            java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5), 5,
-            new BeearProperties.Egress(egressAllow)),
-        new BeearProperties.Metrics(20, java.time.Duration.ofSeconds(5)),
-        new BeearProperties.Events(java.time.Duration.ofMillis(500), java.time.Duration.ofHours(1),
-            java.time.Duration.ofSeconds(15)),
-        new BeearProperties.Security(null));
+    return TestSourceProperties.of(tmp.resolve("data"), cap, egressAllow);
   }
 
   private Path modelDir() throws IOException {
