@@ -28,5 +28,13 @@ public interface CleanseListener {
     return false;
   }
 
+  /**
+   * Called immediately before each rename that publishes state: an epoch checkpoint in the work directory, the
+   * cleansed model in the output location. Throwing (e.g. {@link CleanseCancelledException} once this worker no
+   * longer holds the job's lease) stops the cleanse with nothing published, so a worker that was fenced off
+   * cannot overwrite the state of the one that took over. {@code what} names the state, for messages.
+   */
+  default void beforeCommit(String what) {}
+
   CleanseListener NONE = new CleanseListener() {};
 }
