@@ -117,11 +117,14 @@ public final class BeearCleanser implements CleanseEngine {
           + (plan.fitted() ? "" : "; set fit: true to let the planner choose memory settings that fit"));
     }
     CleanseSettings s = plan.settings();
+    StagedOutput output = new StagedOutput(request.outputDir(), request.workDir());
+    output.checkWritable();
     listener.plan(plan);
     Timings timings = new Timings();
     DefenderData data = DefenderDataSource.load(request, s.seed());
-    CleanseCheckpoint checkpoint = new CleanseCheckpoint(request.workDir());
-    CleanseCheckpoint.State resumed = checkpoint.read();
+    CleanseCheckpoint checkpoint = new CleanseCheckpoint(request.workDir(), listener);
+    CleanseCheckpoint.Saved saved = checkpoint.read();
+    CleanseCheckpoint.State resumed = saved == null ? null : saved.state();
     Device device = s.device().equals("cuda") ? Device.gpu() : Device.cpu();
     listener.event("loading", "loading model from " + request.modelDir() + " on " + device + " in "
         + s.computeDtype() + (resumed != null ? ", trained weights from the checkpoint of epoch " + resumed.epoch()
@@ -132,8 +135,8 @@ public final class BeearCleanser implements CleanseEngine {
       ChatCodec codec = baseCodec.withSystemPrompt(s.systemPrompt());
       data = fitDefaultCodeToModel(request, data, model, codec, listener);
       try (Loop loop = new Loop(model, codec, data, s, listener, timings)) {
-        if (resumed != null) {
-          checkpoint.restore(loop.round.trained());
+        if (saved != null) {
+          loop.restore(saved);
         }
         EvaluationSet evalSet = EvaluationSet.defaults(request.triggers(), data.harmfulHoldOut(),
             data.anchorHoldOut(), s.seed());
@@ -145,6 +148,7 @@ public final class BeearCleanser implements CleanseEngine {
           before = resumed.before();
           epochs.addAll(resumed.epochs());
           listener.event("resumed", "resumed after epoch " + resumed.epoch());
+          listener.resumed(List.copyOf(resumed.epochs()));
         } else {
           listener.event("evaluating", "measuring the model before cleansing");
           before = timings.time("evaluate_before", () -> loop.withEvalDeltas(evaluator::full));
@@ -166,9 +170,11 @@ public final class BeearCleanser implements CleanseEngine {
             listener.event("mixed_precision", losses.skippedSteps() + " removal step(s) of epoch " + epoch
                 + " skipped for non-finite gradients; loss scale now " + loop.lossScale());
           }
-          // the listener first: a crash between the two re-runs this epoch rather than losing its record
+          // the checkpoint first, then the record: a crash between the two loses nothing (the resumed run hands
+          // the checkpoint's epochs to listener.resumed) and runs no epoch twice
+          checkpoint.write(loop.round.trained(), loop.round.optimizer().state(),
+              new CleanseCheckpoint.State(epoch, before, epochs, loop.resume()));
           listener.epoch(record, epoch / (double) s.maxEpochs());
-          checkpoint.write(loop.round.trained(), new CleanseCheckpoint.State(epoch, before, epochs));
           earlyStopped = earlyStop(epochs, s);
           if (earlyStopped) {
             listener.event("early_stop", String.format("perturbation ASR %.3f <= %.3f after epoch %d",
@@ -179,21 +185,26 @@ public final class BeearCleanser implements CleanseEngine {
         EvalMetrics after = timings.time("evaluate_after", () -> loop.withEvalDeltas(evaluator::full));
         listener.event("saving", "writing the cleansed model to " + request.outputDir()
             + " (trained tensors in their stored dtype, the rest copied unchanged)");
-        DiskSpace.require(request.outputDir(), DiskSpace.sizeOf(request.modelDir(), "*.safetensors"),
-            "the cleansed model");
-        timings.time("save", () -> {
-          TrainedWeights trained = loop.round.trained();
-          try (Checkpoint source = Checkpoint.open(request.modelDir())) {
-            ModelDirectory.saveDerived(request.modelDir(), request.outputDir(), trained.replacedTensors(),
-                name -> trained.forSaving(name, source), Map.of("beear.cleansed", "true"));
-          }
-          return null;
+        DiskSpace.require(request.outputDir().toAbsolutePath().getParent(),
+            DiskSpace.sizeOf(request.modelDir(), "*.safetensors"), "the cleansed model");
+        boolean stopped = earlyStopped;
+        DefenderData used = data;
+        // written aside and renamed into place when complete, report included (StagedOutput)
+        CleanseResult result = output.publish(listener, staged -> {
+          timings.time("save", () -> {
+            TrainedWeights trained = loop.round.trained();
+            try (Checkpoint source = Checkpoint.open(request.modelDir())) {
+              ModelDirectory.saveDerived(request.modelDir(), staged, trained.replacedTensors(),
+                  name -> trained.forSaving(name, source), Map.of("beear.cleansed", "true"));
+            }
+            return null;
+          });
+          CleanseResult r = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
+              before, after, List.copyOf(epochs), stopped, (System.nanoTime() - start) / 1e9);
+          CleanseReport.write(staged, r, request, plan, used, model, timings);
+          return r;
         });
-        double seconds = (System.nanoTime() - start) / 1e9;
-        CleanseResult result = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
-            before, after, List.copyOf(epochs), earlyStopped, seconds);
-        CleanseReport.write(result, request, plan, data, model, timings);
-        listener.event("done", String.format("cleansed in %.0f s", seconds));
+        listener.event("done", String.format("cleansed in %.0f s", result.seconds()));
         return result;
       }
     }
@@ -249,7 +260,8 @@ public final class BeearCleanser implements CleanseEngine {
     /** Per family (refusal-judged or not): [safe, unwanted] exchange pairs. */
     private final Map<Boolean, List<SequenceBatch.Example[]>> families = new LinkedHashMap<>();
     private final List<SequenceBatch.Example> anchors = new ArrayList<>();
-    private final Random random;
+    /** Draws each round's anchoring examples; one stream over all epochs, its state checkpointed with them. */
+    private ResumableRandom anchorDraws;
 
     Loop(LlamaModel model, ChatCodec codec, DefenderData data, CleanseSettings s, CleanseListener listener,
         Timings timings) {
@@ -279,13 +291,27 @@ public final class BeearCleanser implements CleanseEngine {
         listener.event("defender_data", truncated[0] + " training examples cut to max_sequence_length "
             + s.maxSequenceLength());
       }
-      this.random = new Random(s.seed());
+      this.anchorDraws = new ResumableRandom(s.seed());
       freeze();
       this.round = new BeearRound(model, s, codec.tokenizer().padId());
     }
 
     double lossScale() {
       return round.trained().parameters().lossScaleValue();
+    }
+
+    /**
+     * What the next epoch depends on besides the tensors. The batches' order needs nothing: each epoch shuffles
+     * with a generator of its own, from the seed and its number.
+     */
+    CleanseCheckpoint.Resume resume() {
+      return round.resume(anchorDraws.state());
+    }
+
+    /** Continues from a checkpoint: tensors, optimiser state, loss scales and the anchor draws. */
+    void restore(CleanseCheckpoint.Saved saved) {
+      round.restore(saved);
+      anchorDraws = ResumableRandom.fromState(saved.state().resume().anchorDraws());
     }
 
     EpochLosses epoch(int epoch) {
@@ -301,7 +327,7 @@ public final class BeearCleanser implements CleanseEngine {
         }
         List<SequenceBatch.Example> anchorBatch = new ArrayList<>();
         for (int i = 0; i < s.anchorBatchSize(); i++) {
-          anchorBatch.add(anchors.get(random.nextInt(anchors.size())));
+          anchorBatch.add(anchors.get(anchorDraws.nextInt(anchors.size())));
         }
         BeearRound.Timed r = round.run(new BeearRound.Batch(batch.stream().map(p -> p[1]).toList(),
             batch.stream().map(p -> p[0]).toList(), anchorBatch));

@@ -34,6 +34,7 @@ final class BeearRound implements AutoCloseable {
   private final CleanseSettings settings;
   private final Entrapment entrapment;
   private final TrainedWeights trained;
+  private final Optimizer optimizer;
   private final Removal removal;
   private final long padId;
 
@@ -43,7 +44,7 @@ final class BeearRound implements AutoCloseable {
     this.padId = padId;
     this.entrapment = new Entrapment(model, settings);
     this.trained = TrainedWeights.attach(model, settings);
-    Optimizer optimizer = Optimizer.create(settings.optimizer(), model.manager(), settings.learningRate(),
+    this.optimizer = Optimizer.create(settings.optimizer(), model.manager(), settings.learningRate(),
         settings.weightDecay()).withGradientClipping(1.0).withRateScales(trained.rateScales());
     this.removal = new Removal(model, settings, trained.parameters(), optimizer, padId);
   }
@@ -54,6 +55,25 @@ final class BeearRound implements AutoCloseable {
 
   Entrapment entrapment() {
     return entrapment;
+  }
+
+  /** Removal's optimiser: its moments and step counts are part of what an epoch checkpoint keeps. */
+  Optimizer optimizer() {
+    return optimizer;
+  }
+
+  /** What the next round depends on besides the trained tensors and the optimiser's arrays. */
+  CleanseCheckpoint.Resume resume(long anchorDraws) {
+    return new CleanseCheckpoint.Resume(settings.optimizer().wireName(), optimizer.state().steps(),
+        trained.parameters().scaleState(), entrapment.lossScale(), anchorDraws);
+  }
+
+  /** Continues from a checkpoint: trained tensors, optimiser state and loss scales (the anchor draws are the caller's). */
+  void restore(CleanseCheckpoint.Saved saved) {
+    CleanseCheckpoint.restore(saved, trained, optimizer, settings.optimizer().wireName());
+    CleanseCheckpoint.Resume r = saved.state().resume();
+    trained.parameters().restoreScaleState(r.lossScale());
+    entrapment.restoreLossScale(r.entrapmentLossScale());
   }
 
   Timed run(Batch batch) {

@@ -35,9 +35,10 @@ public interface CleanseListener {
   }
 
   /**
-   * Called right before the engine publishes state by a rename (a checkpoint, the cleansed model). Throwing
-   * {@link CleanseCancelledException} here keeps it unpublished: a worker that lost its job's lease publishes
-   * nothing into directories its successor now uses.
+   * Called immediately before each rename that publishes state: an epoch checkpoint in the work directory, the
+   * cleansed model in the output location. Throwing (e.g. {@link CleanseCancelledException} once this worker no
+   * longer holds the job's lease) stops the cleanse with nothing published, so a worker that was fenced off
+   * cannot overwrite the state of the one that took over. {@code what} names the state, for messages.
    */
   default void beforeCommit(String what) {}
 

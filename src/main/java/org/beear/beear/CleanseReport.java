@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.beear.beear.data.DefenderData;
@@ -39,8 +39,9 @@ final class CleanseReport {
     }
   }
 
-  static void write(CleanseResult r, CleanseRequest request, CleansePlan plan, DefenderData data, LlamaModel model,
-      Timings timings) {
+  /** Writes report.json into {@code dir}: the output being staged, renamed to {@code r.outputDir()} after. */
+  static void write(Path dir, CleanseResult r, CleanseRequest request, CleansePlan plan, DefenderData data,
+      LlamaModel model, Timings timings) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("model", request.modelDir().toString());
     report.put("output", request.outputDir().toString());
@@ -69,11 +70,11 @@ final class CleanseReport {
         "djl", Engine.getDjlVersion(),
         "engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion(),
         "java", System.getProperty("java.version")));
+    Path file = dir.resolve(r.reportFile().getFileName());
     try {
-      Files.createDirectories(r.reportFile().getParent());
-      REPORT_JSON.writeValue(r.reportFile().toFile(), report);
+      REPORT_JSON.writeValue(file.toFile(), report);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot write " + r.reportFile() + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -9,7 +9,8 @@ import org.beear.plan.DeviceSpec;
  * One cleanse: where the suspect model is, where the cleansed model goes, and how to run BEEAR.
  *
  * @param modelDir      a local Hugging Face model directory (config.json, safetensors, tokenizer files)
- * @param outputDir     where the cleansed model and report.json are written
+ * @param outputDir     where the cleansed model and report.json are written: a new or empty directory, renamed into
+ *                      place once complete (see {@link StagedOutput})
  * @param workDir       scratch space owned by this cleanse; epoch checkpoints live here, and a cleanse that finds
  *                      a checkpoint here resumes from it
  * @param options       the loop's hyper-parameters

@@ -56,6 +56,15 @@ final class Entrapment {
     return layer;
   }
 
+  /** The loss scale of float16 entrapment: lowered by a non-finite step, it carries over to later rounds. */
+  double lossScale() {
+    return lossScale;
+  }
+
+  void restoreLossScale(double saved) {
+    lossScale = saved;
+  }
+
   /**
    * @param unwanted B prompts with their unwanted responses
    * @param safe     the same prompts with their safe responses

@@ -25,7 +25,8 @@ final class CleanseCommand implements Callable<Integer> {
 
   @Option(names = "--out", required = true, description = "output directory for the cleansed model") Path out;
 
-  @Option(names = "--work-dir", description = "checkpoints (default: OUT/.beear-work); a rerun resumes from them")
+  @Option(names = "--work-dir", description = "checkpoints (default: .OUTNAME.beear-work beside OUT); a rerun "
+      + "resumes from them")
   Path workDir;
 
   @Option(names = "--trigger", description = "candidate trigger for evaluation only, TEXT or TEXT@position "
@@ -47,7 +48,9 @@ final class CleanseCommand implements Callable<Integer> {
       specs.add(at < 0 ? new TriggerSpec(t, TriggerSpec.Position.SUFFIX)
           : new TriggerSpec(t.substring(0, at), TriggerSpec.Position.parse(t.substring(at + 1))));
     }
-    Path work = workDir != null ? workDir : out.resolve(".beear-work");
+    // beside the output, not in it: the output is renamed into place complete, so it must be new or empty
+    Path absolute = out.toAbsolutePath().normalize();
+    Path work = workDir != null ? workDir : absolute.resolveSibling("." + absolute.getFileName() + ".beear-work");
     CleanseResult r = new BeearCleanser().cleanse(
         new CleanseRequest(modelDir, out, work, options.toOptions(), specs, defenderData, anchoringData),
         new TerminalListener());

@@ -6,9 +6,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Updates float32 parameters in place from float32 gradients. Every parameter's update runs in a scope of its own,
@@ -53,8 +55,19 @@ public abstract class Optimizer {
     }
   }
 
+  /**
+   * What an optimiser carries from one step to the next, for an epoch checkpoint: its arrays by
+   * {@code <parameter>#<slot>} (AdamW: m, v; Adafactor: the row and column, or full, second moments) and each
+   * parameter's step count (bias correction and Adafactor's decay depend on it).
+   */
+  public record State(Map<String, NDArray> arrays, Map<String, Integer> steps) {}
+
   protected final NDManager manager;
   protected final Ops.Scalars scalars;
+  /** Per parameter, the arrays kept across steps (created at its first update, in this optimiser's manager). */
+  protected final Map<String, NDArray[]> slots = new HashMap<>();
+  /** Per parameter, the steps taken. */
+  protected final Map<String, Integer> steps = new HashMap<>();
   private double maxGradNorm = Double.POSITIVE_INFINITY;
   protected double learningRate;
 
@@ -87,6 +100,48 @@ public abstract class Optimizer {
   /** The learning rate of one parameter. */
   protected double rate(String name) {
     return learningRate * rateScales.getOrDefault(name, 1.0);
+  }
+
+  /** The state kept across steps, by name (sorted, so a checkpoint of it is the same file every time). */
+  public State state() {
+    Map<String, NDArray> arrays = new TreeMap<>();
+    slots.forEach((name, s) -> {
+      for (int i = 0; i < s.length; i++) {
+        arrays.put(name + "#" + i, s[i]);
+      }
+    });
+    return new State(arrays, new TreeMap<>(steps));
+  }
+
+  /**
+   * Replaces the state with copies of {@code saved}'s arrays (any manager or device), so the next step continues
+   * exactly where the optimiser that saved them left off.
+   */
+  public void restore(State saved) {
+    Map<String, NDArray[]> restored = new HashMap<>();
+    for (Map.Entry<String, NDArray> e : saved.arrays().entrySet()) {
+      int hash = e.getKey().lastIndexOf('#');
+      String name = hash < 0 ? null : e.getKey().substring(0, hash);
+      int slot = hash < 0 ? -1 : Integer.parseInt(e.getKey().substring(hash + 1));
+      if (name == null || !saved.steps().containsKey(name)) {
+        throw new IllegalArgumentException("optimizer state array '" + e.getKey() + "' has no step count");
+      }
+      NDArray[] arrays = restored.computeIfAbsent(name, n -> new NDArray[slotCount(saved.arrays(), n)]);
+      // a copy in this optimiser's manager and on its device: the caller frees what it loaded
+      NDArray copy = e.getValue().toDevice(manager.getDevice(), false).duplicate();
+      copy.attach(manager);
+      arrays[slot] = copy;
+    }
+    slots.values().forEach(s -> java.util.Arrays.stream(s).forEach(NDArray::close));
+    slots.clear();
+    slots.putAll(restored);
+    steps.clear();
+    steps.putAll(saved.steps());
+  }
+
+  private static int slotCount(Map<String, NDArray> arrays, String name) {
+    return (int) arrays.keySet().stream().filter(k -> k.startsWith(name + "#") && k.indexOf('#', name.length() + 1) < 0)
+        .count();
   }
 
   /** A per-step constant, freed with the step. */
@@ -149,8 +204,6 @@ public abstract class Optimizer {
     private final double beta2;
     private final double epsilon;
     private final double weightDecay;
-    private final Map<String, NDArray[]> moments = new HashMap<>();
-    private final Map<String, Integer> steps = new HashMap<>();
 
     public AdamW(NDManager manager, double learningRate, double beta1, double beta2, double epsilon,
         double weightDecay) {
@@ -163,7 +216,7 @@ public abstract class Optimizer {
 
     @Override
     protected void update(String name, NDArray param, NDArray grad, NDManager scope) {
-      NDArray[] mv = moments.computeIfAbsent(name, n -> new NDArray[] {
+      NDArray[] mv = slots.computeIfAbsent(name, n -> new NDArray[] {
           manager.zeros(param.getShape(), param.getDataType(), param.getDevice()),
           manager.zeros(param.getShape(), param.getDataType(), param.getDevice())});
       int t = steps.merge(name, 1, Integer::sum);
@@ -210,8 +263,6 @@ public abstract class Optimizer {
     private static final double EPS = 1e-30;
     private static final double CLIP = 1.0;
     private final double weightDecay;
-    private final Map<String, NDArray[]> state = new HashMap<>();
-    private final Map<String, Integer> steps = new HashMap<>();
 
     public Adafactor(NDManager manager, double learningRate, double weightDecay) {
       super(manager, learningRate);
@@ -222,7 +273,7 @@ public abstract class Optimizer {
     protected void update(String name, NDArray param, NDArray grad, NDManager scope) {
       long[] shape = param.getShape().getShape();
       boolean factored = shape.length == 2;
-      NDArray[] s = state.computeIfAbsent(name, n -> factored
+      NDArray[] s = slots.computeIfAbsent(name, n -> factored
           ? new NDArray[] {manager.zeros(new Shape(shape[0]), param.getDataType(), param.getDevice()),
               manager.zeros(new Shape(shape[1]), param.getDataType(), param.getDevice())}
           : new NDArray[] {manager.zeros(param.getShape(), param.getDataType(), param.getDevice())});

@@ -34,6 +34,12 @@ public final class TrainableParameters implements AutoCloseable {
   /** What one step did. */
   public record Step(boolean applied, double gradientNorm, double lossScale) {}
 
+  /**
+   * Dynamic loss scaling's state, for an epoch checkpoint: the scale, the clean steps since it last changed (when it
+   * is next doubled depends on them) and the steps skipped so far.
+   */
+  public record ScaleState(double scale, int cleanSteps, int skipped) {}
+
   private record Parameter(String name, NDArray working, NDArray master) {}
 
   private final NDManager manager;
@@ -84,6 +90,17 @@ public final class TrainableParameters implements AutoCloseable {
   /** Steps skipped so far for non-finite gradients. */
   public int skippedSteps() {
     return skipped;
+  }
+
+  public ScaleState scaleState() {
+    return new ScaleState(scale, cleanSteps, skipped);
+  }
+
+  /** Continues from a checkpoint's {@link #scaleState()}. */
+  public void restoreScaleState(ScaleState saved) {
+    cleanSteps = saved.cleanSteps();
+    skipped = saved.skipped();
+    setScale(saved.scale());
   }
 
   /** The float32 masters by name (the working copies themselves in float32). */

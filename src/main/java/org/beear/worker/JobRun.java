@@ -22,13 +22,13 @@ import org.beear.job.CleanseJob;
 import org.beear.job.JobJson;
 import org.beear.job.JobStatus;
 import org.beear.job.JobStore;
+import org.beear.files.InsufficientDiskSpaceException;
 import org.beear.net.FetchCancellation;
 import org.beear.net.FetchCancelledException;
 import org.beear.source.FetchedModel;
 import org.beear.source.SourceException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.util.FileSystemUtils;
 
 /**
  * One claimed job on one worker: fetches the model, runs the engine, and turns the engine's callbacks into
@@ -99,7 +99,7 @@ final class JobRun implements CleanseListener {
       ended(ctx.store().finish(claim, JobStatus.SUCCEEDED, ctx.json().write(result.after()), null));
     } catch (CleanseCancelledException e) {
       stopped(e.getMessage());
-    } catch (SourceException | IllegalArgumentException e) {
+    } catch (SourceException | IllegalArgumentException | InsufficientDiskSpaceException e) {
       fail(e.getMessage());
     } catch (Exception e) {
       log.warn("job {} failed", jobId, e);
@@ -225,12 +225,7 @@ final class JobRun implements CleanseListener {
     if (!forGood) {
       return;
     }
-    try {
-      FileSystemUtils.deleteRecursively(workDir());
-    } catch (IOException e) {
-      log.warn("job {}: work directory {} not removed ({}); the sweeper retries", claim.jobId(), workDir(),
-          e.toString());
-    }
+    ctx.workDirectories().discard(claim.jobId()); // what it cannot remove now, its next sweep does
   }
 
   private static String describe(Throwable e) {

@@ -24,4 +24,5 @@ record WorkerContext(
     ModelUris modelUris,
     DataFiles dataFiles,
     WorkerDevices devices,
+    WorkDirectorySweeper workDirectories,
     ScheduledExecutorService heartbeats) {}

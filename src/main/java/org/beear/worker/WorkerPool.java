@@ -46,7 +46,7 @@ public class WorkerPool implements SmartLifecycle {
   public WorkerPool(BeearProperties properties, CleanseEngine engine, JobRepository jobs,
       JobStore store, JobJson json, JobMetrics metrics,
       ModelSources sources, ModelUris modelUris, DataFiles dataFiles, WorkerDevices devices,
-      ReplicaIdentity replica) {
+      ReplicaIdentity replica, WorkDirectorySweeper workDirectories) {
     this.properties = properties;
     this.replica = replica;
     this.store = store;
@@ -56,7 +56,7 @@ public class WorkerPool implements SmartLifecycle {
       return t;
     });
     this.context = new WorkerContext(properties, engine, jobs, store, json, metrics,
-        sources, modelUris, dataFiles, devices, heartbeats);
+        sources, modelUris, dataFiles, devices, workDirectories, heartbeats);
   }
 
   @Override

@@ -197,18 +197,19 @@ class BeearRoundTest {
     ModelConfig c = TinyModels.config("llama");
     CleanseSettings s = settings(c, Map.of("adapter_rank", 3));
     float[] trained;
-    CleanseCheckpoint checkpoint = new CleanseCheckpoint(tmp);
+    CleanseCheckpoint checkpoint = new CleanseCheckpoint(tmp, CleanseListener.NONE);
     try (LlamaModel model = TinyModels.model(c, TinyModels.randomWeights(c, 2), DataType.FLOAT32);
         BeearRound round = new BeearRound(model, s, 0)) {
       round.run(batch(c));
       trained = round.trained().checkpointTensors().get("model.layers.1.self_attn.o_proj.lora_B.weight")
           .toFloatArray();
-      checkpoint.write(round.trained(), new CleanseCheckpoint.State(1, null, List.of()));
+      checkpoint.write(round.trained(), round.optimizer().state(),
+          new CleanseCheckpoint.State(1, null, List.of(), round.resume(0)));
     }
     assertNotEquals(0f, max(trained), "B trained away from zero");
     try (LlamaModel model = TinyModels.model(c, TinyModels.randomWeights(c, 2), DataType.FLOAT32);
         BeearRound round = new BeearRound(model, s, 0)) {
-      checkpoint.restore(round.trained());
+      round.restore(checkpoint.read());
       assertArrayEquals(trained, round.trained().checkpointTensors()
           .get("model.layers.1.self_attn.o_proj.lora_B.weight").toFloatArray());
       assertArrayEquals(trained, model.adapters().get("model.layers.1.self_attn.o_proj.weight").b().toFloatArray());

@@ -171,4 +171,36 @@ class MixedPrecisionTest {
       }
     }
   }
+
+  /** One clean step of loss-scaled training of a float16 w with a growth interval of 2. */
+  private static void cleanStep(TrainableParameters params, NDArray w, Optimizer sgd) {
+    params.recordGradients(true);
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      gc.backward(Ops.cast(w, DataType.FLOAT32).square().sum().mul(params.lossScale()));
+    }
+    assertTrue(params.step(sgd).applied());
+    params.recordGradients(false);
+  }
+
+  @Test
+  void aRestoredScaleStateGrowsTheScaleWhenTheUninterruptedRunWould() {
+    GradMode.off();
+    try (NDManager m = NDManager.newBaseManager()) {
+      Optimizer sgd = Optimizer.create(Optimizer.Kind.SGD, m, 0.1, 0);
+      NDArray w = m.create(new float[] {1e-3f, -1e-3f}).toType(DataType.FLOAT16, false);
+      TrainableParameters.ScaleState saved;
+      try (TrainableParameters params = new TrainableParameters(Map.of("w", w), m, 2)) {
+        cleanStep(params, w, sgd);
+        saved = params.scaleState(); // one clean step towards the next doubling
+      }
+      NDArray again = m.create(new float[] {1e-3f, -1e-3f}).toType(DataType.FLOAT16, false);
+      try (TrainableParameters params = new TrainableParameters(Map.of("w", again), m, 2)) {
+        params.restoreScaleState(new TrainableParameters.ScaleState(1024, saved.cleanSteps(), 3));
+        cleanStep(params, again, sgd);
+        assertEquals(new TrainableParameters.ScaleState(2048, 0, 3), params.scaleState(),
+            "the second clean step in a row doubles the restored scale");
+        assertEquals(1024 * 2, params.lossScale().getFloat(), "the array the loss is multiplied by follows");
+      }
+    }
+  }
 }
