@@ -96,17 +96,17 @@ class CleanseBoundsTest {
     CleanseRequest request = request(TestOrganisms.xs("suffix-short"), QUICK);
     CleanseListener fullDiskAfterTheEpoch = new CleanseListener() {
       @Override
-      public void epoch(EpochRecord epoch, double progress) {
+      public void step(String phase, double seconds) { // the disk fills up while epoch 1 trains
         DiskSpace.setReserve(Long.MAX_VALUE);
       }
     };
 
     assertThatThrownBy(() -> new BeearCleanser().cleanse(request, fullDiskAfterTheEpoch))
         .isInstanceOf(InsufficientDiskSpaceException.class)
-        .hasMessageStartingWith("not enough free disk space in " + tmp.resolve("work")
+        .hasMessageStartingWith("not enough free disk space in " + tmp.resolve("work").resolve("checkpoints")
             + " for the checkpoint of epoch 1: needs ")
         .hasMessageEndingWith(" free (keeping 8.0 EB in reserve)");
-    assertThat(tmp.resolve("work/checkpoint/state.json")).doesNotExist();
+    assertThat(tmp.resolve("work/checkpoints/epoch-0001")).doesNotExist();
   }
 
   @Test
