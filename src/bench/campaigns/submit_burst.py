@@ -46,6 +46,11 @@ class NotFound(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # the service closes the connection once it has read the 404: nothing to report
+
+
 def call(base, method, path, body=None, headers=None, timeout=60):
     h = {"Authorization": "Bearer " + ADMIN_KEY, "Content-Type": "application/json"}
     h.update(headers or {})
@@ -64,7 +69,7 @@ def main():
     ap.add_argument("--clients", type=int, default=64)
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="beear-burst-")
-    models = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+    models = QuietServer(("127.0.0.1", 0), NotFound)
     threading.Thread(target=models.serve_forever, daemon=True).start()
     model_uri = f"http://127.0.0.1:{models.server_address[1]}/model.tar.gz"
 
