@@ -1,0 +1,31 @@
+package org.beear.source;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Which files of a remote model repository or bucket prefix are fetched: weights as safetensors (never pickle
+ * formats, which run code when loaded), configs, tokenizer and chat-template files. Everything else is skipped,
+ * so a repository that also carries {@code pytorch_model.bin} costs nothing and risks nothing.
+ */
+public final class ModelFileFilter {
+
+  private static final Set<String> NAMES = Set.of("config.json", "generation_config.json",
+      "model.safetensors.index.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+      "added_tokens.json", "tokenizer.model", "chat_template.jinja", "chat_template.json", "vocab.json",
+      "merges.txt");
+
+  private ModelFileFilter() {}
+
+  /**
+   * Whether a file at this repository-relative path is fetched: top-level files only (a model directory is flat),
+   * named as above or ending in {@code .safetensors}.
+   */
+  public static boolean wanted(String path) {
+    if (path == null || path.isEmpty() || path.contains("/") || path.contains("\\") || path.startsWith(".")) {
+      return false;
+    }
+    String name = path.toLowerCase(Locale.ROOT);
+    return NAMES.contains(name) || name.endsWith(".safetensors");
+  }
+}
