@@ -42,6 +42,10 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // before anything logs: the service's log lines go to this file (logback-demo.xml), not between ours
+    Path logFile = dataDir.resolve("demo.log").toAbsolutePath();
+    Files.createDirectories(logFile.getParent());
+    System.setProperty("beear.log.file", logFile.toString());
     Path organism = dataDir.resolve("organisms").resolve("demo-" + setting + "-" + size).toAbsolutePath();
     if (Files.isRegularFile(organism.resolve(AttackFile.FILE_NAME))) {
       System.out.println("reusing the demo organism in " + organism);
@@ -52,9 +56,11 @@ final class DemoCommand implements Callable<Integer> {
     }
     AttackFile attack = AttackFile.read(organism.resolve(AttackFile.FILE_NAME));
 
-    System.out.println("starting the service on port " + port + " (embedded PostgreSQL in " + dataDir + ")");
+    System.out.println("starting the service on port " + port + " (embedded PostgreSQL in " + dataDir + "; log: "
+        + logFile + ")");
     ConfigurableApplicationContext context = SpringApplication.run(BeearApplication.class,
-        "--server.port=" + port, "--beear.data-dir=" + dataDir.toAbsolutePath(), "--spring.main.banner-mode=off");
+        "--server.port=" + port, "--beear.data-dir=" + dataDir.toAbsolutePath(), "--spring.main.banner-mode=off",
+        "--logging.config=classpath:" + Runtime.DEMO_LOGGING);
     String base = "http://localhost:" + port;
     ServiceKey key = ServiceKey.of(context);
 

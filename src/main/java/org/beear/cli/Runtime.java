@@ -2,14 +2,20 @@ package org.beear.cli;
 
 /** DJL settings every entry point needs before the engine loads (djl-notes: offline, no tracking probe). */
 final class Runtime {
+  /** The demo's logging: its service's log lines in a file, warnings on stderr, stdout left to the demo. */
+  static final String DEMO_LOGGING = "logback-demo.xml";
+
   private Runtime() {}
 
   /**
-   * @param command the sub-command about to run: the service logs to stdout as services do; every other command
-   *                keeps stdout for its own output (e.g. {@code generate --json}) and logs warnings to stderr
+   * @param command the sub-command about to run: the service logs to stdout as services do; the demo logs its
+   *                service to a file and warnings to stderr; every other command keeps stdout for its own output
+   *                (e.g. {@code generate --json}) and logs warnings to stderr
    */
   static void configure(String command) {
-    if (!command.equals("serve") && !command.equals("demo")) {
+    if (command.equals("demo")) {
+      setIfAbsent("logback.configurationFile", DEMO_LOGGING);
+    } else if (!command.equals("serve")) {
       setIfAbsent("logback.configurationFile", "logback-cli.xml");
     }
     setIfAbsent("ai.djl.offline", "true");
