@@ -160,6 +160,9 @@ final class HubClient {
           Files.delete(part); // the partial file is not a prefix of this file: start over
           continue;
         }
+        if (!sameOrigin(e.head().uri(), endpoint)) { // the CDN's answer: its 403 is an expired signature, not ours
+          throw new SourceException(repo.shown() + ": " + file + ": " + e.getMessage());
+        }
         throw HubErrors.of(repo, file, commit, e, token != null);
       } catch (FetchFailedException e) {
         if (Files.size(part) > had && resumes++ < MAX_RESUMES) {

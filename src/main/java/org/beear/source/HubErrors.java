@@ -46,6 +46,6 @@ final class HubErrors {
     if (status == 429) {
       return new SourceException(model + ": the hub is limiting the rate of requests (429); try again later");
     }
-    return new SourceException(model + ": " + e.getMessage());
+    return new SourceException(model + (file == null ? "" : ": " + file) + ": " + e.getMessage());
   }
 }

@@ -52,6 +52,7 @@ public final class FakeHub implements AutoCloseable {
   private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
   private final Map<String, Long> dropAfter = new ConcurrentHashMap<>();
   private final Map<String, Boolean> tampered = new ConcurrentHashMap<>();
+  private final Map<String, Integer> failNext = new ConcurrentHashMap<>();
   private volatile String cdnBase;
   private final LoopbackHttpServer hub;
   private final LoopbackHttpServer cdn;
@@ -104,6 +105,11 @@ public final class FakeHub implements AutoCloseable {
   /** The next transfer of {@code file} (from the hub or the CDN) sends its full length but breaks off after n bytes. */
   public void dropAfter(String file, long n) {
     dropAfter.put(file, n);
+  }
+
+  /** The next transfer of {@code file} that is not broken off ({@link #dropAfter}) answers this error status. */
+  public void failNext(String file, int status) {
+    failNext.put(file, status);
   }
 
   /** Large files of this repository are served with one byte changed, under their true size and checksum headers. */
@@ -230,6 +236,11 @@ public final class FakeHub implements AutoCloseable {
       rest[rest.length / 2] ^= 1;
     }
     Long drop = dropAfter.remove(file);
+    Integer failure = drop == null ? failNext.remove(file) : null;
+    if (failure != null) {
+      LoopbackHttpServer.respond(out, failure, new byte[0]);
+      return;
+    }
     if (drop == null) {
       LoopbackHttpServer.respond(out, status, rest, all.toArray(String[]::new));
       return;

@@ -137,6 +137,27 @@ class HubModelSourceTest {
   }
 
   @Test
+  void aFetchThatFailedMidFileIsResumedByTheNextOneWithoutFetchingFinishedFilesAgain() throws IOException {
+    FakeHub.Repo repo = hub.publish("beear-test/tiny-organism", repoDir, FakeHub.Access.PUBLIC);
+    hub.dropAfter(WEIGHTS_1, 300_000);
+    hub.failNext(WEIGHTS_1, 503); // the resume within the fetch fails too: the job's attempt ends
+    try (HubModelSource source = source(null)) {
+      assertThatThrownBy(() -> source.fetch(URI.create("hf://beear-test/tiny-organism")))
+          .hasMessage("hf://beear-test/tiny-organism: " + WEIGHTS_1 + ": fetch failed: HTTP 503");
+
+      FetchedModel model = source.fetch(URI.create("hf://beear-test/tiny-organism"));
+
+      for (String f : MODEL_FILES) {
+        assertThat(model.directory().resolve(f)).as(f).hasBinaryContent(repo.files().get(f));
+      }
+    }
+    String blob = "/blobs/" + repo.sha256(WEIGHTS_1);
+    assertThat(hub.cdnRequests().stream().filter(r -> r.path().startsWith(blob)).map(r -> r.headers().get("range")))
+        .containsExactly(null, "bytes=300000-", "bytes=300000-");
+    assertThat(hub.resolved(repo.id()).stream().filter("config.json"::equals)).hasSize(1);
+  }
+
+  @Test
   void aPrivateModelNeedsTheTokenAndTheMessagesNeverShowIt() throws IOException {
     hub.publish("beear-test/private", repoDir, FakeHub.Access.PRIVATE);
     try (HubModelSource anonymous = source(null)) {
