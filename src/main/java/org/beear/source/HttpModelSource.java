@@ -38,7 +38,8 @@ import org.springframework.stereotype.Component;
  * streamed to the cache under the egress policy and fetch limits ({@link HttpFetcher}), hashed on the way;
  * extracted models are kept by digest, so the same archive is unpacked once however many jobs use it. The free
  * disk space is checked before the body arrives (for its declared length), every
- * {@value SpaceCheckingOutputStream#CHECK_BYTES} bytes while it does, and before the extraction; the cache keeps to its budget ({@link ModelCache}).
+ * {@value SpaceCheckingOutputStream#CHECK_BYTES} bytes while it does, and before the extraction; the cache keeps to
+ * its budget ({@link ModelCache}).
  */
 @Component
 public class HttpModelSource implements ModelSource, AutoCloseable {

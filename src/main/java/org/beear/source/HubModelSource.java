@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -47,7 +48,7 @@ public class HubModelSource implements ModelSource, AutoCloseable {
   private final ModelCache cache;
   private final long maxBytes;
   private final int maxFiles;
-  private final java.time.Duration downloadTimeout;
+  private final Duration downloadTimeout;
   /** One fetch per snapshot at a time in this process: the second waits, then finds it in the cache. */
   private final ConcurrentMap<String, ReentrantLock> snapshots = new ConcurrentHashMap<>();
 

@@ -246,7 +246,8 @@ class ComposeStackTest {
   @Test
   void theHubTokenGoesToTheWorkersSecretsVolumeOnlyAndFollowsTheEnvironment(@TempDir Path dir) throws Exception {
     Map<String, Object> services = services("compose.yaml");
-    assertEquals("${BEEAR_SOURCES_HUB_TOKEN:-}", at(services.get("beear-init"), "environment", "BEEAR_SOURCES_HUB_TOKEN"));
+    assertEquals("${BEEAR_SOURCES_HUB_TOKEN:-}",
+        at(services.get("beear-init"), "environment", "BEEAR_SOURCES_HUB_TOKEN"));
     for (String role : List.of("beear-api", "beear-worker")) {
       assertNull(at(services.get(role), "environment", "BEEAR_SOURCES_HUB_TOKEN"), role + " has the token in its env");
     }

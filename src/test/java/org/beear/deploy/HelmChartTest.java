@@ -249,7 +249,8 @@ class HelmChartTest {
   @Test
   void theHubEndpointAndTokenReachTheWorkersOnly() {
     Map<String, Object> plain = onlyContainer(render(t -> t).get("Deployment", "beear-worker"));
-    assertTrue(list(plain.get("env")).stream().noneMatch(e -> String.valueOf(e.get("name")).startsWith("BEEAR_SOURCES_HUB")),
+    assertTrue(list(plain.get("env")).stream()
+        .noneMatch(e -> String.valueOf(e.get("name")).startsWith("BEEAR_SOURCES_HUB")),
         "defaults: the application's own (huggingface.co, no token)");
 
     RenderedManifests manifests = render(t -> t.set("sources.hub.endpoint", "https://hub.internal.example")

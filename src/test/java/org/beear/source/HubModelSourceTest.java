@@ -91,7 +91,8 @@ class HubModelSourceTest {
       new BeearCleanser().validateModel(model.directory());
     }
     assertThat(hub.resolved(repo.id())).containsExactlyInAnyOrderElementsOf(MODEL_FILES);
-    assertThat(Stream.concat(hub.hubRequests().stream(), hub.cdnRequests().stream()).map(LoopbackHttpServer.Request::path))
+    assertThat(Stream.concat(hub.hubRequests().stream(), hub.cdnRequests().stream())
+        .map(LoopbackHttpServer.Request::path))
         .noneMatch(p -> p.contains("pytorch_model") || p.contains("README") || p.contains("onnx"));
     // the token goes to the hub only; the CDN gets the two shards by their signed URLs
     assertThat(hub.hubRequests()).allMatch(r -> ("Bearer " + FakeHub.TOKEN).equals(r.headers().get("authorization")));
