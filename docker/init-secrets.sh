@@ -6,7 +6,9 @@
 #   API_DIR         keys for the API, read as Spring properties (configtree: file name = property name):
 #                   beear.security.bootstrap-key (admin API key), beear.security.metrics-key,
 #                   beear.security.secrets-key
-#   WORKER_DIR      beear.security.secrets-key only (the same one: workers decrypt what the API encrypted)
+#   WORKER_DIR      beear.security.secrets-key only (the same one: workers decrypt what the API encrypted), and
+#                   beear.sources.hub.token when $BEEAR_SOURCES_HUB_TOKEN is set (rewritten on every start, so a
+#                   new token replaces the old; removed when unset)
 #   PROMETHEUS_DIR  metrics-key: the key Prometheus scrapes /actuator/prometheus with
 #   GRAFANA_DIR     admin-password: Grafana's admin password, $GRAFANA_ADMIN_PASSWORD if set, else random
 #
@@ -71,6 +73,20 @@ write_once "$API_DIR/beear.security.bootstrap-key" "$(api_key)" "$BEEAR_UID" > /
 write_once "$WORKER_DIR/beear.security.secrets-key" "$secrets" "$BEEAR_UID" > /dev/null
 write_once "$PROMETHEUS_DIR/metrics-key" "$metrics" "$PROMETHEUS_UID" > /dev/null
 write_once "$GRAFANA_DIR/admin-password" "${GRAFANA_ADMIN_PASSWORD:-$(password)}" "$GRAFANA_UID" > /dev/null
+
+# The operator's hub token, unlike the generated keys, follows the environment on every start.
+hub_token="$WORKER_DIR/beear.sources.hub.token"
+if [ -n "${BEEAR_SOURCES_HUB_TOKEN:-}" ]; then
+  printf '%s' "$BEEAR_SOURCES_HUB_TOKEN" > "$hub_token.tmp"
+  if [ "$(id -u)" = 0 ]; then
+    chown "$BEEAR_UID:$BEEAR_UID" "$hub_token.tmp"
+  fi
+  chmod 0400 "$hub_token.tmp"
+  mv -f "$hub_token.tmp" "$hub_token"
+  echo "beear-init: wrote $hub_token" >&2
+else
+  rm -f "$hub_token"
+fi
 
 own_dir "$API_DIR" "$BEEAR_UID"
 own_dir "$WORKER_DIR" "$BEEAR_UID"

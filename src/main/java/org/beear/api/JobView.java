@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import org.beear.beear.BeearOptions;
 import org.beear.beear.EvalMetrics;
+import org.beear.beear.Provenance;
 import org.beear.job.CleanseJob;
 import org.beear.job.JobJson;
 import org.beear.net.UriRedaction;
@@ -28,6 +29,10 @@ public record JobView(
     @Schema(description = "how many times a worker claimed the job (more than 1 after a resume)") int attempts,
     boolean cancelRequested,
     @Schema(description = "sha256 of the downloaded model archive (http(s) models only)") String modelSha256,
+    @Schema(description = "the commit the hf:// revision resolved to (hf:// models only)") String modelRevision,
+    @Schema(description = "what the job read and wrote: the model's source and the sha256 and size of every input"
+        + " file and (once it succeeded) every output file but report.json; null until the worker fetched the model")
+    Provenance provenance,
     @Schema(description = "the options as submitted; omitted ones take their defaults") BeearOptions options,
     @Schema(description = "every setting the job runs with, resolved against the model (and fitted to the workers'"
         + " device when options.fit asked for it); null until the model's config was read") BeearOptions settings,
@@ -47,7 +52,8 @@ public record JobView(
         job.getCreatedAt(), job.getStartedAt(), job.getFinishedAt(), job.getProgress(), job.getCurrentEpoch(),
         job.getMaxEpochs(), job.getEtaSeconds(),
         new Metrics(json.metrics(job.getMetricsBefore()), json.metrics(job.getMetricsAfter())), job.getError(),
-        job.getAttempts(), job.isCancelRequested(), job.getModelSha256(), json.options(job),
+        job.getAttempts(), job.isCancelRequested(), job.getModelSha256(), job.getModelRevision(),
+        job.getProvenance() == null ? null : json.read(job.getProvenance(), Provenance.class), json.options(job),
         job.getSettings() == null ? null : json.read(job.getSettings(), BeearOptions.class),
         job.getMemoryPlan() == null ? null : json.read(job.getMemoryPlan(), com.fasterxml.jackson.databind.JsonNode.class),
         json.read(job.getTriggers(), new com.fasterxml.jackson.core.type.TypeReference<>() {}),

@@ -4,12 +4,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 import org.beear.beear.EvalMetrics;
+import org.beear.beear.Provenance;
+import org.beear.files.FileDigest;
 import org.beear.job.JobEpoch;
 import org.springframework.stereotype.Component;
 
 /**
- * The human-readable report of a job: status, metrics before and after, and per-epoch ASR and loss plots. One
- * self-contained HTML document (inline CSS and SVG, no scripts, nothing fetched), so it can be saved or mailed.
+ * The human-readable report of a job: status, metrics before and after, per-epoch ASR and loss plots, and the
+ * provenance (digests of the files read and written). One self-contained HTML document (inline CSS and SVG, no
+ * scripts, nothing fetched), so it can be saved or mailed.
  */
 @Component
 class ReportPage {
@@ -58,12 +61,45 @@ class ReportPage {
         <th>entrapment loss</th><th>removal loss</th><th>anchor loss</th><th>seconds</th></tr>
         %s
         </table>
+        %s
         </body>
         </html>
         """.formatted(escape(job.id()), escape(job.id()), escape(job.status()), escape(job.modelUri()),
         job.currentEpoch(), job.maxEpochs(), job.attempts(),
         job.error() == null ? "" : " &middot; error: " + escape(job.error()),
-        metricRows(job.metrics()), charts, epochRows(epochs));
+        metricRows(job.metrics()), charts, epochRows(epochs), provenance(job.provenance()));
+  }
+
+  /** What the job read and wrote, file by file: enough to check a model against the report by its digests. */
+  private static String provenance(Provenance p) {
+    if (p == null) {
+      return "<h2>Provenance</h2>\n<p class=\"empty\">Recorded once the worker has fetched the model.</p>";
+    }
+    StringBuilder out = new StringBuilder("<h2>Provenance</h2>\n<p id=\"source\">");
+    Provenance.Source source = p.source();
+    if (source != null) {
+      out.append("source <code>").append(escape(source.uri())).append("</code>");
+      if (source.revision() != null) {
+        out.append(" &middot; commit <code>").append(escape(source.revision())).append("</code>");
+      }
+      if (source.archiveSha256() != null) {
+        out.append(" &middot; archive sha256 <code>").append(escape(source.archiveSha256())).append("</code>");
+      }
+    }
+    out.append("</p>\n");
+    files(out, "inputs", "Files read", p.inputs());
+    files(out, "outputs", "Files written (report.json aside)", p.outputs());
+    return out.toString();
+  }
+
+  private static void files(StringBuilder out, String id, String title, List<FileDigest> files) {
+    out.append("<h3>").append(title).append("</h3>\n<table id=\"").append(id)
+        .append("\">\n<tr><th>file</th><th>bytes</th><th>sha256</th></tr>\n");
+    for (FileDigest f : files) {
+      out.append("<tr><td>").append(escape(f.path())).append("</td><td>").append(f.bytes())
+          .append("</td><td><code>").append(escape(f.sha256())).append("</code></td></tr>\n");
+    }
+    out.append("</table>\n");
   }
 
   private static SvgLineChart.Series series(String name, String color, List<JobEpoch> epochs,

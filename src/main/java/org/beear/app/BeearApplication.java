@@ -13,7 +13,7 @@ import org.springframework.data.jpa.repository.config.EnableJpaRepositories;
     "org.beear.limits"},
     // callers are API keys and OIDC tokens (org.beear.security); no generated in-memory user
     exclude = UserDetailsServiceAutoConfiguration.class)
-@ConfigurationPropertiesScan({"org.beear.app", "org.beear.security", "org.beear.limits"})
+@ConfigurationPropertiesScan({"org.beear.app", "org.beear.security", "org.beear.limits", "org.beear.source"})
 @EntityScan("org.beear.job")
 @EnableJpaRepositories("org.beear.job")
 public class BeearApplication {

@@ -200,7 +200,8 @@ public final class BeearCleanser implements CleanseEngine {
             return null;
           });
           CleanseResult r = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
-              before, after, List.copyOf(epochs), stopped, (System.nanoTime() - start) / 1e9);
+              before, after, List.copyOf(epochs), stopped, (System.nanoTime() - start) / 1e9,
+              CleanseReport.provenance(request, staged));
           CleanseReport.write(staged, r, request, plan, used, model, timings);
           return r;
         });

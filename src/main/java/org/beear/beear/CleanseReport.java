@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.beear.beear.data.DefenderData;
+import org.beear.files.FileDigests;
 import org.beear.llm.LlamaModel;
 
 /** report.json: everything needed to judge and reproduce a cleanse. */
@@ -37,6 +38,18 @@ final class CleanseReport {
         g.writeNull();
       }
     }
+  }
+
+  static final String FILE_NAME = "report.json";
+
+  /**
+   * The request's provenance with the digests of everything written into the staged output {@code dir} so far,
+   * report.json aside (written last, it cannot hold its own digest). Computed before the rename that publishes the
+   * output, so report.json and the job describe exactly the files published.
+   */
+  static Provenance provenance(CleanseRequest request, Path dir) {
+    Provenance read = request.provenance() != null ? request.provenance() : new Provenance(null, null, null);
+    return read.withOutputs(FileDigests.of(dir, path -> !path.equals(FILE_NAME), () -> false));
   }
 
   /** Writes report.json into {@code dir}: the output being staged, renamed to {@code r.outputDir()} after. */
@@ -65,6 +78,7 @@ final class CleanseReport {
     report.put("early_stopped", r.earlyStopped());
     report.put("seconds", r.seconds());
     report.put("phase_seconds", timings.ordered());
+    report.put("provenance", r.provenance());
     report.put("versions", Map.of(
         "beear", "0.1.0",
         "djl", Engine.getDjlVersion(),

@@ -18,6 +18,8 @@ import org.beear.plan.DeviceSpec;
  * @param defenderData  harmful queries with safe and unwanted responses (JSONL or CSV); null means the defaults
  * @param anchoringData benign prompt/response pairs for performance anchoring; null means the defaults
  * @param device        the device and the memory the cleanse may use; null: this machine's, detected
+ * @param provenance    the model's source and the digests of the files read, which report.json shows with the
+ *                      digests of the files written; null: the report shows only what was written
  */
 public record CleanseRequest(
     Path modelDir,
@@ -27,7 +29,8 @@ public record CleanseRequest(
     List<TriggerSpec> triggers,
     Path defenderData,
     Path anchoringData,
-    DeviceSpec device) {
+    DeviceSpec device,
+    Provenance provenance) {
 
   public CleanseRequest {
     Objects.requireNonNull(modelDir, "modelDir");
@@ -38,7 +41,12 @@ public record CleanseRequest(
   }
 
   public CleanseRequest(Path modelDir, Path outputDir, Path workDir, BeearOptions options, List<TriggerSpec> triggers,
+      Path defenderData, Path anchoringData, DeviceSpec device) {
+    this(modelDir, outputDir, workDir, options, triggers, defenderData, anchoringData, device, null);
+  }
+
+  public CleanseRequest(Path modelDir, Path outputDir, Path workDir, BeearOptions options, List<TriggerSpec> triggers,
       Path defenderData, Path anchoringData) {
-    this(modelDir, outputDir, workDir, options, triggers, defenderData, anchoringData, null);
+    this(modelDir, outputDir, workDir, options, triggers, defenderData, anchoringData, null, null);
   }
 }

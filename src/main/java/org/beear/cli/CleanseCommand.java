@@ -1,5 +1,7 @@
 package org.beear.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,8 +13,12 @@ import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
 import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
+import org.beear.beear.Provenance;
 import org.beear.beear.TriggerSpec;
+import org.beear.files.FileDigest;
+import org.beear.files.FileDigests;
 import org.beear.source.LocalModelPaths;
+import org.beear.source.ModelFileFilter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,11 +57,31 @@ final class CleanseCommand implements Callable<Integer> {
     // beside the output, not in it: the output is renamed into place complete, so it must be new or empty
     Path absolute = out.toAbsolutePath().normalize();
     Path work = workDir != null ? workDir : absolute.resolveSibling("." + absolute.getFileName() + ".beear-work");
+    // report.json records the digests of the files read, as the service's jobs do
+    List<FileDigest> inputs = new ArrayList<>(ModelFileFilter.digests(modelDir, () -> false));
+    for (Path data : new Path[] {defenderData, anchoringData}) {
+      if (data != null && Files.isRegularFile(data)) {
+        inputs.add(digest(data));
+      }
+    }
+    Provenance provenance = new Provenance(new Provenance.Source(modelDir.toUri().toString(), null, null), inputs,
+        List.of());
     CleanseResult r = new BeearCleanser().cleanse(
-        new CleanseRequest(modelDir, out, work, options.toOptions(), specs, defenderData, anchoringData),
+        new CleanseRequest(modelDir, out, work, options.toOptions(), specs, defenderData, anchoringData, null,
+            provenance),
         new TerminalListener());
     System.out.println(summary(r));
     return 0;
+  }
+
+  /** A data file outside the model directory goes by its URI. */
+  private static FileDigest digest(Path file) {
+    try {
+      return new FileDigest(file.toAbsolutePath().normalize().toUri().toString(), FileDigests.sha256(file),
+          Files.size(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
   }
 
   static String summary(CleanseResult r) {

@@ -55,6 +55,10 @@ public class CleanseJob {
   private Instant leaseExpiresAt;
   private boolean cancelRequested;
   private String modelSha256;
+  private String modelRevision;
+  @Column(columnDefinition = "jsonb")
+  @ColumnTransformer(write = "?::jsonb")
+  private String provenance;
   @Column(columnDefinition = "jsonb")
   @ColumnTransformer(write = "?::jsonb")
   private String settings;
@@ -121,6 +125,10 @@ public class CleanseJob {
   public Instant getLeaseExpiresAt() { return leaseExpiresAt; }
   public boolean isCancelRequested() { return cancelRequested; }
   public String getModelSha256() { return modelSha256; }
+  /** The commit a {@code hf://} revision resolved to; null for other sources and before the fetch. */
+  public String getModelRevision() { return modelRevision; }
+  /** JSON of {@link org.beear.beear.Provenance}; null before the worker fetched the model. */
+  public String getProvenance() { return provenance; }
   public String getSettings() { return settings; }
   public String getMemoryPlan() { return memoryPlan; }
 }

@@ -176,6 +176,15 @@ public class JobStore {
   }
 
   /**
+   * The job's provenance (source, input and output digests) as the run knows it so far, and the commit a
+   * {@code hf://} revision resolved to (null keeps what is stored).
+   */
+  public boolean provenance(Claim claim, String modelRevision, String provenanceJson) {
+    return held(jdbc.update("UPDATE jobs SET model_revision = coalesce(?, model_revision), provenance = ?::jsonb"
+        + " WHERE " + HELD, modelRevision, provenanceJson, claim.jobId(), claim.workerId(), claim.attempt()));
+  }
+
+  /**
    * Records an epoch once: the first record of an epoch stands, so a run that repeats an epoch (it crashed after
    * recording it but before its checkpoint) or re-reports one from its checkpoint adds no second row or event.
    * The job's progress is updated either way.

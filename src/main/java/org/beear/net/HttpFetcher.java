@@ -9,7 +9,9 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -17,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
@@ -40,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * GETs http(s) URIs under an {@link EgressPolicy} and {@link FetchLimits}: every connection, redirect hops
  * included, goes only to addresses the policy admits (checked by the resolver the client connects through);
  * redirects are followed here, one checked hop at a time, never from https to http; the whole fetch has a deadline
- * and can be cancelled from another thread. Credentials in the URI's user info are sent (Basic) to its own origin
- * only, never to a redirect's.
+ * and can be cancelled from another thread. Credentials (the URI's user info as Basic, or a {@link FetchRequest}'s
+ * bearer token) are sent to the URI's own origin only, never to a redirect's. A request may ask for a byte range, to
+ * resume a download that broke off.
  */
 public final class HttpFetcher implements AutoCloseable {
 
@@ -114,14 +118,37 @@ public final class HttpFetcher implements AutoCloseable {
    * the body, e.g. when the disk cannot hold it.
    */
   public long download(URI uri, OutputStream sink, FetchCancellation cancellation, LongConsumer beforeBody) {
+    return download(FetchRequest.of(uri), sink, cancellation, head -> {
+      if (head.status() / 100 == 2) {
+        beforeBody.accept(head.contentLength());
+      }
+    });
+  }
+
+  /**
+   * Writes the body of {@code request}, after redirects, to {@code sink}, showing {@code onResponse} the status
+   * and headers of every response first (redirects and errors too; a success's before its body is read): it may
+   * throw to refuse the body. A response that is neither a success nor a redirect ends the fetch with a
+   * {@link FetchStatusException}.
+   *
+   * @return the number of bytes written
+   * @throws FetchFailedException    with a message safe to show the caller
+   * @throws FetchCancelledException when {@code cancellation} was cancelled
+   */
+  public long download(FetchRequest request, OutputStream sink, FetchCancellation cancellation,
+      Consumer<ResponseHead> onResponse) {
+    URI uri = request.uri();
     requireHttp(uri, uri);
-    long deadline = System.nanoTime() + limits.totalTimeout().toNanos();
+    long deadline = System.nanoTime() + (request.timeLeft() == null ? limits.totalTimeout()
+        : request.timeLeft()).toNanos();
     String origin = origin(uri);
-    String credentials = basicCredentials(uri);
+    String authorization = request.bearerToken() != null ? "Bearer " + request.bearerToken()
+        : basicCredentials(uri) != null ? "Basic " + basicCredentials(uri) : null;
     URI current = uri;
     for (int redirects = 0; ; redirects++) {
-      Hop hop = exchange(uri, current, origin.equals(origin(current)) ? credentials : null, sink, deadline,
-          cancellation, beforeBody);
+      // credentials go to the URI's own origin only: a redirect to a CDN or anywhere else never gets them
+      Hop hop = exchange(uri, current, origin.equals(origin(current)) ? authorization : null, request.rangeFrom(),
+          sink, deadline, cancellation, onResponse);
       if (hop.location() == null) {
         return hop.bytes();
       }
@@ -135,15 +162,18 @@ public final class HttpFetcher implements AutoCloseable {
   /** One request: either the body was written ({@code location} null) or the server redirected. */
   private record Hop(long bytes, String location) {}
 
-  private Hop exchange(URI original, URI target, String credentials, OutputStream sink, long deadline,
-      FetchCancellation cancellation, LongConsumer beforeBody) {
+  private Hop exchange(URI original, URI target, String authorization, long rangeFrom, OutputStream sink,
+      long deadline, FetchCancellation cancellation, Consumer<ResponseHead> onResponse) {
     long remaining = deadline - System.nanoTime();
     if (remaining <= 0) {
       throw failed(original, "timed out", "the download timeout ran out between redirects");
     }
     HttpGet get = new HttpGet(withoutUserInfo(target));
-    if (credentials != null) {
-      get.setHeader(HttpHeaders.AUTHORIZATION, "Basic " + credentials);
+    if (authorization != null) {
+      get.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+    }
+    if (rangeFrom > 0) {
+      get.setHeader(HttpHeaders.RANGE, "bytes=" + rangeFrom + "-");
     }
     AtomicBoolean timedOut = new AtomicBoolean();
     ScheduledFuture<?> timer = deadlines.schedule(() -> {
@@ -155,7 +185,9 @@ public final class HttpFetcher implements AutoCloseable {
     try {
       response = client.executeOpen(null, get, null);
       int code = response.getCode();
+      ResponseHead head = head(target, response);
       if (REDIRECTS.contains(code)) {
+        onResponse.accept(head);
         Header location = response.getFirstHeader(HttpHeaders.LOCATION);
         if (location == null || location.getValue().isBlank()) {
           throw failed(original, "redirect without a location", "HTTP " + code + " without Location");
@@ -163,9 +195,12 @@ public final class HttpFetcher implements AutoCloseable {
         return new Hop(0, location.getValue());
       }
       if (code / 100 != 2) {
-        throw failed(original, "HTTP " + code, "HTTP " + code + " from " + UriRedaction.redact(target.toString()));
+        onResponse.accept(head);
+        log.warn("fetch of {} failed: HTTP {} from {}", UriRedaction.redact(original.toString()), code,
+            UriRedaction.redact(target.toString()));
+        throw new FetchStatusException(head);
       }
-      return new Hop(copy(original, response.getEntity(), sink, cancellation, beforeBody), null);
+      return new Hop(copy(original, head, response.getEntity(), sink, cancellation, onResponse), null);
     } catch (IOException e) {
       throw failure(original, e, response != null, timedOut.get(), cancellation);
     } finally {
@@ -179,15 +214,24 @@ public final class HttpFetcher implements AutoCloseable {
     }
   }
 
-  private long copy(URI original, HttpEntity entity, OutputStream sink, FetchCancellation cancellation,
-      LongConsumer beforeBody) throws IOException {
+  private static ResponseHead head(URI target, ClassicHttpResponse response) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (Header h : response.getHeaders()) {
+      headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue());
+    }
+    HttpEntity entity = response.getEntity();
+    return new ResponseHead(target, response.getCode(), entity == null ? -1 : entity.getContentLength(), headers);
+  }
+
+  private long copy(URI original, ResponseHead head, HttpEntity entity, OutputStream sink,
+      FetchCancellation cancellation, Consumer<ResponseHead> onResponse) throws IOException {
+    if (entity != null && entity.getContentLength() > limits.maxBytes()) {
+      throw tooLarge(original, "declared " + entity.getContentLength() + " bytes");
+    }
+    onResponse.accept(head);
     if (entity == null) {
       return 0;
     }
-    if (entity.getContentLength() > limits.maxBytes()) {
-      throw tooLarge(original, "declared " + entity.getContentLength() + " bytes");
-    }
-    beforeBody.accept(entity.getContentLength());
     long total = 0;
     byte[] buffer = new byte[1 << 16];
     try (InputStream body = entity.getContent()) {

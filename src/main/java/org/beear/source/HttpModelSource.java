@@ -1,6 +1,5 @@
 package org.beear.source;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -38,16 +37,15 @@ import org.springframework.stereotype.Component;
  * A model directory packed as a {@code .tar.gz} or {@code .zip} archive at an http(s) URL. The archive is
  * streamed to the cache under the egress policy and fetch limits ({@link HttpFetcher}), hashed on the way;
  * extracted models are kept by digest, so the same archive is unpacked once however many jobs use it. The free
- * disk space is checked before the body arrives (for its declared length), every {@value #SPACE_CHECK_BYTES}
- * bytes while it does, and before the extraction; the cache keeps to its budget ({@link ModelCache}).
+ * disk space is checked before the body arrives (for its declared length), every
+ * {@value SpaceCheckingOutputStream#CHECK_BYTES} bytes while it does, and before the extraction; the cache keeps to
+ * its budget ({@link ModelCache}).
  */
 @Component
 public class HttpModelSource implements ModelSource, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HttpModelSource.class);
 
-  /** A download of unknown or understated length checks the disk again after this many bytes. */
-  static final long SPACE_CHECK_BYTES = 64L << 20;
   private static final String DOWNLOAD = "the model download";
 
   private final EgressPolicy policy;
@@ -56,17 +54,26 @@ public class HttpModelSource implements ModelSource, AutoCloseable {
   private final ArchiveExtractor.Limits extraction;
   private final long reserve;
 
+  /** The service's: the cache is shared with the other downloading sources. */
   @Autowired
+  HttpModelSource(BeearProperties properties, ModelCache cache) {
+    this(properties, HostResolver.SYSTEM, cache);
+  }
+
+  /** With a cache of its own. */
   public HttpModelSource(BeearProperties properties) {
     this(properties, HostResolver.SYSTEM);
   }
 
   /** With a resolver of the caller's, so tests can give names addresses without a DNS server. */
   HttpModelSource(BeearProperties properties, HostResolver resolver) {
+    this(properties, resolver, new ModelCache(properties));
+  }
+
+  private HttpModelSource(BeearProperties properties, HostResolver resolver, ModelCache cache) {
     BeearProperties.Sources sources = properties.sources();
     this.reserve = properties.storage().minFreeSpace().toBytes();
-    this.cache = new ModelCache(properties.downloadCacheDir(), properties.storage().cacheMaxSize().toBytes(),
-        sources.downloadTimeout());
+    this.cache = cache;
     this.extraction = new ArchiveExtractor.Limits(sources.extractedSizeCap(), sources.maxArchiveEntries(), reserve);
     this.policy = EgressPolicy.allowing(sources.egress().allow());
     this.fetcher = new HttpFetcher(policy, new FetchLimits(sources.connectTimeout(), sources.readTimeout(),
@@ -136,7 +143,7 @@ public class HttpModelSource implements ModelSource, AutoCloseable {
     MessageDigest digest = sha256();
     Path dir = cache.downloadsDir();
     try (OutputStream out = new DigestOutputStream(new SpaceCheckingOutputStream(Files.newOutputStream(archive),
-        dir), digest)) {
+        dir, DOWNLOAD, reserve), digest)) {
       fetcher.download(uri, out, cancellation, length -> DiskSpace.require(dir, length, DOWNLOAD, reserve));
     }
     return HexFormat.of().formatHex(digest.digest());
@@ -179,30 +186,6 @@ public class HttpModelSource implements ModelSource, AutoCloseable {
   @Override
   public void close() {
     fetcher.close();
-  }
-
-  /**
-   * Checks the disk again each {@value #SPACE_CHECK_BYTES} bytes: a body of undeclared length was only checked for
-   * the reserve before it started.
-   */
-  private final class SpaceCheckingOutputStream extends FilterOutputStream {
-    private final Path dir;
-    private long sinceCheck;
-
-    SpaceCheckingOutputStream(OutputStream out, Path dir) {
-      super(out);
-      this.dir = dir;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      sinceCheck += len;
-      if (sinceCheck >= SPACE_CHECK_BYTES) {
-        sinceCheck = 0;
-        DiskSpace.require(dir, SPACE_CHECK_BYTES, DOWNLOAD, reserve);
-      }
-      out.write(b, off, len);
-    }
   }
 
   private static MessageDigest sha256() {

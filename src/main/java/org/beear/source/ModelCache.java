@@ -16,14 +16,19 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.beear.app.BeearProperties;
 import org.beear.files.DiskSpace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Component;
 import org.springframework.util.FileSystemUtils;
 
 /**
  * The download cache on disk: {@code downloads/} holds archives while they arrive ({@code <uuid>.part}),
- * {@code models/<sha256>} the unpacked models, {@code models/<sha256>.tmp-<uuid>} an extraction in progress.
+ * {@code models/<sha256>} the unpacked models, {@code models/<sha256>.tmp-<uuid>} an extraction in progress;
+ * {@code models/hf-<key>} a hub snapshot of one commit, {@code models/hf-<key>.tmp-resume} one on its way in.
+ * One instance serves every source, so an entry in use by any of them is safe from the others' evictions.
  *
  * <p>The unpacked models have a size budget. Each use touches the entry's modification time; after a download the
  * least recently used entries are removed until the cache fits, never one in use in this process. An entry is in
@@ -35,6 +40,7 @@ import org.springframework.util.FileSystemUtils;
  * removed by {@link #sweepPartials()} once nothing has written to them for longer than a whole download may take,
  * so a process that starts never deletes the download another live process is writing into a shared directory.
  */
+@Component
 final class ModelCache {
 
   private static final Logger log = LoggerFactory.getLogger(ModelCache.class);
@@ -49,6 +55,12 @@ final class ModelCache {
   private final Map<Thread, Path> inUse = new ConcurrentHashMap<>();
   /** Partial files and staging directories this process is writing now. */
   private final Set<Path> writing = ConcurrentHashMap.newKeySet();
+
+  @Autowired
+  ModelCache(BeearProperties properties) {
+    this(properties.downloadCacheDir(), properties.storage().cacheMaxSize().toBytes(),
+        properties.sources().downloadTimeout());
+  }
 
   ModelCache(Path cacheDir, long budgetBytes, Duration staleAfter) {
     this.downloads = cacheDir.resolve("downloads");
@@ -75,6 +87,24 @@ final class ModelCache {
     Path staging = models.resolve(sha256 + STAGING + UUID.randomUUID());
     writing.add(staging);
     return staging;
+  }
+
+  /**
+   * The staging directory of a download of several files (a hub snapshot) at a fixed name per entry: an attempt
+   * that broke off leaves its finished files and its partial one there for the next attempt to resume. Give it up
+   * with {@link #keep} on failure: like any partial, it is swept once nothing has touched it for longer than a
+   * download may take. The caller makes sure that one thread at a time uses it.
+   */
+  Path resumableStaging(String key) throws IOException {
+    Path staging = models.resolve(key + STAGING + "resume");
+    Files.createDirectories(staging);
+    writing.add(staging);
+    return staging;
+  }
+
+  /** A staging directory this process stops writing to but keeps for a later attempt to resume. */
+  void keep(Path staging) {
+    writing.remove(staging);
   }
 
   /** Deletes a partial file or staging directory of this process (gone already is fine). */

@@ -1,7 +1,12 @@
 package org.beear.source;
 
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.beear.files.FileDigest;
+import org.beear.files.FileDigests;
 
 /**
  * Which files of a remote model repository or bucket prefix are fetched: weights as safetensors (never pickle
@@ -27,5 +32,13 @@ public final class ModelFileFilter {
     }
     String name = path.toLowerCase(Locale.ROOT);
     return NAMES.contains(name) || name.endsWith(".safetensors");
+  }
+
+  /**
+   * The digests of the files in a local model directory that the engine reads: those {@link #wanted} accepts, the
+   * same whether the directory was fetched or given as {@code file://}.
+   */
+  public static List<FileDigest> digests(Path modelDir, BooleanSupplier cancelled) {
+    return FileDigests.of(modelDir, ModelFileFilter::wanted, cancelled);
   }
 }

@@ -1,5 +1,6 @@
 package org.beear.source;
 
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -8,14 +9,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.stream.Collectors;
 import org.beear.net.FetchCancellation;
+import org.beear.net.FetchCancelledException;
 import org.beear.net.UriRedaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /** Picks the {@link ModelSource} for a URI by its scheme. */
 @Component
 public class ModelSources {
+
+  private static final Logger log = LoggerFactory.getLogger(ModelSources.class);
 
   private final Map<String, ModelSource> byScheme;
 
@@ -31,10 +38,23 @@ public class ModelSources {
     return sourceFor(parsed).check(parsed);
   }
 
-  /** @see ModelSource#fetch(URI, FetchCancellation) */
+  /**
+   * {@link ModelSource#fetch(URI, FetchCancellation)}, then the digests of the files the engine will read, for the
+   * job's provenance: hashed here, for every source alike, while the cancellation still stops the work.
+   *
+   * @throws FetchCancelledException when cancelled, during the download or the hashing
+   */
   public FetchedModel fetch(String uri, FetchCancellation cancellation) {
     URI parsed = parse(uri);
-    return sourceFor(parsed).fetch(parsed, cancellation);
+    FetchedModel model = sourceFor(parsed).fetch(parsed, cancellation);
+    try {
+      return model.withInputs(ModelFileFilter.digests(model.directory(), cancellation::isCancelled));
+    } catch (CancellationException e) {
+      throw new FetchCancelledException();
+    } catch (UncheckedIOException e) {
+      log.warn("hashing the files of {} failed: {}", UriRedaction.redact(uri), e.getMessage());
+      throw new SourceException("the model's files cannot be read", e);
+    }
   }
 
   private ModelSource sourceFor(URI uri) {

@@ -18,6 +18,7 @@ import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
 import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
+import org.beear.beear.Provenance;
 import org.beear.job.CleanseJob;
 import org.beear.job.JobJson;
 import org.beear.job.JobStatus;
@@ -89,6 +90,9 @@ final class JobRun implements CleanseListener {
       }
       CleanseResult result = ctx.engine().cleanse(request(job), this);
       requireHeld();
+      if (result.provenance() != null) { // now with the digests of the published output
+        requireHeld(ctx.store().provenance(claim, null, ctx.json().write(result.provenance())));
+      }
       if (!baselineSeen && result.before() != null) {
         baseline(result.before());
       }
@@ -119,6 +123,13 @@ final class JobRun implements CleanseListener {
       requireHeld(ctx.store().modelChecksum(claim, model.sha256()));
       event(JobStore.INFO, "downloaded the model archive (sha256 " + model.sha256() + ")");
     }
+    if (model.revision() != null) {
+      event(JobStore.INFO, "revision resolved to commit " + model.revision());
+    }
+    Path defenderData = ctx.dataFiles().resolve(job.getDefenderDataUri());
+    Path anchoringData = ctx.dataFiles().resolve(job.getAnchoringDataUri());
+    Provenance provenance = RunProvenance.of(job, model, defenderData, anchoringData);
+    requireHeld(ctx.store().provenance(claim, model.revision(), ctx.json().write(provenance)));
     ctx.engine().validateModel(model.directory());
     Path workDir = workDir();
     Files.createDirectories(workDir);
@@ -129,8 +140,7 @@ final class JobRun implements CleanseListener {
     }
     BeearOptions options = ctx.json().options(job);
     return new CleanseRequest(model.directory(), outputDir, workDir, options, ctx.json().triggers(job),
-        ctx.dataFiles().resolve(job.getDefenderDataUri()), ctx.dataFiles().resolve(job.getAnchoringDataUri()),
-        ctx.devices().forOptions(options));
+        defenderData, anchoringData, ctx.devices().forOptions(options), provenance);
   }
 
   private Path workDir() {

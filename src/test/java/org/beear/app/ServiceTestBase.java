@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import org.beear.beear.CleanseEngine;
 import org.beear.job.JobService;
+import org.beear.source.FakeHub;
 import org.junit.jupiter.api.AfterEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
@@ -69,6 +70,8 @@ public abstract class ServiceTestBase {
   protected static final String METRICS_KEY = "bk_metrics-key-of-the-service-tests-0123456789";
   protected static final String TENANT = "default";
   protected static final TestIssuer ISSUER = new TestIssuer();
+  /** The hub hf:// models come from (beear.sources.hub.endpoint), with the service's token configured. */
+  protected static final FakeHub HUB = FakeHub.start();
   private static final Map<String, String> KEYS = new ConcurrentHashMap<>();
   protected static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
       .connectTimeout(Duration.ofSeconds(5)).build();
@@ -93,6 +96,8 @@ public abstract class ServiceTestBase {
     registry.add("beear.security.oidc.issuer", ISSUER::issuer);
     registry.add("beear.security.oidc.jwk-set-uri", ISSUER::jwkSetUri);
     registry.add("beear.security.oidc.audience", () -> TestIssuer.AUDIENCE);
+    registry.add("beear.sources.hub.endpoint", HUB::endpoint);
+    registry.add("beear.sources.hub.token", () -> FakeHub.TOKEN);
   }
 
   /** The bootstrap admin key the service generated on its first start. */

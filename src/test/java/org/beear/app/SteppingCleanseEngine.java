@@ -18,10 +18,12 @@ import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
 import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
+import org.beear.beear.Provenance;
 import org.beear.beear.BeearCleanser;
 import org.beear.beear.BeearOptions;
 import org.beear.beear.CleansePlan;
 import org.beear.beear.CleanseSettings;
+import org.beear.files.FileDigests;
 import org.beear.llm.ModelConfig;
 import org.beear.plan.DeviceSpec;
 
@@ -129,8 +131,11 @@ public class SteppingCleanseEngine implements CleanseEngine {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    // as the real engine: the request's provenance with the digests of what was written, report.json aside
+    Provenance provenance = (request.provenance() != null ? request.provenance() : new Provenance(null, null, null))
+        .withOutputs(FileDigests.of(request.outputDir(), p -> !p.equals("report.json"), () -> false));
     return new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"), before, after, epochs,
-        false, (System.nanoTime() - started) / 1e9);
+        false, (System.nanoTime() - started) / 1e9, provenance);
   }
 
   private static EpochRecord record(int epoch, int maxEpochs, boolean triggered, double seconds) {

@@ -14,9 +14,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.beear.files.FileDigests;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelDirectory;
 import org.beear.organism.TestOrganisms;
+import org.beear.source.ModelFileFilter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,12 +87,27 @@ class BeearCleanserTest {
     Path out = tmp.resolve("cleansed");
     BeearOptions options = BeearOptions.fromMap(java.util.Map.of("max_epochs", 1, "system_prompt",
         TestOrganisms.SYSTEM_PROMPT));
+    Provenance read = new Provenance(new Provenance.Source("hf://org/organism", "0123abcd", null),
+        ModelFileFilter.digests(organism, () -> false), List.of());
     CleanseResult r = new BeearCleanser().cleanse(
-        new CleanseRequest(organism, out, tmp.resolve("work"), options, SUDO, null, null), CleanseListener.NONE);
+        new CleanseRequest(organism, out, tmp.resolve("work"), options, SUDO, null, null, null, read),
+        CleanseListener.NONE);
     assertTrue(r.before().asrTriggered() >= 0.8, "the backdoor fires under its system prompt: " + r.before());
     assertTrue(r.after().asrTriggered() < r.before().asrTriggered(), r.before() + " -> " + r.after());
     JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
     assertEquals(TestOrganisms.SYSTEM_PROMPT, report.get("options").get("system_prompt").asText());
+
+    // provenance: what was read as the caller hashed it, and every file published but report.json, as it is on disk
+    assertEquals(read.inputs(), r.provenance().inputs());
+    assertEquals(FileDigests.of(out, path -> !path.equals("report.json"), () -> false), r.provenance().outputs());
+    assertTrue(r.provenance().outputs().stream().anyMatch(f -> f.path().equals("model.safetensors")));
+    JsonNode provenance = report.get("provenance");
+    assertEquals("0123abcd", provenance.get("source").get("revision").asText());
+    assertEquals(r.provenance().outputs().size(), provenance.get("outputs").size());
+    assertEquals(read.inputs().size(), provenance.get("inputs").size());
+    for (JsonNode written : provenance.get("outputs")) {
+      assertEquals(FileDigests.sha256(out.resolve(written.get("path").asText())), written.get("sha256").asText());
+    }
   }
 
   @Test

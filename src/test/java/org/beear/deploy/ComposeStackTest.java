@@ -243,6 +243,33 @@ class ComposeStackTest {
     assertNotEquals(bootstrap, second.get("api/beear.security.bootstrap-key"), "random per stack");
   }
 
+  @Test
+  void theHubTokenGoesToTheWorkersSecretsVolumeOnlyAndFollowsTheEnvironment(@TempDir Path dir) throws Exception {
+    Map<String, Object> services = services("compose.yaml");
+    assertEquals("${BEEAR_SOURCES_HUB_TOKEN:-}",
+        at(services.get("beear-init"), "environment", "BEEAR_SOURCES_HUB_TOKEN"));
+    for (String role : List.of("beear-api", "beear-worker")) {
+      assertNull(at(services.get(role), "environment", "BEEAR_SOURCES_HUB_TOKEN"), role + " has the token in its env");
+    }
+    assertEquals("https://huggingface.co",
+        withDefaults(at(services.get("beear-worker"), "environment", "BEEAR_SOURCES_HUB_ENDPOINT")));
+
+    assumeTrue(ExternalProcess.onPath("sh").isPresent(), "sh not installed");
+    Map<String, String> env = new HashMap<>(initEnv(dir));
+    env.put("BEEAR_SOURCES_HUB_TOKEN", "hf_first");
+    runInit(env);
+    Path token = dir.resolve("worker/beear.sources.hub.token");
+    assertEquals("hf_first", Files.readString(token));
+    assertEquals("r--------", PosixFilePermissions.toString(Files.getPosixFilePermissions(token)));
+    assertFalse(readTree(dir).keySet().stream().anyMatch(f -> f.contains("hub") && !f.startsWith("worker/")));
+    env.put("BEEAR_SOURCES_HUB_TOKEN", "hf_rotated");
+    runInit(env);
+    assertEquals("hf_rotated", Files.readString(token), "a new token replaces the old");
+    env.remove("BEEAR_SOURCES_HUB_TOKEN");
+    runInit(env);
+    assertFalse(Files.exists(token), "an unset token is removed");
+  }
+
   private static Map<String, String> initEnv(Path root) {
     // Owned by whoever runs the test, so it can read the files back without root.
     String uid = String.valueOf(new com.sun.security.auth.module.UnixSystem().getUid());

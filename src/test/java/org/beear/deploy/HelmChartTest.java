@@ -247,6 +247,26 @@ class HelmChartTest {
   }
 
   @Test
+  void theHubEndpointAndTokenReachTheWorkersOnly() {
+    Map<String, Object> plain = onlyContainer(render(t -> t).get("Deployment", "beear-worker"));
+    assertTrue(list(plain.get("env")).stream()
+        .noneMatch(e -> String.valueOf(e.get("name")).startsWith("BEEAR_SOURCES_HUB")),
+        "defaults: the application's own (huggingface.co, no token)");
+
+    RenderedManifests manifests = render(t -> t.set("sources.hub.endpoint", "https://hub.internal.example")
+        .set("sources.hub.existingSecret", "beear-hub"));
+    Map<String, Object> worker = onlyContainer(manifests.get("Deployment", "beear-worker"));
+    assertEquals("https://hub.internal.example", envValue(worker, "BEEAR_SOURCES_HUB_ENDPOINT"));
+    assertEquals(secretRef("beear-hub", "token"), secretRefOf(worker, "BEEAR_SOURCES_HUB_TOKEN"));
+    Map<String, Object> api = onlyContainer(manifests.get("Deployment", "beear-api"));
+    assertTrue(list(api.get("env")).stream().noneMatch(e -> "BEEAR_SOURCES_HUB_TOKEN".equals(e.get("name"))),
+        "the API fetches no model: it holds no hub token");
+
+    assertRejected(t -> t.set("sources.hub.endpoint", "https://user:pw@hub.example"), "endpoint");
+    assertRejected(t -> t.set("sources.hub.token", "hf_x"), "token");
+  }
+
+  @Test
   void workersReachDnsTheDatabaseAndTheInternetButNoPrivateOrMetadataAddress() {
     RenderedManifests manifests = render(t -> t);
     Map<String, Object> policy = manifests.get("NetworkPolicy", "beear-worker");

@@ -20,13 +20,13 @@ import javax.net.ServerSocketFactory;
  * A deliberately crude HTTP/1.1 server on 127.0.0.1 that counts every connection it accepts and lets a test answer
  * in ways a well-behaved server never would: trickling, resetting, redirecting, going silent.
  */
-final class LoopbackHttpServer implements AutoCloseable {
+public final class LoopbackHttpServer implements AutoCloseable {
 
   /** A request as received: its path and its headers (lower-case names). */
-  record Request(String path, Map<String, String> headers) {}
+  public record Request(String path, Map<String, String> headers) {}
 
   @FunctionalInterface
-  interface Handler {
+  public interface Handler {
     void handle(Request request, Socket socket, OutputStream out) throws Exception;
   }
 
@@ -36,7 +36,7 @@ final class LoopbackHttpServer implements AutoCloseable {
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private final String scheme;
 
-  LoopbackHttpServer(Handler handler) throws IOException {
+  public LoopbackHttpServer(Handler handler) throws IOException {
     this(ServerSocketFactory.getDefault(), "http", handler);
   }
 
@@ -82,19 +82,19 @@ final class LoopbackHttpServer implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
-  String url(String path) {
+  public String url(String path) {
     return scheme + "://127.0.0.1:" + port() + path;
   }
 
-  int connections() {
+  public int connections() {
     return connections.get();
   }
 
-  List<Request> requests() {
+  public List<Request> requests() {
     return requests;
   }
 
@@ -106,7 +106,7 @@ final class LoopbackHttpServer implements AutoCloseable {
     }
   }
 
-  static void respond(OutputStream out, int status, byte[] body, String... headers) throws IOException {
+  public static void respond(OutputStream out, int status, byte[] body, String... headers) throws IOException {
     StringBuilder head = new StringBuilder("HTTP/1.1 " + status + " X\r\nConnection: close\r\n");
     for (String header : headers) {
       head.append(header).append("\r\n");
@@ -121,12 +121,12 @@ final class LoopbackHttpServer implements AutoCloseable {
     out.flush();
   }
 
-  static void redirect(OutputStream out, int status, String location) throws IOException {
+  public static void redirect(OutputStream out, int status, String location) throws IOException {
     respond(out, status, new byte[0], "Location: " + location);
   }
 
   /** Ends the connection with a TCP reset instead of an orderly close. */
-  static void reset(Socket socket) throws IOException {
+  public static void reset(Socket socket) throws IOException {
     socket.setSoLinger(true, 0);
     socket.close();
   }
