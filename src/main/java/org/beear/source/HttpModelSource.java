@@ -65,7 +65,7 @@ public class HttpModelSource implements ModelSource, AutoCloseable {
   HttpModelSource(BeearProperties properties, HostResolver resolver) {
     BeearProperties.Sources sources = properties.sources();
     this.reserve = properties.storage().minFreeSpace().toBytes();
-    this.cache = new ModelCache(properties.downloadCacheDir(), properties.storage().cacheMaxSize().toBytes(),
+    this.cache = ModelCache.shared(properties.downloadCacheDir(), properties.storage().cacheMaxSize().toBytes(),
         sources.downloadTimeout());
     this.extraction = new ArchiveExtractor.Limits(sources.extractedSizeCap(), sources.maxArchiveEntries(), reserve);
     this.policy = EgressPolicy.allowing(sources.egress().allow());

@@ -50,11 +50,28 @@ final class ModelCache {
   /** Partial files and staging directories this process is writing now. */
   private final Set<Path> writing = ConcurrentHashMap.newKeySet();
 
+  /** One cache per directory in this process, shared by every source that downloads into it. */
+  private static final Map<Path, ModelCache> SHARED = new ConcurrentHashMap<>();
+
+  /**
+   * The cache of this directory that every source of this process shares, so each sees the entries the others have
+   * in use (eviction skips them) and the files they are writing (the sweep leaves them). The first caller's budget
+   * and staleness hold: all sources read them from the same properties.
+   */
+  static ModelCache shared(Path cacheDir, long budgetBytes, Duration staleAfter) {
+    return SHARED.computeIfAbsent(cacheDir.toAbsolutePath().normalize(),
+        dir -> new ModelCache(dir, budgetBytes, staleAfter));
+  }
+
   ModelCache(Path cacheDir, long budgetBytes, Duration staleAfter) {
     this.downloads = cacheDir.resolve("downloads");
     this.models = cacheDir.resolve("models");
     this.budget = budgetBytes;
     this.staleAfter = staleAfter;
+  }
+
+  Path modelsDir() {
+    return models;
   }
 
   Path downloadsDir() {

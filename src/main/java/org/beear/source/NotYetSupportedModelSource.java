@@ -7,18 +7,18 @@ import java.util.Set;
 import org.beear.net.FetchCancellation;
 import org.springframework.stereotype.Component;
 
-/** {@code s3://} and {@code hf://} are part of the API but not implemented yet; say so instead of "unknown". */
+/** {@code hf://} is part of the API but not implemented yet; say so instead of "unknown". */
 @Component
 public class NotYetSupportedModelSource implements ModelSource {
 
   @Override
   public Set<String> schemes() {
-    return Set.of("s3", "hf");
+    return Set.of("hf");
   }
 
   @Override
   public Optional<Path> check(URI uri) {
-    throw new SourceException(uri.getScheme() + ":// model URIs are not supported yet; use file:// or https://");
+    throw new SourceException(uri.getScheme() + ":// model URIs are not supported yet; use file://, https:// or s3://");
   }
 
   @Override
