@@ -27,7 +27,8 @@ public record JobView(
     String error,
     @Schema(description = "how many times a worker claimed the job (more than 1 after a resume)") int attempts,
     boolean cancelRequested,
-    @Schema(description = "sha256 of the downloaded model archive (http(s) models only)") String modelSha256,
+    @Schema(description = "sha256 of the downloaded model archive (http(s) models), or of the SHA256SUMS of an"
+        + " s3:// model's files (one 'sha256  name' line per file, sorted by name)") String modelSha256,
     @Schema(description = "the options as submitted; omitted ones take their defaults") BeearOptions options,
     @Schema(description = "every setting the job runs with, resolved against the model (and fitted to the workers'"
         + " device when options.fit asked for it); null until the model's config was read") BeearOptions settings,

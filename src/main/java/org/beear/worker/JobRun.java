@@ -1,7 +1,6 @@
 package org.beear.worker;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -89,6 +88,7 @@ final class JobRun implements CleanseListener {
       }
       CleanseResult result = ctx.engine().cleanse(request(job), this);
       requireHeld();
+      publish(job);
       if (!baselineSeen && result.before() != null) {
         baseline(result.before());
       }
@@ -122,8 +122,7 @@ final class JobRun implements CleanseListener {
     ctx.engine().validateModel(model.directory());
     Path workDir = workDir();
     Files.createDirectories(workDir);
-    Path outputDir = Path.of(URI.create(job.getOutputUri()));
-    Files.createDirectories(outputDir.getParent());
+    Path outputDir = ctx.outputs().localDirectory(jobId, job.getOutputUri());
     if (claim.attempt() > 1) {
       event(JobStore.INFO, "attempt " + claim.attempt() + ": resuming from the checkpoint in the work directory");
     }
@@ -131,6 +130,19 @@ final class JobRun implements CleanseListener {
     return new CleanseRequest(model.directory(), outputDir, workDir, options, ctx.json().triggers(job),
         ctx.dataFiles().resolve(job.getDefenderDataUri()), ctx.dataFiles().resolve(job.getAnchoringDataUri()),
         ctx.devices().forOptions(options));
+  }
+
+  /**
+   * An {@code s3://} output goes up now, after the engine wrote it locally and before the job may succeed; the
+   * upload needs the lease, and stops between parts when the run should stop.
+   */
+  private void publish(CleanseJob job) {
+    beforeCommit("the output upload");
+    try {
+      ctx.outputs().publish(job.getId(), job.getOutputUri(), this::cancelRequested);
+    } catch (FetchCancelledException e) {
+      throw new CleanseCancelledException("stopped during the output upload");
+    }
   }
 
   private Path workDir() {
