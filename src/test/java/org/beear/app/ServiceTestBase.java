@@ -36,7 +36,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * One Spring context for every service test: the real application on a random port, the embedded PostgreSQL in
- * a fresh temporary data directory, one worker with short leases, and {@link SteppingCleanseEngine}. Security is on
+ * a fresh temporary data directory, one worker with short leases, {@link SteppingCleanseEngine}, and the S3 server
+ * of {@link S3TestServer} (started with the context, on 127.0.0.1) as the service's S3 endpoint. Security is on
  * as it ships: the bootstrap admin key is generated into the data directory, a metrics key is configured as a
  * deployment would, OIDC tokens of a {@link TestIssuer} on loopback are accepted, and every request of the helpers
  * below carries a submit key of the bootstrap tenant unless it has credentials of its own.
