@@ -114,6 +114,31 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: BEEAR_SOURCES_EGRESS_ALLOW
   value: {{ join "," . | quote }}
 {{- end }}
+{{- $s3 := .Values.sources.s3 }}
+{{- with $s3.endpoint }}
+- name: BEEAR_SOURCES_S3_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+- name: BEEAR_SOURCES_S3_REGION
+  value: {{ $s3.region | quote }}
+- name: BEEAR_SOURCES_S3_PATH_STYLE
+  value: {{ $s3.pathStyle | quote }}
+- name: BEEAR_SOURCES_S3_MULTIPART_THRESHOLD
+  value: {{ $s3.multipartThreshold | quote }}
+- name: BEEAR_SOURCES_S3_PART_SIZE
+  value: {{ $s3.partSize | quote }}
+{{- with $s3.existingSecret }}
+- name: BEEAR_SOURCES_S3_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $s3.accessKeyIdKey }}
+- name: BEEAR_SOURCES_S3_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $s3.secretAccessKeyKey }}
+{{- end }}
 {{- with .Values.javaOptions }}
 - name: JAVA_TOOL_OPTIONS
   value: {{ . | quote }}

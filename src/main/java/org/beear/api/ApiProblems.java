@@ -57,6 +57,14 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
     return problem;
   }
 
+  @ExceptionHandler(ReportUnavailableException.class)
+  @ResponseStatus(HttpStatus.BAD_GATEWAY)
+  ProblemDetail reportUnavailable(ReportUnavailableException e) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_GATEWAY, e.getMessage());
+    problem.setTitle("Report unavailable");
+    return problem;
+  }
+
   @ExceptionHandler(JobConflictException.class)
   @ResponseStatus(HttpStatus.CONFLICT)
   ProblemDetail conflict(JobConflictException e) {

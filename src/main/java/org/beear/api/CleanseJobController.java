@@ -10,8 +10,6 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.beear.job.CleanseJob;
@@ -21,6 +19,8 @@ import org.beear.job.JobJson;
 import org.beear.job.JobService;
 import org.beear.job.JobStatus;
 import org.beear.security.Callers;
+import org.beear.source.OutputSink;
+import org.beear.source.SourceException;
 import org.springframework.data.domain.Page;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -50,10 +50,12 @@ public class CleanseJobController {
   private final JobEventStream eventStream;
   private final ReportPage reportPage;
   private final Callers callers;
+  private final OutputSink outputs;
 
   public CleanseJobController(JobService jobs, JobJson json, ObjectMapper mapper, JobEventStream eventStream,
-      ReportPage reportPage, Callers callers) {
+      ReportPage reportPage, Callers callers, OutputSink outputs) {
     this.jobs = jobs;
+    this.outputs = outputs;
     this.json = json;
     this.mapper = mapper;
     this.eventStream = eventStream;
@@ -173,11 +175,17 @@ public class CleanseJobController {
       throw new ReportNotFoundException("job " + id + " is " + job.getStatus().wireName()
           + "; its report exists once it has succeeded");
     }
-    Path report = Path.of(URI.create(job.getOutputUri())).resolve("report.json");
+    String report;
     try {
-      return mapper.readTree(Files.readString(report));
+      report = outputs.report(job.getOutputUri()).orElseThrow(() -> new ReportNotFoundException(
+          "the report of job " + id + " is missing from its output location"));
+    } catch (SourceException e) {
+      throw new ReportUnavailableException("job " + id + ": " + e.getMessage());
+    }
+    try {
+      return mapper.readTree(report);
     } catch (IOException e) {
-      throw new ReportNotFoundException("the report of job " + id + " is missing from its output directory");
+      throw new ReportUnavailableException("the report of job " + id + " is not valid JSON");
     }
   }
 

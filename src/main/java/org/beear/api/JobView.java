@@ -28,7 +28,8 @@ public record JobView(
     String error,
     @Schema(description = "how many times a worker claimed the job (more than 1 after a resume)") int attempts,
     boolean cancelRequested,
-    @Schema(description = "sha256 of the downloaded model archive (http(s) models only)") String modelSha256,
+    @Schema(description = "sha256 of the downloaded model archive (http(s) models), or of the SHA256SUMS of an"
+        + " s3:// model's files (one 'sha256  name' line per file, sorted by name)") String modelSha256,
     @Schema(description = "the commit the hf:// revision resolved to (hf:// models only)") String modelRevision,
     @Schema(description = "what the job read and wrote: the model's source and the sha256 and size of every input"
         + " file and (once it succeeded) every output file but report.json; null until the worker fetched the model")

@@ -23,15 +23,18 @@ public final class FetchCancellation {
     return cancelled;
   }
 
-  /** Registers how to abort the request now in flight; a cancel that came first aborts it straight away. */
-  void attach(Runnable abort) {
+  /**
+   * Registers how to abort the request now in flight; a cancel that came first aborts it straight away. Public for
+   * the clients outside this package (the S3 SDK's streams), which abort their own connections.
+   */
+  public void attach(Runnable abort) {
     abortCurrent.set(abort);
     if (cancelled) {
       abort.run();
     }
   }
 
-  void detach() {
+  public void detach() {
     abortCurrent.set(null);
   }
 }

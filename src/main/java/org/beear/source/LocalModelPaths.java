@@ -14,7 +14,7 @@ public final class LocalModelPaths {
       dir = Path.of(URI.create(location));
     } else if (location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
       throw new IllegalArgumentException("the command line reads local models only (a path or file:// URI), got "
-          + location + "; the service downloads http(s) models");
+          + location + "; the service downloads http(s) and s3 models");
     } else {
       dir = Path.of(location);
     }

@@ -69,6 +69,10 @@ final class ModelCache {
     this.staleAfter = staleAfter;
   }
 
+  Path modelsDir() {
+    return models;
+  }
+
   Path downloadsDir() {
     return downloads;
   }

@@ -9,20 +9,28 @@ import org.beear.app.BeearProperties;
 import org.beear.net.UriRedaction;
 import org.springframework.stereotype.Component;
 
-/** Where a job writes its cleansed model: a {@code file://} URI inside the allowed roots, or the default. */
+/**
+ * Where a job writes its cleansed model: a {@code file://} URI inside the allowed roots, an {@code s3://bucket/prefix}
+ * (uploaded by {@link OutputSink}), or the default.
+ */
 @Component
 public class OutputLocations {
 
   private final AllowedRoots roots;
   private final BeearProperties properties;
+  private final S3Storage s3;
 
-  public OutputLocations(AllowedRoots roots, BeearProperties properties) {
+  public OutputLocations(AllowedRoots roots, BeearProperties properties, S3Storage s3) {
     this.roots = roots;
     this.properties = properties;
+    this.s3 = s3;
   }
 
   /**
-   * The output URI a job will use, checked now so a job never fails at the end for a bad output location.
+   * The output URI a job will use, checked now so a job never fails at the end for a bad output location. An
+   * {@code s3://} output is checked for its form and the endpoint's address only (no network on the request
+   * thread): the worker checks that the prefix is empty before the cleanse starts. It comes back normalised
+   * ({@code s3://bucket/prefix/}), so two spellings of one prefix are one output location to the unique index.
    *
    * @param requested the caller's {@code output_uri}, or null for {@code <data-dir>/outputs/<job-id>}
    */
@@ -31,8 +39,13 @@ public class OutputLocations {
       return properties.defaultOutputDir(jobId).toAbsolutePath().normalize().toUri();
     }
     URI uri = ModelSources.parse(requested);
+    if (S3Location.isS3(uri)) {
+      S3Location location = S3Location.parse(uri);
+      s3.checkEndpoint();
+      return location.uri();
+    }
     if (!"file".equalsIgnoreCase(uri.getScheme())) {
-      throw new SourceException("only file:// output URIs are supported, got " + uri.getScheme() + "://");
+      throw new SourceException("output URIs are file:// or s3://, got " + uri.getScheme() + "://");
     }
     Path path = roots.writable(uri);
     requireOutsideServiceState(path, requested);

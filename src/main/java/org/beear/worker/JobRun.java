@@ -1,7 +1,6 @@
 package org.beear.worker;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -90,6 +89,7 @@ final class JobRun implements CleanseListener {
       }
       CleanseResult result = ctx.engine().cleanse(request(job), this);
       requireHeld();
+      publish(job);
       if (result.provenance() != null) { // now with the digests of the published output
         requireHeld(ctx.store().provenance(claim, null, ctx.json().write(result.provenance())));
       }
@@ -133,14 +133,26 @@ final class JobRun implements CleanseListener {
     ctx.engine().validateModel(model.directory());
     Path workDir = workDir();
     Files.createDirectories(workDir);
-    Path outputDir = Path.of(URI.create(job.getOutputUri()));
-    Files.createDirectories(outputDir.getParent());
+    Path outputDir = ctx.outputs().localDirectory(jobId, job.getOutputUri());
     if (claim.attempt() > 1) {
       event(JobStore.INFO, "attempt " + claim.attempt() + ": resuming from the checkpoint in the work directory");
     }
     BeearOptions options = ctx.json().options(job);
     return new CleanseRequest(model.directory(), outputDir, workDir, options, ctx.json().triggers(job),
         defenderData, anchoringData, ctx.devices().forOptions(options), provenance);
+  }
+
+  /**
+   * An {@code s3://} output goes up now, after the engine wrote it locally and before the job may succeed; the
+   * upload needs the lease, and stops between parts when the run should stop.
+   */
+  private void publish(CleanseJob job) {
+    beforeCommit("the output upload");
+    try {
+      ctx.outputs().publish(job.getId(), job.getOutputUri(), this::cancelRequested);
+    } catch (FetchCancelledException e) {
+      throw new CleanseCancelledException("stopped during the output upload");
+    }
   }
 
   private Path workDir() {

@@ -11,6 +11,7 @@ import org.beear.job.ModelUris;
 import org.beear.job.WorkerDevices;
 import org.beear.source.DataFiles;
 import org.beear.source.ModelSources;
+import org.beear.source.OutputSink;
 
 /** What a worker needs to run jobs, gathered once by the pool. */
 record WorkerContext(
@@ -25,4 +26,5 @@ record WorkerContext(
     DataFiles dataFiles,
     WorkerDevices devices,
     WorkDirectorySweeper workDirectories,
+    OutputSink outputs,
     ScheduledExecutorService heartbeats) {}

@@ -53,7 +53,7 @@ class BadInputTest extends ServiceTestBase {
   @Test
   void invalidModelLocationsAreRejected() throws Exception {
     assertThat(firstError(badModel("ftp://example.org/model"))).startsWith("model_uri: unknown URI scheme 'ftp'");
-    assertThat(firstError(badModel("s3://bucket/model"))).contains("not supported yet");
+    assertThat(firstError(badModel("s3://bucket_name/model"))).contains("is not a valid bucket name");
     assertThat(firstError(badModel("hf://org"))).contains("expected hf://ORG/NAME or hf://ORG/NAME@REVISION");
     assertThat(firstError(badModel(fileUri(MODELS.resolve("missing"))))).contains("does not exist");
     assertThat(firstError(badModel("file:///etc"))).contains("outside the allowed roots");

@@ -21,6 +21,7 @@ import java.util.function.Predicate;
 import org.beear.beear.CleanseEngine;
 import org.beear.job.JobService;
 import org.beear.source.FakeHub;
+import org.beear.source.S3TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
@@ -36,7 +37,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * One Spring context for every service test: the real application on a random port, the embedded PostgreSQL in
- * a fresh temporary data directory, one worker with short leases, and {@link SteppingCleanseEngine}. Security is on
+ * a fresh temporary data directory, one worker with short leases, {@link SteppingCleanseEngine}, and the S3 server
+ * of {@link S3TestServer} (started with the context, on 127.0.0.1) as the service's S3 endpoint. Security is on
  * as it ships: the bootstrap admin key is generated into the data directory, a metrics key is configured as a
  * deployment would, OIDC tokens of a {@link TestIssuer} on loopback are accepted, and every request of the helpers
  * below carries a submit key of the bootstrap tenant unless it has credentials of its own.
@@ -57,6 +59,13 @@ import org.springframework.test.context.DynamicPropertySource;
         "beear.limits.max-queued-jobs-per-tenant=1000000",
         // the tests' model servers listen on 127.0.0.1; other loopback addresses stay refused
         "beear.sources.egress.allow=127.0.0.1/32",
+        // the tests' S3 server (S3TestServer, on 127.0.0.1); parts as small as S3 allows
+        "beear.sources.s3.region=" + S3TestServer.REGION,
+        "beear.sources.s3.path-style=true",
+        "beear.sources.s3.access-key-id=" + S3TestServer.ACCESS_KEY,
+        "beear.sources.s3.secret-access-key=" + S3TestServer.SECRET_KEY,
+        "beear.sources.s3.multipart-threshold=5MB",
+        "beear.sources.s3.part-size=5MB",
         "spring.main.banner-mode=off",
         "logging.level.root=WARN",
         "logging.level.org.beear.worker.JobRun=ERROR",
@@ -93,6 +102,7 @@ public abstract class ServiceTestBase {
   static void dataDirectories(DynamicPropertyRegistry registry) {
     registry.add("beear.data-dir", () -> ROOT.resolve("data").toString());
     registry.add("beear.sources.allowed-roots[0]", ROOT::toString);
+    registry.add("beear.sources.s3.endpoint", () -> S3TestServer.shared().endpoint().toString());
     registry.add("beear.security.oidc.issuer", ISSUER::issuer);
     registry.add("beear.security.oidc.jwk-set-uri", ISSUER::jwkSetUri);
     registry.add("beear.security.oidc.audience", () -> TestIssuer.AUDIENCE);
@@ -158,6 +168,7 @@ public abstract class ServiceTestBase {
   @AfterEach
   void drainJobs() throws Exception {
     engine.stepMillis = 15;
+    engine.weightsBytes = 0;
     for (Map<String, Object> job : jdbc.queryForList(
         "SELECT id::text AS id, tenant FROM jobs WHERE status IN ('queued', 'running')")) {
       try {

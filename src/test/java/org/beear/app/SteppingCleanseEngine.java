@@ -40,6 +40,9 @@ public class SteppingCleanseEngine implements CleanseEngine {
   /** Sleep per optimisation step; tests slow it down to have time to cancel or crash a run. */
   public volatile long stepMillis = 15;
 
+  /** Size of the model.safetensors written, when positive (large outputs are uploaded in parts); else a line. */
+  public volatile int weightsBytes;
+
   /**
    * Models (by directory name) whose cleanse throws this error after the first epoch: a poison job, as an out of
    * memory or a broken native library would make one.
@@ -124,7 +127,7 @@ public class SteppingCleanseEngine implements CleanseEngine {
     listener.beforeCommit("the cleansed model");
     try {
       Files.createDirectories(request.outputDir());
-      Files.writeString(request.outputDir().resolve("model.safetensors"), "weights of " + request.modelDir());
+      Files.write(request.outputDir().resolve("model.safetensors"), weights(request.modelDir(), weightsBytes));
       Files.writeString(request.outputDir().resolve("report.json"), """
           {"engine": "stepping-test-engine", "max_epochs": %d, "asr_triggered_before": %s,
            "asr_triggered_after": %s}""".formatted(maxEpochs, before.asrTriggered(), after.asrTriggered()));
@@ -136,6 +139,19 @@ public class SteppingCleanseEngine implements CleanseEngine {
         .withOutputs(FileDigests.of(request.outputDir(), p -> !p.equals("report.json"), () -> false));
     return new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"), before, after, epochs,
         false, (System.nanoTime() - started) / 1e9, provenance);
+  }
+
+  /** What the engine writes as the cleansed weights of this model: {@code bytes} of them when positive. */
+  public static byte[] weights(Path modelDir, int bytes) {
+    byte[] line = ("weights of " + modelDir).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (bytes <= 0) {
+      return line;
+    }
+    byte[] out = new byte[bytes];
+    for (int i = 0; i < bytes; i++) {
+      out[i] = (byte) (line[i % line.length] + i / line.length);
+    }
+    return out;
   }
 
   private static EpochRecord record(int epoch, int maxEpochs, boolean triggered, double seconds) {

@@ -326,6 +326,26 @@ class HelmChartTest {
   }
 
   @Test
+  void s3SettingsReachBothRolesWithTheCredentialsFromTheirSecretOnly() {
+    RenderedManifests manifests = render(t -> t.set("sources.s3.endpoint", "http://minio.storage:9000")
+        .set("sources.s3.pathStyle", true).set("sources.s3.existingSecret", "beear-s3"));
+    for (String role : List.of("beear-api", "beear-worker")) {
+      Map<String, Object> container = onlyContainer(manifests.get("Deployment", role));
+      assertEquals("http://minio.storage:9000", envValue(container, "BEEAR_SOURCES_S3_ENDPOINT"));
+      assertEquals("true", envValue(container, "BEEAR_SOURCES_S3_PATH_STYLE"));
+      assertEquals("us-east-1", envValue(container, "BEEAR_SOURCES_S3_REGION"));
+      assertEquals(secretRef("beear-s3", "access-key-id"), secretRefOf(container, "BEEAR_SOURCES_S3_ACCESS_KEY_ID"));
+      assertEquals(secretRef("beear-s3", "secret-access-key"),
+          secretRefOf(container, "BEEAR_SOURCES_S3_SECRET_ACCESS_KEY"));
+    }
+    Map<String, Object> anonymous = onlyContainer(render(t -> t).get("Deployment", "beear-worker"));
+    assertTrue(list(anonymous.get("env")).stream().noneMatch(e -> String.valueOf(e.get("name"))
+        .matches("BEEAR_SOURCES_S3_(ENDPOINT|ACCESS_KEY_ID|SECRET_ACCESS_KEY)")), "AWS, anonymous, by default");
+    assertRejected(t -> t.set("sources.s3.endpoint", "http://minio:9000/bucket"), "endpoint");
+    assertRejected(t -> t.set("sources.s3.secretAccessKey", "in clear"), "secretAccessKey");
+  }
+
+  @Test
   void chartDeploysNoGrafanaSoItHasNoGrafanaPassword() {
     String rendered = renderYaml(t -> t.set("monitoring.serviceMonitor.enabled", true));
     assertFalse(rendered.contains("GF_SECURITY_ADMIN_PASSWORD"));
