@@ -3,22 +3,19 @@ package org.beear.worker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.beear.app.BeearProperties;
 import org.beear.job.JobStatus;
 import org.beear.source.HttpModelSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.util.FileSystemUtils;
@@ -31,7 +28,7 @@ import org.springframework.util.FileSystemUtils;
  * harmless. Each pass also removes the download cache's stale partial files.
  */
 @Component
-public class WorkDirectorySweeper implements SmartLifecycle {
+public class WorkDirectorySweeper extends PeriodicTask {
 
   private static final Logger log = LoggerFactory.getLogger(WorkDirectorySweeper.class);
 
@@ -41,9 +38,9 @@ public class WorkDirectorySweeper implements SmartLifecycle {
   private final JdbcTemplate jdbc;
   private final BeearProperties properties;
   private final HttpModelSource downloads;
-  private ScheduledExecutorService scheduler;
 
   public WorkDirectorySweeper(JdbcTemplate jdbc, BeearProperties properties, HttpModelSource downloads) {
+    super("beear-work-sweeper");
     this.jdbc = jdbc;
     this.properties = properties;
     this.downloads = downloads;
@@ -114,32 +111,17 @@ public class WorkDirectorySweeper implements SmartLifecycle {
   }
 
   @Override
-  public void start() {
-    scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "beear-work-sweeper");
-      t.setDaemon(true);
-      return t;
-    });
-    long every = properties.worker().reaperInterval().toMillis();
-    scheduler.scheduleWithFixedDelay(() -> {
-      try {
-        sweep();
-      } catch (RuntimeException e) {
-        log.warn("work directory sweep failed: {}", e.toString());
-      }
-    }, 0, every, TimeUnit.MILLISECONDS);
+  Duration interval() {
+    return properties.worker().reaperInterval();
   }
 
   @Override
-  public void stop() {
-    if (scheduler != null) {
-      scheduler.shutdownNow();
-      scheduler = null;
-    }
+  boolean runAtStart() {
+    return true;
   }
 
   @Override
-  public boolean isRunning() {
-    return scheduler != null;
+  void runOnce() {
+    sweep();
   }
 }
