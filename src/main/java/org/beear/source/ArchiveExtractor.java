@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 
 /**
@@ -34,12 +36,16 @@ final class ArchiveExtractor {
       } else {
         throw new SourceException("the download is neither a .tar.gz nor a .zip archive");
       }
+    } catch (ZipException | EOFException e) {
+      // a corrupt or cut-off archive is the download's fault, not a failure to store it: say so
+      throw new SourceException("the archive is corrupt or truncated"
+          + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"), e);
     }
   }
 
   private static void unzip(InputStream in, Path target) throws IOException {
     try (ZipInputStream zip = new ZipInputStream(in)) {
-      for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+      for (ZipEntry entry; (entry = nextEntry(zip)) != null; ) {
         Path dest = inside(target, entry.getName());
         if (entry.isDirectory()) {
           Files.createDirectories(dest);
@@ -48,6 +54,15 @@ final class ArchiveExtractor {
           Files.copy(zip, dest, StandardCopyOption.REPLACE_EXISTING);
         }
       }
+    }
+  }
+
+  /** ZipInputStream reports an entry name that is not UTF-8 with a bare IllegalArgumentException("malformed input"). */
+  private static ZipEntry nextEntry(ZipInputStream zip) throws IOException {
+    try {
+      return zip.getNextEntry();
+    } catch (IllegalArgumentException e) {
+      throw new SourceException("the zip archive has an entry name that is not valid UTF-8", e);
     }
   }
 
@@ -104,7 +119,12 @@ final class ArchiveExtractor {
   }
 
   private static Path inside(Path target, String name) {
-    Path dest = target.resolve(name).normalize();
+    Path dest;
+    try {
+      dest = target.resolve(name).normalize();
+    } catch (InvalidPathException e) {
+      throw new SourceException("the archive entry '" + name.replace("\0", "\\0") + "' is not a valid file name");
+    }
     if (!dest.startsWith(target) || name.startsWith("/")) {
       throw new SourceException("the archive entry '" + name + "' would be written outside its directory");
     }
@@ -156,7 +176,17 @@ final class ArchiveExtractor {
 
   private static long octal(byte[] b, int off, int len) {
     String s = text(b, off, len).trim();
-    return s.isEmpty() ? 0 : Long.parseLong(s, 8);
+    long value;
+    try {
+      value = s.isEmpty() ? 0 : Long.parseLong(s, 8);
+    } catch (NumberFormatException e) {
+      value = -1;
+    }
+    if (value < 0) {
+      // garbage, a negative size, or GNU base-256 (entries over 8 GiB; a model's shards are smaller)
+      throw new SourceException("the archive has an entry with an unreadable size field");
+    }
+    return value;
   }
 
   /** Reads at most {@code limit} bytes of the underlying stream and never closes it. */
