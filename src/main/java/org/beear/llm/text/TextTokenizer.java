@@ -1,10 +1,13 @@
 package org.beear.llm.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -58,13 +61,10 @@ public final class TextTokenizer implements AutoCloseable {
     TokenizerFiles files = TokenizerFiles.read(modelDir);
     HuggingFaceTokenizer tokenizer;
     try {
-      tokenizer =
-          HuggingFaceTokenizer.builder()
-              .optTokenizerPath(modelDir.resolve(TokenizerFiles.TOKENIZER_JSON))
-              .optAddSpecialTokens(false)
-              .optTruncation(false)
-              .optPadding(false)
-              .build();
+      // the text TokenizerFiles checked (NativeTokenizerGuard), with the options the builder would pass
+      tokenizer = HuggingFaceTokenizer.newInstance(
+          new ByteArrayInputStream(files.tokenizerJson.getBytes(StandardCharsets.UTF_8)),
+          Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load tokenizer from " + modelDir, e);
     } catch (RuntimeException e) {
@@ -73,6 +73,7 @@ public final class TextTokenizer implements AutoCloseable {
       throw new IllegalArgumentException(modelDir.resolve(TokenizerFiles.TOKENIZER_JSON)
           + " is not a tokenizer the tokenizers library reads: " + e.getMessage(), e);
     }
+    files.tokenizerJson = null; // megabytes, not needed any more
     try {
       return new TextTokenizer(tokenizer, files);
     } catch (RuntimeException e) {

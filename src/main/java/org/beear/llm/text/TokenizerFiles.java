@@ -34,6 +34,8 @@ final class TokenizerFiles {
   /** Ids index the embedding table, whose size is an int: larger ids are not a real tokenizer's. */
   static final long MAX_ID = Integer.MAX_VALUE - 1;
 
+  /** The checked text of tokenizer.json, for the native tokenizer to read (not the file again, which may change). */
+  String tokenizerJson;
   private Path tokenizerConfigFile;
   private Path generationConfigFile;
 
@@ -43,7 +45,10 @@ final class TokenizerFiles {
     if (!Files.isRegularFile(tokenizerJson)) {
       throw new IllegalArgumentException("no " + TOKENIZER_JSON + " in " + modelDir);
     }
-    files.readVocabulary(tokenizerJson, parse(tokenizerJson));
+    files.tokenizerJson = readText(tokenizerJson);
+    JsonObject tree = parse(tokenizerJson, files.tokenizerJson);
+    files.readVocabulary(tokenizerJson, tree);
+    NativeTokenizerGuard.check(tokenizerJson, files.tokenizerJson, tree);
     files.tokenizerConfigFile = modelDir.resolve(TOKENIZER_CONFIG);
     files.tokenizerConfig = parseIfPresent(files.tokenizerConfigFile);
     files.generationConfigFile = modelDir.resolve(GENERATION_CONFIG);
@@ -161,14 +166,20 @@ final class TokenizerFiles {
   }
 
   private static JsonObject parseIfPresent(Path file) {
-    return Files.isRegularFile(file) ? parse(file) : new JsonObject();
+    return Files.isRegularFile(file) ? parse(file, readText(file)) : new JsonObject();
   }
 
-  private static JsonObject parse(Path file) {
+  private static String readText(Path file) {
     try {
-      return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      return Files.readString(file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  private static JsonObject parse(Path file, String json) {
+    try {
+      return JsonParser.parseString(json).getAsJsonObject();
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("malformed JSON in " + file + ": " + e.getMessage(), e);
     }
