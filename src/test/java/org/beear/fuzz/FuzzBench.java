@@ -52,7 +52,8 @@ public final class FuzzBench {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--child")) {
-      System.exit(child(args[1], Long.parseLong(args[2]), Path.of(args[3]), Path.of(args[4]), args[5], args[6]));
+      System.exit(child(args[1], Long.parseLong(args[2]), Path.of(args[3]), Path.of(args[4]), args[5], args[6],
+          args[7]));
     }
     long runs = 100_000;
     int timeoutSeconds = 10;
@@ -91,10 +92,10 @@ public final class FuzzBench {
       System.out.flush();
     }
     System.out.println();
-    System.out.println(String.format("| %-42s | %10s | %7s | %7s | %8s | %6s |", "target", "executions", "seconds",
-        "exec/s", "findings", "corpus"));
-    System.out.println("|" + "-".repeat(44) + "|" + "-".repeat(12) + "|" + "-".repeat(9) + "|" + "-".repeat(9) + "|"
-        + "-".repeat(10) + "|" + "-".repeat(8) + "|");
+    System.out.println(String.format("| %-38s | %10s | %9s | %6s | %7s | %8s | %6s |", "target", "executions",
+        "fuzzing s", "wall s", "exec/s", "findings", "corpus"));
+    System.out.println("|" + "-".repeat(40) + "|" + "-".repeat(12) + "|" + "-".repeat(11) + "|" + "-".repeat(8) + "|"
+        + "-".repeat(9) + "|" + "-".repeat(10) + "|" + "-".repeat(8) + "|");
     rows.forEach(r -> System.out.println(r.table()));
     boolean ok = rows.stream().allMatch(r -> r.findings == 0 && r.exitCode == 0 && r.executions >= r.runs);
     System.out.println(ok ? "all targets reached " + runs + " executions without findings"
@@ -102,16 +103,22 @@ public final class FuzzBench {
     System.exit(ok ? 0 : 1);
   }
 
-  record Row(String target, long runs, long executions, double seconds, int findings, long corpus, int exitCode) {
+  /**
+   * @param fuzzSeconds libFuzzer's own count (whole seconds, from its "Done N runs in S second(s)"): the time
+   *     spent fuzzing, without the child JVM's start and Jazzer's instrumentation
+   * @param wallSeconds the child JVM from start to exit
+   */
+  record Row(String target, long runs, long executions, long fuzzSeconds, double wallSeconds, int findings,
+      long corpus, int exitCode) {
     String line() {
-      return target + ": " + executions + " executions in " + String.format("%.0f", seconds) + " s, " + findings
-          + " findings, corpus " + corpus + (exitCode == 0 ? "" : ", exit code " + exitCode);
+      return target + ": " + executions + " executions in " + fuzzSeconds + " s (" + String.format("%.0f", wallSeconds)
+          + " s wall), " + findings + " findings, corpus " + corpus + (exitCode == 0 ? "" : ", exit code " + exitCode);
     }
 
     String table() {
       String name = target.substring(target.lastIndexOf('.') + 1);
-      return String.format("| %-42s | %10d | %7.0f | %7.0f | %8d | %6d |", name, executions, seconds,
-          seconds > 0 ? executions / seconds : 0, findings, corpus);
+      return String.format("| %-38s | %10d | %9d | %6.0f | %7d | %8d | %6d |", name, executions, fuzzSeconds,
+          wallSeconds, executions / Math.max(1, fuzzSeconds), findings, corpus);
     }
   }
 
@@ -127,13 +134,14 @@ public final class FuzzBench {
     deleteTree(seeds);
     Files.createDirectories(corpus);
     Files.createDirectories(log.getParent());
-    writeSeeds(target, seeds);
+    int maxSeed = writeSeeds(target, seeds);
 
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap, "-Xss1m",
-        "-XX:+UseSerialGC", "-Djdk.attach.allowAttachSelf=true", "-cp", System.getProperty("java.class.path"),
+        "-XX:+UseSerialGC", "-Djdk.attach.allowAttachSelf=true", "-Dbeear.fuzz.scratch=" + scratchRoot(),
+        "-cp", System.getProperty("java.class.path"),
         FuzzBench.class.getName(), "--child", target, Long.toString(runs), corpus.toString(), seeds.toString(),
-        Integer.toString(timeoutSeconds), Integer.toString(keepGoing)));
+        Integer.toString(timeoutSeconds), Integer.toString(keepGoing), Integer.toString(Math.max(4096, 2 * maxSeed))));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("JAZZER_FUZZ", "1");
     long start = System.nanoTime();
@@ -142,33 +150,47 @@ public final class FuzzBench {
     String out = Files.readString(log, StandardCharsets.ISO_8859_1);
     long executions = lastLong(out, "stat::number_of_executed_units: (\\d+)",
         lastLong(out, "(?m)^#(\\d+)\\s", 0));
+    long fuzzSeconds = lastLong(out, "Done \\d+ runs in (\\d+) second", -1);
     long corpusSize = lastLong(out, "corp: (\\d+)/", 0);
     int findings = count(out, "Test unit written to");
-    return new Row(target, runs, executions, seconds, findings, corpusSize, exit);
+    return new Row(target, runs, executions, fuzzSeconds, seconds, findings, corpusSize, exit);
   }
 
-  /** Seeds come from the target class's static {@code <method>Seeds()} returning a List of byte[], if any. */
-  private static void writeSeeds(String target, Path seeds) throws Exception {
+  /** A tmpfs if the machine has one (scratch files are written and deleted 100,000 times), else the temp dir. */
+  private static String scratchRoot() {
+    Path shm = Path.of("/dev/shm");
+    return Files.isDirectory(shm) && Files.isWritable(shm) ? shm.toString() : System.getProperty("java.io.tmpdir");
+  }
+
+  /**
+   * Seeds come from the target class's static {@code <method>Seeds()} returning a List of byte[], if any.
+   *
+   * @return the longest seed's length
+   */
+  private static int writeSeeds(String target, Path seeds) throws Exception {
     Files.createDirectories(seeds);
     String[] classAndMethod = target.split("#");
     Method supplier;
     try {
       supplier = Class.forName(classAndMethod[0]).getDeclaredMethod(classAndMethod[1] + "Seeds");
     } catch (NoSuchMethodException e) {
-      return;
+      return 0;
     }
     supplier.setAccessible(true);
     @SuppressWarnings("unchecked")
     List<byte[]> list = (List<byte[]>) supplier.invoke(null);
+    int longest = 0;
     for (byte[] seed : list) {
       String name = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(seed));
       Files.write(seeds.resolve("seed-" + name), seed);
+      longest = Math.max(longest, seed.length);
     }
+    return longest;
   }
 
   /** Runs one fuzz test in fuzzing mode through the JUnit launcher, as Jazzer's JUnit integration expects. */
   private static int child(String target, long runs, Path corpus, Path seeds, String timeoutSeconds,
-      String keepGoing) throws Exception {
+      String keepGoing, String maxLen) throws Exception {
     // read once, when Jazzer's JUnit support loads: set before anything touches it
     System.setProperty("JAZZER_FUZZ", "1");
     String[] classAndMethod = target.split("#");
@@ -183,9 +205,10 @@ public final class FuzzBench {
       throw new IllegalArgumentException("no fuzz test " + target);
     }
     Map<String, String> config = new LinkedHashMap<>();
-    // libFuzzer's command line: argv0, the writable corpus, read-only seeds, then flags
+    // libFuzzer's command line: argv0, the writable corpus, read-only seeds, then flags. Without -max_len it
+    // would not grow inputs past the longest seed (Jazzer's mutator turns off libFuzzer's length control).
     List<String> libFuzzerArgs = List.of("fuzz", corpus.toString(), seeds.toString(), "-timeout=" + timeoutSeconds,
-        "-print_final_stats=1");
+        "-max_len=" + maxLen, "-print_final_stats=1");
     for (int i = 0; i < libFuzzerArgs.size(); i++) {
       config.put("jazzer.internal.arg." + i, libFuzzerArgs.get(i));
     }
