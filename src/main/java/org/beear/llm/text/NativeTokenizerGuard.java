@@ -24,8 +24,8 @@ import java.nio.file.Path;
  *       numbers that fit a double and no unpaired surrogate escapes;
  *   <li>a "Precompiled" normalizer: a charsmap it cannot parse panics on load, and one it can parse is a
  *       double-array trie it indexes unchecked on every encode (Llama, Mistral and Qwen tokenizers have none);
- *   <li>a BPE model with a continuing_subword_prefix and a merge whose second token is shorter than the prefix
- *       (it slices the token at the prefix's length).
+ *   <li>a BPE model (with or without its "type") with a continuing_subword_prefix and a merge whose second token
+ *       is shorter than the prefix (it slices the token at the prefix's length).
  * </ul>
  */
 final class NativeTokenizerGuard {
@@ -82,7 +82,8 @@ final class NativeTokenizerGuard {
     JsonObject m = model.getAsJsonObject();
     JsonElement prefix = m.get("continuing_subword_prefix");
     JsonElement merges = m.get("merges");
-    if (!"BPE".equals(string(m.get("type"))) || string(prefix) == null || merges == null || !merges.isJsonArray()) {
+    // not only "type": "BPE": the library also reads a model without a type as BPE when it has BPE's fields
+    if (string(prefix) == null || merges == null || !merges.isJsonArray()) {
       return;
     }
     int prefixBytes = string(prefix).getBytes(StandardCharsets.UTF_8).length;
@@ -90,7 +91,8 @@ final class NativeTokenizerGuard {
       String second = null;
       if (merge.isJsonArray() && merge.getAsJsonArray().size() == 2) {
         second = string(merge.getAsJsonArray().get(1));
-      } else if (string(merge) != null && string(merge).split(" ", -1).length == 2) {
+      } else if (string(merge) != null && !string(merge).startsWith("#version")
+          && string(merge).split(" ", -1).length == 2) {
         second = string(merge).split(" ", -1)[1];
       }
       if (second != null && !startsOnCharBoundary(second.getBytes(StandardCharsets.UTF_8), prefixBytes)) {
