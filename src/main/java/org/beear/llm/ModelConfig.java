@@ -38,6 +38,13 @@ public record ModelConfig(
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * Most decoder layers a config may declare. The largest published Llama-family models have 126; a config.json
+   * comes with an untrusted model, and the loader lists every layer's tensors (LlamaModel.expectedShapes) before
+   * it looks at the checkpoint, so 2^31 layers would exhaust the heap instead of failing on a missing tensor.
+   */
+  public static final int MAX_LAYERS = 1024;
+
   /** Llama 3.1's frequency-dependent RoPE scaling ({@code rope_type: llama3}). */
   public record RopeScaling(
       double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositionEmbeddings) {}
@@ -103,7 +110,7 @@ public record ModelConfig(
         requireInt(n, "vocab_size"),
         hidden,
         requireInt(n, "intermediate_size"),
-        requireInt(n, "num_hidden_layers"),
+        requireInt(n, "num_hidden_layers", MAX_LAYERS),
         heads,
         kvHeads,
         headDim,
@@ -137,9 +144,17 @@ public record ModelConfig(
   }
 
   private static int requireInt(JsonNode n, String field) {
+    return requireInt(n, field, Integer.MAX_VALUE);
+  }
+
+  private static int requireInt(JsonNode n, String field, int max) {
     JsonNode v = n.get(field);
     if (v == null || !v.canConvertToInt() || v.asInt() <= 0) {
       throw new IllegalArgumentException("config.json needs a positive integer '" + field + "'");
+    }
+    if (v.asInt() > max) {
+      throw new IllegalArgumentException("config.json's '" + field + "' is " + v.asInt() + ", more than the " + max
+          + " supported");
     }
     return v.asInt();
   }

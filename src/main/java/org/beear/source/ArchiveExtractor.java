@@ -71,6 +71,10 @@ final class ArchiveExtractor {
       } else {
         throw new SourceException("the download is neither a .tar.gz nor a .zip archive");
       }
+    } catch (ZipException | EOFException e) {
+      // a corrupt or cut-off archive is the download's fault, not a failure to store it: say so
+      throw new SourceException("the archive is corrupt or truncated"
+          + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"), e);
     }
   }
 
@@ -103,7 +107,7 @@ final class ArchiveExtractor {
 
   private void unzip(InputStream in) throws IOException {
     try (ZipInputStream zip = new ZipInputStream(in)) {
-      for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+      for (ZipEntry entry; (entry = nextEntry(zip)) != null; ) {
         count();
         Path dest = inside(entry.getName());
         if (entry.isDirectory()) {
@@ -113,6 +117,15 @@ final class ArchiveExtractor {
           write(zip, dest, entry.getSize());
         }
       }
+    }
+  }
+
+  /** ZipInputStream reports an entry name that is not UTF-8 with a bare IllegalArgumentException("malformed input"). */
+  private static ZipEntry nextEntry(ZipInputStream zip) throws IOException {
+    try {
+      return zip.getNextEntry();
+    } catch (IllegalArgumentException e) {
+      throw new SourceException("the zip archive has an entry name that is not valid UTF-8", e);
     }
   }
 
@@ -268,12 +281,17 @@ final class ArchiveExtractor {
 
   private static long octal(byte[] b, int off, int len) {
     String s = text(b, off, len).trim();
+    long value;
     try {
-      return s.isEmpty() ? 0 : Long.parseLong(s, 8);
+      value = s.isEmpty() ? 0 : Long.parseLong(s, 8);
     } catch (NumberFormatException e) {
-      // GNU base-256 sizes (entries over 8 GiB) and garbage alike: a model's files are split into smaller shards
+      value = -1;
+    }
+    if (value < 0) {
+      // garbage, a negative size, or GNU base-256 (entries over 8 GiB; a model's shards are smaller)
       throw new SourceException("the archive has an entry with an unreadable size field");
     }
+    return value;
   }
 
   /** Reads at most {@code limit} bytes of the underlying stream and never closes it. */

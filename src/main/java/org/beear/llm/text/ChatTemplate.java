@@ -2,6 +2,7 @@ package org.beear.llm.text;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,13 +78,17 @@ public final class ChatTemplate {
       }
       Path config = modelDir.resolve(TokenizerFiles.TOKENIZER_CONFIG);
       if (Files.isRegularFile(config)) {
-        JsonElement template = JsonParser.parseString(Files.readString(config)).getAsJsonObject().get("chat_template");
+        JsonElement template = configObject(config).get("chat_template");
         if (template != null && template.isJsonPrimitive()) {
           return new ChatTemplate(template.getAsString());
         }
         if (template != null && template.isJsonArray()) {
           for (JsonElement named : template.getAsJsonArray()) {
-            JsonObject entry = named.getAsJsonObject();
+            JsonObject entry = named.isJsonObject() ? named.getAsJsonObject() : new JsonObject();
+            if (!isString(entry.get("name")) || !isString(entry.get("template"))) {
+              throw new ChatTemplateException(config + ": each of the listed chat templates must be an object"
+                  + " with a string \"name\" and \"template\"");
+            }
             if ("default".equals(entry.get("name").getAsString())) {
               return new ChatTemplate(entry.get("template").getAsString());
             }
@@ -101,6 +106,24 @@ public final class ChatTemplate {
             + CHAT_TEMPLATE_FILE
             + " nor a chat_template in tokenizer_config.json); choose a builtin one: "
             + builtinNames());
+  }
+
+  /** The model's tokenizer_config.json; broken JSON is the model's problem, told as such. */
+  private static JsonObject configObject(Path config) throws IOException {
+    JsonElement root;
+    try {
+      root = JsonParser.parseString(Files.readString(config));
+    } catch (JsonParseException e) {
+      throw new ChatTemplateException(config + " is not valid JSON: " + e.getMessage(), e);
+    }
+    if (!root.isJsonObject()) {
+      throw new ChatTemplateException(config + " must hold a JSON object");
+    }
+    return root.getAsJsonObject();
+  }
+
+  private static boolean isString(JsonElement value) {
+    return value != null && value.isJsonPrimitive() && value.getAsJsonPrimitive().isString();
   }
 
   /** A published template by name, see {@link #builtinNames()}. */

@@ -1,10 +1,13 @@
 package org.beear.llm.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -56,17 +59,26 @@ public final class TextTokenizer implements AutoCloseable {
    */
   public static TextTokenizer load(Path modelDir) {
     TokenizerFiles files = TokenizerFiles.read(modelDir);
+    HuggingFaceTokenizer tokenizer;
     try {
-      HuggingFaceTokenizer tokenizer =
-          HuggingFaceTokenizer.builder()
-              .optTokenizerPath(modelDir.resolve(TokenizerFiles.TOKENIZER_JSON))
-              .optAddSpecialTokens(false)
-              .optTruncation(false)
-              .optPadding(false)
-              .build();
-      return new TextTokenizer(tokenizer, files);
+      // the text TokenizerFiles checked (NativeTokenizerGuard), with the options the builder would pass
+      tokenizer = HuggingFaceTokenizer.newInstance(
+          new ByteArrayInputStream(files.tokenizerJson.getBytes(StandardCharsets.UTF_8)),
+          Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load tokenizer from " + modelDir, e);
+    } catch (RuntimeException e) {
+      // the native tokenizers library reports a tokenizer.json it cannot read as a bare RuntimeException
+      // ("missing field `single_word` at line 1 column 127"): say which file it was
+      throw new IllegalArgumentException(modelDir.resolve(TokenizerFiles.TOKENIZER_JSON)
+          + " is not a tokenizer the tokenizers library reads: " + e.getMessage(), e);
+    }
+    files.tokenizerJson = null; // megabytes, not needed any more
+    try {
+      return new TextTokenizer(tokenizer, files);
+    } catch (RuntimeException e) {
+      tokenizer.close();
+      throw e;
     }
   }
 
@@ -78,9 +90,9 @@ public final class TextTokenizer implements AutoCloseable {
    */
   public long[] encode(String text, boolean addSpecialTokens) {
     if (!addSpecialTokens || addBos.isEmpty()) {
-      return tokenizer.encode(text, addSpecialTokens, false).getIds();
+      return ids(text, addSpecialTokens);
     }
-    long[] body = tokenizer.encode(text, false, false).getIds();
+    long[] body = ids(text, false);
     boolean bos = addBos.get() && bosId.isPresent();
     boolean eos = addEos && eosIds.length > 0;
     long[] out = new long[body.length + (bos ? 1 : 0) + (eos ? 1 : 0)];
@@ -92,6 +104,19 @@ public final class TextTokenizer implements AutoCloseable {
       out[out.length - 1] = eosIds[0];
     }
     return out;
+  }
+
+  /**
+   * The native tokenizer fails on some texts for some broken tokenizer.json files (an unk_token missing from
+   * the vocabulary, say) with a bare RuntimeException: an IllegalArgumentException says it is the model's file.
+   */
+  private long[] ids(String text, boolean addSpecialTokens) {
+    try {
+      return tokenizer.encode(text, addSpecialTokens, false).getIds();
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("the model's " + TokenizerFiles.TOKENIZER_JSON + " cannot encode the text: "
+          + e.getMessage(), e);
+    }
   }
 
   /** Decodes ids; with {@code skipSpecialTokens} the special tokens (BOS, EOS, chat markers) are dropped. */

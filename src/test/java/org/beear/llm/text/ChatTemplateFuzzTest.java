@@ -1,0 +1,128 @@
+package org.beear.llm.text;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.beear.fuzz.FuzzContract;
+import org.beear.fuzz.FuzzFiles;
+import org.beear.llm.text.jinja.TemplateLimits;
+
+/**
+ * Fuzzes chat template rendering, the template source and the messages: a template compiles and renders within
+ * its limits, or a ChatTemplateException says why not; nothing else escapes, and nothing runs past the limits
+ * (libFuzzer's -timeout catches a render that does). The input is NUL-separated text: for {@link
+ * #templateSource}, the template then the messages; for {@link #messages}, a first byte that picks one of the
+ * published templates, then the messages. A message part "role\u0001content" sets its role; others alternate
+ * user/assistant.
+ */
+class ChatTemplateFuzzTest {
+
+  /**
+   * The default limits with fewer steps and a shorter timeout, so a looping input costs the fuzzer a fraction of
+   * a second instead of the 5 s the service allows; output and string caps stay as in production.
+   */
+  static final TemplateLimits LIMITS = new TemplateLimits(TemplateLimits.DEFAULT.maxTemplateChars(),
+      TemplateLimits.DEFAULT.maxOutputChars(), TemplateLimits.DEFAULT.maxStringChars(), 500_000,
+      TemplateLimits.DEFAULT.maxNesting(), Duration.ofSeconds(2));
+  private static final Clock CLOCK = Clock.fixed(Instant.parse("2024-07-23T10:00:00Z"), ZoneOffset.UTC);
+  private static final List<String> ROLES = List.of("user", "assistant");
+  private static final List<String> PUBLISHED = List.of("gemma2", "gemma3", "llama3.1", "llama3.2", "mistral-nemo",
+      "mistral-v0.1", "mistral-v0.3", "mixtral", "phi3-mini", "phi3.5", "qwen2.5", "qwen3");
+
+  @FuzzTest(maxDuration = "30m", maxExecutions = 100_000)
+  @DictionaryEntries({"{{", "}}", "{%", "%}", "{#", "#}", "{%-", "-%}", " for ", " in ", "endfor", " if ", "elif",
+      "else", "endif", " set ", "macro", "endmacro", "call", "filter", "namespace(", "loop.index0", "messages",
+      "message['role']", "message['content']", "range(", "raise_exception(", "strftime_now(", "|tojson", "|join",
+      "|trim", "|length", "|list", "|map(", "|selectattr(", "|default(", ".strip()", ".split(", "**", "//", "~",
+      " not ", " and ", " is defined", "bos_token", "eos_token", "add_generation_prompt", "10**9", "[1:]",
+      "break", "continue"})
+  void templateSource(byte[] data) throws Throwable {
+    List<byte[]> parts = FuzzFiles.parts(data, 9);
+    String source = new String(parts.get(0), StandardCharsets.UTF_8);
+    List<ChatMessage> messages = messages(parts.subList(1, parts.size()));
+    render(source, messages);
+  }
+
+  @FuzzTest(maxDuration = "30m", maxExecutions = 100_000)
+  @DictionaryEntries({"system\u0001", "user\u0001", "assistant\u0001", "tool\u0001", "{{ 7*7 }}", "{%", "<s>",
+      "[INST]", "<|im_start|>", "<|eot_id|>"})
+  void messages(byte[] data) throws Throwable {
+    if (data.length == 0) {
+      return;
+    }
+    List<String> templates = publishedTemplates();
+    String source = templates.get(Byte.toUnsignedInt(data[0]) % templates.size());
+    byte[] rest = java.util.Arrays.copyOfRange(data, 1, data.length);
+    render(source, messages(FuzzFiles.parts(rest, 8)));
+  }
+
+  private static void render(String source, List<ChatMessage> messages) throws Throwable {
+    FuzzContract.returnsOrThrows(() -> {
+      String prompt = ChatTemplate.of(source, LIMITS, CLOCK).render(messages, true, "<s>", "</s>");
+      assertTrue(prompt.length() <= LIMITS.maxOutputChars(), "output within the limit");
+    }, ChatTemplateException.class);
+  }
+
+  private static List<ChatMessage> messages(List<byte[]> parts) {
+    List<ChatMessage> messages = new ArrayList<>();
+    for (byte[] part : parts) {
+      String text = new String(part, StandardCharsets.UTF_8);
+      int split = text.indexOf('\u0001');
+      messages.add(split >= 0
+          ? new ChatMessage(text.substring(0, split), text.substring(split + 1))
+          : new ChatMessage(ROLES.get(messages.size() % 2), text));
+    }
+    return messages;
+  }
+
+  private static volatile List<String> published;
+
+  /** The builtin templates, then the published ones the tests ship (Gemma, Llama 3.x, Mistral, Phi, Qwen). */
+  static List<String> publishedTemplates() throws IOException {
+    if (published == null) {
+      List<String> all = new ArrayList<>();
+      ChatTemplate.builtinNames().forEach(name -> all.add(ChatTemplate.builtin(name).source()));
+      for (String name : PUBLISHED) {
+        try (InputStream in = ChatTemplateFuzzTest.class.getResourceAsStream("/chat-templates/" + name + ".jinja")) {
+          all.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+      }
+      published = List.copyOf(all);
+    }
+    return published;
+  }
+
+  static List<byte[]> templateSourceSeeds() throws IOException {
+    List<byte[]> seeds = new ArrayList<>();
+    for (String template : publishedTemplates()) {
+      seeds.add(FuzzFiles.join(template, "system\u0001Be brief.", "Hi {{ 7*7 }}", "Hello.", "Bye"));
+    }
+    seeds.add(FuzzFiles.join("{% for i in range(10**9) %}{{ i }}{% endfor %}"));
+    seeds.add(FuzzFiles.join("{% macro m(x, y=2) %}{{ x ~ y }}{% endmacro %}{{ m(1) }}{% set ns = namespace(a=[]) %}"
+        + "{{ messages|map(attribute='role')|join(',') }}{{ messages|tojson }}{{ strftime_now('%Y-%m-%d') }}",
+        "a", "b"));
+    return seeds;
+  }
+
+  static List<byte[]> messagesSeeds() throws IOException {
+    List<byte[]> seeds = new ArrayList<>();
+    for (int i = 0; i < publishedTemplates().size(); i++) {
+      byte[] rest = FuzzFiles.join("system\u0001Be brief.", "Hi {{ 7*7 }}", "Hello.", "Bye");
+      byte[] seed = new byte[rest.length + 1];
+      seed[0] = (byte) i;
+      System.arraycopy(rest, 0, seed, 1, rest.length);
+      seeds.add(seed);
+    }
+    return seeds;
+  }
+}
