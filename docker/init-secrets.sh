@@ -10,19 +10,25 @@
 #                   beear.sources.hub.token when $BEEAR_SOURCES_HUB_TOKEN is set (rewritten on every start, so a
 #                   new token replaces the old; removed when unset)
 #   PROMETHEUS_DIR  metrics-key: the key Prometheus scrapes /actuator/prometheus with
-#   GRAFANA_DIR     admin-password: Grafana's admin password, $GRAFANA_ADMIN_PASSWORD if set, else random
+#   GRAFANA_DIR     admin-password: Grafana's admin password, $GRAFANA_ADMIN_PASSWORD if set, else random;
+#                   db-password: the password of beear_grafana, the read-only database role of Grafana's
+#                   PostgreSQL data source (random)
+#   POSTGRES_INIT_DIR  grafana-db-password: the same, for postgres-init, which gives the role its login
 #
 # POSIX sh and coreutils only: it runs in the postgres image, which the stack pulls anyway. Run as root it
-# hands each file to its reader's UID (beear 10001, Prometheus nobody 65534, Grafana 472), mode 0400.
+# hands each file to its reader's UID (beear 10001, Prometheus nobody 65534, Grafana 472, postgres-init 999),
+# mode 0400.
 set -eu
 
 API_DIR="${API_DIR:-/secrets/api}"
 WORKER_DIR="${WORKER_DIR:-/secrets/worker}"
 PROMETHEUS_DIR="${PROMETHEUS_DIR:-/secrets/prometheus}"
 GRAFANA_DIR="${GRAFANA_DIR:-/secrets/grafana}"
+POSTGRES_INIT_DIR="${POSTGRES_INIT_DIR:-/secrets/postgres-init}"
 BEEAR_UID="${BEEAR_UID:-10001}"
 PROMETHEUS_UID="${PROMETHEUS_UID:-65534}"
 GRAFANA_UID="${GRAFANA_UID:-472}"
+POSTGRES_INIT_UID="${POSTGRES_INIT_UID:-999}"
 umask 077
 
 # An API key as beear issues them: "bk_" and 40 characters from [A-Za-z0-9] (~238 bits).
@@ -61,7 +67,7 @@ own_dir() {
   chmod 0500 "$1"
 }
 
-for dir in "$API_DIR" "$WORKER_DIR" "$PROMETHEUS_DIR" "$GRAFANA_DIR"; do
+for dir in "$API_DIR" "$WORKER_DIR" "$PROMETHEUS_DIR" "$GRAFANA_DIR" "$POSTGRES_INIT_DIR"; do
   mkdir -p "$dir"
   chmod 0700 "$dir"
 done
@@ -73,6 +79,9 @@ write_once "$API_DIR/beear.security.bootstrap-key" "$(api_key)" "$BEEAR_UID" > /
 write_once "$WORKER_DIR/beear.security.secrets-key" "$secrets" "$BEEAR_UID" > /dev/null
 write_once "$PROMETHEUS_DIR/metrics-key" "$metrics" "$PROMETHEUS_UID" > /dev/null
 write_once "$GRAFANA_DIR/admin-password" "${GRAFANA_ADMIN_PASSWORD:-$(password)}" "$GRAFANA_UID" > /dev/null
+# Grafana's copy is the source of truth; postgres-init sets the role's password from its own copy.
+grafana_db=$(write_once "$GRAFANA_DIR/db-password" "$(password)" "$GRAFANA_UID")
+write_once "$POSTGRES_INIT_DIR/grafana-db-password" "$grafana_db" "$POSTGRES_INIT_UID" > /dev/null
 
 # The operator's hub token, unlike the generated keys, follows the environment on every start.
 hub_token="$WORKER_DIR/beear.sources.hub.token"
@@ -92,4 +101,5 @@ own_dir "$API_DIR" "$BEEAR_UID"
 own_dir "$WORKER_DIR" "$BEEAR_UID"
 own_dir "$PROMETHEUS_DIR" "$PROMETHEUS_UID"
 own_dir "$GRAFANA_DIR" "$GRAFANA_UID"
+own_dir "$POSTGRES_INIT_DIR" "$POSTGRES_INIT_UID"
 echo "beear-init: keys ready (admin key: docker compose exec beear-api cat /run/secrets/beear/beear.security.bootstrap-key)" >&2

@@ -197,3 +197,23 @@ livenessProbe:
   periodSeconds: {{ .Values.probes.liveness.periodSeconds }}
   failureThreshold: {{ .Values.probes.liveness.failureThreshold }}
 {{- end }}
+
+{{/* host:port of database.url (jdbc:postgresql://host[:port]/db[?params]), port 5432 when it names none. */}}
+{{- define "beear.dbHostPort" -}}
+{{- $hostPort := regexReplaceAll "/.*$" (trimPrefix "jdbc:postgresql://" .Values.database.url) "" }}
+{{- if contains ":" $hostPort }}{{ $hostPort }}{{ else }}{{ printf "%s:5432" $hostPort }}{{ end }}
+{{- end }}
+
+{{/* The database name of database.url. */}}
+{{- define "beear.dbName" -}}
+{{- regexReplaceAll "\\?.*$" (regexReplaceAll "^[^/]*/?" (trimPrefix "jdbc:postgresql://" .Values.database.url) "") "" }}
+{{- end }}
+
+{{/* What Grafana's PostgreSQL data source connects to: host:port, then the database. */}}
+{{- define "beear.grafanaDbHostPort" -}}
+{{- default (include "beear.dbHostPort" .) .Values.monitoring.datasource.host }}
+{{- end }}
+
+{{- define "beear.grafanaDbSecretName" -}}
+{{- default (printf "%s-grafana-db" (include "beear.fullname" .)) .Values.monitoring.datasource.existingSecret }}
+{{- end }}

@@ -189,10 +189,13 @@ public class CleanseJobController {
     }
   }
 
-  @Operation(summary = "A self-contained HTML page with per-epoch ASR and loss plots (inline SVG)")
+  @Operation(summary = "A self-contained, printable HTML report: a verdict, before/after, per-epoch ASR (from the "
+      + "baseline at epoch 0) and loss plots (inline SVG), settings, timings and provenance")
   @GetMapping(path = "/{id}/report.html", produces = MediaType.TEXT_HTML_VALUE)
   public String reportHtml(@PathVariable String id) {
     CleanseJob job = jobs.get(callers.tenant(), id);
-    return reportPage.render(JobView.of(job, json), jobs.epochs(job.getId()));
+    JobView view = JobView.of(job, json);
+    // The page also gets the job as the API serialises it, for sections the view may carry (provenance).
+    return reportPage.render(view, mapper.valueToTree(view), jobs.epochs(job.getId()));
   }
 }

@@ -1,8 +1,16 @@
 package org.beear.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
+import org.beear.beear.BeearOptions;
 import org.beear.beear.EvalMetrics;
 import org.beear.beear.Provenance;
 import org.beear.files.FileDigest;
@@ -10,26 +18,53 @@ import org.beear.job.JobEpoch;
 import org.springframework.stereotype.Component;
 
 /**
- * The human-readable report of a job: status, metrics before and after, per-epoch ASR and loss plots, and the
- * provenance (digests of the files read and written). One self-contained HTML document (inline CSS and SVG, no
- * scripts, nothing fetched), so it can be saved or mailed.
+ * The human-readable report of a job. It opens with a verdict (what the evaluation found before cleansing, what
+ * changed, whether the job's own stop criterion was met), then the before/after table with only what was measured,
+ * the per-epoch plots with the baseline as epoch 0 (so the drop is visible), the settings, the timings and, when the
+ * job carries one, its provenance. One self-contained HTML document (inline CSS and SVG, no scripts, nothing
+ * fetched), laid out to print on A4, so it can be saved, mailed or filed.
  */
 @Component
 class ReportPage {
 
-  String render(JobView job, List<JobEpoch> epochs) {
-    List<Integer> xs = epochs.stream().map(JobEpoch::getEpoch).toList();
-    String asrChart = SvgLineChart.render("asr-chart", "Attack success rate per epoch", "ASR (0..1)", xs, List.of(
-        series("perturbation", "#d62728", epochs, JobEpoch::getAsrPerturbation),
-        series("triggered", "#ff7f0e", epochs, JobEpoch::getAsrTriggered),
-        series("no trigger", "#1f77b4", epochs, JobEpoch::getAsrNoTrigger)), new double[] {0, 1});
-    String lossChart = SvgLineChart.render("loss-chart", "Losses per epoch", "loss", xs, List.of(
-        series("entrapment", "#9467bd", epochs, JobEpoch::getEntrapmentLoss),
-        series("removal (safe)", "#2ca02c", epochs, JobEpoch::getRemovalSafeLoss),
-        series("removal (anchor)", "#8c564b", epochs, JobEpoch::getRemovalAnchorLoss)), null);
-    String charts = epochs.isEmpty()
-        ? "<p class=\"empty\">No epoch has finished yet.</p>"
-        : asrChart + lossChart;
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
+  /** A trigger that raises the ASR by this much over no trigger is reported as switching a backdoor on. */
+  private static final double TRIGGER_EFFECT = 0.2;
+
+  /** A before/after row: ratios are shown as percentages, the rest as numbers. */
+  private record Measure(String name, Function<EvalMetrics, Double> value, boolean ratio, boolean lowerIsBetter) {}
+
+  private static final List<Measure> MEASURES = List.of(
+      new Measure("ASR with trigger", EvalMetrics::asrTriggered, true, true),
+      new Measure("ASR without trigger", EvalMetrics::asrNoTrigger, true, true),
+      new Measure("ASR with perturbation", EvalMetrics::asrPerturbation, true, true),
+      new Measure("benign exact match", EvalMetrics::benignExactMatch, true, false),
+      new Measure("anchor perplexity", EvalMetrics::anchorPerplexity, false, true),
+      new Measure("insecure code rate", EvalMetrics::insecureCodeRate, true, true),
+      new Measure("secure code rate", EvalMetrics::secureCodeRate, true, false));
+
+  /** A per-epoch column, shown when some epoch measured it. */
+  private record Column(String name, Function<JobEpoch, Double> value, boolean ratio) {}
+
+  private static final List<Column> EPOCH_COLUMNS = List.of(
+      new Column("ASR perturbation", JobEpoch::getAsrPerturbation, true),
+      new Column("ASR triggered", JobEpoch::getAsrTriggered, true),
+      new Column("ASR no trigger", JobEpoch::getAsrNoTrigger, true),
+      new Column("benign exact match", JobEpoch::getBenignExactMatch, true),
+      new Column("insecure code", JobEpoch::getInsecureCodeRate, true),
+      new Column("secure code", JobEpoch::getSecureCodeRate, true),
+      new Column("entrapment loss", JobEpoch::getEntrapmentLoss, false),
+      new Column("removal loss", JobEpoch::getRemovalSafeLoss, false),
+      new Column("anchor loss", JobEpoch::getRemovalAnchorLoss, false),
+      new Column("seconds", e -> e.getSeconds(), false));
+
+  /**
+   * @param jobJson the job as the API serialises it: sections that other parts of the service add to the job view
+   *                (such as {@code provenance}) are read from here, and shown when present
+   */
+  String render(JobView job, JsonNode jobJson, List<JobEpoch> epochs) {
+    Verdict verdict = verdict(job, epochs);
     return """
         <!DOCTYPE html>
         <html lang="en">
@@ -37,69 +72,240 @@ class ReportPage {
         <meta charset="utf-8">
         <title>beear report %s</title>
         <style>
-        body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-        table { border-collapse: collapse; margin: 1em 0; }
-        th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: right; }
+        body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 60em; }
+        h1 { font-size: 1.5em; margin-bottom: 0.3em; }
+        h2 { font-size: 1.15em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+        table { border-collapse: collapse; margin: 0.8em 0; }
+        th, td { border: 1px solid #ccc; padding: 3px 9px; text-align: right; }
         th:first-child, td:first-child { text-align: left; }
+        td.text { text-align: left; word-break: break-all; }
+        .verdict { font-size: 1.1em; line-height: 1.45; padding: 0.7em 1em; border-left: 8px solid; margin: 0.6em 0 1em; }
+        .verdict.good { background: #e6f4ea; border-color: #2e7d32; }
+        .verdict.warn { background: #fff4e0; border-color: #e08a00; }
+        .verdict.bad { background: #fde8e8; border-color: #c62828; }
+        .verdict.info { background: #e8f0fe; border-color: #1a56c4; }
+        .meta { color: #555; }
         .status { font-weight: bold; }
-        svg.chart { display: block; margin: 1.5em 0; background: #fff; }
+        .better { color: #2e7d32; }
+        .worse { color: #c62828; }
+        .empty { color: #777; font-style: italic; }
+        svg.chart { display: block; margin: 1em 0; background: #fff; max-width: 100%%; height: auto; }
+        @page { size: A4; margin: 14mm; }
+        @media print {
+          body { margin: 0; max-width: none; font-size: 10pt; }
+          .verdict { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+          h2 { break-after: avoid; }
+          table, svg.chart, section.small { break-inside: avoid; }
+        }
         </style>
         </head>
         <body>
-        <h1>Cleanse job <code>%s</code></h1>
-        <p>Status: <span class="status" id="status">%s</span> &middot; model <code>%s</code> &middot;
-        epoch %d of %d &middot; attempts %d%s</p>
+        <h1>beear cleanse report</h1>
+        <p class="verdict %s" id="verdict">%s</p>
+        <p class="meta">Job <code>%s</code> &middot; status <span class="status" id="status">%s</span> &middot; model
+        <code>%s</code> &middot; epoch %d of %d &middot; attempts %d</p>
+        <section id="results" class="small">
         <h2>Before and after</h2>
-        <table id="metrics">
-        <tr><th>metric</th><th>before</th><th>after</th></tr>
         %s
-        </table>
+        </section>
+        <section id="per-epoch">
         <h2>Per epoch</h2>
         %s
-        <table id="epochs">
-        <tr><th>epoch</th><th>ASR perturbation</th><th>ASR triggered</th><th>ASR no trigger</th>
-        <th>entrapment loss</th><th>removal loss</th><th>anchor loss</th><th>seconds</th></tr>
+        </section>
+        <section id="settings" class="small">
+        <h2>Settings</h2>
         %s
-        </table>
+        </section>
+        <section id="timings" class="small">
+        <h2>Timings</h2>
         %s
-        </body>
+        </section>
+        %s</body>
         </html>
-        """.formatted(escape(job.id()), escape(job.id()), escape(job.status()), escape(job.modelUri()),
-        job.currentEpoch(), job.maxEpochs(), job.attempts(),
-        job.error() == null ? "" : " &middot; error: " + escape(job.error()),
-        metricRows(job.metrics()), charts, epochRows(epochs), provenance(job.provenance()));
+        """.formatted(escape(job.id()), verdict.tone(), verdict.html(), escape(job.id()), escape(job.status()),
+        escape(job.modelUri()), job.currentEpoch(), job.maxEpochs(), job.attempts(), results(job.metrics()),
+        perEpoch(job.metrics().before(), epochs), settings(job), timings(job, epochs), provenance(jobJson));
   }
 
-  /** What the job read and wrote, file by file: enough to check a model against the report by its digests. */
-  private static String provenance(Provenance p) {
-    if (p == null) {
-      return "<h2>Provenance</h2>\n<p class=\"empty\">Recorded once the worker has fetched the model.</p>";
+  // ---- the verdict ----
+
+  /** The verdict's tone (good, warn, bad, info: a CSS class) and its HTML. */
+  record Verdict(String tone, String html) {}
+
+  static Verdict verdict(JobView job, List<JobEpoch> epochs) {
+    EvalMetrics before = job.metrics().before();
+    EvalMetrics after = job.metrics().after();
+    boolean triggered = before != null && before.asrTriggered() != null;
+    Function<EvalMetrics, Double> headline = triggered ? EvalMetrics::asrTriggered : EvalMetrics::asrPerturbation;
+    String headlineName = triggered ? "with the candidate trigger" : "with the entrapped perturbation";
+    List<String> sentences = new ArrayList<>();
+    if (before != null) {
+      sentences.add(found(before));
     }
-    StringBuilder out = new StringBuilder("<h2>Provenance</h2>\n<p id=\"source\">");
-    Provenance.Source source = p.source();
-    if (source != null) {
-      out.append("source <code>").append(escape(source.uri())).append("</code>");
-      if (source.revision() != null) {
-        out.append(" &middot; commit <code>").append(escape(source.revision())).append("</code>");
+    Criterion criterion = criterion(job, epochs);
+    switch (job.status()) {
+      case "succeeded" -> {
+        if (after != null && headline.apply(after) != null) {
+          Double from = before == null ? null : headline.apply(before);
+          String change = from == null ? "" : " (" + points(headline.apply(after) - from) + ")";
+          sentences.add("After cleansing: ASR " + headlineName + " " + percent(headline.apply(after)) + change
+              + utility(before, after) + ".");
+        }
+        sentences.add(criterion.sentence());
+        return new Verdict(criterion.met() ? "good" : "warn", String.join(" ", sentences));
       }
-      if (source.archiveSha256() != null) {
-        out.append(" &middot; archive sha256 <code>").append(escape(source.archiveSha256())).append("</code>");
+      case "failed" -> {
+        sentences.add(0, "Failed: " + escape(job.error()) + ".");
+        return new Verdict("bad", String.join(" ", sentences));
+      }
+      case "cancelled" -> {
+        sentences.add(0, "Cancelled after epoch " + job.currentEpoch() + " of " + job.maxEpochs() + ".");
+        return new Verdict("info", String.join(" ", sentences));
+      }
+      default -> {
+        sentences.add(0, job.status().equals("queued") ? "Queued: no worker has started it yet."
+            : "Running: epoch " + job.currentEpoch() + " of " + job.maxEpochs() + ".");
+        if (!epochs.isEmpty() && headline.apply(metrics(epochs.get(epochs.size() - 1))) != null) {
+          sentences.add("ASR " + headlineName + " at epoch " + epochs.get(epochs.size() - 1).getEpoch() + ": "
+              + percent(headline.apply(metrics(epochs.get(epochs.size() - 1)))) + ".");
+        }
+        sentences.add(criterion.target());
+        return new Verdict("info", String.join(" ", sentences));
       }
     }
-    out.append("</p>\n");
-    files(out, "inputs", "Files read", p.inputs());
-    files(out, "outputs", "Files written (report.json aside)", p.outputs());
-    return out.toString();
   }
 
-  private static void files(StringBuilder out, String id, String title, List<FileDigest> files) {
-    out.append("<h3>").append(title).append("</h3>\n<table id=\"").append(id)
-        .append("\">\n<tr><th>file</th><th>bytes</th><th>sha256</th></tr>\n");
-    for (FileDigest f : files) {
-      out.append("<tr><td>").append(escape(f.path())).append("</td><td>").append(f.bytes())
-          .append("</td><td><code>").append(escape(f.sha256())).append("</code></td></tr>\n");
+  /** What the evaluation before cleansing found. */
+  private static String found(EvalMetrics before) {
+    Double with = before.asrTriggered();
+    Double without = before.asrNoTrigger();
+    if (with != null && without != null) {
+      return with - without >= TRIGGER_EFFECT
+          ? "Found: the candidate trigger switches unsafe answers on (ASR " + percent(with) + " with it, "
+              + percent(without) + " without)."
+          : "Found: the candidate trigger changes little (ASR " + percent(with) + " with it, " + percent(without)
+              + " without).";
     }
-    out.append("</table>\n");
+    if (before.asrPerturbation() != null) {
+      return "No candidate trigger was given; before cleansing, ASR with the entrapped perturbation was "
+          + percent(before.asrPerturbation()) + (without == null ? "" : " (" + percent(without) + " without)") + ".";
+    }
+    return "";
+  }
+
+  private static String utility(EvalMetrics before, EvalMetrics after) {
+    if (before == null || before.benignExactMatch() == null || after.benignExactMatch() == null) {
+      return "";
+    }
+    return "; benign exact match " + percent(before.benignExactMatch()) + " &rarr; " + percent(after.benignExactMatch());
+  }
+
+  /** The job's own stop criterion: perturbation ASR at or below early_stop_asr after at least min_epochs. */
+  private record Criterion(boolean met, String sentence, String target) {}
+
+  private static Criterion criterion(JobView job, List<JobEpoch> epochs) {
+    BeearOptions s = job.settings();
+    if (s == null || s.earlyStopAsr() == null) {
+      return new Criterion(false, "The job's stop criterion is not known (its settings were never resolved).", "");
+    }
+    double target = s.earlyStopAsr();
+    int minEpochs = s.minEpochs() == null ? 1 : s.minEpochs();
+    String goal = "perturbation ASR &le; " + percent(target) + " after at least " + minEpochs + " epoch"
+        + (minEpochs == 1 ? "" : "s");
+    for (JobEpoch e : epochs) {
+      if (e.getEpoch() >= minEpochs && e.getAsrPerturbation() != null && e.getAsrPerturbation() <= target) {
+        return new Criterion(true, "Stop criterion met at epoch " + e.getEpoch() + " (perturbation ASR "
+            + percent(e.getAsrPerturbation()) + " &le; " + percent(target) + ").", "Stop criterion: " + goal + ".");
+      }
+    }
+    JobEpoch last = epochs.isEmpty() ? null : epochs.get(epochs.size() - 1);
+    String where = last == null || last.getAsrPerturbation() == null ? ""
+        : ": perturbation ASR " + percent(last.getAsrPerturbation()) + " after epoch " + last.getEpoch() + " &gt; "
+            + percent(target);
+    return new Criterion(false, "Stop criterion not met (" + goal + ")" + where + ".", "Stop criterion: " + goal + ".");
+  }
+
+  // ---- sections ----
+
+  private static String results(JobView.Metrics m) {
+    EvalMetrics before = m.before();
+    EvalMetrics after = m.after();
+    StringBuilder rows = new StringBuilder();
+    for (Measure measure : MEASURES) {
+      Double b = before == null ? null : measure.value().apply(before);
+      Double a = after == null ? null : measure.value().apply(after);
+      if (b == null && a == null) {
+        continue; // not measured for this model (code rates without code prompts, triggered ASR without triggers)
+      }
+      rows.append("<tr><td>").append(measure.name()).append("</td><td>").append(value(b, measure.ratio()))
+          .append("</td><td>").append(value(a, measure.ratio())).append("</td><td>")
+          .append(change(b, a, measure)).append("</td></tr>\n");
+    }
+    if (rows.isEmpty()) {
+      return "<p class=\"empty\">Nothing has been measured yet.</p>";
+    }
+    return "<table id=\"metrics\">\n<tr><th>metric</th><th>before</th><th>after</th><th>change</th></tr>\n" + rows
+        + "</table>";
+  }
+
+  private static String change(Double before, Double after, Measure measure) {
+    if (before == null || after == null || !Double.isFinite(before) || !Double.isFinite(after)) {
+      return "&ndash;";
+    }
+    double delta = after - before;
+    if (Math.abs(delta) < 5e-4) {
+      return "no change";
+    }
+    String css = delta == 0 ? "" : (delta < 0) == measure.lowerIsBetter() ? " class=\"better\"" : " class=\"worse\"";
+    String text = measure.ratio() ? points(delta) : String.format(Locale.ROOT, "%+.3f", delta);
+    return "<span" + css + ">" + text + "</span>";
+  }
+
+  /**
+   * Plots and table per epoch. The ASR plot starts at epoch 0 with the evaluation before cleansing, so the drop
+   * the first epoch makes is on the page; the loss plot starts at epoch 1 (there is no loss before training).
+   */
+  private static String perEpoch(EvalMetrics before, List<JobEpoch> epochs) {
+    if (epochs.isEmpty()) {
+      return "<p class=\"empty\">No epoch has finished yet.</p>";
+    }
+    List<Integer> xs = epochs.stream().map(JobEpoch::getEpoch).toList();
+    List<Integer> withBaseline = new ArrayList<>();
+    if (before != null) {
+      withBaseline.add(0);
+    }
+    withBaseline.addAll(xs);
+    String asrChart = SvgLineChart.render("asr-chart", "Attack success rate per epoch (0: before cleansing)",
+        "ASR (0..1)", withBaseline, List.of(
+            asr("perturbation", "#d62728", before, EvalMetrics::asrPerturbation, epochs, JobEpoch::getAsrPerturbation),
+            asr("triggered", "#ff7f0e", before, EvalMetrics::asrTriggered, epochs, JobEpoch::getAsrTriggered),
+            asr("no trigger", "#1f77b4", before, EvalMetrics::asrNoTrigger, epochs, JobEpoch::getAsrNoTrigger)),
+        new double[] {0, 1});
+    String lossChart = SvgLineChart.render("loss-chart", "Losses per epoch", "loss", xs, List.of(
+        series("entrapment", "#9467bd", epochs, JobEpoch::getEntrapmentLoss),
+        series("removal (safe)", "#2ca02c", epochs, JobEpoch::getRemovalSafeLoss),
+        series("removal (anchor)", "#8c564b", epochs, JobEpoch::getRemovalAnchorLoss)), null);
+    List<Column> columns = EPOCH_COLUMNS.stream()
+        .filter(c -> epochs.stream().anyMatch(e -> c.value().apply(e) != null)).toList();
+    StringBuilder table = new StringBuilder("<table id=\"epochs\">\n<tr><th>epoch</th>");
+    columns.forEach(c -> table.append("<th>").append(c.name()).append("</th>"));
+    table.append("</tr>\n");
+    for (JobEpoch e : epochs) {
+      table.append("<tr><td>").append(e.getEpoch()).append("</td>");
+      columns.forEach(c -> table.append("<td>").append(value(c.value().apply(e), c.ratio())).append("</td>"));
+      table.append("</tr>\n");
+    }
+    return asrChart + lossChart + table.append("</table>");
+  }
+
+  private static SvgLineChart.Series asr(String name, String color, EvalMetrics before,
+      Function<EvalMetrics, Double> baseline, List<JobEpoch> epochs, Function<JobEpoch, Double> value) {
+    List<Double> ys = new ArrayList<>();
+    if (before != null) {
+      ys.add(baseline.apply(before));
+    }
+    epochs.forEach(e -> ys.add(value.apply(e)));
+    return new SvgLineChart.Series(name, color, ys);
   }
 
   private static SvgLineChart.Series series(String name, String color, List<JobEpoch> epochs,
@@ -107,45 +313,137 @@ class ReportPage {
     return new SvgLineChart.Series(name, color, epochs.stream().map(value).toList());
   }
 
-  private static String metricRows(JobView.Metrics m) {
-    EvalMetrics before = m.before();
-    EvalMetrics after = m.after();
+  /** The settings the job ran with (resolved against the model), else the options as submitted. */
+  private static String settings(JobView job) {
+    BeearOptions options = job.settings() != null ? job.settings() : job.options();
     StringBuilder rows = new StringBuilder();
-    row(rows, "ASR with trigger", before == null ? null : before.asrTriggered(), after == null ? null : after.asrTriggered());
-    row(rows, "ASR without trigger", before == null ? null : before.asrNoTrigger(), after == null ? null : after.asrNoTrigger());
-    row(rows, "ASR with perturbation", before == null ? null : before.asrPerturbation(),
-        after == null ? null : after.asrPerturbation());
-    row(rows, "benign exact match", before == null ? null : before.benignExactMatch(),
-        after == null ? null : after.benignExactMatch());
-    row(rows, "anchor perplexity", before == null ? null : before.anchorPerplexity(),
-        after == null ? null : after.anchorPerplexity());
-    row(rows, "insecure code rate", before == null ? null : before.insecureCodeRate(),
-        after == null ? null : after.insecureCodeRate());
-    row(rows, "secure code rate", before == null ? null : before.secureCodeRate(),
-        after == null ? null : after.secureCodeRate());
-    return rows.toString();
-  }
-
-  private static void row(StringBuilder rows, String name, Double before, Double after) {
-    rows.append("<tr><td>").append(name).append("</td><td>").append(number(before)).append("</td><td>")
-        .append(number(after)).append("</td></tr>\n");
-  }
-
-  private static String epochRows(List<JobEpoch> epochs) {
-    StringBuilder rows = new StringBuilder();
-    for (JobEpoch e : epochs) {
-      rows.append("<tr><td>").append(e.getEpoch()).append("</td><td>").append(number(e.getAsrPerturbation()))
-          .append("</td><td>").append(number(e.getAsrTriggered())).append("</td><td>")
-          .append(number(e.getAsrNoTrigger())).append("</td><td>").append(number(e.getEntrapmentLoss()))
-          .append("</td><td>").append(number(e.getRemovalSafeLoss())).append("</td><td>")
-          .append(number(e.getRemovalAnchorLoss())).append("</td><td>").append(number(e.getSeconds()))
+    if (options != null) {
+      for (Map.Entry<String, Object> setting : options.toMap().entrySet()) {
+        if (setting.getValue() != null) {
+          rows.append("<tr><td>").append(escape(setting.getKey())).append("</td><td class=\"text\">")
+              .append(escape(String.valueOf(setting.getValue()))).append("</td></tr>\n");
+        }
+      }
+    }
+    if (job.triggers() != null && !job.triggers().isEmpty()) {
+      rows.append("<tr><td>candidate triggers</td><td class=\"text\">")
+          .append(String.join(", ", job.triggers().stream()
+              .map(t -> "<code>" + escape(t.text()) + "</code> (" + escape(t.position()) + ")").toList()))
           .append("</td></tr>\n");
     }
-    return rows.toString();
+    if (rows.isEmpty()) {
+      return "<p class=\"empty\">No settings recorded.</p>";
+    }
+    String which = job.settings() != null ? "as resolved for the model" : "as submitted (not resolved yet)";
+    return "<p class=\"meta\">" + which + "</p>\n<table id=\"settings-table\">\n<tr><th>setting</th><th>value</th></tr>\n"
+        + rows + "</table>";
   }
 
-  private static String number(Double v) {
-    return v == null || !Double.isFinite(v) ? "&ndash;" : String.format(Locale.ROOT, "%.3f", v);
+  private static String timings(JobView job, List<JobEpoch> epochs) {
+    StringBuilder rows = new StringBuilder();
+    timeRow(rows, "submitted", job.createdAt());
+    timeRow(rows, "started", job.startedAt());
+    timeRow(rows, "finished", job.finishedAt());
+    if (job.createdAt() != null && job.startedAt() != null) {
+      rows.append("<tr><td>waited in the queue</td><td>").append(duration(Duration.between(job.createdAt(),
+          job.startedAt()))).append("</td></tr>\n");
+    }
+    if (job.startedAt() != null && job.finishedAt() != null) {
+      rows.append("<tr><td>ran (resumed runs included)</td><td>").append(duration(Duration.between(job.startedAt(),
+          job.finishedAt()))).append("</td></tr>\n");
+    }
+    if (!epochs.isEmpty()) {
+      double total = epochs.stream().mapToDouble(JobEpoch::getSeconds).sum();
+      rows.append("<tr><td>").append(epochs.size()).append(" epoch").append(epochs.size() == 1 ? "" : "s")
+          .append(" of training</td><td>").append(duration(Duration.ofMillis((long) (total * 1000))))
+          .append(" (").append(String.format(Locale.ROOT, "%.1f", total / epochs.size())).append(" s each)</td></tr>\n");
+    }
+    rows.append("<tr><td>attempts (claims by a worker)</td><td>").append(job.attempts()).append("</td></tr>\n");
+    return "<table id=\"timings-table\">\n" + rows + "</table>";
+  }
+
+  private static void timeRow(StringBuilder rows, String name, Instant at) {
+    if (at != null) {
+      rows.append("<tr><td>").append(name).append("</td><td>").append(TIME.format(at)).append("</td></tr>\n");
+    }
+  }
+
+  /**
+   * Where the model came from and the files read and written, with their digests, when the job view carries a
+   * {@code provenance} object ({@code source}, {@code inputs} and {@code outputs} of {@code {path, sha256, bytes}}).
+   */
+  static String provenance(JsonNode job) {
+    JsonNode provenance = job == null ? null : job.get("provenance");
+    if (provenance == null || !provenance.isObject()) {
+      return "";
+    }
+    StringBuilder html = new StringBuilder("<section id=\"provenance\">\n<h2>Provenance</h2>\n");
+    JsonNode source = provenance.get("source");
+    if (source != null && !source.isNull()) {
+      html.append("<p>Source: ").append(source.isValueNode() ? "<code>" + escape(source.asText()) + "</code>"
+          : fields(source)).append("</p>\n");
+    }
+    files(html, "Inputs", "provenance-inputs", provenance.get("inputs"));
+    files(html, "Outputs", "provenance-outputs", provenance.get("outputs"));
+    return html.append("</section>\n").toString();
+  }
+
+  private static String fields(JsonNode object) {
+    List<String> parts = new ArrayList<>();
+    object.fields().forEachRemaining(f -> parts.add(escape(f.getKey()) + " <code>"
+        + escape(f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString()) + "</code>"));
+    return String.join(", ", parts);
+  }
+
+  private static void files(StringBuilder html, String title, String id, JsonNode files) {
+    if (files == null || !files.isArray() || files.isEmpty()) {
+      return;
+    }
+    html.append("<h3>").append(title).append("</h3>\n<table id=\"").append(id)
+        .append("\">\n<tr><th>path</th><th>sha256</th><th>bytes</th></tr>\n");
+    for (JsonNode file : files) {
+      html.append("<tr><td class=\"text\">").append(escape(file.path("path").asText(""))).append("</td><td class=\"text\"><code>")
+          .append(escape(file.path("sha256").asText(""))).append("</code></td><td>")
+          .append(file.hasNonNull("bytes") ? String.format(Locale.ROOT, "%,d", file.get("bytes").asLong()) : "&ndash;")
+          .append("</td></tr>\n");
+    }
+    html.append("</table>\n");
+  }
+
+  // ---- formatting ----
+
+  private static EvalMetrics metrics(JobEpoch e) {
+    return new EvalMetrics(e.getAsrTriggered(), e.getAsrNoTrigger(), e.getAsrPerturbation(), e.getBenignExactMatch(),
+        e.getAnchorPerplexity(), e.getInsecureCodeRate(), e.getSecureCodeRate());
+  }
+
+  private static String value(Double v, boolean ratio) {
+    if (v == null || !Double.isFinite(v)) {
+      return "&ndash;";
+    }
+    return ratio ? percent(v) : String.format(Locale.ROOT, "%.3f", v);
+  }
+
+  static String percent(double ratio) {
+    double p = ratio * 100;
+    return String.format(Locale.ROOT, Math.abs(p) < 10 ? "%.1f%%" : "%.0f%%", p);
+  }
+
+  /** A change of a ratio in percentage points, signed. */
+  private static String points(double delta) {
+    double p = delta * 100;
+    return String.format(Locale.ROOT, Math.abs(p) < 10 ? "%+.1f points" : "%+.0f points", p);
+  }
+
+  private static String duration(Duration d) {
+    long s = Math.max(0, d.toSeconds());
+    if (s < 60) {
+      return s + " s";
+    }
+    if (s < 3600) {
+      return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
+    }
+    return String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
   }
 
   static String escape(String s) {

@@ -101,11 +101,13 @@ public record BeearProperties(
   public record Egress(@NotNull @DefaultValue List<String> allow) {}
 
   /**
-   * @param recentJobs      per-job series are kept for this many most recent jobs, bounding label cardinality
+   * @param recentJobs      deprecated and ignored: Prometheus has no per-job series any more (the dashboard reads
+   *                        per-job results from the jobs table), so there is nothing to keep "recent". Still bound
+   *                        so that configurations that set {@code beear.metrics.recent-jobs} keep starting.
    * @param queueDepthCache how long a queue-depth reading from the database is reused
    */
   public record Metrics(
-      @Min(1) @DefaultValue("20") int recentJobs,
+      @Deprecated @DefaultValue("20") int recentJobs,
       @NotNull @DefaultValue("5s") Duration queueDepthCache) {}
 
   /**

@@ -2,41 +2,57 @@ package org.beear.job;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import org.beear.app.BeearProperties;
 import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
- * The service's Prometheus metrics, by the names the Grafana dashboard uses. Per-job gauges exist only for the
- * most recent {@code beear.metrics.recent-jobs} jobs: older jobs' series are removed so label cardinality stays
- * bounded however many jobs run.
+ * The service's Prometheus metrics, by the names the Grafana dashboard uses. Every tag has a small fixed set of
+ * values (status, outcome, phase, kind): no series is labelled by job, so the number of series stays the same
+ * however many jobs run. What a single job measured lives in the jobs table, which the dashboard's ASR-trend
+ * section reads through Grafana's PostgreSQL data source.
  */
 @Component
 public class JobMetrics {
 
+  /**
+   * Buckets of the ASR-after summary: an attack success rate is a ratio, and what matters is how many jobs end
+   * near zero, so the buckets are dense there.
+   */
+  static final double[] ASR_BUCKETS = {0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0};
+
+  /** Buckets of the job duration: a cleanse takes minutes on a toy model and up to days on a large one. */
+  static final Duration[] JOB_DURATION_BUCKETS = {Duration.ofMinutes(1), Duration.ofMinutes(5),
+      Duration.ofMinutes(15), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4),
+      Duration.ofHours(8), Duration.ofHours(16), Duration.ofHours(24), Duration.ofHours(48)};
+
+  private static final List<JobStatus> OUTCOMES = List.of(JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED);
+
   private final MeterRegistry registry;
-  private final int recentJobs;
-  private final Map<UUID, JobSeries> series = new LinkedHashMap<>();
   private final Timer epochDuration;
   private final Map<String, Timer> stepDuration = new LinkedHashMap<>();
+  private final Map<JobStatus, Timer> jobDuration = new EnumMap<>(JobStatus.class);
+  /** beear_job_asr_after_ratio{kind}; null when the service exports no Prometheus metrics. */
+  private final Histogram asrAfter;
   // Gauges keep only weak references to what they read: these fields keep the readers alive.
   private final CachedCount queued;
   private final CachedCount running;
 
-  public JobMetrics(MeterRegistry registry, BeearProperties properties, JobRepository jobs) {
+  public JobMetrics(MeterRegistry registry, BeearProperties properties, JobRepository jobs,
+      ObjectProvider<PrometheusRegistry> prometheus) {
     this.registry = registry;
-    this.recentJobs = properties.metrics().recentJobs();
     for (JobStatus status : JobStatus.values()) {
       counter(status); // every status has a series from the start, so rate() works on the first job
     }
@@ -47,11 +63,29 @@ public class JobMetrics {
         .description("Jobs waiting for a worker (all replicas, from the database)").register(registry);
     Gauge.builder("beear.jobs.running", running, CachedCount::get)
         .description("Jobs being cleansed (all replicas, from the database)").register(registry);
+    // Micrometer's default histogram range ends at 30 s; an epoch of a real model takes minutes to hours.
     epochDuration = Timer.builder("beear.epoch.duration").description("Wall time of one outer BEEAR epoch")
-        .publishPercentileHistogram().register(registry);
+        .publishPercentileHistogram().maximumExpectedValue(Duration.ofHours(6)).register(registry);
     for (String phase : List.of("entrapment", "removal")) {
       stepDuration.put(phase, Timer.builder("beear.step.duration").tag("phase", phase)
           .description("Wall time of one optimisation step").publishPercentileHistogram().register(registry));
+    }
+    for (JobStatus outcome : OUTCOMES) {
+      jobDuration.put(outcome, Timer.builder("beear.job.duration").tag("outcome", outcome.wireName())
+          .description("Wall time of a job from a worker first starting it to its end, resumed runs included")
+          .serviceLevelObjectives(JOB_DURATION_BUCKETS).register(registry));
+    }
+    // Not a Micrometer DistributionSummary: Micrometer rounds every recorded value up to a whole number before it
+    // picks a bucket (micrometer#2341), so every ratio would land in le="1.0". A Prometheus client histogram on
+    // the registry that /actuator/prometheus serves keeps ratios in their buckets.
+    PrometheusRegistry target = prometheus.getIfAvailable();
+    asrAfter = target == null ? null : Histogram.builder().name("beear_job_asr_after_ratio")
+        .help("Attack success rate of each succeeded job's cleansed model (0..1; lower is better)")
+        .labelNames("kind").classicOnly().classicUpperBounds(ASR_BUCKETS).withoutExemplars().register(target);
+    if (asrAfter != null) {
+      for (String kind : List.of("triggered", "no_trigger", "perturbation")) {
+        asrAfter.initLabelValues(kind); // series from the start, so the first job's observation is an increase
+      }
     }
   }
 
@@ -65,6 +99,14 @@ public class JobMetrics {
         .description("Jobs that entered each status").register(registry);
   }
 
+  /** Records how long a job that ran took to reach its outcome (beear_job_duration_seconds{outcome}). */
+  public void jobEnded(JobStatus outcome, Duration ran) {
+    Timer timer = jobDuration.get(outcome);
+    if (timer != null && !ran.isNegative()) {
+      timer.record(ran);
+    }
+  }
+
   public void step(String phase, double seconds) {
     Timer timer = stepDuration.get(phase);
     if (timer != null) {
@@ -72,75 +114,26 @@ public class JobMetrics {
     }
   }
 
-  public synchronized void epoch(UUID jobId, EpochRecord epoch, double progress) {
+  public void epoch(EpochRecord epoch) {
     epochDuration.record(Duration.ofNanos((long) (epoch.seconds() * 1e9)));
-    JobSeries job = seriesFor(jobId);
-    job.set("beear.job.epoch", List.of(), epoch.epoch());
-    job.set("beear.job.progress.ratio", List.of(), progress);
-    evaluation(jobId, "epoch", epoch.metrics());
   }
 
-  public synchronized void progress(UUID jobId, double progress) {
-    seriesFor(jobId).set("beear.job.progress.ratio", List.of(), progress);
-  }
-
-  /** Publishes one evaluation; phase is before, epoch or after. Unmeasured (null) values get no series. */
-  public synchronized void evaluation(UUID jobId, String phase, EvalMetrics metrics) {
-    if (metrics == null) {
+  /**
+   * Adds a succeeded job's after-cleansing ASRs to the distributions (beear_job_asr_after_ratio{kind}). Call it
+   * once per job; an unmeasured (null) kind is left out rather than counted as zero.
+   */
+  public void asrAfter(EvalMetrics after) {
+    if (after == null || asrAfter == null) {
       return;
     }
-    JobSeries job = seriesFor(jobId);
-    job.set("beear.job.asr.ratio", List.of("phase", phase, "kind", "triggered"), metrics.asrTriggered());
-    job.set("beear.job.asr.ratio", List.of("phase", phase, "kind", "no_trigger"), metrics.asrNoTrigger());
-    job.set("beear.job.asr.ratio", List.of("phase", phase, "kind", "perturbation"), metrics.asrPerturbation());
-    job.set("beear.job.utility.ratio", List.of("phase", phase, "kind", "benign_exact_match"),
-        metrics.benignExactMatch());
-    job.set("beear.job.insecure.code.ratio", List.of("phase", phase), metrics.insecureCodeRate());
-    job.set("beear.job.secure.code.ratio", List.of("phase", phase), metrics.secureCodeRate());
+    observe(asrAfter.labelValues("triggered"), after.asrTriggered());
+    observe(asrAfter.labelValues("no_trigger"), after.asrNoTrigger());
+    observe(asrAfter.labelValues("perturbation"), after.asrPerturbation());
   }
 
-  private JobSeries seriesFor(UUID jobId) {
-    JobSeries job = series.get(jobId);
-    if (job == null) {
-      job = new JobSeries(jobId);
-      series.put(jobId, job);
-      while (series.size() > recentJobs) {
-        UUID eldest = series.keySet().iterator().next();
-        series.remove(eldest).removeFrom(registry);
-      }
-    }
-    return job;
-  }
-
-  /** Gauges of one job, keyed by name and tags; values are held here because gauges only keep weak refs. */
-  private final class JobSeries {
-    private final UUID jobId;
-    private final Map<String, AtomicReference<Double>> values = new LinkedHashMap<>();
-    private final List<Meter> meters = new ArrayList<>();
-
-    JobSeries(UUID jobId) {
-      this.jobId = jobId;
-    }
-
-    void set(String name, List<String> tags, Number value) {
-      if (value == null) {
-        return;
-      }
-      String key = name + tags;
-      AtomicReference<Double> holder = values.get(key);
-      if (holder == null) {
-        holder = new AtomicReference<>(value.doubleValue());
-        values.put(key, holder);
-        List<String> allTags = new ArrayList<>(List.of("job_id", jobId.toString()));
-        allTags.addAll(tags);
-        meters.add(Gauge.builder(name, holder, h -> h.get()).tags(allTags.toArray(String[]::new))
-            .register(registry));
-      }
-      holder.set(value.doubleValue());
-    }
-
-    void removeFrom(MeterRegistry registry) {
-      meters.forEach(registry::remove);
+  private static void observe(DistributionDataPoint kind, Double value) {
+    if (value != null && Double.isFinite(value)) {
+      kind.observe(value);
     }
   }
 }

@@ -10,6 +10,7 @@ import java.util.UUID;
 import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -46,6 +47,10 @@ public class JobStore {
   public enum CrashOutcome { REQUEUED, FAILED, NOT_HELD }
 
   private static final String HELD = "id = ? AND worker_id = ? AND attempts = ? AND status = 'running'";
+  /** What an UPDATE that ends running jobs returns, for their outcome metrics. */
+  private static final String ENDED_COLUMNS = "id, started_at";
+  private static final RowMapper<Ended> ENDED =
+      (rs, i) -> new Ended(rs.getObject("id", UUID.class), rs.getTimestamp("started_at"));
 
   private final JdbcTemplate jdbc;
   private final JobJson json;
@@ -222,25 +227,26 @@ public class JobStore {
   @Transactional
   public boolean finish(Claim claim, JobStatus outcome, String metricsAfterJson, String error) {
     legal(JobStatus.RUNNING, outcome);
-    int n = jdbc.update("""
+    Timestamp now = ts(now());
+    List<Ended> ended = jdbc.query("""
         UPDATE jobs SET status = ?, finished_at = ?, lease_expires_at = NULL, error = ?,
                metrics_after = coalesce(?::jsonb, metrics_after),
                progress = CASE WHEN ? = 'succeeded' THEN 1 ELSE progress END,
                eta_seconds = CASE WHEN ? = 'succeeded' THEN 0 ELSE NULL END
-         WHERE\s""" + HELD,
-        outcome.wireName(), ts(now()), error, metricsAfterJson, outcome.wireName(), outcome.wireName(),
+         WHERE\s""" + HELD + " RETURNING " + ENDED_COLUMNS, ENDED,
+        outcome.wireName(), now, error, metricsAfterJson, outcome.wireName(), outcome.wireName(),
         claim.jobId(), claim.workerId(), claim.attempt());
-    if (n == 1) {
+    if (ended.size() == 1) {
       if (outcome == JobStatus.FAILED) {
         append(claim.jobId(), ERROR, error, null);
       }
-      entered(claim.jobId(), outcome, switch (outcome) {
+      ended(ended.get(0), outcome, now, switch (outcome) {
         case SUCCEEDED -> "succeeded";
         case CANCELLED -> "cancelled while running";
         default -> "failed: " + error;
       });
     }
-    return n == 1;
+    return ended.size() == 1;
   }
 
   /**
@@ -306,16 +312,17 @@ public class JobStore {
   private int reap(String lost, Object arg, String why, int maxCrashes) {
     legal(JobStatus.RUNNING, JobStatus.QUEUED);
     Timestamp now = ts(now());
-    List<UUID> cancelled = ids("""
+    List<Ended> cancelled = jdbc.query("""
         UPDATE jobs SET status = 'cancelled', finished_at = ?, lease_expires_at = NULL
-         WHERE status = 'running' AND cancel_requested AND\s""" + lost + " RETURNING id", now, arg);
-    cancelled.forEach(id -> entered(id, JobStatus.CANCELLED, "cancelled; its worker stopped responding"));
-    List<UUID> failed = ids("""
+         WHERE status = 'running' AND cancel_requested AND\s""" + lost + " RETURNING " + ENDED_COLUMNS, ENDED,
+        now, arg);
+    cancelled.forEach(job -> ended(job, JobStatus.CANCELLED, now, "cancelled; its worker stopped responding"));
+    List<Ended> failed = jdbc.query("""
         UPDATE jobs SET status = 'failed', finished_at = ?, lease_expires_at = NULL, crashes = crashes + 1,
                error = 'worker lost ' || (crashes + 1) || ' times; giving up after max attempts (last: ' || ? || ')'
-         WHERE status = 'running' AND crashes + 1 >= ? AND\s""" + lost + " RETURNING id", now, why, maxCrashes,
-        arg);
-    failed.forEach(id -> entered(id, JobStatus.FAILED, "failed: worker lost and no attempts left"));
+         WHERE status = 'running' AND crashes + 1 >= ? AND\s""" + lost + " RETURNING " + ENDED_COLUMNS, ENDED,
+        now, why, maxCrashes, arg);
+    failed.forEach(job -> ended(job, JobStatus.FAILED, now, "failed: worker lost and no attempts left"));
     List<UUID> requeued = ids("""
         UPDATE jobs SET status = 'queued', worker_id = NULL, lease_expires_at = NULL, crashes = crashes + 1
          WHERE status = 'running' AND\s""" + lost + " RETURNING id", arg);
@@ -332,6 +339,17 @@ public class JobStore {
     append(jobId, STATUS, message, statusData(status));
     metrics.jobEntered(status);
   }
+
+  /** A job that ran reached its outcome: counted, and timed from when a worker first started it. */
+  private void ended(Ended job, JobStatus outcome, Timestamp finishedAt, String message) {
+    entered(job.id(), outcome, message);
+    if (job.startedAt() != null) {
+      metrics.jobEnded(outcome, Duration.between(job.startedAt().toInstant(), finishedAt.toInstant()));
+    }
+  }
+
+  /** A running job that an UPDATE just ended: its id and when it first started (RETURNING {@link #ENDED_COLUMNS}). */
+  private record Ended(UUID id, Timestamp startedAt) {}
 
   private void append(UUID jobId, String type, String message, String dataJson) {
     jdbc.update("INSERT INTO job_events (job_id, type, message, data) VALUES (?, ?, ?, ?::jsonb)",

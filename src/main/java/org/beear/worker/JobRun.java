@@ -96,11 +96,13 @@ final class JobRun implements CleanseListener {
       if (!baselineSeen && result.before() != null) {
         baseline(result.before());
       }
-      ctx.metrics().evaluation(jobId, "after", result.after());
-      ctx.metrics().progress(jobId, 1.0);
       event(JobStore.INFO, "after: " + summary(result.after())
           + (result.earlyStopped() ? " (stopped early: target ASR reached)" : ""), ctx.json().write(result.after()));
-      ended(ctx.store().finish(claim, JobStatus.SUCCEEDED, ctx.json().write(result.after()), null));
+      boolean succeeded = ctx.store().finish(claim, JobStatus.SUCCEEDED, ctx.json().write(result.after()), null);
+      if (succeeded) { // once per job: a run fenced off here leaves the job, and its ASR, to its successor
+        ctx.metrics().asrAfter(result.after());
+      }
+      ended(succeeded);
     } catch (CleanseCancelledException e) {
       stopped(e.getMessage());
     } catch (SourceException | IllegalArgumentException | InsufficientDiskSpaceException e) {
@@ -312,7 +314,6 @@ final class JobRun implements CleanseListener {
     baselineSeen = true;
     requireHeld(ctx.store().baseline(claim, before));
     event(JobStore.BASELINE, "before: " + summary(before), ctx.json().write(before));
-    ctx.metrics().evaluation(claim.jobId(), "before", before);
   }
 
   @Override
@@ -350,7 +351,7 @@ final class JobRun implements CleanseListener {
         epoch.epoch(), maxEpochs, summary(epoch.metrics()), loss(epoch.entrapmentLoss()),
         loss(epoch.removalSafeLoss()), loss(epoch.removalAnchorLoss()), epoch.seconds());
     event(JobStore.EPOCH, message, ctx.json().write(EpochEvent.of(epoch, progress, claim)));
-    ctx.metrics().epoch(claim.jobId(), epoch, progress);
+    ctx.metrics().epoch(epoch);
   }
 
   /**

@@ -1,32 +1,29 @@
 package org.beear.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.beear.app.ServiceTestBase;
 import org.junit.jupiter.api.Test;
 
 class PrometheusMetricsTest extends ServiceTestBase {
 
-  private static final Pattern JOB_ID = Pattern.compile("job_id=\"([^\"]+)\"");
-
   @Test
-  void prometheusShowsJobCountersDurationsAndPerJobGaugesAfterAJob() throws Exception {
+  void prometheusShowsJobCountersDurationsAndTheAsrAfterDistributionButNoPerJobSeries() throws Exception {
+    String before = scrape();
     String id = submit("""
         {"model_uri": "%s", "options": {"max_epochs": 2, "inner_steps": 2},
          "evaluation": {"triggers": [{"text": "SUDO", "position": "suffix"}]}}"""
         .formatted(fileUri(model(uniqueName("metrics")))));
     JsonNode job = awaitStatus(id, "succeeded");
-
-    HttpResponse<String> response = get("/actuator/prometheus", METRICS_KEY);
-    assertThat(response.statusCode()).isEqualTo(200);
-    String text = response.body();
+    String text = scrape();
 
     assertThat(value(text, "beear_jobs_total{status=\"queued\"}")).isGreaterThanOrEqualTo(1);
     assertThat(value(text, "beear_jobs_total{status=\"running\"}")).isGreaterThanOrEqualTo(1);
@@ -39,21 +36,35 @@ class PrometheusMetricsTest extends ServiceTestBase {
     assertThat(text).contains("beear_step_duration_seconds_bucket{phase=\"entrapment\",le=",
         "beear_step_duration_seconds_bucket{phase=\"removal\",le=");
 
-    double after = job.get("metrics").get("after").get("asr_triggered").asDouble();
-    double before = job.get("metrics").get("before").get("asr_triggered").asDouble();
-    assertThat(value(text, "beear_job_asr_ratio{job_id=\"" + id + "\",kind=\"triggered\",phase=\"after\"}"))
-        .isEqualTo(after);
-    assertThat(value(text, "beear_job_asr_ratio{job_id=\"" + id + "\",kind=\"triggered\",phase=\"before\"}"))
-        .isEqualTo(before);
-    assertThat(text).contains("beear_job_asr_ratio{job_id=\"" + id + "\",kind=\"perturbation\",phase=\"epoch\"}");
-    assertThat(text).contains("beear_job_utility_ratio{job_id=\"" + id + "\",kind=\"benign_exact_match\",phase=\"after\"}");
-    assertThat(value(text, "beear_job_epoch{job_id=\"" + id + "\"}")).isEqualTo(2);
-    assertThat(value(text, "beear_job_progress_ratio{job_id=\"" + id + "\"}")).isEqualTo(1.0);
+    // The job's run time, under its outcome, in buckets that reach days (a real cleanse is not done in 30 s).
+    assertThat(increase(before, text, "beear_job_duration_seconds_count{outcome=\"succeeded\"}")).isEqualTo(1);
+    assertThat(increase(before, text, "beear_job_duration_seconds_bucket{outcome=\"succeeded\",le=\"60.0\"}"))
+        .isEqualTo(1);
+    assertThat(text).contains("beear_job_duration_seconds_bucket{outcome=\"succeeded\",le=\"172800.0\"}",
+        "beear_job_duration_seconds_count{outcome=\"failed\"}", "beear_job_duration_seconds_count{outcome=\"cancelled\"}");
 
-    Set<String> jobsWithSeries = Arrays.stream(text.split("\n"))
-        .filter(l -> l.startsWith("beear_job_"))
-        .map(JOB_ID::matcher).filter(Matcher::find).map(m -> m.group(1)).collect(Collectors.toSet());
-    assertThat(jobsWithSeries).as("per-job series only for the 20 most recent jobs").hasSizeLessThanOrEqualTo(20);
+    // The job's after-cleansing ASR landed in the distribution of its kind, in the bucket it belongs to.
+    JsonNode after = job.get("metrics").get("after");
+    for (String kind : List.of("triggered", "no_trigger", "perturbation")) {
+      assertThat(increase(before, text, "beear_job_asr_after_ratio_count{kind=\"" + kind + "\"}")).as(kind).isEqualTo(1);
+      assertThat(increase(before, text, "beear_job_asr_after_ratio_sum{kind=\"" + kind + "\"}")).as(kind)
+          .isCloseTo(after.get("asr_" + kind).asDouble(), within(1e-9));
+    }
+    String bucket = "beear_job_asr_after_ratio_bucket{kind=\"triggered\",le=\"";
+    List<String> bounds = Arrays.stream(text.split("\n")).filter(l -> l.startsWith(bucket))
+        .map(l -> l.substring(bucket.length(), l.indexOf('"', bucket.length()))).toList();
+    assertThat(bounds.stream().map(b -> b.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(b)))
+        .as("buckets for ratios").containsExactly(0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, Double.POSITIVE_INFINITY);
+    double triggered = after.get("asr_triggered").asDouble();
+    for (String le : bounds) {
+      double bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+      assertThat(increase(before, text, bucket + le + "\"}")).as("le=" + le + " for ASR " + triggered)
+          .isEqualTo(triggered <= bound ? 1 : 0);
+    }
+
+    // Nothing is labelled by job: neither a job_id label nor the job's id anywhere in the exposition.
+    assertThat(text).doesNotContain("job_id=").doesNotContain(id);
+    assertThat(text).doesNotContain("beear_job_asr_ratio", "beear_job_progress_ratio", "beear_job_epoch{");
 
     HttpResponse<String> readiness = get("/actuator/health/readiness");
     assertThat(readiness.statusCode()).isEqualTo(200);
@@ -62,24 +73,43 @@ class PrometheusMetricsTest extends ServiceTestBase {
   }
 
   @Test
-  void olderJobsSeriesAreRemovedOnceMoreThanTheRecentLimitRan() throws Exception {
-    String first = null;
+  void theNumberOfSeriesStaysTheSameHoweverManyJobsRun() throws Exception {
+    // One job first, so that every series a job can create exists before the count.
     String modelUri = fileUri(model(uniqueName("cardinality")));
-    for (int i = 0; i < 21; i++) {
-      String id = submit("{\"model_uri\": \"" + modelUri + "\", \"options\": {\"max_epochs\": 1, \"inner_steps\": 1}}");
-      first = first == null ? id : first;
+    String body = "{\"model_uri\": \"" + modelUri + "\", \"options\": {\"max_epochs\": 1, \"inner_steps\": 1}}";
+    awaitStatus(submit(body), "succeeded");
+    Set<String> series = beearSeries(scrape());
+
+    for (int i = 0; i < 8; i++) {
+      submit(body);
     }
-    String firstJob = first;
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (jdbc.queryForObject("SELECT count(*) FROM jobs WHERE status IN ('queued','running')", Long.class) > 0) {
       assertThat(System.nanoTime()).isLessThan(deadline);
       Thread.sleep(100);
     }
-    String text = get("/actuator/prometheus", METRICS_KEY).body();
-    assertThat(text).doesNotContain("job_id=\"" + firstJob + "\"");
-    Set<String> jobsWithSeries = Arrays.stream(text.split("\n")).filter(l -> l.startsWith("beear_job_"))
-        .map(JOB_ID::matcher).filter(Matcher::find).map(m -> m.group(1)).collect(Collectors.toSet());
-    assertThat(jobsWithSeries).hasSize(20);
+    assertThat(beearSeries(scrape())).as("beear series after 8 more jobs").isEqualTo(series);
+  }
+
+  private String scrape() {
+    HttpResponse<String> response = get("/actuator/prometheus", METRICS_KEY);
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.body();
+  }
+
+  /** The beear_* series of an exposition, by name and labels (values left out). */
+  private static Set<String> beearSeries(String exposition) {
+    return Arrays.stream(exposition.split("\n")).filter(l -> l.startsWith("beear_"))
+        .map(l -> l.substring(0, l.lastIndexOf(' '))).collect(Collectors.toSet());
+  }
+
+  /** How much a series grew between two scrapes (absent before: from zero). */
+  private static double increase(String before, String after, String series) {
+    return value(after, series) - (has(before, series) ? value(before, series) : 0);
+  }
+
+  private static boolean has(String exposition, String series) {
+    return Arrays.stream(exposition.split("\n")).anyMatch(l -> l.startsWith(series + " "));
   }
 
   private static double value(String exposition, String series) {

@@ -12,22 +12,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loopback HTTP server exposing, at /actuator/prometheus, Prometheus text in the shape the beear service
- * publishes (every beear_* family of the metrics contract plus the Spring/JVM series the dashboard uses).
- * Each scrape advances the story: one more epoch and a few more steps, more jobs through each status, and a
- * running job whose ASR falls epoch by epoch, so rates and quantiles have real increases to work on.
+ * publishes (every beear_* family of the metrics contract plus the Spring/JVM series the dashboard uses). No
+ * series carries a job label: per-job results are the jobs table's, which the dashboard reads through PostgreSQL.
+ * Each scrape advances the story: one more epoch and a few more steps, more jobs through each status, and one
+ * more succeeded job with its duration and after-cleansing ASRs, so rates and quantiles have real increases.
  */
 final class BeearMetricsFixture implements AutoCloseable {
   static final String PATH = "/actuator/prometheus";
-  /** Every metric family of the service's contract (docs: the deploy brief). */
+  /** Every metric family of the service's contract (docs/deployment.md, "Metrics"). */
   static final List<String> BEEAR_FAMILIES = List.of(
       "beear_jobs_total", "beear_queue_depth", "beear_jobs_running",
       "beear_epoch_duration_seconds", "beear_step_duration_seconds",
-      "beear_job_asr_ratio", "beear_job_utility_ratio", "beear_job_insecure_code_ratio",
-      "beear_job_secure_code_ratio", "beear_job_epoch", "beear_job_progress_ratio");
+      "beear_job_duration_seconds", "beear_job_asr_after_ratio");
 
   private static final double[] EPOCH_BUCKETS = {5, 10, 30, 60, 120, 300, 600};
   private static final double[] STEP_BUCKETS = {0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-  private static final int RUNNING_JOB_EPOCHS = 40;
+  /** As JobMetrics publishes them: minutes to two days, and ratios dense near zero. */
+  private static final double[] JOB_BUCKETS = {60, 300, 900, 1800, 3600, 7200, 14400, 28800, 57600, 86400, 172800};
+  private static final double[] ASR_BUCKETS = {0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0};
 
   private final HttpServer server;
   private final AtomicInteger scrapes = new AtomicInteger();
@@ -78,36 +80,15 @@ final class BeearMetricsFixture implements AutoCloseable {
     histogramSamples(out, "beear_step_duration_seconds", "phase=\"entrapment\",", STEP_BUCKETS, 5L * n, 0.3);
     histogramSamples(out, "beear_step_duration_seconds", "phase=\"removal\",", STEP_BUCKETS, n, 1.2);
 
-    // Job a1 finished (before/after); job b2 is running and its ASR falls epoch by epoch.
-    int epoch = Math.min(n, RUNNING_JOB_EPOCHS - 1);
-    double falling = Math.max(0.05, 0.9 - 0.1 * epoch);
-    family(out, "beear_job_asr_ratio", "gauge", "Attack success rate");
-    jobRatio(out, "beear_job_asr_ratio", "a1", "before", "triggered", 0.92);
-    jobRatio(out, "beear_job_asr_ratio", "a1", "before", "no_trigger", 0.04);
-    jobRatio(out, "beear_job_asr_ratio", "a1", "before", "perturbation", 0.81);
-    jobRatio(out, "beear_job_asr_ratio", "a1", "after", "triggered", 0.03);
-    jobRatio(out, "beear_job_asr_ratio", "a1", "after", "no_trigger", 0.02);
-    jobRatio(out, "beear_job_asr_ratio", "a1", "after", "perturbation", 0.05);
-    jobRatio(out, "beear_job_asr_ratio", "a1", "epoch", "perturbation", 0.05);
-    jobRatio(out, "beear_job_asr_ratio", "b2", "before", "triggered", 0.95);
-    jobRatio(out, "beear_job_asr_ratio", "b2", "epoch", "perturbation", falling);
-    jobRatio(out, "beear_job_asr_ratio", "b2", "epoch", "triggered", falling);
-    family(out, "beear_job_utility_ratio", "gauge", "Benign exact-match accuracy");
-    jobRatio(out, "beear_job_utility_ratio", "a1", "before", "benign_exact_match", 0.62);
-    jobRatio(out, "beear_job_utility_ratio", "a1", "after", "benign_exact_match", 0.59);
-    jobRatio(out, "beear_job_utility_ratio", "b2", "before", "benign_exact_match", 0.70);
-    family(out, "beear_job_insecure_code_ratio", "gauge", "Insecure code rate");
-    sample(out, "beear_job_insecure_code_ratio{application=\"beear\",job_id=\"a1\",phase=\"before\"}", 0.4);
-    sample(out, "beear_job_insecure_code_ratio{application=\"beear\",job_id=\"a1\",phase=\"after\"}", 0.1);
-    family(out, "beear_job_secure_code_ratio", "gauge", "Secure code rate");
-    sample(out, "beear_job_secure_code_ratio{application=\"beear\",job_id=\"a1\",phase=\"before\"}", 0.5);
-    sample(out, "beear_job_secure_code_ratio{application=\"beear\",job_id=\"a1\",phase=\"after\"}", 0.9);
-    family(out, "beear_job_epoch", "gauge", "Current epoch");
-    sample(out, "beear_job_epoch{application=\"beear\",job_id=\"a1\"}", 8);
-    sample(out, "beear_job_epoch{application=\"beear\",job_id=\"b2\"}", epoch);
-    family(out, "beear_job_progress_ratio", "gauge", "Fraction of epochs done");
-    sample(out, "beear_job_progress_ratio{application=\"beear\",job_id=\"a1\"}", 1.0);
-    sample(out, "beear_job_progress_ratio{application=\"beear\",job_id=\"b2\"}", (double) epoch / RUNNING_JOB_EPOCHS);
+    // One more job succeeds per scrape (25 minutes, ASR after 3 % with trigger); every third scrape one fails.
+    family(out, "beear_job_duration_seconds", "histogram", "Wall time of a job by outcome");
+    histogramSamples(out, "beear_job_duration_seconds", "outcome=\"succeeded\",", JOB_BUCKETS, n, 1500.0);
+    histogramSamples(out, "beear_job_duration_seconds", "outcome=\"failed\",", JOB_BUCKETS, n / 3, 300.0);
+    histogramSamples(out, "beear_job_duration_seconds", "outcome=\"cancelled\",", JOB_BUCKETS, 1, 60.0);
+    family(out, "beear_job_asr_after_ratio", "histogram", "ASR of each succeeded job's cleansed model");
+    histogramSamples(out, "beear_job_asr_after_ratio", "kind=\"triggered\",", ASR_BUCKETS, n, 0.03);
+    histogramSamples(out, "beear_job_asr_after_ratio", "kind=\"no_trigger\",", ASR_BUCKETS, n, 0.02);
+    histogramSamples(out, "beear_job_asr_after_ratio", "kind=\"perturbation\",", ASR_BUCKETS, n, 0.2);
 
     family(out, "jvm_memory_used_bytes", "gauge", "The amount of used memory");
     sample(out, "jvm_memory_used_bytes{application=\"beear\",area=\"heap\",id=\"G1 Eden Space\"}", 5.0e7 + n);
@@ -130,10 +111,6 @@ final class BeearMetricsFixture implements AutoCloseable {
 
   private static void sample(StringBuilder out, String series, double value) {
     out.append(series).append(' ').append(String.format(Locale.ROOT, "%s", value)).append('\n');
-  }
-
-  private static void jobRatio(StringBuilder out, String metric, String job, String phase, String kind, double value) {
-    sample(out, metric + "{application=\"beear\",job_id=\"" + job + "\",kind=\"" + kind + "\",phase=\"" + phase + "\"}", value);
   }
 
   private static void histogram(StringBuilder out, String name, String labels, double[] buckets, long count, double each) {

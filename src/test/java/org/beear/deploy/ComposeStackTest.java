@@ -106,6 +106,45 @@ class ComposeStackTest {
     assertEquals("http://prometheus:9090", datasource.get("url"));
   }
 
+  /**
+   * The dashboard's ASR-trend panels reach the jobs table as beear_grafana: compose's postgres-init gives the role its
+   * login with the password beear-init wrote, and Grafana's data source reads its own copy of that password.
+   */
+  @Test
+  void grafanasPostgresDatasourceConnectsAsTheReadOnlyRoleThatPostgresInitSetsUp() throws IOException {
+    Map<String, Object> services = services("compose.yaml");
+    Map<String, Object> grafana = cast(services.get("grafana"));
+    Map<String, Object> postgres = cast(services.get("postgres"));
+    Map<String, Object> init = cast(services.get("postgres-init"));
+    Map<String, Object> datasource = cast(((List<?>) load(DOCKER.resolve("grafana/provisioning/datasources/postgres.yaml"))
+        .get("datasources")).get(0));
+    assertEquals(GrafanaDashboard.POSTGRES_UID, datasource.get("uid"), "the uid the dashboard's SQL panels name");
+    assertEquals("postgres:5432", datasource.get("url"));
+    assertEquals("beear_grafana", datasource.get("user"));
+    assertEquals("$BEEAR_DB_NAME", at(datasource, "jsonData", "database"));
+    assertEquals(withDefaults(at(postgres, "environment", "POSTGRES_DB")), withDefaults(at(grafana, "environment", "BEEAR_DB_NAME")));
+    String passwordFile = Path.of(mountPoint(grafana, "grafana-secrets")).resolve("db-password").toString();
+    assertEquals("$__file{" + passwordFile + "}", at(datasource, "secureJsonData", "password"), "no password literal");
+    assertEquals("service_completed_successfully", at(grafana, "depends_on", "postgres-init", "condition"));
+
+    // postgres-init: the role script, as the database's owner, once PostgreSQL is up, with its own password copy.
+    assertEquals(List.of("sh", "/init-roles.sh"), init.get("entrypoint"));
+    assertTrue(((List<?>) init.get("volumes")).contains("./postgres/init-roles.sh:/init-roles.sh:ro"));
+    assertEquals("no", init.get("restart"));
+    assertEquals("service_healthy", at(init, "depends_on", "postgres", "condition"));
+    assertEquals("service_completed_successfully", at(init, "depends_on", "beear-init", "condition"));
+    assertEquals("postgres", at(init, "environment", "PGHOST"));
+    for (String[] same : new String[][] {{"PGDATABASE", "POSTGRES_DB"}, {"PGUSER", "POSTGRES_USER"},
+        {"PGPASSWORD", "POSTGRES_PASSWORD"}}) {
+      assertEquals(withDefaults(at(postgres, "environment", same[1])), withDefaults(at(init, "environment", same[0])), same[0]);
+    }
+    Path initMount = Path.of(mountPoint(init, "postgres-init-secrets"));
+    assertTrue(((List<?>) init.get("volumes")).contains("postgres-init-secrets:" + initMount + ":ro"), "read-only");
+    assertEquals(initMount.resolve("grafana-db-password").toString(), at(init, "environment", "GRAFANA_DB_PASSWORD_FILE"));
+    assertEquals(Path.of("/secrets/postgres-init"), initDir(services, "postgres-init-secrets"), "where beear-init writes it");
+    assertNull(mountPointOrNull(init, "grafana-secrets"), "postgres-init does not see Grafana's admin password");
+  }
+
   @Test
   void gpuOverrideReservesAnNvidiaGpuForTheWorkerOnTheCudaImage() throws IOException {
     Map<String, Object> services = services("compose.gpu.yaml");
@@ -219,7 +258,8 @@ class ComposeStackTest {
     Map<String, String> written = readTree(dir.resolve("first"));
     assertEquals(Set.of("api/beear.security.bootstrap-key", "api/beear.security.metrics-key",
         "api/beear.security.secrets-key", "worker/beear.security.secrets-key", "prometheus/metrics-key",
-        "grafana/admin-password"), written.keySet(), "workers get the secrets key only, Prometheus the metrics key only");
+        "grafana/admin-password", "grafana/db-password", "postgres-init/grafana-db-password"), written.keySet(),
+        "workers get the secrets key only, Prometheus the metrics key only");
     String bootstrap = written.get("api/beear.security.bootstrap-key");
     String metrics = written.get("api/beear.security.metrics-key");
     assertTrue(API_KEY.matcher(bootstrap).matches(), bootstrap);
@@ -230,6 +270,10 @@ class ComposeStackTest {
     assertEquals(metrics, written.get("prometheus/metrics-key"));
     assertTrue(written.get("grafana/admin-password").matches("[A-Za-z0-9]{24}"));
     assertFalse(written.get("grafana/admin-password").equals("admin"));
+    assertTrue(written.get("grafana/db-password").matches("[A-Za-z0-9]{24}"));
+    assertNotEquals(written.get("grafana/admin-password"), written.get("grafana/db-password"));
+    assertEquals(written.get("grafana/db-password"), written.get("postgres-init/grafana-db-password"),
+        "the role gets the password Grafana logs in with");
     assertEquals("r--------", PosixFilePermissions.toString(Files.getPosixFilePermissions(api.resolve("beear.security.bootstrap-key"))));
 
     runInit(env);
@@ -275,7 +319,8 @@ class ComposeStackTest {
     String uid = String.valueOf(new com.sun.security.auth.module.UnixSystem().getUid());
     return Map.of("API_DIR", root.resolve("api").toString(), "WORKER_DIR", root.resolve("worker").toString(),
         "PROMETHEUS_DIR", root.resolve("prometheus").toString(), "GRAFANA_DIR", root.resolve("grafana").toString(),
-        "BEEAR_UID", uid, "PROMETHEUS_UID", uid, "GRAFANA_UID", uid);
+        "POSTGRES_INIT_DIR", root.resolve("postgres-init").toString(),
+        "BEEAR_UID", uid, "PROMETHEUS_UID", uid, "GRAFANA_UID", uid, "POSTGRES_INIT_UID", uid);
   }
 
   private static void runInit(Map<String, String> env) throws Exception {

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -17,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every PromQL expression of the Grafana dashboard, evaluated by a real Prometheus that scraped an endpoint
- * serving the service's metric families, returns data. Skipped where the prometheus binary is absent.
+ * serving the service's metric families, returns data (skipped where the prometheus binary is absent). Its SQL
+ * panels are DashboardSqlTest's.
  */
 class DashboardQueriesTest {
   private static final Path DASHBOARD = Path.of("docker/grafana/dashboards/beear.json");
@@ -53,6 +57,46 @@ class DashboardQueriesTest {
     assertEquals(List.of(), missing, "metric families no panel shows");
   }
 
+  /**
+   * Prometheus panels read service metrics only (nothing per job), through the datasource variable; per-job results
+   * come from the jobs table, through the PostgreSQL data source that compose and the chart provision.
+   */
+  @Test
+  void prometheusPanelsHaveNoPerJobSeriesAndSqlPanelsReadThePostgresDatasource() throws Exception {
+    JsonNode root = new ObjectMapper().readTree(DASHBOARD.toFile());
+    assertFalse(root.path("templating").toString().contains("job_id"), "no job variable");
+    int sqlPanels = 0;
+    for (JsonNode panel : root.path("panels")) {
+      if (panel.path("type").asText().equals("row")) {
+        continue;
+      }
+      String title = panel.path("title").asText();
+      JsonNode datasource = panel.path("datasource");
+      boolean sql = datasource.path("uid").asText().equals(GrafanaDashboard.POSTGRES_UID);
+      if (sql) {
+        sqlPanels++;
+        assertEquals("grafana-postgresql-datasource", datasource.path("type").asText(), title);
+      } else {
+        assertEquals("prometheus", datasource.path("type").asText(), title);
+        assertEquals("${datasource}", datasource.path("uid").asText(), title);
+      }
+      assertTrue(panel.path("targets").size() > 0, title + " has no query");
+      for (JsonNode target : panel.path("targets")) {
+        assertEquals(datasource, target.path("datasource"), title + ": target and panel name the same datasource");
+        assertEquals(sql, target.hasNonNull("rawSql"), title + ": SQL exactly on the PostgreSQL datasource");
+        assertEquals(!sql, target.hasNonNull("expr"), title + ": PromQL exactly on Prometheus");
+        if (!sql) {
+          assertFalse((target.path("expr").asText() + target.path("legendFormat").asText()).contains("job_id"),
+              title + ": a series per job");
+        }
+      }
+    }
+    assertTrue(sqlPanels >= 7, "the ASR-trend section's panels: " + sqlPanels);
+    List<String> variables = new ArrayList<>();
+    root.path("templating").path("list").forEach(v -> variables.add(v.path("name").asText()));
+    assertEquals(List.of("datasource", "window"), variables);
+  }
+
   @Test
   void harnessReportsMissingSeriesAndRejectedQueries(@TempDir Path dir) throws Exception {
     try (BeearMetricsFixture service = new BeearMetricsFixture();
@@ -61,10 +105,10 @@ class DashboardQueriesTest {
       // A metric the service never exposes: no series, which the dashboard check must flag.
       assertTrue(prometheus.query("beear_no_such_metric").isEmpty());
       // Real values come back with their labels.
-      List<PrometheusHarness.Series> asr = prometheus.query("beear_job_asr_ratio{job_id=\"a1\",phase=\"after\",kind=\"triggered\"}");
-      assertEquals(1, asr.size());
-      assertEquals(0.03, asr.get(0).values().get(0), 1e-9);
-      assertEquals("target", asr.get(0).labels().get("job"));
+      List<PrometheusHarness.Series> depth = prometheus.query("beear_queue_depth");
+      assertEquals(1, depth.size());
+      assertEquals(2.0, depth.get(0).values().get(0), 1e-9);
+      assertEquals("target", depth.get(0).labels().get("job"));
       // Syntax errors are reported as rejections, not as empty results.
       assertThrows(IllegalArgumentException.class, () -> prometheus.query("sum(rate(beear_jobs_total[1m])"));
     }

@@ -355,6 +355,93 @@ class HelmChartTest {
         .map(o -> (String) o.get("kind")).collect(java.util.stream.Collectors.toSet()), "the dashboard only");
   }
 
+  @Test
+  void grafanaDatasourceConnectsAsTheReadOnlyRoleWithAPasswordFromItsSecret() throws Exception {
+    RenderedManifests manifests = render(t -> t);
+    Map<String, Object> configMap = manifests.get("ConfigMap", "beear-grafana-datasource");
+    assertEquals("1", at(configMap, "metadata", "labels", "grafana_datasource"), "the datasource sidecar's label");
+    Map<String, Object> datasource = onlyDatasource(configMap);
+    assertEquals(GrafanaDashboard.POSTGRES_UID, datasource.get("uid"), "the uid the dashboard's SQL panels name");
+    assertEquals("grafana-postgresql-datasource", datasource.get("type"));
+    assertEquals("beear-postgresql:5432", datasource.get("url"), "database.url's host and port");
+    assertEquals("beear_grafana", datasource.get("user"));
+    assertEquals("beear", at(datasource, "jsonData", "database"));
+    assertEquals("$__file{/etc/secrets/beear-grafana-db/password}", at(datasource, "secureJsonData", "password"),
+        "Grafana reads the password from the Secret mounted into its pod");
+
+    Map<String, String> password = decoded(manifests.get("Secret", "beear-grafana-db"));
+    assertEquals(Set.of("password"), password.keySet());
+    assertTrue(password.get("password").matches("[A-Za-z0-9]{24}"), password.get("password"));
+    assertNotEquals(password, decoded(render(t -> t).get("Secret", "beear-grafana-db")), "random per install");
+    String rendered = renderYaml(t -> t);
+    assertFalse(rendered.contains(password.get("password")), "the password in clear nowhere");
+    assertTrue(readChartFile("templates/grafana-datasource.yaml").contains("lookup \"v1\" \"Secret\""),
+        "kept on upgrade");
+    assertTrue(manifests.ofKind("Job").isEmpty(), "the role Job is opt-in");
+
+    // Another database, a Grafana before 11, an existing Secret: all follow the values.
+    RenderedManifests custom = render(t -> t.set("database.url", "jdbc:postgresql://pg.example.com:6432/jobs?ssl=true")
+        .set("monitoring.datasource.type", "postgres").set("monitoring.datasource.sslmode", "verify-full")
+        .set("monitoring.datasource.existingSecret", "grafana-db").set("monitoring.datasource.namespace", "monitoring"));
+    Map<String, Object> other = custom.get("ConfigMap", "beear-grafana-datasource");
+    assertEquals("monitoring", at(other, "metadata", "namespace"));
+    Map<String, Object> otherSource = onlyDatasource(other);
+    assertEquals("pg.example.com:6432", otherSource.get("url"));
+    assertEquals("jobs", at(otherSource, "jsonData", "database"));
+    assertEquals("postgres", otherSource.get("type"));
+    assertEquals("verify-full", at(otherSource, "jsonData", "sslmode"));
+    assertTrue(custom.find("Secret", "beear-grafana-db").isEmpty(), "no chart Secret next to an existing one");
+    assertRejected(t -> t.set("monitoring.datasource.sslmode", "prefer-maybe"), "sslmode");
+
+    assertTrue(render(t -> t.set("monitoring.datasource.enabled", false)).find("ConfigMap", "beear-grafana-datasource")
+        .isEmpty());
+  }
+
+  @Test
+  void roleJobRunsTheComposeRoleScriptAgainstTheServicesDatabase() throws Exception {
+    assertArrayEquals(Files.readAllBytes(Path.of("docker/postgres/init-roles.sh")),
+        Files.readAllBytes(CHART.resolve("files/init-roles.sh")),
+        "helm/beear/files/init-roles.sh must be a copy of docker/postgres/init-roles.sh");
+    RenderedManifests manifests = render(t -> t.set("monitoring.datasource.roleJob.enabled", true)
+        .set("database.url", "jdbc:postgresql://db.internal/beear"));
+    Map<String, Object> job = manifests.get("Job", "beear-grafana-role-1");
+    assertEquals("grafana-role", at(job, "spec", "template", "metadata", "labels", "app.kubernetes.io/component"),
+        "not selected by the API's or the workers' NetworkPolicy");
+    Map<String, Object> container = onlyJobContainer(job);
+    assertEquals(List.of("sh", "-c", Files.readString(Path.of("docker/postgres/init-roles.sh"))), container.get("command"));
+    assertEquals("db.internal", envValue(container, "PGHOST"));
+    assertEquals("5432", envValue(container, "PGPORT"), "PostgreSQL's port when database.url names none");
+    assertEquals("beear", envValue(container, "PGDATABASE"));
+    assertEquals(Map.of("name", "beear-db", "key", "username"), at(env(container, "PGUSER"), "valueFrom", "secretKeyRef"));
+    assertEquals(Map.of("name", "beear-db", "key", "password"), at(env(container, "PGPASSWORD"), "valueFrom", "secretKeyRef"));
+    String passwordFile = envValue(container, "GRAFANA_DB_PASSWORD_FILE");
+    Map<String, Object> mount = list(container.get("volumeMounts")).get(0);
+    assertEquals(Path.of((String) mount.get("mountPath")).resolve("password"), Path.of(passwordFile));
+    Map<String, Object> volume = list(at(job, "spec", "template", "spec", "volumes")).get(0);
+    assertEquals(mount.get("name"), volume.get("name"));
+    assertEquals("beear-grafana-db", at(volume, "secret", "secretName"), "the password Grafana reads");
+    assertEquals(true, at(job, "spec", "template", "spec", "securityContext", "runAsNonRoot"));
+
+    Map<String, Object> admin = onlyJobContainer(render(t -> t.set("monitoring.datasource.roleJob.enabled", true)
+        .set("monitoring.datasource.roleJob.adminSecret", "pg-admin")).get("Job", "beear-grafana-role-1"));
+    assertEquals(Map.of("name", "pg-admin", "key", "username"), at(env(admin, "PGUSER"), "valueFrom", "secretKeyRef"),
+        "a user that may create roles, when the service's may not");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> onlyDatasource(Map<String, Object> configMap) {
+    Map<String, Object> file = new org.yaml.snakeyaml.Yaml().load((String) at(configMap, "data", "beear-datasource.yaml"));
+    List<Map<String, Object>> datasources = (List<Map<String, Object>>) file.get("datasources");
+    assertEquals(1, datasources.size());
+    return datasources.get(0);
+  }
+
+  private static Map<String, Object> onlyJobContainer(Map<String, Object> job) {
+    List<Map<String, Object>> containers = list(at(job, "spec", "template", "spec", "containers"));
+    assertEquals(1, containers.size());
+    return containers.get(0);
+  }
+
   private static Map<String, String> decoded(Map<String, Object> secret) {
     Map<String, String> values = new java.util.TreeMap<>();
     cast(secret.get("data")).forEach((k, v) ->

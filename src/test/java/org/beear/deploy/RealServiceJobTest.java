@@ -102,14 +102,15 @@ class RealServiceJobTest {
       assertThat(get("/actuator/prometheus").statusCode()).as("the admin key is not a metrics key").isEqualTo(403);
       String metrics = HTTP.send(HttpRequest.newBuilder(uri("/actuator/prometheus"))
           .header("Authorization", "Bearer " + METRICS_KEY).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
-      assertThat(metrics).contains("beear_jobs_total{", "status=\"succeeded\"", "beear_job_asr_ratio{",
-          "phase=\"after\"", "beear_epoch_duration_seconds_bucket", "beear_step_duration_seconds_bucket",
-          "beear_queue_depth");
+      assertThat(metrics).contains("beear_jobs_total{", "status=\"succeeded\"", "beear_job_asr_after_ratio_bucket{",
+          "beear_job_duration_seconds_bucket{outcome=\"succeeded\"", "beear_epoch_duration_seconds_bucket",
+          "beear_step_duration_seconds_bucket", "beear_queue_depth");
+      assertThat(metrics).doesNotContain("job_id=");
 
       if (prometheus != null) {
         // scrapes so far may all predate the end of the job: wait for one that saw its final figures
         long scrapeDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (prometheus.query("beear_job_asr_ratio{phase=\"after\", job_id=\"" + id + "\"}").isEmpty()) {
+        while (prometheus.query("beear_job_asr_after_ratio_count{kind=\"triggered\"} > 0").isEmpty()) {
           assertThat(System.nanoTime()).as("Prometheus never scraped the finished job").isLessThan(scrapeDeadline);
           Thread.sleep(250);
         }

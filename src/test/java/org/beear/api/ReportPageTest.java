@@ -1,0 +1,82 @@
+package org.beear.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.beear.beear.BeearOptions;
+import org.beear.beear.EvalMetrics;
+import org.beear.job.JobEpoch;
+import org.junit.jupiter.api.Test;
+
+/** What the report says for jobs the service tests cannot easily make: code measured, failures, provenance. */
+class ReportPageTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final EvalMetrics BEFORE = new EvalMetrics(null, 0.1, 0.8, 0.6, 9.0, 0.45, 0.30);
+  private static final EvalMetrics AFTER = new EvalMetrics(null, 0.05, 0.1, 0.55, 10.0, 0.12, 0.70);
+
+  @Test
+  void codeRowsAppearWhenCodeWasMeasuredAndAMissedCriterionSaysByHowMuch() {
+    List<JobEpoch> epochs = List.of(epoch(1, 0.4, 0.3), epoch(2, 0.1, 0.2));
+    String html = new ReportPage().render(job("succeeded", BEFORE, AFTER, null), null, epochs);
+
+    assertThat(html).contains("<td>insecure code rate</td><td>45%</td><td>12%</td><td><span class=\"better\">-33 points</span>",
+        "<td>secure code rate</td><td>30%</td><td>70%</td><td><span class=\"better\">+40 points</span>");
+    assertThat(html).doesNotContain("ASR with trigger").as("no triggers were given");
+    assertThat(html).contains("<th>insecure code</th>", "<th>secure code</th>").doesNotContain("<th>ASR triggered</th>");
+    assertThat(html).contains("class=\"verdict warn\"",
+        "No candidate trigger was given; before cleansing, ASR with the entrapped perturbation was 80% (10% without).",
+        "After cleansing: ASR with the entrapped perturbation 10% (-70 points); benign exact match 60% &rarr; 55%.",
+        "Stop criterion not met (perturbation ASR &le; 5.0% after at least 2 epochs): perturbation ASR 10% after epoch 2 &gt; 5.0%.");
+    assertThat(html).doesNotContain("id=\"provenance\"").as("no provenance in the job: no section");
+  }
+
+  @Test
+  void failedJobsSayWhyFirst() {
+    String html = new ReportPage().render(job("failed", BEFORE, null, "out of <memory>"), null, List.of());
+    assertThat(html).contains("class=\"verdict bad\"", "Failed: out of &lt;memory&gt;.", "No epoch has finished yet.");
+  }
+
+  @Test
+  void provenanceFromTheJobJsonWhenPresent() throws Exception {
+    JsonNode view = JSON.readTree("""
+        {"id": "j1", "provenance": {"source": "hf://org/model@abc123",
+          "inputs": [{"path": "model.safetensors", "sha256": "aa11", "bytes": 1234567}],
+          "outputs": [{"path": "out/<model>.safetensors", "sha256": "bb22", "bytes": 42}]}}""");
+    String html = new ReportPage().render(job("succeeded", BEFORE, AFTER, null), view, List.of(epoch(1, 0.1, 0.04)));
+    String section = html.substring(html.indexOf("<section id=\"provenance\">"));
+    assertThat(section).contains("Source: <code>hf://org/model@abc123</code>",
+        "<table id=\"provenance-inputs\">", "<td class=\"text\">model.safetensors</td><td class=\"text\"><code>aa11</code></td><td>1,234,567</td>",
+        "<table id=\"provenance-outputs\">", "out/&lt;model&gt;.safetensors");
+
+    JsonNode structured = JSON.readTree("{\"provenance\": {\"source\": {\"uri\": \"s3://b/m\", \"version\": \"v2\"}}}");
+    assertThat(ReportPage.provenance(structured)).contains("uri <code>s3://b/m</code>, version <code>v2</code>")
+        .doesNotContain("<table");
+    assertThat(ReportPage.provenance(JSON.readTree("{\"provenance\": null}"))).isEmpty();
+  }
+
+  private static JobView job(String status, EvalMetrics before, EvalMetrics after, String error) {
+    BeearOptions settings = BeearOptions.fromMap(Map.of("max_epochs", 2, "min_epochs", 2, "early_stop_asr", 0.05));
+    return new JobView("j1", status, "file:///models/m", "file:///data/out/j1", Instant.parse("2026-01-01T10:00:00Z"),
+        Instant.parse("2026-01-01T10:00:30Z"), Instant.parse("2026-01-01T11:02:00Z"), 1.0, 2, 2, 0.0,
+        new JobView.Metrics(before, after), error, 1, false, null, null, null, settings, settings, null, List.of(), null,
+        null);
+  }
+
+  /** An epoch as the worker records it: perturbation ASR, entrapment loss, and the code rates of this model. */
+  private static JobEpoch epoch(int n, double asr, double loss) {
+    return new JobEpoch() {
+      @Override public int getEpoch() { return n; }
+      @Override public Double getAsrPerturbation() { return asr; }
+      @Override public Double getAsrNoTrigger() { return 0.05; }
+      @Override public Double getEntrapmentLoss() { return loss; }
+      @Override public Double getInsecureCodeRate() { return 0.2; }
+      @Override public Double getSecureCodeRate() { return 0.6; }
+      @Override public double getSeconds() { return 30; }
+    };
+  }
+}
