@@ -96,7 +96,7 @@ final class JobRun implements CleanseListener {
       if (!baselineSeen && result.before() != null) {
         baseline(result.before());
       }
-      event(JobStore.INFO, "after: " + summary(result.after())
+      event(JobStore.INFO, "after: " + RunMessages.summary(result.after())
           + (result.earlyStopped() ? " (stopped early: target ASR reached)" : ""), ctx.json().write(result.after()));
       boolean succeeded = ctx.store().finish(claim, JobStatus.SUCCEEDED, ctx.json().write(result.after()), null);
       if (succeeded) { // once per job: a run fenced off here leaves the job, and its ASR, to its successor
@@ -313,7 +313,7 @@ final class JobRun implements CleanseListener {
     requireHeld();
     baselineSeen = true;
     requireHeld(ctx.store().baseline(claim, before));
-    event(JobStore.BASELINE, "before: " + summary(before), ctx.json().write(before));
+    event(JobStore.BASELINE, "before: " + RunMessages.summary(before), ctx.json().write(before));
   }
 
   @Override
@@ -348,9 +348,9 @@ final class JobRun implements CleanseListener {
       return;
     }
     String message = String.format(Locale.ROOT, "epoch %d/%d: %s; losses entrapment %s, removal %s, anchor %s (%.1fs)",
-        epoch.epoch(), maxEpochs, summary(epoch.metrics()), loss(epoch.entrapmentLoss()),
-        loss(epoch.removalSafeLoss()), loss(epoch.removalAnchorLoss()), epoch.seconds());
-    event(JobStore.EPOCH, message, ctx.json().write(EpochEvent.of(epoch, progress, claim)));
+        epoch.epoch(), maxEpochs, RunMessages.summary(epoch.metrics()), RunMessages.loss(epoch.entrapmentLoss()),
+        RunMessages.loss(epoch.removalSafeLoss()), RunMessages.loss(epoch.removalAnchorLoss()), epoch.seconds());
+    event(JobStore.EPOCH, message, ctx.json().write(RunMessages.EpochEvent.of(epoch, progress, claim)));
     ctx.metrics().epoch(epoch);
   }
 
@@ -376,34 +376,5 @@ final class JobRun implements CleanseListener {
       pollCancelFlag();
     }
     return stop.requested();
-  }
-
-  private static String summary(EvalMetrics m) {
-    if (m == null) {
-      return "no evaluation";
-    }
-    return "ASR triggered " + ratio(m.asrTriggered()) + ", no trigger " + ratio(m.asrNoTrigger())
-        + ", perturbation " + ratio(m.asrPerturbation());
-  }
-
-  private static String ratio(Double v) {
-    return v == null ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
-  }
-
-  private static String loss(double v) {
-    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "n/a";
-  }
-
-  /** The data of an {@code epoch} event; non-finite losses become null so the JSON stays valid. */
-  record EpochEvent(int epoch, int attempt, double progress, Double entrapmentLoss, Double removalSafeLoss,
-      Double removalAnchorLoss, EvalMetrics metrics, double seconds) {
-    static EpochEvent of(EpochRecord e, double progress, JobStore.Claim claim) {
-      return new EpochEvent(e.epoch(), claim.attempt(), progress, finite(e.entrapmentLoss()),
-          finite(e.removalSafeLoss()), finite(e.removalAnchorLoss()), e.metrics(), e.seconds());
-    }
-
-    private static Double finite(double v) {
-      return Double.isFinite(v) ? v : null;
-    }
   }
 }
