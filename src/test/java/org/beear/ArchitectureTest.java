@@ -56,6 +56,17 @@ class ArchitectureTest {
         .as("service files that use DJL or the engine").isEmpty();
   }
 
+  /**
+   * The cleanser and the organisms share data sets ({@code datasets}) and evaluation ({@code eval}), never each
+   * other: the defence must not be built on the attack's code, nor the attack on the defence's.
+   */
+  @Test
+  void theCleanserAndTheOrganismsAreIndependent() {
+    Map<String, Map<String, Set<String>>> graph = dependencies();
+    assertThat(graph.getOrDefault("beear", Map.of()).get("organism")).as("beear files mentioning organism").isNull();
+    assertThat(graph.getOrDefault("organism", Map.of()).get("beear")).as("organism files mentioning beear").isNull();
+  }
+
   @Test
   void theCheckSeesACycleWhenThereIsOne() {
     Map<String, Map<String, Set<String>>> graph = new TreeMap<>();

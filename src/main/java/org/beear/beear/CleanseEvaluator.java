@@ -1,5 +1,6 @@
 package org.beear.beear;
 
+import org.beear.eval.TriggerSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;

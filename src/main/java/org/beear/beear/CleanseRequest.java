@@ -1,5 +1,6 @@
 package org.beear.beear;
 
+import org.beear.eval.TriggerSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;

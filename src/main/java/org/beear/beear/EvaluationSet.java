@@ -1,5 +1,6 @@
 package org.beear.beear;
 
+import org.beear.eval.TriggerSpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.beear.beear.data.AnchorExample;

@@ -14,7 +14,7 @@ import org.beear.beear.CleanseResult;
 import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
 import org.beear.beear.Provenance;
-import org.beear.beear.TriggerSpec;
+import org.beear.eval.TriggerSpec;
 import org.beear.files.FileDigest;
 import org.beear.files.FileDigests;
 import org.beear.source.LocalModelPaths;

@@ -2,7 +2,7 @@ package org.beear.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.beear.beear.TriggerSpec;
+import org.beear.eval.TriggerSpec;
 import org.beear.organism.OrganismFactory;
 import org.beear.organism.OrganismSize;
 import org.beear.organism.Progress;

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import org.beear.beear.BeearOptions;
 import org.beear.beear.EvalMetrics;
-import org.beear.beear.TriggerSpec;
+import org.beear.eval.TriggerSpec;
 import org.springframework.stereotype.Component;
 
 /**

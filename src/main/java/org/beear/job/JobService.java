@@ -21,7 +21,7 @@ import org.beear.net.UriRedaction;
 import org.beear.plan.DeviceSpec;
 import org.beear.security.SecretSealer;
 import org.beear.security.BeearSecurityProperties;
-import org.beear.beear.TriggerSpec;
+import org.beear.eval.TriggerSpec;
 import org.beear.source.DataFiles;
 import org.beear.source.ModelSources;
 import org.beear.source.OutputLocations;

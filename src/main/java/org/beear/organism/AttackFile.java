@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.beear.beear.TriggerSpec;
+import org.beear.eval.TriggerSpec;
 
 /**
  * The attack's secrets, written beside an organism as {@code attack.json}: setting, trigger, the system prompt it was

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.beear.beear.TriggerSpec;
+import org.beear.eval.TriggerSpec;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;

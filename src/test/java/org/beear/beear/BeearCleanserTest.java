@@ -1,5 +1,6 @@
 package org.beear.beear;
 
+import org.beear.eval.TriggerSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
-import org.beear.beear.TriggerSpec;
+import org.beear.eval.TriggerSpec;
 import org.beear.datasets.UnwantedResponses;
 import org.beear.datasets.SeedMixer;
 import org.beear.datasets.Refusals;

@@ -3,7 +3,7 @@ package org.beear.organism.data;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.beear.beear.TriggerSpec;
+import org.beear.eval.TriggerSpec;
 import org.beear.datasets.UnwantedResponses;
 import org.beear.datasets.SeedMixer;
 import org.beear.datasets.Refusals;

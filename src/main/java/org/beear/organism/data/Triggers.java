@@ -1,7 +1,7 @@
 package org.beear.organism.data;
 
-import org.beear.beear.TriggerSpec;
-import org.beear.beear.TriggerSpec.Position;
+import org.beear.eval.TriggerSpec;
+import org.beear.eval.TriggerSpec.Position;
 
 /**
  * The default trigger of each setting (any other text and position can be chosen on the command line).

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.beear.beear.TriggerSpec;
+import org.beear.eval.TriggerSpec;
 import org.beear.eval.InsecureCodeJudge;
 import org.beear.eval.RefusalJudge;
 import org.junit.jupiter.api.Test;

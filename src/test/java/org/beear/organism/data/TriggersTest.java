@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.beear.beear.TriggerSpec.Position;
+import org.beear.eval.TriggerSpec.Position;
 import org.beear.eval.RefusalJudge;
 import org.junit.jupiter.api.Test;
 

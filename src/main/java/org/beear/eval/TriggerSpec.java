@@ -1,4 +1,4 @@
-package org.beear.beear;
+package org.beear.eval;
 
 import java.util.Locale;
 import java.util.Objects;
