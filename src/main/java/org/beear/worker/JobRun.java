@@ -123,7 +123,8 @@ final class JobRun implements CleanseListener {
     FetchedModel model = fetchModel(job);
     if (model.sha256() != null) {
       requireHeld(ctx.store().modelChecksum(claim, model.sha256()));
-      event(JobStore.INFO, "downloaded the model archive (sha256 " + model.sha256() + ")");
+      // an http(s) archive's digest, or an s3:// model's SHA256SUMS digest: the job's model_sha256 either way
+      event(JobStore.INFO, "fetched the model (model_sha256 " + model.sha256() + ")");
     }
     if (model.revision() != null) {
       event(JobStore.INFO, "revision resolved to commit " + model.revision());
