@@ -49,7 +49,8 @@ class HttpModelJobTest extends ServiceTestBase {
       JsonNode done = awaitStatus(id, "succeeded");
       assertThat(done.get("model_sha256").asText())
           .isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
-      assertThat(json(get("/api/v1/cleanse-jobs/" + id + "/events")).toString()).contains("downloaded the model");
+      assertThat(json(get("/api/v1/cleanse-jobs/" + id + "/events")).toString())
+          .contains("fetched the model (model_sha256 " + done.get("model_sha256").asText() + ")");
 
       String gone = submit("""
           {"model_uri": "http://127.0.0.1:%d/missing.tar.gz"}""".formatted(server.getAddress().getPort()));
