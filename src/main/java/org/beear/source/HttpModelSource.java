@@ -13,7 +13,6 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -128,15 +127,6 @@ public class HttpModelSource implements ModelSource, AutoCloseable {
       log.warn("storing the download of {} failed", UriRedaction.redact(uri.toString()), e);
       throw new SourceException("fetch failed: the download could not be stored");
     }
-  }
-
-  /**
-   * Removes partial files that a process which died left behind (see {@link ModelCache#sweepPartials()}).
-   *
-   * @return what was removed
-   */
-  public List<Path> sweepPartials() {
-    return cache.sweepPartials();
   }
 
   private String download(URI uri, Path archive, FetchCancellation cancellation) throws IOException {

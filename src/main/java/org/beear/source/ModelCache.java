@@ -41,7 +41,7 @@ import org.springframework.util.FileSystemUtils;
  * so a process that starts never deletes the download another live process is writing into a shared directory.
  */
 @Component
-final class ModelCache {
+public final class ModelCache {
 
   private static final Logger log = LoggerFactory.getLogger(ModelCache.class);
   private static final String STAGING = ".tmp-";
@@ -216,7 +216,7 @@ final class ModelCache {
    *
    * @return what was removed
    */
-  List<Path> sweepPartials() {
+  public List<Path> sweepPartials() {
     List<Path> removed = new ArrayList<>();
     Instant cutoff = Instant.now().minus(staleAfter);
     List<Path> candidates = new ArrayList<>();

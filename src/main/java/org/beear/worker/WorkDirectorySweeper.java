@@ -13,7 +13,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.beear.app.BeearProperties;
 import org.beear.job.JobStatus;
-import org.beear.source.HttpModelSource;
+import org.beear.source.ModelCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -37,9 +37,10 @@ public class WorkDirectorySweeper extends PeriodicTask {
 
   private final JdbcTemplate jdbc;
   private final BeearProperties properties;
-  private final HttpModelSource downloads;
+  /** Shared by every downloading source (http, hub, s3): one sweep covers their partial files. */
+  private final ModelCache downloads;
 
-  public WorkDirectorySweeper(JdbcTemplate jdbc, BeearProperties properties, HttpModelSource downloads) {
+  public WorkDirectorySweeper(JdbcTemplate jdbc, BeearProperties properties, ModelCache downloads) {
     super("beear-work-sweeper");
     this.jdbc = jdbc;
     this.properties = properties;

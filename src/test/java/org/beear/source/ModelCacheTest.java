@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.beear.app.BeearProperties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,7 @@ class ModelCacheTest {
   @TempDir
   Path tmp;
   private HttpServer server;
+  private BeearProperties properties;
   private HttpModelSource source;
 
   @BeforeEach
@@ -53,8 +55,9 @@ class ModelCacheTest {
       });
     }
     server.start();
-    source = new HttpModelSource(TestSourceProperties.of(tmp.resolve("data"), "1MB", List.of("127.0.0.1/32"), null,
-        10_000, DataSize.ofBytes(0), BUDGET));
+    properties = TestSourceProperties.of(tmp.resolve("data"), "1MB", List.of("127.0.0.1/32"), null, 10_000,
+        DataSize.ofBytes(0), BUDGET);
+    source = new HttpModelSource(properties);
   }
 
   @AfterEach
@@ -138,7 +141,8 @@ class ModelCacheTest {
     Path model = Files.createDirectories(models.resolve("def"));
     Files.setLastModifiedTime(model, longAgo);
 
-    assertThat(source.sweepPartials()).containsExactlyInAnyOrder(deadDownload, deadExtraction.getParent());
+    // the sweep the work-directory sweeper runs, over the cache every downloading source shares
+    assertThat(new ModelCache(properties).sweepPartials()).containsExactlyInAnyOrder(deadDownload, deadExtraction.getParent());
     assertThat(deadDownload).doesNotExist();
     assertThat(deadExtraction.getParent()).doesNotExist();
     assertThat(liveDownload).as("another process may be writing it").exists();
