@@ -6,7 +6,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
-import org.springframework.util.StringUtils;
 
 /**
  * Who this replica is and what time it is: the clock leases, claims and job times are read from (tests put in one
@@ -20,7 +19,7 @@ class ClockConfiguration {
     if (properties.worker().replicaId() != null) {
       return new ReplicaIdentity(properties.worker().replicaId(), true);
     }
-    if (!StringUtils.hasText(environment.getProperty("spring.datasource.url"))) {
+    if (EmbeddedPostgresConfiguration.NoDatasourceUrl.embedded(environment)) {
       return new ReplicaIdentity("embedded", true); // the embedded database is this process's alone
     }
     return new ReplicaIdentity(UUID.randomUUID().toString().substring(0, 8), false);

@@ -67,9 +67,14 @@ public class EmbeddedPostgresConfiguration {
 
   /** Matches when no external database is configured. */
   static class NoDatasourceUrl implements Condition {
+    /** Whether this process runs the embedded database: no external one is configured. */
+    static boolean embedded(org.springframework.core.env.Environment environment) {
+      return !StringUtils.hasText(environment.getProperty("spring.datasource.url"));
+    }
+
     @Override
     public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
-      return !StringUtils.hasText(context.getEnvironment().getProperty("spring.datasource.url"));
+      return embedded(context.getEnvironment());
     }
   }
 }
