@@ -275,12 +275,12 @@ public class JobStore {
     if (crashes == null) {
       return CrashOutcome.NOT_HELD;
     }
-    append(claim.jobId(), ERROR, "run crashed (" + crashes + " of " + maxCrashes + " crashes allowed): " + error,
-        null);
-    if (crashes >= maxCrashes) {
+    if (crashes >= maxCrashes) { // finish logs the error event, with the cause
       finish(claim, JobStatus.FAILED, null, "crashed " + crashes + " times; last: " + error);
       return CrashOutcome.FAILED;
     }
+    append(claim.jobId(), ERROR, "run crashed (" + crashes + " of " + maxCrashes + " crashes allowed): " + error,
+        null);
     release(claim, "the run crashed; the next run resumes from the last checkpoint");
     return CrashOutcome.REQUEUED;
   }
