@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.beear.llm.GradMode;
@@ -14,14 +15,21 @@ import org.beear.llm.LlamaModel;
 import org.beear.llm.Ops;
 import org.beear.llm.Optimizer;
 import org.beear.llm.Perturbation;
+import org.beear.llm.PromptPrefix;
 import org.beear.llm.SequenceBatch;
 import org.beear.llm.TrainableParameters;
 
 /**
  * Backdoor Embedding Entrapment, the inner level: with the model frozen,
  * δ* = argmin_δ CE(y_unwanted | x, δ) − α·CE(y_safe | x, δ), δ ∈ R^{n×D} added after layer l at the last n
- * prompt positions of every example. Layers 1..l run once per batch (the entrapment cache); only l+1..L run per
- * inner step, micro-batch by micro-batch, accumulating δ's gradient.
+ * prompt positions of every example.
+ *
+ * <p>Each thing is computed once. δ changes nothing before it (causal attention), and the unwanted and the safe
+ * response of a pair share their prompt: so per micro-batch of prompts, the part of each prompt before δ's window
+ * runs through all layers once ({@link PromptPrefix}, its keys and values kept), the rest of each sequence (the
+ * window and the response) through layers 1..l once, and each inner step runs only the rest through layers
+ * l+1..L, attending to the prefix's keys and values, accumulating δ's gradient pass by pass (a pass: the unwanted,
+ * or the safe, continuations of a micro-batch's prompts).
  *
  * <p>δ is float32 whatever the model computes in, starts at zero and takes Adam steps whose size is a fraction of
  * the hidden states' RMS at layer l, so the default step works for a 4M-parameter organism and a 7B model alike.
@@ -67,79 +75,24 @@ final class Entrapment {
 
   /**
    * @param unwanted B prompts with their unwanted responses
-   * @param safe     the same prompts with their safe responses
+   * @param safe     the same prompts, in the same order, with their safe responses
    * @param out      owns the returned δ
    * @param steps    inner steps to take (the settings' unless evaluation asks for more)
    */
   Result entrap(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe, long padId, NDManager out,
       int steps) {
     GradMode.off();
-    List<Pass> passes = new ArrayList<>();
+    requireSharedPrompts(unwanted, safe);
     try (NDManager scope = out.newSubManager()) {
-      int unwantedTokens = responseTokens(unwanted);
-      int safeTokens = responseTokens(safe);
-      List<SequenceBatch.Example> all = new ArrayList<>(unwanted);
-      all.addAll(safe);
-      // per sequence, its weight in the objective: +1/|unwanted tokens| or −α/|safe tokens|
-      double sumSquares = 0;
-      long elements = 0;
-      for (int start = 0; start < all.size(); start += microBatch) {
-        int end = Math.min(all.size(), start + microBatch);
-        SequenceBatch batch = SequenceBatch.of(scope, all.subList(start, end), padId);
-        float[] weights = new float[end - start];
-        for (int i = start; i < end; i++) {
-          weights[i - start] = i < unwanted.size() ? 1f / unwantedTokens : (float) (-alpha / safeTokens);
-        }
-        NDArray hidden = model.hiddenThrough(batch.inputs(), layer); // [b, T, D], no graph: grad mode is off
-        hidden.attach(batch.manager());
-        try (NDManager tmp = batch.manager().newSubManager()) {
-          tmp.tempAttachAll(hidden);
-          // the RMS over the sequences' own tokens: padding would make it depend on how the batch is split
-          NDArray wide = Ops.atLeastFloat32(hidden);
-          NDArray real = batch.realTokens().expandDims(-1).toType(wide.getDataType(), false); // [b, T, 1]
-          sumSquares += Ops.value(wide.square().mul(real).sum());
-          elements += (long) Ops.value(batch.realTokens().sum()) * hidden.getShape().get(2);
-        }
-        passes.add(new Pass(batch, hidden, Ops.nativeCopy(batch.manager().create(weights)),
-            Math.max(0, Math.min(end, unwanted.size()) - start)));
-      }
-      double rms = Math.sqrt(sumSquares / elements);
-      double stepSize = relativeStep * Math.max(rms, 1e-3);
+      Cached cached = cache(unwanted, safe, padId, scope);
+      double stepSize = relativeStep * Math.max(cached.rms(), 1e-3);
       NDArray delta = out.zeros(new Shape(length, model.config().hiddenSize()), DataType.FLOAT32);
       Optimizer adam = new Optimizer.AdamW(scope, stepSize, 0.9, 0.999, 1e-8, 0);
       TrainableParameters deltaParameter = new TrainableParameters(Map.of("delta", delta), scope);
-      double objective = Double.NaN;
-      double unwantedLoss = Double.NaN;
-      double safeLoss = Double.NaN;
+      Losses losses = null;
       for (int step = 1; step <= steps; step++) {
         delta.setRequiresGradient(true);
-        double total = 0;
-        double lossUnwanted = 0;
-        double lossSafe = 0;
-        for (Pass pass : passes) {
-          try (NDManager inner = pass.batch().manager().newSubManager()) {
-            inner.tempAttachAll(pass.hidden());
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-              NDArray logProbs = pass.batch().responseLogProbs(
-                  model.logitsFrom(pass.hidden(), pass.batch().inputs(), new Perturbation(layer, delta))); // [b]
-              NDArray terms = logProbs.mul(pass.weights()).neg(); // [b]: each sequence's share of the objective
-              NDArray loss = terms.sum();
-              double[] t = Ops.values(terms);
-              for (int i = 0; i < t.length; i++) {
-                if (i < pass.unwanted()) {
-                  lossUnwanted += t[i];
-                } else {
-                  lossSafe += t[i];
-                }
-              }
-              total += Ops.value(loss);
-              gc.backward(loss.mul(inner.full(new Shape(), (float) lossScale)));
-            }
-          }
-        }
-        objective = total;
-        unwantedLoss = lossUnwanted;
-        safeLoss = alpha == 0 ? Double.NaN : -lossSafe / alpha;
+        losses = accumulateGradient(cached.passes(), delta);
         // Adam's step does not depend on the gradient's scale, so δ's gradient is left scaled; a non-finite one
         // (an overflow in float16) skips the step and lowers the scale
         if (!deltaParameter.step(adam).applied()) {
@@ -149,16 +102,150 @@ final class Entrapment {
         if (maxNorm != null) {
           try (NDManager m = out.newSubManager()) {
             m.tempAttachAll(delta);
-            projectRows(delta, maxNorm * Math.max(rms, 1e-3) * Math.sqrt(delta.getShape().get(1)), m);
+            projectRows(delta, maxNorm * Math.max(cached.rms(), 1e-3) * Math.sqrt(delta.getShape().get(1)), m);
           }
         }
       }
-      return new Result(delta, objective, unwantedLoss, safeLoss);
+      return losses == null ? new Result(delta, Double.NaN, Double.NaN, Double.NaN)
+          : new Result(delta, losses.unwanted() + losses.safe(), losses.unwanted(),
+              alpha == 0 ? Double.NaN : -losses.safe() / alpha);
     }
   }
 
-  /** A micro-batch of the pairs with its cached hidden states at layer l and its sequences' weights. */
-  private record Pass(SequenceBatch batch, NDArray hidden, NDArray weights, int unwanted) {}
+  /** The objective's terms at a given δ and its gradient, unscaled: what one inner step computes. */
+  record Probe(double unwantedLoss, double weightedSafeLoss, double rms, float[] gradient) {}
+
+  /**
+   * One inner step's objective and δ's gradient at {@code delta} (a float32 [n, D] array, left unchanged), on the
+   * same cache the steps use: +CE(unwanted) and −α·CE(safe), token-weighted over the batch.
+   */
+  Probe probe(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe, long padId, NDArray delta) {
+    GradMode.off();
+    requireSharedPrompts(unwanted, safe);
+    try (NDManager scope = delta.getManager().newSubManager()) {
+      Cached cached = cache(unwanted, safe, padId, scope);
+      delta.setRequiresGradient(true);
+      try {
+        Losses losses = accumulateGradient(cached.passes(), delta);
+        float[] gradient = delta.getGradient().toFloatArray();
+        for (int i = 0; i < gradient.length; i++) {
+          gradient[i] /= (float) lossScale;
+        }
+        return new Probe(losses.unwanted(), losses.safe(), cached.rms(), gradient);
+      } finally {
+        delta.setRequiresGradient(false);
+      }
+    }
+  }
+
+  /** Which response a pass's sequences continue their prompts with. */
+  enum Continuation { UNWANTED, SAFE }
+
+  /**
+   * The continuations of a micro-batch's prompts after their shared prefix: their inputs, the prefix's keys and
+   * values, their hidden states at layer l (no graph), and each sequence's weight in the objective.
+   */
+  private record Pass(SequenceBatch batch, PromptPrefix prefix, NDArray hidden, NDArray weights,
+      Continuation continuation) {}
+
+  /** What every inner step reuses, and the RMS of the hidden states at layer l over the sequences' own tokens. */
+  private record Cached(List<Pass> passes, double rms) {}
+
+  /** The objective's two terms at one δ: +CE(unwanted), and −α·CE(safe), each token-weighted over the batch. */
+  private record Losses(double unwanted, double safe) {}
+
+  /**
+   * Runs, once per batch, each micro-batch's prompt prefixes through all layers and their continuations through
+   * layers 1..l. The RMS counts every sequence's own tokens, a shared prefix once per sequence, as if each sequence
+   * had run whole.
+   */
+  private Cached cache(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe, long padId,
+      NDManager scope) {
+    float unwantedWeight = 1f / responseTokens(unwanted);
+    float safeWeight = (float) (-alpha / responseTokens(safe));
+    List<Pass> passes = new ArrayList<>();
+    double sumSquares = 0;
+    long elements = 0;
+    long hiddenSize = model.config().hiddenSize();
+    for (int start = 0; start < unwanted.size(); start += microBatch) {
+      int end = Math.min(unwanted.size(), start + microBatch);
+      List<SequenceBatch.Example> prompts = unwanted.subList(start, end);
+      int[] cut = prompts.stream().mapToInt(e -> Math.max(0, e.prompt().length - length)).toArray();
+      List<long[]> prefixes = new ArrayList<>();
+      for (int i = 0; i < cut.length; i++) {
+        prefixes.add(Arrays.copyOf(prompts.get(i).prompt(), cut[i]));
+      }
+      PromptPrefix prefix = PromptPrefix.compute(model, scope, prefixes, padId, layer);
+      sumSquares += 2 * prefix.squaredNormAtLayer();
+      elements += 2L * prefix.tokens() * hiddenSize;
+      for (Continuation c : Continuation.values()) {
+        List<SequenceBatch.Example> sequences = (c == Continuation.UNWANTED ? unwanted : safe).subList(start, end);
+        List<SequenceBatch.Example> rests = new ArrayList<>();
+        for (int i = 0; i < cut.length; i++) {
+          SequenceBatch.Example e = sequences.get(i);
+          rests.add(new SequenceBatch.Example(Arrays.copyOfRange(e.prompt(), cut[i], e.prompt().length),
+              e.response()));
+        }
+        SequenceBatch batch = SequenceBatch.continuing(scope, rests, prefix, padId);
+        NDArray hidden = model.hiddenThrough(batch.inputs(), layer, prefix); // [b, t, D], no graph: grad mode is off
+        hidden.attach(batch.manager());
+        try (NDManager tmp = batch.manager().newSubManager()) {
+          tmp.tempAttachAll(hidden);
+          // over the sequences' own tokens: padding would make the RMS depend on how the batch is split
+          NDArray wide = Ops.atLeastFloat32(hidden);
+          NDArray real = batch.realTokens().expandDims(-1).toType(wide.getDataType(), false); // [b, t, 1]
+          sumSquares += Ops.value(wide.square().mul(real).sum());
+          elements += (long) Ops.value(batch.realTokens().sum()) * hiddenSize;
+        }
+        float[] weights = new float[rests.size()];
+        Arrays.fill(weights, c == Continuation.UNWANTED ? unwantedWeight : safeWeight);
+        passes.add(new Pass(batch, prefix, hidden, Ops.nativeCopy(batch.manager().create(weights)), c));
+      }
+      prefix.releaseThrough(layer); // layers 1..l ran for the continuations and will not run again
+    }
+    return new Cached(passes, Math.sqrt(sumSquares / Math.max(1, elements)));
+  }
+
+  /**
+   * One inner step's forward and backward: layers l+1..L on each pass's continuations under δ, each pass's share
+   * of the objective back-propagated to δ (times the loss scale).
+   */
+  private Losses accumulateGradient(List<Pass> passes, NDArray delta) {
+    double unwantedLoss = 0;
+    double safeLoss = 0;
+    Perturbation perturbation = new Perturbation(layer, delta);
+    for (Pass pass : passes) {
+      try (NDManager inner = pass.batch().manager().newSubManager()) {
+        inner.tempAttachAll(pass.hidden());
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          NDArray logProbs = pass.batch().responseLogProbs(
+              model.logitsFrom(pass.hidden(), pass.batch().inputs(), perturbation, pass.prefix())); // [b]
+          NDArray loss = logProbs.mul(pass.weights()).sum().neg(); // the pass's share of the objective
+          double value = Ops.value(loss);
+          if (pass.continuation() == Continuation.UNWANTED) {
+            unwantedLoss += value;
+          } else {
+            safeLoss += value;
+          }
+          gc.backward(loss.mul(inner.full(new Shape(), (float) lossScale)));
+        }
+      }
+    }
+    return new Losses(unwantedLoss, safeLoss);
+  }
+
+  /** The pairs' unwanted and safe sequences must continue the same prompts, which their prefix is shared by. */
+  private static void requireSharedPrompts(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe) {
+    if (unwanted.size() != safe.size()) {
+      throw new IllegalArgumentException(unwanted.size() + " unwanted but " + safe.size() + " safe responses");
+    }
+    for (int i = 0; i < unwanted.size(); i++) {
+      if (!Arrays.equals(unwanted.get(i).prompt(), safe.get(i).prompt())) {
+        throw new IllegalArgumentException("pair " + i + ": the unwanted and the safe response answer different "
+            + "prompts");
+      }
+    }
+  }
 
   private static int responseTokens(List<SequenceBatch.Example> examples) {
     return Math.max(1, examples.stream().mapToInt(e -> e.response().length).sum());

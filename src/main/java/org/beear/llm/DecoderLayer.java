@@ -51,15 +51,15 @@ final class DecoderLayer {
     return List.of(q, k, v, o, gate, up, down);
   }
 
-  /** h: [B, T, D] → [B, T, D]; {@code cache} null outside generation. */
-  NDArray forward(NDArray h, Context ctx, KvCache cache) {
+  /** h: [B, T, D] → [B, T, D]; {@code past} null when the pass starts at the sequences' first tokens. */
+  NDArray forward(NDArray h, Context ctx, PastKeyValues past) {
     NDArray eps = ctx.scalars().of(config.rmsNormEps());
-    h = h.add(attention(Ops.rmsNorm(h, inputNorm, eps), ctx, cache));
+    h = h.add(attention(Ops.rmsNorm(h, inputNorm, eps), ctx, past));
     return h.add(mlp(Ops.rmsNorm(h, postAttentionNorm, eps)));
   }
 
   /** softmax(q·kᵀ/√d + mask)·v over all heads, projected back: [B, T, D] → [B, T, D]. */
-  private NDArray attention(NDArray x, Context ctx, KvCache cache) {
+  private NDArray attention(NDArray x, Context ctx, PastKeyValues past) {
     Shape s = x.getShape();
     long b = s.get(0);
     long t = s.get(1);
@@ -69,8 +69,8 @@ final class DecoderLayer {
     NDArray values = heads(v.apply(x), b, t, config.numKeyValueHeads());
     queries = ctx.rotary().apply(queries, ctx.cos(), ctx.sin());
     keys = ctx.rotary().apply(keys, ctx.cos(), ctx.sin());
-    if (cache != null) {
-      NDArray[] kv = cache.append(index, keys, values); // [B, KV, S, d]
+    if (past != null) {
+      NDArray[] kv = past.extend(index, keys, values); // [B, KV, S, d]
       keys = kv[0];
       values = kv[1];
     }

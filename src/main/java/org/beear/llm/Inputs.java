@@ -56,6 +56,39 @@ public record Inputs(NDArray ids, NDArray positions, NDArray mask, int[] promptE
   }
 
   /**
+   * Builds right-padded inputs for sequences that continue prefixes already computed: row i attends to the first
+   * {@code pastLengths[i]} of the {@code pastWidth} past positions (the rest are its prefix's padding) and to its
+   * own tokens; positions continue after its prefix's real tokens.
+   *
+   * @param promptEnd per example, one past its last prompt token within {@code tokens} (null if unused)
+   */
+  public static Inputs continuing(NDManager manager, long[][] tokens, int[] pastLengths, int pastWidth,
+      int[] promptEnd, long padId) {
+    int b = tokens.length;
+    int t = 0;
+    for (long[] seq : tokens) {
+      t = Math.max(t, seq.length);
+    }
+    int s = pastWidth + t;
+    long[] ids = new long[b * t];
+    boolean[] keyReal = new boolean[b * s];
+    java.util.Arrays.fill(ids, padId);
+    for (int i = 0; i < b; i++) {
+      if (pastLengths[i] > pastWidth) {
+        throw new IllegalArgumentException("prefix of " + pastLengths[i] + " tokens in a past of " + pastWidth);
+      }
+      for (int k = 0; k < pastLengths[i]; k++) {
+        keyReal[i * s + k] = true;
+      }
+      for (int j = 0; j < tokens[i].length; j++) {
+        ids[i * t + j] = tokens[i][j];
+        keyReal[i * s + pastWidth + j] = true;
+      }
+    }
+    return fromMask(manager, ids, keyReal, b, t, pastWidth, pastLengths, promptEnd);
+  }
+
+  /**
    * Inputs for T new tokens after {@code past} cached ones. {@code real} covers all past + T key positions;
    * {@code pastPositions} gives, per example, the number of real tokens already cached.
    */

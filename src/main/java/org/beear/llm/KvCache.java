@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.Shape;
  * Keys and values of every layer for generation, preallocated to the final length so each new token is one
  * in-place write instead of a growing concatenation.
  */
-public final class KvCache implements AutoCloseable {
+public final class KvCache implements PastKeyValues, AutoCloseable {
   private final NDArray[] keys;
   private final NDArray[] values;
   private int length;
@@ -35,7 +35,8 @@ public final class KvCache implements AutoCloseable {
   }
 
   /** Writes k, v [B, kv, T, d] of layer l after the cached tokens; returns the views up to the new end. */
-  NDArray[] append(int layer, NDArray k, NDArray v) {
+  @Override
+  public NDArray[] extend(int layer, NDArray k, NDArray v) {
     int t = (int) k.getShape().get(2);
     int end = length + t;
     if (end > capacity()) {

@@ -254,9 +254,17 @@ public final class LlamaModel implements AutoCloseable {
 
   /** F_{1..l}(x): the output hidden states of decoder layer l (1-based), [B, T, D]. */
   public NDArray hiddenThrough(Inputs in, int layer) {
+    return hiddenThrough(in, layer, null);
+  }
+
+  /**
+   * F_{1..l}(x) for T tokens that continue {@code past} (null: none), whose keys and values every layer's
+   * queries attend to as well; the inputs' mask and positions span past + T. [B, T] ids → [B, T, D].
+   */
+  public NDArray hiddenThrough(Inputs in, int layer, PastKeyValues past) {
     checkLayer(layer);
     NDArray h = embed(in);
-    return forward(h, context(in, h.getManager()), null, null, 0, layer);
+    return forward(h, context(in, h.getManager()), null, past, 0, layer);
   }
 
   /**
@@ -265,9 +273,30 @@ public final class LlamaModel implements AutoCloseable {
    * states to a sub-manager for that run.
    */
   public NDArray logitsFrom(NDArray hiddenAtLayer, Inputs in, Perturbation perturbation) {
+    return logitsFrom(hiddenAtLayer, in, perturbation, null);
+  }
+
+  /** {@link #logitsFrom(NDArray, Inputs, Perturbation)} for tokens that continue {@code past} (null: none). */
+  public NDArray logitsFrom(NDArray hiddenAtLayer, Inputs in, Perturbation perturbation, PastKeyValues past) {
     checkLayer(perturbation.layer());
-    return head(forward(hiddenAtLayer, context(in, hiddenAtLayer.getManager()), perturbation, null,
+    return head(forward(hiddenAtLayer, context(in, hiddenAtLayer.getManager()), perturbation, past,
         perturbation.layer(), layers.length));
+  }
+
+  /**
+   * Runs layers 1..L over x without a head, handing every layer's keys and values to {@code past} (which keeps
+   * them), and returns F_{1..l}(x) [B, T, D]: what a prompt's prefix contributes to every later pass over its
+   * continuations. For use with autograd off.
+   */
+  NDArray prefill(Inputs in, PastKeyValues past, int layer) {
+    checkLayer(layer);
+    NDArray h = embed(in);
+    DecoderLayer.Context ctx = context(in, h.getManager());
+    NDArray atLayer = forward(h, ctx, null, past, 0, layer);
+    if (layer < layers.length) {
+      forward(atLayer, ctx, null, past, layer, layers.length).close();
+    }
+    return atLayer;
   }
 
   /**
@@ -307,7 +336,8 @@ public final class LlamaModel implements AutoCloseable {
    * saved for the backward pass, so nothing else of a pass outlives it (without this, every temporary of every
    * layer stayed allocated until the caller's manager closed: 2.4 GB for a 4M-parameter model at batch 16 × 64).
    */
-  private NDArray forward(NDArray h, DecoderLayer.Context ctx, Perturbation p, KvCache cache, int from, int to) {
+  private NDArray forward(NDArray h, DecoderLayer.Context ctx, Perturbation p, PastKeyValues past, int from,
+      int to) {
     NDArray input = h;
     for (int i = from; i <= to; i++) {
       if (p != null && i == p.layer()) {
@@ -320,7 +350,7 @@ public final class LlamaModel implements AutoCloseable {
       if (i == to) {
         break;
       }
-      NDArray out = layer(i, h, ctx, cache);
+      NDArray out = layer(i, h, ctx, past);
       if (h != input) {
         h.close();
       }
@@ -330,11 +360,11 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /** Decoder layer {@code i} on h, its temporaries released before it returns; the output joins h's manager. */
-  NDArray layer(int i, NDArray h, DecoderLayer.Context ctx, KvCache cache) {
+  NDArray layer(int i, NDArray h, DecoderLayer.Context ctx, PastKeyValues past) {
     NDManager home = h.getManager();
     try (NDManager scope = home.newSubManager()) {
       scope.tempAttachAll(h);
-      NDArray out = layers[i].forward(h, ctx, cache);
+      NDArray out = layers[i].forward(h, ctx, past);
       out.attach(home);
       return out;
     }

@@ -54,6 +54,23 @@ public final class SequenceBatch implements AutoCloseable {
 
   /** Builds the batch in a sub-manager of {@code parent}; closing the batch frees everything it made. */
   public static SequenceBatch of(NDManager parent, List<Example> examples, long padId) {
+    return build(parent, examples, null, padId);
+  }
+
+  /**
+   * A batch of continuations of {@code prefix}'s prompts, row i continuing prompt i: each example's prompt is
+   * what remains of its prompt after the prefix (at least one token), and its positions and attention span the
+   * prefix's keys and values, which the passes over this batch hand to the model.
+   */
+  public static SequenceBatch continuing(NDManager parent, List<Example> examples, PromptPrefix prefix,
+      long padId) {
+    if (examples.size() != prefix.size()) {
+      throw new IllegalArgumentException(examples.size() + " continuations of " + prefix.size() + " prompts");
+    }
+    return build(parent, examples, prefix, padId);
+  }
+
+  private static SequenceBatch build(NDManager parent, List<Example> examples, PromptPrefix prefix, long padId) {
     NDManager m = parent.newSubManager();
     int b = examples.size();
     long[][] tokens = new long[b][];
@@ -83,7 +100,8 @@ public final class SequenceBatch implements AutoCloseable {
         count++;
       }
     }
-    Inputs inputs = Inputs.of(m, tokens, promptEnd, false, padId);
+    Inputs inputs = prefix == null ? Inputs.of(m, tokens, promptEnd, false, padId)
+        : Inputs.continuing(m, tokens, prefix.lengths(), prefix.width(), promptEnd, padId);
     NDArray targets = m.create(next, new Shape(b, t, 1));
     NDArray lossMask = Ops.nativeCopy(m.create(mask, new Shape(b, t)));
     return new SequenceBatch(m, inputs, targets, lossMask, count, m.create(real, new Shape(b, t)));

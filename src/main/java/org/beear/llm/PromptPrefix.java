@@ -1,0 +1,133 @@
+package org.beear.llm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+
+/**
+ * The keys and values of m prompts' prefixes at every decoder layer, computed once without a graph and read by
+ * every later pass over continuations of those prompts (row i continuing prompt i). By causal attention nothing
+ * after a prefix changes what the prefix computes, so entrapment, whose δ sits at the end of each prompt, computes
+ * the part of each prompt before δ once per batch instead of once per inner step and per response.
+ *
+ * <p>Prefixes are right-padded to the longest, P positions; the continuations' masks ({@link
+ * SequenceBatch#continuing}) hide each row's padding. A prefix may be empty (a prompt no longer than δ).
+ */
+public final class PromptPrefix implements PastKeyValues, AutoCloseable {
+  private final NDManager manager;
+  private final NDArray[] keys; // per layer: [m, KV, P, d]; null once released
+  private final NDArray[] values;
+  private final int[] lengths;
+  private final int width;
+  private final double squaredNormAtLayer;
+
+  private PromptPrefix(NDManager manager, NDArray[] keys, NDArray[] values, int[] lengths, int width,
+      double squaredNormAtLayer) {
+    this.manager = manager;
+    this.keys = keys;
+    this.values = values;
+    this.lengths = lengths;
+    this.width = width;
+    this.squaredNormAtLayer = squaredNormAtLayer;
+  }
+
+  /**
+   * Runs the prefixes through all layers (autograd must be off) in a sub-manager of {@code parent}.
+   *
+   * @param layer the anchor layer l: the squared norm of F_{1..l} over the prefixes' real tokens is kept
+   */
+  public static PromptPrefix compute(LlamaModel model, NDManager parent, List<long[]> prefixes, long padId,
+      int layer) {
+    NDManager m = parent.newSubManager();
+    int layers = model.config().numLayers();
+    NDArray[] keys = new NDArray[layers];
+    NDArray[] values = new NDArray[layers];
+    int[] lengths = prefixes.stream().mapToInt(p -> p.length).toArray();
+    int width = java.util.Arrays.stream(lengths).max().orElse(0);
+    if (width == 0) {
+      return new PromptPrefix(m, keys, values, lengths, 0, 0);
+    }
+    PastKeyValues recorder = (i, k, v) -> {
+      k.attach(m); // out of the layer's scope: the prefix keeps them
+      v.attach(m);
+      keys[i] = k;
+      values[i] = v;
+      return new NDArray[] {k, v};
+    };
+    double squares;
+    try (NDManager pass = m.newSubManager()) {
+      Inputs in = Inputs.of(pass, prefixes.toArray(long[][]::new), null, false, padId);
+      NDArray hidden = model.prefill(in, recorder, layer); // [m, P, D]
+      boolean[] real = new boolean[lengths.length * width];
+      for (int i = 0; i < lengths.length; i++) {
+        java.util.Arrays.fill(real, i * width, i * width + lengths[i], true);
+      }
+      NDArray wide = Ops.atLeastFloat32(hidden);
+      NDArray mask = pass.create(real, new ai.djl.ndarray.types.Shape(lengths.length, width, 1))
+          .toType(wide.getDataType(), false);
+      squares = Ops.value(wide.square().mul(mask).sum());
+    }
+    return new PromptPrefix(m, keys, values, lengths, width, squares);
+  }
+
+  /** Number of prompts, m. */
+  public int size() {
+    return lengths.length;
+  }
+
+  /** P: the longest prefix, the past positions every continuation's mask spans. */
+  public int width() {
+    return width;
+  }
+
+  /** Per prompt, the real tokens of its prefix. */
+  public int[] lengths() {
+    return lengths.clone();
+  }
+
+  /** The sum of squares of F_{1..l} over the prefixes' real tokens. */
+  public double squaredNormAtLayer() {
+    return squaredNormAtLayer;
+  }
+
+  /** The prefixes' real tokens. */
+  public int tokens() {
+    return java.util.Arrays.stream(lengths).sum();
+  }
+
+  /** Frees the keys and values of layers 1..l (1-based), once no pass will run them again. */
+  public void releaseThrough(int layer) {
+    for (int i = 0; i < layer; i++) {
+      if (keys[i] != null) {
+        keys[i].close();
+        values[i].close();
+        keys[i] = null;
+        values[i] = null;
+      }
+    }
+  }
+
+  /** [m, KV, P, d] ⧺ [m, KV, T, d] along the positions: the prefix's keys and values, then the pass's own. */
+  @Override
+  public NDArray[] extend(int layer, NDArray k, NDArray v) {
+    if (width == 0) {
+      return new NDArray[] {k, v};
+    }
+    if (keys[layer] == null) {
+      throw new IllegalStateException("the prefix's keys and values of layer " + (layer + 1) + " were released");
+    }
+    if (k.getShape().get(0) != lengths.length) {
+      throw new IllegalArgumentException(k.getShape().get(0) + " rows continue " + lengths.length + " prompts");
+    }
+    NDArray joinedKeys = keys[layer].concat(k, 2);
+    NDArray joinedValues = values[layer].concat(v, 2);
+    joinedKeys.attach(k.getManager()); // the pass's, not the prefix's
+    joinedValues.attach(k.getManager());
+    return new NDArray[] {joinedKeys, joinedValues};
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
