@@ -99,8 +99,9 @@ final class Activations {
     return Math.min(Math.max(w.batchSize(), w.anchorBatchSize()), w.microBatchSize());
   }
 
+  /** An entrapment pass holds the unwanted, or the safe, continuations of a micro-batch's prompts. */
   long entrapmentSequences() {
-    return Math.min(2L * w.batchSize(), w.microBatchSize());
+    return Math.min(w.batchSize(), w.microBatchSize());
   }
 
   /** The peak of one removal pass of {@link #removalSequences()} sequences, forward and backward. */
@@ -130,6 +131,14 @@ final class Activations {
   /** Hidden states at the anchor layer for {@code s} sequences. */
   long hiddenCache(long s) {
     return (long) (tokens(s) * c.hiddenSize() * e);
+  }
+
+  /**
+   * Keys and values of every layer for the prefixes of {@code prompts} prompts (each at most T tokens), which
+   * entrapment computes once per batch and keeps through its inner steps.
+   */
+  long prefixKeyValues(long prompts) {
+    return (long) (2.0 * c.numLayers() * prompts * k() * t * e);
   }
 
   /** Generation: the KV cache of a batch of prompts, one layer's prompt pass, the last position's logits. */
