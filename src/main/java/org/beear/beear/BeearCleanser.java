@@ -151,14 +151,14 @@ public final class BeearCleanser implements CleanseEngine {
           listener.resumed(List.copyOf(resumed.epochs()));
         } else {
           listener.event("evaluating", "measuring the model before cleansing");
-          before = timings.time("evaluate_before", () -> loop.withEvalDeltas(evaluator::full));
+          before = timings.time("evaluate_before", listener, () -> loop.withEvalDeltas(evaluator::full));
         }
         listener.baseline(before);
         boolean earlyStopped = earlyStop(epochs, s);
         for (int epoch = epochs.size() + 1; epoch <= s.maxEpochs() && !earlyStopped; epoch++) {
           long epochStart = System.nanoTime();
           Loop.EpochLosses losses = loop.epoch(epoch);
-          EvalMetrics m = timings.time("evaluate_epochs", () -> loop.withEvalDeltas(deltas -> {
+          EvalMetrics m = timings.time("evaluate_epochs", listener, () -> loop.withEvalDeltas(deltas -> {
             CleanseEvaluator.CodeRates code = evaluator.codeRates();
             return new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(deltas), null, null,
                 code.insecure(), code.secure());
@@ -182,7 +182,7 @@ public final class BeearCleanser implements CleanseEngine {
           }
         }
         listener.event("evaluating", "measuring the cleansed model");
-        EvalMetrics after = timings.time("evaluate_after", () -> loop.withEvalDeltas(evaluator::full));
+        EvalMetrics after = timings.time("evaluate_after", listener, () -> loop.withEvalDeltas(evaluator::full));
         listener.event("saving", "writing the cleansed model to " + request.outputDir()
             + " (trained tensors in their stored dtype, the rest copied unchanged)");
         DiskSpace.require(request.outputDir().toAbsolutePath().getParent(),
@@ -201,11 +201,11 @@ public final class BeearCleanser implements CleanseEngine {
           });
           CleanseResult r = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
               before, after, List.copyOf(epochs), stopped, (System.nanoTime() - start) / 1e9,
-              CleanseReport.provenance(request, staged));
+              CleanseReport.provenance(request, staged), timings.ordered());
           CleanseReport.write(staged, r, request, plan, used, model, timings);
           return r;
         });
-        listener.event("done", String.format("cleansed in %.0f s", result.seconds()));
+        listener.event("done", String.format("cleansed in %.0f s: %s", result.seconds(), result.timeBreakdown()));
         return result;
       }
     }

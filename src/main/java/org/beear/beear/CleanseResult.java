@@ -2,13 +2,16 @@ package org.beear.beear;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a finished cleanse hands back. The full report (options, data sizes, timings, versions) is
  * {@code report.json} in the output directory.
  *
- * @param provenance the request's provenance with the digests of the files written (as report.json shows it);
- *                   null from an engine that does not record one
+ * @param provenance   the request's provenance with the digests of the files written (as report.json shows it);
+ *                     null from an engine that does not record one
+ * @param phaseSeconds wall time per phase of this run (load, evaluate_before, entrapment, removal,
+ *                     evaluate_epochs, evaluate_after, save), in the order they first ran; empty if not measured
  */
 public record CleanseResult(
     Path outputDir,
@@ -18,10 +21,39 @@ public record CleanseResult(
     List<EpochRecord> epochs,
     boolean earlyStopped,
     double seconds,
-    Provenance provenance) {
+    Provenance provenance,
+    Map<String, Double> phaseSeconds) {
+
+  public CleanseResult {
+    phaseSeconds = phaseSeconds == null ? Map.of() : java.util.Collections.unmodifiableMap(
+        new java.util.LinkedHashMap<>(phaseSeconds));
+  }
 
   public CleanseResult(Path outputDir, Path reportFile, EvalMetrics before, EvalMetrics after,
       List<EpochRecord> epochs, boolean earlyStopped, double seconds) {
-    this(outputDir, reportFile, before, after, epochs, earlyStopped, seconds, null);
+    this(outputDir, reportFile, before, after, epochs, earlyStopped, seconds, null, Map.of());
+  }
+
+  /** Seconds spent measuring the model (before, after each epoch, after): the sum of the evaluate_ phases. */
+  public double evaluationSeconds() {
+    return phaseSeconds.entrySet().stream().filter(e -> e.getKey().startsWith("evaluate_"))
+        .mapToDouble(Map.Entry::getValue).sum();
+  }
+
+  /**
+   * One line on where the time went: training (entrapment and removal), evaluation with its share of the run,
+   * and the rest (loading, data, saving). Empty when the phases were not measured.
+   */
+  public String timeBreakdown() {
+    if (phaseSeconds.isEmpty()) {
+      return "";
+    }
+    double entrapment = phaseSeconds.getOrDefault("entrapment", 0.0);
+    double removal = phaseSeconds.getOrDefault("removal", 0.0);
+    double evaluation = evaluationSeconds();
+    return String.format(java.util.Locale.ROOT,
+        "training %.0f s (entrapment %.0f s, removal %.0f s), evaluation %.0f s (%.0f%% of the run), other %.0f s",
+        entrapment + removal, entrapment, removal, evaluation, 100 * evaluation / Math.max(seconds, 1e-9),
+        Math.max(0, seconds - entrapment - removal - evaluation));
   }
 }

@@ -17,6 +17,16 @@ final class Timings {
     }
   }
 
+  /** Times an evaluation, and reports it to the listener as an {@code evaluation} step. */
+  <T> T time(String phase, CleanseListener listener, Supplier<T> work) {
+    long start = System.nanoTime();
+    try {
+      return work.get();
+    } finally {
+      listener.step("evaluation", add(phase, start));
+    }
+  }
+
   /** Adds the time since {@code startNanos} to a phase and returns it in seconds. */
   double add(String phase, long startNanos) {
     double s = (System.nanoTime() - startNanos) / 1e9;

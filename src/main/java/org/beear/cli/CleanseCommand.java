@@ -85,9 +85,10 @@ final class CleanseCommand implements Callable<Integer> {
   }
 
   static String summary(CleanseResult r) {
-    return String.format("cleansed model: %s%nreport: %s%n%s%n%s%nepochs: %d%s, %.0f s", r.outputDir(),
+    return String.format("cleansed model: %s%nreport: %s%n%s%n%s%nepochs: %d%s, %.0f s%s", r.outputDir(),
         r.reportFile(), line("before", r.before()), line("after ", r.after()), r.epochs().size(),
-        r.earlyStopped() ? " (early stop)" : "", r.seconds());
+        r.earlyStopped() ? " (early stop)" : "", r.seconds(),
+        r.timeBreakdown().isEmpty() ? "" : String.format("%ntime: %s", r.timeBreakdown()));
   }
 
   static String line(String label, EvalMetrics m) {

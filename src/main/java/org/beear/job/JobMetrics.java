@@ -70,6 +70,9 @@ public class JobMetrics {
       stepDuration.put(phase, Timer.builder("beear.step.duration").tag("phase", phase)
           .description("Wall time of one optimisation step").publishPercentileHistogram().register(registry));
     }
+    stepDuration.put("evaluation", Timer.builder("beear.evaluation.duration")
+        .description("Wall time of one measurement of a model (before cleansing, after an epoch, after cleansing)")
+        .publishPercentileHistogram().register(registry));
     for (JobStatus outcome : OUTCOMES) {
       jobDuration.put(outcome, Timer.builder("beear.job.duration").tag("outcome", outcome.wireName())
           .description("Wall time of a job from a worker first starting it to its end, resumed runs included")

@@ -138,7 +138,7 @@ public class SteppingCleanseEngine implements CleanseEngine {
     Provenance provenance = (request.provenance() != null ? request.provenance() : new Provenance(null, null, null))
         .withOutputs(FileDigests.of(request.outputDir(), p -> !p.equals("report.json"), () -> false));
     return new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"), before, after, epochs,
-        false, (System.nanoTime() - started) / 1e9, provenance);
+        false, (System.nanoTime() - started) / 1e9, provenance, java.util.Map.of());
   }
 
   /** What the engine writes as the cleansed weights of this model: {@code bytes} of them when positive. */

@@ -79,6 +79,8 @@ final class BeearMetricsFixture implements AutoCloseable {
     family(out, "beear_step_duration_seconds", "histogram", "Duration of one BEEAR step");
     histogramSamples(out, "beear_step_duration_seconds", "phase=\"entrapment\",", STEP_BUCKETS, 5L * n, 0.3);
     histogramSamples(out, "beear_step_duration_seconds", "phase=\"removal\",", STEP_BUCKETS, n, 1.2);
+    // and one ~5 s evaluation of the model per epoch
+    histogram(out, "beear_evaluation_duration_seconds", "", STEP_BUCKETS, n, 5.0);
 
     // One more job succeeds per scrape (25 minutes, ASR after 3 % with trigger); every third scrape one fails.
     family(out, "beear_job_duration_seconds", "histogram", "Wall time of a job by outcome");

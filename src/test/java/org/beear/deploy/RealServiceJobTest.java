@@ -104,7 +104,7 @@ class RealServiceJobTest {
           .header("Authorization", "Bearer " + METRICS_KEY).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
       assertThat(metrics).contains("beear_jobs_total{", "status=\"succeeded\"", "beear_job_asr_after_ratio_bucket{",
           "beear_job_duration_seconds_bucket{outcome=\"succeeded\"", "beear_epoch_duration_seconds_bucket",
-          "beear_step_duration_seconds_bucket", "beear_queue_depth");
+          "beear_step_duration_seconds_bucket", "beear_evaluation_duration_seconds_bucket", "beear_queue_depth");
       assertThat(metrics).doesNotContain("job_id=");
 
       if (prometheus != null) {
