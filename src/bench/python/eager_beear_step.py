@@ -5,20 +5,26 @@ Needs only PyTorch and the standard library (no transformers, no numpy, no netwo
 apt-get install python3-torch libopenblas0-pthread (without OpenBLAS, Debian's PyTorch runs its matmuls on the
 reference BLAS, about 30x slower). Three modes:
 
-1. Step timing against `beear bench beear` (--model): a reference to hold our DJL implementation against, the same
-   Llama decoder (RMSNorm, RoPE, grouped-query attention, SwiGLU), the same weights (read in float32 from the model
-   directory's safetensors), the same random B x T batches (prompt = first half, response = second half) and the
-   same work per round:
+1. Step timing, the eager side of `beear bench race` (--model): the same round as the engine's BeearRound,
+   written the straightforward way in eager PyTorch: the same Llama decoder (RMSNorm, RoPE, grouped-query
+   attention, SwiGLU), the same weights (read in float32 from the model directory's safetensors), random B x T
+   batches (prompt = first half, response = second half, as BeearBenchmark draws them) and the same work per round,
+   with CleanseSettings' defaults unless given:
 
-     entrapment: layers 1..l once on 2B sequences (B unwanted, B safe), then `inner_steps` Adam steps on
-                 delta [n, D] through layers l+1..L and the head, minimising CE(unwanted) - alpha * CE(safe);
-     removal:    forward and backward of the whole model on B safe sequences under delta plus B anchors,
-                 gradient clipping at 1.0, one AdamW step on every weight.
+     entrapment: layers 1..l once on 2B sequences (B unwanted, B safe; no grad), then `inner_steps` Adam steps on
+                 delta [n, D] (step size inner_learning_rate x the RMS of layer l's hidden states), each
+                 re-running layers l+1..L and the head over ALL positions of the 2B sequences (no reuse of the
+                 prompt prefix), minimising CE(unwanted) - alpha * CE(safe);
+     removal:    forward and backward of the whole model on B safe sequences under delta plus anchor_batch_size
+                 (default 4B) anchors, CE(safe) + anchor_weight * CE(anchors), gradient clipping at 1.0, one
+                 torch.optim.AdamW step on the decoder layers' weights (embeddings, final norm and lm_head frozen),
+                 a matrix with fan-in f > learning_rate_width at learning_rate * width / f.
 
-   Prints the median ms per inner entrapment step (the round divided by inner_steps) and per removal step, and
-   the process's peak RSS.
+   Prints the median ms per round, per inner entrapment step and per removal step, the removal step's GFLOP/s
+   (3 x the forward FLOPs of B + anchors sequences, BenchCommand.forwardFlops), the float32 GEMM peak measured
+   as GemmPeak.java measures it, and the peak RSS; --json writes the same figures.
 
-     python3 src/bench/python/eager_beear_step.py --model DIR --batch 8 --seq 64 --threads 2
+     /usr/bin/python3 src/bench/python/eager_beear_step.py --model DIR --batch 8 --seq 64 --threads 2 [--json F]
 
 2. Memory-plan check (--random-config): BEEAR rounds on a model of a config.json's shape with random weights,
    made directly on the device in the compute dtype, with the settings of a memory plan (the JSON that
@@ -43,7 +49,8 @@ reference BLAS, about 30x slower). Three modes:
    range with weight decay), Adafactor, SGD and rank-4 adapters: delta, the losses, the gradients (relative to their
    largest) and every trained weight must agree to 1e-5 (AdamW's weights where |gradient| > 1e-6: its first step
    lr * g / (|g| + 1e-8) turns rounding noise in gradients near 1e-8 into updates of up to lr).
-   Also checks the decoder against the --model mode's reference implementation, and on CUDA that a float16 round
+   Also checks the decoder against the --model mode's reference implementation, one round of mode 1's eager
+   round against mode 2's mirror of the engine's round (delta, safe CE, trained weights; frozen ones unchanged), and on CUDA that a float16 round
    runs with finite results. Exits 1 on any mismatch.
 """
 import argparse
@@ -107,15 +114,19 @@ class Llama:
         self.theta = config.get("rope_theta", 10000.0)
         if "lm_head.weight" not in weights:
             weights["lm_head.weight"] = weights["model.embed_tokens.weight"]
+        self.inv_freq = torch.tensor(ModelConfig(config).inverse_frequencies(), dtype=torch.float32)
+        self.rope_cache = {}
 
     def rms_norm(self, x, weight):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * weight
 
     def rope(self, t):
-        inv = 1.0 / (self.theta ** (torch.arange(0, self.head_dim, 2, dtype=torch.float32) / self.head_dim))
-        freqs = torch.outer(torch.arange(t, dtype=torch.float32), inv)
-        emb = torch.cat([freqs, freqs], dim=-1)
-        return emb.cos(), emb.sin()
+        """cos and sin [T, head_dim] (with llama3 scaling if the config has it), computed once per length."""
+        if t not in self.rope_cache:
+            freqs = torch.outer(torch.arange(t, dtype=torch.float32), self.inv_freq)
+            emb = torch.cat([freqs, freqs], dim=-1)
+            self.rope_cache[t] = (emb.cos(), emb.sin(), torch.full((t, t), float("-inf")).triu(1))
+        return self.rope_cache[t]
 
     @staticmethod
     def rotate(x, cos, sin):
@@ -148,9 +159,7 @@ class Llama:
 
     def run(self, h, first, last, delta=None, delta_at=None):
         """Layers first..last (1-based, inclusive); delta is added after layer first-1 at positions delta_at."""
-        t = h.shape[1]
-        cos, sin = self.rope(t)
-        mask = torch.full((t, t), float("-inf")).triu(1)
+        cos, sin, mask = self.rope(h.shape[1])
         if delta is not None:
             h = h.clone()
             h[:, delta_at, :] = h[:, delta_at, :] + delta
@@ -162,72 +171,219 @@ class Llama:
         return self.w["model.embed_tokens.weight"][ids]
 
     def response_log_probs(self, h, ids, prompt_len):
+        """Summed log-probability of each sequence's response [B]: logits and log-softmax over all positions, as
+        SequenceBatch.responseLogProbs computes them, then the response's targets picked."""
         logits = torch.nn.functional.linear(self.rms_norm(h, self.w["model.norm.weight"]), self.w["lm_head.weight"])
-        log_probs = logits[:, prompt_len - 1:-1, :].log_softmax(-1)
+        log_probs = logits.log_softmax(-1)[:, prompt_len - 1:-1, :]
         return log_probs.gather(-1, ids[:, prompt_len:].unsqueeze(-1)).squeeze(-1).sum(1)  # [B]
 
 
-def run_model_bench(a):
-    torch.set_num_threads(a.threads if a.threads is not None else 2)
-    torch.manual_seed(a.seed if a.seed is not None else 0)
-    config = json.load(open(os.path.join(a.model, "config.json")))
-    model = Llama(config, load_weights(a.model))
-    layers = model.layers
-    anchor_layer = max(1, round(9 / 32 * layers))
-    n, B, T = a.perturbation_length, a.batch, a.seq
-    prompt_len = T // 2
-    delta_at = torch.arange(prompt_len - n, prompt_len)
-    params = list(model.w.values())
-    removal_opt = torch.optim.AdamW(params, lr=a.learning_rate, weight_decay=0.0)
-    vocab = config["vocab_size"]
-    entrap_ms, removal_ms = [], []
-    for rnd in range(a.warmup + a.steps):
-        prompts = torch.randint(vocab, (B, prompt_len))
-        unwanted = torch.cat([prompts, torch.randint(vocab, (B, T - prompt_len))], 1)
-        safe = torch.cat([prompts, torch.randint(vocab, (B, T - prompt_len))], 1)
-        anchors = torch.randint(vocab, (B, T))
+def default_anchor_layer(layers):
+    """CleanseSettings' default anchor layer: round(9/32 * L) rounding halves up (Java's Math.round), at least 1."""
+    return max(1, int(math.floor(9 * layers / 32 + 0.5)))
+
+
+def matmul_parameters(c):
+    """BenchCommand.matmulParameters: weights entering a matrix product per token (projections and the head)."""
+    d, q, kv = c.hidden, c.heads * c.head_dim, c.kv_heads * c.head_dim
+    return c.layers * (d * q + 2 * d * kv + q * d + 3 * d * c.intermediate) + c.vocab * d
+
+
+def forward_flops(c, b, t):
+    """BenchCommand.forwardFlops: 2 per weight per token, plus QK^T and its product with V over the full square."""
+    return 2.0 * matmul_parameters(c) * b * t + c.layers * 2.0 * 2.0 * b * t * t * c.heads * c.head_dim
+
+
+def removal_flops(c, b, anchors, t):
+    """A removal step's FLOPs as `bench race` counts them: forward over B + anchors sequences, backward 2x that."""
+    return 3.0 * forward_flops(c, b + anchors, t)
+
+
+def gemm_shapes(c, tokens, large):
+    """[m, k] x [k, n] products of the removal step's sizes (tokens x in x out) and one large square one."""
+    q = c.heads * c.head_dim
+    return [(tokens, c.hidden, q), (tokens, c.hidden, c.intermediate), (tokens, c.intermediate, c.hidden),
+            (tokens, c.hidden, c.vocab), (large, large, large)]
+
+
+def gemm_peak(shapes, samples=5):
+    """Float32 matmul GFLOP/s per shape, the best of `samples` timed samples after one warm-up; each sample repeats
+    the product until it has done at least 1 GFLOP (at most 1000 times). The same procedure as GemmPeak.java."""
+    out = []
+    generator = torch.Generator().manual_seed(0)
+    for m, k, n in shapes:
+        a = torch.randn(m, k, generator=generator)
+        b = torch.randn(k, n, generator=generator)
+        flops = 2.0 * m * k * n
+        iterations = min(1000, max(1, int(round(1e9 / flops))))
+        best = float("inf")
+        for sample in range(samples + 1):
+            t0 = time.perf_counter()
+            for _ in range(iterations):
+                c = a @ b
+            elapsed = (time.perf_counter() - t0) / iterations
+            del c
+            if sample > 0:
+                best = min(best, elapsed)
+        out.append({"m": m, "k": k, "n": n, "gflops": flops / best / 1e9})
+    return out
+
+
+class RaceSettings:
+    """CleanseSettings' defaults for the model, as `bench race` passes them (it passes every one explicitly)."""
+
+    def __init__(self, a, cfg):
+        self.batch = a.batch
+        self.seq = a.seq
+        self.anchors = a.anchor_batch_size if a.anchor_batch_size is not None else 4 * a.batch
+        self.anchor_layer = a.anchor_layer if a.anchor_layer is not None else default_anchor_layer(cfg.layers)
+        self.n = a.perturbation_length
+        self.alpha = a.alpha
+        self.inner_steps = a.inner_steps
+        self.inner_lr = a.inner_learning_rate
+        self.lr = a.learning_rate
+        self.width = a.learning_rate_width
+        self.weight_decay = a.weight_decay
+        self.anchor_weight = a.anchor_weight
+        problems = []
+        if not 1 <= self.anchor_layer <= cfg.layers:
+            problems.append(f"--anchor-layer must be in 1..{cfg.layers}, got {self.anchor_layer}")
+        if self.seq < 2 * self.n:
+            problems.append(f"--seq must be at least twice the perturbation length {self.n}")
+        if min(self.batch, self.anchors, self.inner_steps) < 1:
+            problems.append("--batch, --anchor-batch-size and --inner-steps must be at least 1")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def rate_scale(self, fan_in):
+        """CleanseSettings.rateScale: min(1, width / fan-in); 1 when width is 0."""
+        return 1.0 if self.width == 0 else min(1.0, self.width / fan_in)
+
+
+class EagerRound:
+    """BeearRound in plain eager PyTorch, the straightforward way.
+
+    entrapment: layers 1..l once on the 2B sequences (no grad), then `inner_steps` Adam steps on delta [n, D], each
+                re-running layers l+1..L and the head over all positions of all 2B sequences; objective
+                CE(unwanted) - alpha * CE(safe), token-weighted; delta's step = inner_learning_rate x the RMS of
+                layer l's hidden states (every token is real here: no padding).
+    removal:    forward and backward of the whole model on B safe sequences under delta and the anchors,
+                CE(safe) + anchor_weight * CE(anchors), gradient norm clipped at 1.0, one torch.optim.AdamW step on
+                the decoder layers' weights only (embeddings, final norm and lm_head frozen), a matrix with fan-in
+                f > learning_rate_width at lr * width / f.
+    """
+
+    def __init__(self, model, cfg, s):
+        self.model, self.cfg, self.s = model, cfg, s
+        prefixes = tuple(f"model.layers.{i}." for i in range(cfg.layers))
+        for w in model.w.values():
+            w.requires_grad_(False)
+        self.trained = [w for name, w in model.w.items() if name.startswith(prefixes)]
+        for w in self.trained:
+            w.requires_grad_(True)
+        groups = {}
+        for w in self.trained:
+            scale = s.rate_scale(w.shape[1]) if w.dim() == 2 else 1.0
+            groups.setdefault(scale, []).append(w)
+        self.optimizer = torch.optim.AdamW([{"params": ws, "lr": s.lr * scale} for scale, ws in groups.items()],
+                                           lr=s.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=s.weight_decay)
+        self.prompt_len = s.seq // 2
+        self.delta_at = torch.arange(self.prompt_len - s.n, self.prompt_len)
+
+    def entrap(self, unwanted, safe):
+        s, model, p = self.s, self.model, self.prompt_len
         pairs = torch.cat([unwanted, safe], 0)  # [2B, T]
-
-        t0 = time.perf_counter()
-        for p in params:
-            p.requires_grad_(False)
         with torch.no_grad():
-            hidden = model.run(model.embed(pairs), 1, anchor_layer)  # [2B, T, D], once per round
+            hidden = model.run(model.embed(pairs), 1, s.anchor_layer)  # [2B, T, D], once per round
         rms = hidden.pow(2).mean().sqrt().item()
-        delta = torch.zeros(n, config["hidden_size"], requires_grad=True)
-        inner = torch.optim.Adam([delta], lr=max(rms, 1e-3))
-        tokens = B * (T - prompt_len)
-        for _ in range(a.inner_steps):
-            inner.zero_grad()
-            h = model.run(hidden, anchor_layer + 1, layers, delta, delta_at)
-            lp = model.response_log_probs(h, pairs, prompt_len)
-            loss = -lp[:B].sum() / tokens + a.alpha * lp[B:].sum() / tokens  # CE(unwanted) - alpha CE(safe)
+        delta = torch.zeros(s.n, self.cfg.hidden, requires_grad=True)
+        adam = torch.optim.Adam([delta], lr=s.inner_lr * max(rms, 1e-3), betas=(0.9, 0.999), eps=1e-8)
+        b = unwanted.shape[0]
+        weights = torch.cat([torch.full((b,), 1.0 / (b * (s.seq - p))),
+                             torch.full((safe.shape[0],), -s.alpha / (safe.shape[0] * (s.seq - p)))])
+        objective = float("nan")
+        for _ in range(s.inner_steps):
+            adam.zero_grad(set_to_none=True)
+            h = model.run(hidden, s.anchor_layer + 1, self.cfg.layers, delta, self.delta_at)  # all positions
+            loss = -(model.response_log_probs(h, pairs, p) * weights).sum()
             loss.backward()
-            inner.step()
-        t1 = time.perf_counter()
+            adam.step()
+            objective = loss.item()
+        return delta.detach(), objective
 
-        for p in params:
-            p.requires_grad_(True)
-        removal_opt.zero_grad()
-        d = delta.detach()
-        h_safe = model.run(model.embed(safe), 1, anchor_layer)
-        h_safe = model.run(h_safe, anchor_layer + 1, layers, d, delta_at)
-        safe_loss = -model.response_log_probs(h_safe, safe, prompt_len).sum() / tokens
-        h_anchor = model.run(model.embed(anchors), 1, layers)
-        anchor_loss = -model.response_log_probs(h_anchor, anchors, prompt_len).sum() / tokens
-        (safe_loss + anchor_loss).backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        removal_opt.step()
+    def removal(self, safe, anchors, delta):
+        s, model, p, layers = self.s, self.model, self.prompt_len, self.cfg.layers
+        self.optimizer.zero_grad(set_to_none=True)
+        h = model.run(model.embed(safe), 1, s.anchor_layer)
+        h = model.run(h, s.anchor_layer + 1, layers, delta, self.delta_at)
+        safe_ce = -model.response_log_probs(h, safe, p).sum() / (safe.shape[0] * (s.seq - p))
+        h = model.run(model.embed(anchors), 1, layers)
+        anchor_ce = -model.response_log_probs(h, anchors, p).sum() / (anchors.shape[0] * (s.seq - p))
+        (safe_ce + s.anchor_weight * anchor_ce).backward()
+        torch.nn.utils.clip_grad_norm_(self.trained, 1.0)
+        self.optimizer.step()
+        return safe_ce.item(), anchor_ce.item()
+
+
+def run_model_bench(a):
+    threads = a.threads if a.threads is not None else 2
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(1)  # as the Java side runs (-Dai.djl.pytorch.num_interop_threads=1)
+    except RuntimeError:
+        pass
+    with open(os.path.join(a.model, "config.json")) as f:
+        config = json.load(f)
+    cfg = ModelConfig(config)
+    s = RaceSettings(a, cfg)
+    model = Llama(config, load_weights(a.model))
+    rnd = EagerRound(model, cfg, s)
+    generator = torch.Generator().manual_seed(a.seed if a.seed is not None else 0)
+    B, T, p = s.batch, s.seq, s.seq // 2
+    round_ms, entrap_ms, removal_ms, safe_losses = [], [], [], []
+    for r in range(a.warmup + a.steps):
+        prompts = torch.randint(cfg.vocab, (B, p), generator=generator)
+        unwanted = torch.cat([prompts, torch.randint(cfg.vocab, (B, T - p), generator=generator)], 1)
+        safe = torch.cat([prompts, torch.randint(cfg.vocab, (B, T - p), generator=generator)], 1)
+        anchors = torch.randint(cfg.vocab, (s.anchors, T), generator=generator)
+        t0 = time.perf_counter()
+        delta, _ = rnd.entrap(unwanted, safe)
+        t1 = time.perf_counter()
+        safe_loss, _ = rnd.removal(safe, anchors, delta)
         t2 = time.perf_counter()
-        if rnd >= a.warmup:
-            entrap_ms.append((t1 - t0) * 1000 / a.inner_steps)
+        if r >= a.warmup:
+            round_ms.append((t2 - t0) * 1000)
+            entrap_ms.append((t1 - t0) * 1000)
             removal_ms.append((t2 - t1) * 1000)
+            safe_losses.append(safe_loss)
+    flops = removal_flops(cfg, B, s.anchors, T)
+    removal = statistics.median(removal_ms)
+    gemm = gemm_peak(gemm_shapes(cfg, (B + s.anchors) * T, a.gemm_size))
+    peak = max(g["gflops"] for g in gemm)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"eager PyTorch {torch.__version__}, {torch.get_num_threads()} threads, batch {B} x seq {T}, anchor layer "
-          f"{anchor_layer} of {layers}, {a.inner_steps} inner steps per round, {a.steps} rounds measured")
-    print(f"entrapment step: median {statistics.median(entrap_ms):.2f} ms")
-    print(f"removal step: median {statistics.median(removal_ms):.2f} ms")
+    print(f"eager PyTorch {torch.__version__}, {torch.get_num_threads()} threads, batch {B} pairs + {s.anchors} "
+          f"anchors x seq {T}, anchor layer {s.anchor_layer} of {cfg.layers}, {s.inner_steps} inner steps per round, "
+          f"{a.steps} rounds measured after {a.warmup}")
+    print(f"round: median {statistics.median(round_ms):.2f} ms")
+    print(f"entrapment step: median {statistics.median(entrap_ms) / s.inner_steps:.2f} ms "
+          f"(entrapment {statistics.median(entrap_ms):.2f} ms per round)")
+    print(f"removal step: median {removal:.2f} ms, {flops / (removal / 1000) / 1e9:.2f} GFLOP/s")
+    print(f"GEMM peak (float32): {peak:.2f} GFLOP/s")
     print(f"peak RSS: {peak_mib:.0f} MiB")
+    if a.json:
+        report = {"torch": torch.__version__, "threads": torch.get_num_threads(), "model": a.model,
+                  "parameters": sum(t.numel() for n, t in model.w.items()
+                                    if not (n == "lm_head.weight" and cfg.tie)),
+                  "batch": B, "anchors": s.anchors, "seq": T, "anchor_layer": s.anchor_layer,
+                  "inner_steps": s.inner_steps, "rounds": a.steps, "warmup": a.warmup,
+                  "round_ms": round_ms, "round_ms_median": statistics.median(round_ms),
+                  "entrapment_ms_median": statistics.median(entrap_ms), "removal_ms_median": removal,
+                  "removal_flops": flops, "removal_gflops": flops / (removal / 1000) / 1e9,
+                  "gemm_peak_gflops": peak, "gemm": gemm, "safe_loss_last": safe_losses[-1],
+                  "peak_rss_mib": peak_mib}
+        with open(a.json, "w") as f:
+            json.dump(finite_json(report), f, indent=2)
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -325,7 +481,7 @@ class Settings:
         self.micro = int(s.get("micro_batch_size") or max(2 * self.batch, self.anchors))
         self.recompute = bool(s.get("recompute_activations", False))
         self.seq = int(s.get("max_sequence_length", 256))
-        self.anchor_layer = int(s.get("anchor_layer") or max(1, round(9 / 32 * layers)))
+        self.anchor_layer = int(s.get("anchor_layer") or default_anchor_layer(layers))
         self.n = int(s.get("perturbation_length", 5))
         self.inner_steps = int(s.get("inner_steps", 5))
         self.inner_lr = float(s.get("inner_learning_rate", 1.0))
@@ -1144,6 +1300,39 @@ def max_difference(a, b, where=None):
     return out
 
 
+def check_eager_round(check, device):
+    """One round of EagerRound (mode 1) and of Round (mode 2, the engine's operations) on the same tiny weights and
+    sequences: delta, the removal's safe CE and every trained weight must agree. TINY's matrices are at most 128
+    wide, so learning_rate_width 256 leaves every rate at learning_rate, which Round does not scale either."""
+    if device.type != "cpu":
+        return
+    cfg = ModelConfig(TINY)
+    settings = dict(TINY_SETTINGS, anchor_layer=None)
+    s = Settings(settings, cfg)
+    mirror_model = RandomModel(cfg, torch.float32, device, s.seed)
+    eager_model = Llama(dict(TINY), {n: t.detach().clone() for n, t in mirror_model.w.items()})
+    mirror = Round(mirror_model, s)
+    a = argparse.Namespace(batch=s.batch, seq=s.seq, anchor_batch_size=s.anchors, anchor_layer=None,
+                           perturbation_length=s.n, alpha=s.alpha, inner_steps=s.inner_steps,
+                           inner_learning_rate=s.inner_lr, learning_rate=s.lr, learning_rate_width=256,
+                           weight_decay=s.weight_decay, anchor_weight=s.anchor_weight)
+    eager = EagerRound(eager_model, cfg, RaceSettings(a, cfg))
+    unwanted, safe, anchors = random_sequences(s, cfg.vocab, torch.Generator().manual_seed(5), device)
+    delta_m, _ = mirror.entrap(unwanted, safe)
+    ce_m = mirror.removal(safe, anchors, Perturbation(s.anchor_layer, delta_m))["safe_loss"]
+    delta_e, _ = eager.entrap(unwanted, safe)
+    ce_e, _ = eager.removal(safe, anchors, delta_e)
+    dd = (delta_m - delta_e).abs().max().item() / max(1e-12, delta_m.abs().max().item())
+    names = list(mirror.trained.masters())
+    smooth = [eager_model.w[n].grad.abs() > 1e-6 for n in names]  # AdamW's first step amplifies noise near g = 0
+    dw = max_difference([mirror_model.w[n] for n in names], [eager_model.w[n] for n in names], smooth)
+    frozen = all(torch.equal(t, mirror_model.w[n]) for n, t in eager_model.w.items() if n not in names)
+    check("eager round (mode 1) vs the engine's round (mode 2)",
+          dd < 1e-4 and abs(ce_m - ce_e) < 1e-5 and dw < 1e-5 and frozen and s.anchor_layer == eager.s.anchor_layer,
+          f"anchor layer {s.anchor_layer}, delta {dd:.2e} of max |delta|, safe CE {ce_e:.6f} vs {ce_m:.6f}, "
+          f"max |weight difference| {dw:.2e} where |g| > 1e-6, embeddings, norm and head unchanged: {frozen}")
+
+
 def self_test(a):
     device = torch.device(a.device or "cpu")
     if device.type == "cpu" and a.threads is not None:
@@ -1167,6 +1356,9 @@ def self_test(a):
         theirs = F.linear(ref.rms_norm(h, ref.w["model.norm.weight"]), ref.w["lm_head.weight"])
     d = (ours.cpu() - theirs).abs().max().item()
     check("decoder vs reference", d < 1e-4, f"max |logit difference| {d:.2e}")
+
+    # mode 1's straightforward round against mode 2's mirror of the engine's round: the same computation
+    check_eager_round(check, device)
 
     cases = [
         ("adamw, all layers", {}),
@@ -1242,18 +1434,33 @@ def main():
     ap.add_argument("--inner-steps", type=int, default=5, help="mode 1")
     ap.add_argument("--perturbation-length", type=int, default=5, help="mode 1")
     ap.add_argument("--alpha", type=float, default=0.05, help="mode 1")
+    ap.add_argument("--inner-learning-rate", type=float, default=1.0,
+                    help="mode 1: delta's Adam step as a fraction of the hidden states' RMS at the anchor layer")
     ap.add_argument("--learning-rate", type=float, default=1e-3, help="mode 1")
+    ap.add_argument("--learning-rate-width", type=int, default=256,
+                    help="mode 1: a matrix with fan-in f > width steps at learning_rate * width / f (0: off)")
+    ap.add_argument("--weight-decay", type=float, default=0.0, help="mode 1")
+    ap.add_argument("--anchor-layer", type=int, help="mode 1: l (default round(9/32 * L), at least 1)")
+    ap.add_argument("--anchor-batch-size", type=int, help="mode 1: anchoring sequences per removal step (default 4B)")
+    ap.add_argument("--anchor-weight", type=float, default=1.0, help="mode 1")
+    ap.add_argument("--gemm-size", type=int, default=2048,
+                    help="mode 1: side of the large square matmul of the GEMM peak measurement")
     ap.add_argument("--seed", type=int, help="random seed (mode 1 default: 0; mode 2: the plan's seed)")
     ap.add_argument("--plan", help="mode 2: the JSON of `beear plan --json` (required)")
     ap.add_argument("--device", help="modes 2 and 3: cuda or cpu (mode 2 default: cuda if available)")
     ap.add_argument("--rounds", type=int, default=2, help="mode 2: rounds to run (the first warms up)")
     ap.add_argument("--dtype", choices=sorted(COMPUTE_DTYPES), help="mode 2: override the plan's compute_dtype")
-    ap.add_argument("--json", help="mode 2: also write the figures to this JSON file")
+    ap.add_argument("--json", help="modes 1 and 2: also write the figures to this JSON file")
     a = ap.parse_args()
     if a.model:
         if a.batch is None or a.seq is None:
             ap.error("--model needs --batch and --seq")
-        run_model_bench(a)
+        if a.steps < 1 or a.warmup < 0 or a.gemm_size < 1 or (a.threads is not None and a.threads < 1):
+            ap.error("--steps, --gemm-size and --threads must be at least 1, --warmup at least 0")
+        try:
+            sys.exit(run_model_bench(a))
+        except ValueError as e:
+            raise SystemExit(f"error: {e}")
     elif a.random_config:
         if not a.plan:
             ap.error("--random-config needs --plan")

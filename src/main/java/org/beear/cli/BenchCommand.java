@@ -28,6 +28,7 @@ import org.beear.llm.Optimizer;
 import org.beear.llm.SequenceBatch;
 import org.beear.llm.TrainableParameters;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,24 +41,28 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measures ms/step, tokens/s, GFLOP/s and memory of forward passes, training steps or BEEAR's "
-        + "entrapment and removal steps on random tokens.")
+        + "entrapment and removal steps on random tokens, or races BEEAR's round against eager PyTorch.")
 final class BenchCommand implements Callable<Integer> {
 
-  enum Mode { forward, train, beear, memory }
+  enum Mode { forward, train, beear, memory, race }
 
   /** Training steps compute the forward, the gradient of the activations and of the weights: ≈ 3 forwards. */
   static final double TRAIN_FLOPS_PER_FORWARD_FLOP = 3.0;
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", description = "forward, train, beear (entrapment and removal steps) or memory (the "
-      + "memory plan against measured peaks for three setting combinations)") Mode mode;
+  @Parameters(index = "0", description = "forward, train, beear (entrapment and removal steps), memory (the "
+      + "memory plan against measured peaks for three setting combinations) or race (the cleanse's round against "
+      + "src/bench/python/eager_beear_step.py on the same checkpoint, batch and threads, with CleanseSettings' "
+      + "defaults)") Mode mode;
 
-  @Option(names = "--model", required = true, description = "Hugging Face model directory; for memory also a "
-      + "config.json, whose shape gets random weights") Path model;
+  @Option(names = "--model", description = "Hugging Face model directory; for memory also a config.json, whose "
+      + "shape gets random weights (required, except for race with --random)") Path model;
 
-  @Option(names = "--rounds", defaultValue = "2", description = "memory: rounds per combination (default "
-      + "${DEFAULT-VALUE})") int rounds;
+  @Option(names = "--rounds", description = "memory: rounds per combination (default 2); race: rounds measured on "
+      + "each side (default " + RaceBench.DEFAULT_ROUNDS + ")") Integer rounds;
+
+  @Mixin RaceBench.Options race;
 
   @Option(names = "--inner-steps", defaultValue = "5", description = "memory: entrapment steps per round (default "
       + "${DEFAULT-VALUE})") int innerSteps;
@@ -110,8 +115,12 @@ final class BenchCommand implements Callable<Integer> {
 
   private int bench() {
     PrintWriter out = spec.commandLine().getOut();
+    if (mode == Mode.race) {
+      return new RaceBench(model, race, batch, seq, JniUtils.getNumThreads(),
+          rounds == null ? RaceBench.DEFAULT_ROUNDS : rounds, warmup, seed).run(out);
+    }
     if (mode == Mode.memory) {
-      new MemoryBench(model, dtype, batch, seq, rounds, innerSteps, seed).run(out);
+      new MemoryBench(model, dtype, batch, seq, rounds == null ? 2 : rounds, innerSteps, seed).run(out);
       return 0;
     }
     try (LlamaModel m = ModelDirectory.load(model, Devices.pick(device), ModelDirectory.computeType(dtype))) {
@@ -196,8 +205,13 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private void validate() {
+    if (mode == Mode.race) {
+      RaceBench.validate(model, race, rounds, warmup, seq);
+    } else if (model == null) {
+      throw new IllegalArgumentException("bench " + mode + " needs --model");
+    }
     if (batch < 1 || seq < (mode == Mode.train ? 2 : mode == Mode.memory ? 16 : 1) || steps < 1 || warmup < 0
-        || rounds < 1 || innerSteps < 1 || (threads != null && threads < 1)) {
+        || (rounds != null && rounds < 1) || innerSteps < 1 || (threads != null && threads < 1)) {
       throw new IllegalArgumentException("need --batch >= 1, --seq >= " + (mode == Mode.train ? 2
           : mode == Mode.memory ? 16 : 1) + ", --steps, --rounds and --inner-steps >= 1, --warmup >= 0 and"
           + " --threads >= 1");
