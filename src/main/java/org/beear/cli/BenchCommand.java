@@ -181,11 +181,11 @@ final class BenchCommand implements Callable<Integer> {
     }
     ModelConfig c = m.config();
     int l = settings.anchorLayer();
-    double upperShare = (c.numLayers() - l) / (double) c.numLayers();
-    double headFlops = 2.0 * c.vocabSize() * c.hiddenSize() * 2 * batch * seq;
-    double layerFlops = forwardFlops(c, 2 * batch, seq) - headFlops;
-    // an inner step: forward and backward (3x) of layers l+1..L and the head on 2B sequences
-    double entrapFlops = TRAIN_FLOPS_PER_FORWARD_FLOP * (layerFlops * upperShare + headFlops);
+    // an inner step: layers l+1..L and the head over what follows the shared prompt prefix (δ's window and the
+    // response) of the 2B sequences, forward and the activations' gradient (the weights are frozen); the prefix's
+    // one pass per round is not counted
+    int rest = Math.min(seq, seq - seq / 2 + settings.perturbationLength());
+    double entrapFlops = 2 * entrapmentForwardFlops(c, l, 2 * batch, rest, seq);
     // a removal step: forward and backward of the whole model on B safe + B anchor sequences
     double removalFlops = TRAIN_FLOPS_PER_FORWARD_FLOP * forwardFlops(c, 2 * batch, seq);
     double entrap = median(entrapMs);
@@ -272,6 +272,18 @@ final class BenchCommand implements Callable<Integer> {
   static double forwardFlops(ModelConfig c, int b, int t) {
     double weights = 2.0 * matmulParameters(c) * b * t;
     double attention = c.numLayers() * 2.0 * 2.0 * b * (double) t * t * c.numHeads() * c.headDim();
+    return weights + attention;
+  }
+
+  /**
+   * Matmul FLOPs of one entrapment forward: layers l+1..L and the head over r tokens of each of b sequences that
+   * attend to t keys each (the kept prefix's and their own).
+   */
+  static double entrapmentForwardFlops(ModelConfig c, int l, int b, int r, int t) {
+    long d = c.hiddenSize();
+    double perLayer = (matmulParameters(c) - (double) c.vocabSize() * d) / c.numLayers();
+    double weights = 2.0 * ((c.numLayers() - l) * perLayer + (double) c.vocabSize() * d) * b * r;
+    double attention = (c.numLayers() - l) * 2.0 * 2.0 * b * (double) r * t * c.numHeads() * c.headDim();
     return weights + attention;
   }
 

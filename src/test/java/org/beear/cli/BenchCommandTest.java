@@ -93,6 +93,18 @@ class BenchCommandTest {
   }
 
   @Test
+  void anEntrapmentStepCountsOnlyTheLayersAboveTheAnchorOverTheTokensAfterThePrefix() {
+    // from layer 0 over whole sequences it is a whole forward pass
+    assertEquals(BenchCommand.forwardFlops(config, 3, 8), BenchCommand.entrapmentForwardFlops(config, 0, 3, 8, 8),
+        1e-6);
+    long perLayer = 32 * 32 + 2 * 32 * 16 + 32 * 32 + 3 * 32 * 40;
+    // layer 2 of 2 above anchor 1; 5 tokens of each of 3 sequences attending to 8 keys
+    double attention = 1 * 2 * 2.0 * 3 * 5 * 8 * 4 * 8;
+    assertEquals(2.0 * (perLayer + 61 * 32) * 3 * 5 + attention, BenchCommand.entrapmentForwardFlops(config, 1, 3, 5, 8),
+        1e-6);
+  }
+
+  @Test
   void nonsensicalSizesAreAOneLineError() {
     StringWriter err = new StringWriter();
     int code = Main.commandLine().setErr(new PrintWriter(err, true))
