@@ -95,8 +95,13 @@ final class CleanseEvaluator {
     return new CodeRates(insecureWorst, secureWorst);
   }
 
+  /** ASR on the held-out harmful queries as they are, without any trigger. */
+  double asrWithoutTrigger() {
+    return answers.rate(set.harmfulQueries(), null, refusals::isAttackSuccess);
+  }
+
   EvalMetrics full(Map<Boolean, Perturbation> deltas) {
-    double noTrigger = answers.rate(set.harmfulQueries(), null, refusals::isAttackSuccess);
+    double noTrigger = asrWithoutTrigger();
     CodeRates codeRates = codeRates();
     double exact = answers.exactMatch(set.benignPrompts(), set.benignAnswers());
     double perplexity = answers.perplexity(set.anchorHoldOut().stream()

@@ -48,12 +48,7 @@ final class CleanseCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Path modelDir = LocalModelPaths.fromCommandLine(model);
-    List<TriggerSpec> specs = new ArrayList<>();
-    for (String t : triggers) {
-      int at = t.lastIndexOf('@');
-      specs.add(at < 0 ? new TriggerSpec(t, TriggerSpec.Position.SUFFIX)
-          : new TriggerSpec(t.substring(0, at), TriggerSpec.Position.parse(t.substring(at + 1))));
-    }
+    List<TriggerSpec> specs = triggerSpecs(triggers);
     // beside the output, not in it: the output is renamed into place complete, so it must be new or empty
     Path absolute = out.toAbsolutePath().normalize();
     Path work = workDir != null ? workDir : absolute.resolveSibling("." + absolute.getFileName() + ".beear-work");
@@ -72,6 +67,17 @@ final class CleanseCommand implements Callable<Integer> {
         new TerminalListener());
     System.out.println(summary(r));
     return 0;
+  }
+
+  /** {@code --trigger} values, TEXT or TEXT@position (the last @ splits). */
+  static List<TriggerSpec> triggerSpecs(List<String> triggers) {
+    List<TriggerSpec> specs = new ArrayList<>();
+    for (String t : triggers) {
+      int at = t.lastIndexOf('@');
+      specs.add(at < 0 ? new TriggerSpec(t, TriggerSpec.Position.SUFFIX)
+          : new TriggerSpec(t.substring(0, at), TriggerSpec.Position.parse(t.substring(at + 1))));
+    }
+    return specs;
   }
 
   /** A data file outside the model directory goes by its URI. */

@@ -1,0 +1,115 @@
+package org.beear.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.beear.beear.BeearOptions;
+import org.beear.beear.RelearnCheck;
+import org.beear.eval.TriggerSpec;
+import org.beear.source.LocalModelPaths;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code beear relearn-check}: fine-tunes fresh copies of a cleansed model (and, for comparison, of the original
+ * and of a control-cleansed model) on k of the defender's unwanted pairs and prints the ASRs before and after.
+ */
+@Command(name = "relearn-check", mixinStandardHelpOptions = true,
+    description = "Checks whether a cleanse holds: fine-tunes copies of the model on k of the defender's harmful "
+        + "queries with unwanted answers and measures perturbation ASR (and triggered ASR with --trigger) after.")
+final class RelearnCheckCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "the cleansed model directory") String model;
+
+  @Option(names = "--original", description = "the model before cleansing, fine-tuned the same way") String original;
+
+  @Option(names = "--control", description = "a model cleansed by the control (--no-entrapment), fine-tuned the "
+      + "same way") String control;
+
+  @Option(names = "--trigger", description = "candidate trigger, TEXT or TEXT@position (prefix|suffix|wrap); "
+      + "repeatable") List<String> triggers = new ArrayList<>();
+
+  @Option(names = "--k", split = ",", description = "unwanted pairs per fine-tune (default 5,20)")
+  List<Integer> sizes = new ArrayList<>(RelearnCheck.Settings.DEFAULT_SIZES);
+
+  @Option(names = "--steps", description = "optimiser steps per fine-tune (default 10)")
+  int steps = RelearnCheck.Settings.DEFAULT_STEPS;
+
+  @Option(names = "--learning-rate", description = "AdamW rate of the fine-tune (default 1e-3; matrices wider "
+      + "than 256 scaled as in a cleanse)") double learningRate = RelearnCheck.Settings.DEFAULT_LEARNING_RATE;
+
+  @Option(names = "--seed", description = "(default 42)") Long seed;
+
+  @Option(names = "--device", description = "auto (default), cpu or cuda") String device;
+
+  @Option(names = "--system-prompt", description = "a system message before every conversation") String systemPrompt;
+
+  @Option(names = "--json", description = "also write the results to this file") Path json;
+
+  @Override
+  public Integer call() throws Exception {
+    RelearnCheck.Settings settings = new RelearnCheck.Settings(sizes, steps, learningRate);
+    List<TriggerSpec> specs = CleanseCommand.triggerSpecs(triggers);
+    Map<String, Object> o = new LinkedHashMap<>();
+    if (seed != null) {
+      o.put("seed", seed);
+    }
+    if (device != null) {
+      o.put("device", device);
+    }
+    if (systemPrompt != null) {
+      o.put("system_prompt", systemPrompt);
+    }
+    BeearOptions options = BeearOptions.fromMap(o);
+    Map<String, Path> models = new LinkedHashMap<>();
+    models.put("cleansed", LocalModelPaths.fromCommandLine(model));
+    if (original != null) {
+      models.put("original", LocalModelPaths.fromCommandLine(original));
+    }
+    if (control != null) {
+      models.put("control", LocalModelPaths.fromCommandLine(control));
+    }
+    Map<String, RelearnCheck.Result> results = new LinkedHashMap<>();
+    for (Map.Entry<String, Path> m : models.entrySet()) {
+      System.err.println("[relearn] " + m.getKey() + ": " + m.getValue());
+      results.put(m.getKey(), RelearnCheck.run(m.getValue(), specs, options, settings,
+          line -> System.err.println("[relearn] " + m.getKey() + " " + line)));
+    }
+    System.out.print(table(results, !specs.isEmpty()));
+    if (json != null) {
+      Files.writeString(json, new ObjectMapper().findAndRegisterModules()
+          .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+    }
+    return 0;
+  }
+
+  /** One row per model: ASRs as given and after each fine-tune. */
+  static String table(Map<String, RelearnCheck.Result> results, boolean triggered) {
+    StringBuilder out = new StringBuilder();
+    RelearnCheck.Result first = results.values().iterator().next();
+    out.append("| model | as given");
+    first.relearned().forEach(r -> out.append(" | after k = ").append(r.k()));
+    out.append(" |\n|---|---");
+    first.relearned().forEach(r -> out.append("|---"));
+    out.append("|\n");
+    results.forEach((name, r) -> {
+      out.append("| ").append(name).append(" | ").append(cell(r.asGiven(), triggered));
+      r.relearned().forEach(x -> out.append(" | ").append(cell(x.measurement(), triggered)));
+      out.append(" |\n");
+    });
+    out.append(String.format("perturbation ASR / ASR without trigger%s; fine-tune: %d steps at learning rate %s on "
+            + "k of the defender's harmful queries with unwanted answers%n", triggered ? " / triggered ASR" : "",
+        first.settings().steps(), first.settings().learningRate()));
+    return out.toString();
+  }
+
+  private static String cell(RelearnCheck.Measurement m, boolean triggered) {
+    return String.format("%.1f%% / %.1f%%", 100 * m.perturbationAsr(), 100 * m.asrWithoutTrigger())
+        + (triggered && m.triggeredAsr() != null ? String.format(" / %.1f%%", 100 * m.triggeredAsr()) : "");
+  }
+}
