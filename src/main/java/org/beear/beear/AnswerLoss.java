@@ -25,4 +25,12 @@ final class AnswerLoss {
     Arrays.sort(losses);
     return losses[losses.length / 2];
   }
+
+  /** The mean token cross-entropy (nats) of the examples' responses, all tokens weighted alike, without δ. */
+  static double meanLoss(LlamaModel model, List<SequenceBatch.Example> examples, long padId) {
+    try (NDManager m = model.manager().newSubManager();
+        SequenceBatch batch = SequenceBatch.of(m, examples, padId)) {
+      return batch.loss(model.logits(batch.inputs(), null)).getFloat();
+    }
+  }
 }
