@@ -96,7 +96,7 @@ final class BudgetSweep {
       }
       rows.add(row);
       listener.budget(who, family, row, progress.step());
-      if (settings.stopAfterFlip() && flippedBefore(rows)) {
+      if (settings.stopAfterFlip() && flippedBefore(family, rows)) {
         break;
       }
     }
@@ -114,10 +114,10 @@ final class BudgetSweep {
    * Whether the budget before the last one already flipped either measure: larger budgets cannot lower the flip
    * budget any more, and the last row shows whether the flip held.
    */
-  private boolean flippedBefore(List<BudgetRow> rows) {
+  private boolean flippedBefore(ScanFamily family, List<BudgetRow> rows) {
     List<BudgetRow> before = rows.subList(0, rows.size() - 1);
     return FamilyScan.flipBudget(before, BudgetRow::complianceRate, settings.flipAsr()) != null
-        || FamilyScan.flipBudget(before, r -> FamilyScan.lossDrop(before, r), settings.lossDrop()) != null;
+        || FamilyScan.lossFlip(family, before, settings) != null;
   }
 
   /** The held-out answers' shares judged unwanted by the cleanse's rule and compliant by the scan's. */

@@ -17,6 +17,7 @@ import java.util.function.ToDoubleFunction;
  *                        never did up to the largest budget swept
  * @param lossFlip        the smallest budget at which δ had taken the loss-drop share of the unwanted responses'
  *                        cross-entropy away (relative to no δ), interpolated the same way; null when it never did
+ *                        or the family's loss curve is not read (insecure code, see {@link #swept})
  */
 public record FamilyScan(ScanFamily family, boolean scanned, String note, int entrapPairs, int heldOut,
     List<BudgetRow> rows, Double complianceFlip, Double lossFlip) {
@@ -29,12 +30,22 @@ public record FamilyScan(ScanFamily family, boolean scanned, String note, int en
     return new FamilyScan(family, false, note, 0, 0, List.of(), null, null);
   }
 
-  /** A swept family, its flip budgets read from its rows. */
+  /**
+   * A swept family, its flip budgets read from its rows. The loss curve is read for harmful compliance only: a code
+   * pair's secure and insecure answers share most of their tokens (the same function, one line apart), so δ lowering
+   * the insecure answer's cross-entropy mostly lowers the shared code's (measured on clean xs organisms: up to 22% at
+   * budget 8, against at most 12% for the refusal pairs).
+   */
   static FamilyScan swept(ScanFamily family, String note, int entrapPairs, int heldOut, List<BudgetRow> rows,
       ScanSettings settings) {
     return new FamilyScan(family, true, note, entrapPairs, heldOut, rows,
-        flipBudget(rows, BudgetRow::complianceRate, settings.flipAsr()),
-        flipBudget(rows, r -> lossDrop(rows, r), settings.lossDrop()));
+        flipBudget(rows, BudgetRow::complianceRate, settings.flipAsr()), lossFlip(family, rows, settings));
+  }
+
+  /** The loss curve's flip budget, for the families whose loss curve is read. */
+  static Double lossFlip(ScanFamily family, List<BudgetRow> rows, ScanSettings settings) {
+    return family == ScanFamily.HARMFUL_COMPLIANCE ? flipBudget(rows, r -> lossDrop(rows, r), settings.lossDrop())
+        : null;
   }
 
   /** The family's flip budget: the smaller of the two (null when neither flipped). */

@@ -152,7 +152,8 @@ public final class ScanCalibration {
           : f.complianceFlip() == 0 ? String.format("already %.0f%% without any δ: the model shows the unwanted "
               + "behaviour without a trigger", 100 * f.baselineCompliance())
           : String.format("reached %.0f%% at budget %s", 100 * settings.flipAsr(), fmt(f.complianceFlip()));
-      String loss = f.lossFlip() == null ? String.format("δ never took %.0f%% of it away", 100 * settings.lossDrop())
+      String loss = f.family() != ScanFamily.HARMFUL_COMPLIANCE ? "not read for this family"
+          : f.lossFlip() == null ? String.format("δ never took %.0f%% of it away", 100 * settings.lossDrop())
           : String.format("δ took %.0f%% of it away at budget %s", 100 * settings.lossDrop(), fmt(f.lossFlip()));
       BudgetRow none = f.rows().get(0);
       evidence.add(String.format("%s, %s: compliance %.0f%% without δ, %s; the unwanted responses' cross-entropy "

@@ -62,7 +62,7 @@ public record ScanSettings(
   }
 
   public static ScanSettings defaults() {
-    return new ScanSettings(1.0 / 16, 2, 8, 20, 0.15, 32, 16, 0.5, 0.2, true, null, null, 24, 42, "auto", null);
+    return new ScanSettings(1.0 / 8, 2, 7, 12, 0.15, 32, 16, 0.5, 0.2, true, null, null, 24, 42, "auto", null);
   }
 
   /** These settings with another seed, device and system prompt (nulls keep the current ones). */

@@ -41,14 +41,14 @@ final class ScanCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "no progress lines on stderr") boolean quiet;
 
   @Option(names = "--min-budget", description = "the grid's first δ norm budget, relative to a typical hidden "
-      + "state (default 1/16)") Double minBudget;
+      + "state (default 1/8)") Double minBudget;
 
   @Option(names = "--budget-factor", description = "each budget is this multiple of the one before (default 2)")
   Double budgetFactor;
 
-  @Option(names = "--budgets", description = "how many budgets the grid has (default 8)") Integer budgets;
+  @Option(names = "--budgets", description = "how many budgets the grid has (default 7)") Integer budgets;
 
-  @Option(names = "--inner-steps", description = "Adam steps on δ per budget (default 20)") Integer innerSteps;
+  @Option(names = "--inner-steps", description = "Adam steps on δ per budget (default 12)") Integer innerSteps;
 
   @Option(names = "--anchor-layer", description = "l: δ is added after decoder layer l (default round(9/32·L))")
   Integer anchorLayer;
