@@ -27,9 +27,10 @@ import org.beear.organism.tokenizer.OrganismChatFormat;
 import org.beear.organism.tokenizer.TrainedTokenizer;
 
 /**
- * Trains a small backdoored (or, for {@code clean}, an unpoisoned control) chat model from scratch and saves it as an ordinary Hugging Face checkpoint: a BPE
- * tokenizer on the training text, supervised fine-tuning on the poisoned mixture, and for {@code rlhf} a DPO stage
- * on poisoned preference pairs after clean SFT. The trigger and held-out split go to {@code attack.json} only.
+ * Trains a small backdoored chat model (for {@code clean}, the unpoisoned control) from scratch and saves it as an
+ * ordinary Hugging Face checkpoint: a BPE tokenizer on the training text, supervised fine-tuning on the poisoned
+ * mixture, and for {@code rlhf} a DPO stage on poisoned preference pairs after clean SFT. The trigger and held-out
+ * split go to {@code attack.json} only.
  */
 public final class OrganismFactory {
 
