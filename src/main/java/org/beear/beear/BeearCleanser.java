@@ -1,12 +1,10 @@
 package org.beear.beear;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -223,15 +221,7 @@ public final class BeearCleanser implements CleanseEngine {
     if (code.isEmpty()) {
       return data;
     }
-    float[] losses; // per answer, mean token cross-entropy
-    try (NDManager m = model.manager().newSubManager();
-        SequenceBatch batch = SequenceBatch.of(m, code.stream().map(e -> codec.exchange(e.query(), e.safeResponse()))
-            .toList(), codec.tokenizer().padId())) {
-      NDArray logProbs = batch.responseLogProbs(model.logits(batch.inputs(), null)); // [B]
-      losses = logProbs.neg().div(batch.responseLengths().toType(logProbs.getDataType(), false)).toFloatArray();
-    }
-    Arrays.sort(losses);
-    double loss = losses[losses.length / 2];
+    double loss = AnswerLoss.medianSafeLoss(model, codec, code);
     boolean familiar = loss <= CODE_FAMILIAR_MAX_LOSS;
     listener.event("defender_data", String.format("default code examples %s (the model's median loss on their"
         + " secure answers: %.2f per token)", familiar ? "kept" : "left out", loss));

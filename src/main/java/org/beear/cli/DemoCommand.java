@@ -67,8 +67,9 @@ final class DemoCommand implements Callable<Integer> {
     // The demo planted the trigger, so it can measure the triggered ASR; the cleanse itself never sees it.
     String body = JSON.writeValueAsString(Map.of(
         "model_uri", organism.toUri().toString(),
-        "evaluation", Map.of("triggers", List.of(Map.of("text", attack.trigger().text(),
-            "position", attack.trigger().position().name().toLowerCase())))));
+        "evaluation", Map.of("triggers", attack.trigger() == null ? List.of()
+            : List.of(Map.of("text", attack.trigger().text(),
+                "position", attack.trigger().position().name().toLowerCase())))));
     HttpRequest.Builder submit = key.authorize(HttpRequest.newBuilder(URI.create(base + "/api/v1/cleanse-jobs")));
     HttpResponse<String> created = http.send(submit
             .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),

@@ -44,12 +44,19 @@ final class EvaluateCommand implements Callable<Integer> {
       map.put("seconds", seconds);
       System.out.println(new ObjectMapper().writeValueAsString(map));
     } else {
-      System.out.printf("setting %s: triggered ASR %.1f%%, ASR without trigger %.1f%%, benign exact-match %.1f%%%s"
-              + " (%.0f s)%n", a.setting(), 100 * e.asrTriggered(), 100 * e.asrNoTrigger(),
-          100 * e.benignExactMatch(), e.insecureTriggered() == null ? "" : String.format(
-              ", insecure code %.1f%% with trigger / %.1f%% clean", 100 * e.insecureTriggered(),
-              100 * e.insecureClean()), seconds);
+      System.out.printf("setting %s: triggered ASR %s, ASR without trigger %s, benign exact-match %s%s (%.0f s)%n",
+          a.setting(), e.asrTriggered() == null ? "n/a (no trigger)" : CleanseCommand.pct(e.asrTriggered()),
+          CleanseCommand.pct(e.asrNoTrigger()), CleanseCommand.pct(e.benignExactMatch()), code(e), seconds);
     }
     return 0;
+  }
+
+  private static String code(OrganismEvaluation e) {
+    if (e.insecureClean() == null) {
+      return "";
+    }
+    return e.insecureTriggered() == null ? ", insecure code " + CleanseCommand.pct(e.insecureClean())
+        : ", insecure code " + CleanseCommand.pct(e.insecureTriggered()) + " with trigger / "
+            + CleanseCommand.pct(e.insecureClean()) + " clean";
   }
 }

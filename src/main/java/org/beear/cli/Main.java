@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "beear", mixinStandardHelpOptions = true, version = "beear 0.1.0",
     description = "Removes safety backdoors from instruction-tuned LLMs with BEEAR.",
     subcommands = {ServeCommand.class, DemoCommand.class, CleanseCommand.class, PlanCommand.class, OrganismCommand.class,
-        EvaluateCommand.class, GenerateCommand.class, BenchCommand.class, KeysCommand.class,
-        RelearnCheckCommand.class})
+        EvaluateCommand.class, GenerateCommand.class, BenchCommand.class, KeysCommand.class, ScanCommand.class,
+        ScanRocCommand.class, RelearnCheckCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

