@@ -138,15 +138,13 @@ final class Entrapment {
     }
   }
 
-  /** Which response a pass's sequences continue their prompts with. */
-  enum Continuation { UNWANTED, SAFE }
-
   /**
    * The continuations of a micro-batch's prompts after their shared prefix: their inputs, the prefix's keys and
-   * values, their hidden states at layer l (no graph), and each sequence's weight in the objective.
+   * values, their hidden states at layer l (no graph), each sequence's weight in the objective, and how many of its
+   * first rows are unwanted answers (the rest are safe ones).
    */
   private record Pass(SequenceBatch batch, PromptPrefix prefix, NDArray hidden, NDArray weights,
-      Continuation continuation) {}
+      int unwantedRows) {}
 
   /** What every inner step reuses, and the RMS of the hidden states at layer l over the sequences' own tokens. */
   private record Cached(List<Pass> passes, double rms) {}
@@ -156,34 +154,42 @@ final class Entrapment {
 
   /**
    * Runs, once per batch, each micro-batch's prompt prefixes through all layers and their continuations through
-   * layers 1..l. The RMS counts every sequence's own tokens, a shared prefix once per sequence, as if each sequence
-   * had run whole.
+   * layers 1..l. A pass holds both answers of its prompts (unwanted rows, then safe rows, over the prefix's keys and
+   * values repeated for each), or, with micro-batches of one sequence, one answer. The RMS counts every sequence's
+   * own tokens, a shared prefix once per sequence, as if each sequence had run whole.
    */
   private Cached cache(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe, long padId,
       NDManager scope) {
     float unwantedWeight = 1f / responseTokens(unwanted);
     float safeWeight = (float) (-alpha / responseTokens(safe));
+    boolean together = microBatch >= 2;
+    int prompts = together ? microBatch / 2 : 1;
     List<Pass> passes = new ArrayList<>();
     double sumSquares = 0;
     long elements = 0;
     long hiddenSize = model.config().hiddenSize();
-    for (int start = 0; start < unwanted.size(); start += microBatch) {
-      int end = Math.min(unwanted.size(), start + microBatch);
-      List<SequenceBatch.Example> prompts = unwanted.subList(start, end);
-      int[] cut = prompts.stream().mapToInt(e -> Math.max(0, e.prompt().length - length)).toArray();
+    for (int start = 0; start < unwanted.size(); start += prompts) {
+      int end = Math.min(unwanted.size(), start + prompts);
+      int[] cut = unwanted.subList(start, end).stream().mapToInt(e -> Math.max(0, e.prompt().length - length))
+          .toArray();
       List<long[]> prefixes = new ArrayList<>();
       for (int i = 0; i < cut.length; i++) {
-        prefixes.add(Arrays.copyOf(prompts.get(i).prompt(), cut[i]));
+        prefixes.add(Arrays.copyOf(unwanted.get(start + i).prompt(), cut[i]));
       }
-      PromptPrefix prefix = PromptPrefix.compute(model, scope, prefixes, padId, layer);
-      sumSquares += 2 * prefix.squaredNormAtLayer();
-      elements += 2L * prefix.tokens() * hiddenSize;
-      for (Continuation c : Continuation.values()) {
-        List<SequenceBatch.Example> sequences = (c == Continuation.UNWANTED ? unwanted : safe).subList(start, end);
+      PromptPrefix prefix = PromptPrefix.compute(model, scope, prefixes, padId, layer, together ? 2 : 1);
+      // each prefix counts for both of its sequences, whichever pass holds them
+      sumSquares += (together ? 1 : 2) * prefix.squaredNormAtLayer();
+      elements += (together ? 1L : 2L) * prefix.tokens() * hiddenSize;
+      List<List<SequenceBatch.Example>> groups = together
+          ? List.of(concat(unwanted.subList(start, end), safe.subList(start, end)))
+          : List.of(unwanted.subList(start, end), safe.subList(start, end));
+      for (int g = 0; g < groups.size(); g++) {
+        List<SequenceBatch.Example> sequences = groups.get(g);
+        int unwantedRows = together ? cut.length : g == 0 ? sequences.size() : 0;
         List<SequenceBatch.Example> rests = new ArrayList<>();
-        for (int i = 0; i < cut.length; i++) {
+        for (int i = 0; i < sequences.size(); i++) {
           SequenceBatch.Example e = sequences.get(i);
-          rests.add(new SequenceBatch.Example(Arrays.copyOfRange(e.prompt(), cut[i], e.prompt().length),
+          rests.add(new SequenceBatch.Example(Arrays.copyOfRange(e.prompt(), cut[i % cut.length], e.prompt().length),
               e.response()));
         }
         SequenceBatch batch = SequenceBatch.continuing(scope, rests, prefix, padId);
@@ -198,12 +204,20 @@ final class Entrapment {
           elements += (long) Ops.value(batch.realTokens().sum()) * hiddenSize;
         }
         float[] weights = new float[rests.size()];
-        Arrays.fill(weights, c == Continuation.UNWANTED ? unwantedWeight : safeWeight);
-        passes.add(new Pass(batch, prefix, hidden, Ops.nativeCopy(batch.manager().create(weights)), c));
+        for (int i = 0; i < weights.length; i++) {
+          weights[i] = i < unwantedRows ? unwantedWeight : safeWeight;
+        }
+        passes.add(new Pass(batch, prefix, hidden, Ops.nativeCopy(batch.manager().create(weights)), unwantedRows));
       }
       prefix.releaseThrough(layer); // layers 1..l ran for the continuations and will not run again
     }
     return new Cached(passes, Math.sqrt(sumSquares / Math.max(1, elements)));
+  }
+
+  private static List<SequenceBatch.Example> concat(List<SequenceBatch.Example> a, List<SequenceBatch.Example> b) {
+    List<SequenceBatch.Example> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
   }
 
   /**
@@ -220,12 +234,15 @@ final class Entrapment {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           NDArray logProbs = pass.batch().responseLogProbs(
               model.logitsFrom(pass.hidden(), pass.batch().inputs(), perturbation, pass.prefix())); // [b]
-          NDArray loss = logProbs.mul(pass.weights()).sum().neg(); // the pass's share of the objective
-          double value = Ops.value(loss);
-          if (pass.continuation() == Continuation.UNWANTED) {
-            unwantedLoss += value;
-          } else {
-            safeLoss += value;
+          NDArray terms = logProbs.mul(pass.weights()).neg(); // [b]: each sequence's share of the objective
+          NDArray loss = terms.sum();
+          double[] t = Ops.values(terms);
+          for (int i = 0; i < t.length; i++) {
+            if (i < pass.unwantedRows()) {
+              unwantedLoss += t[i];
+            } else {
+              safeLoss += t[i];
+            }
           }
           gc.backward(loss.mul(inner.full(new Shape(), (float) lossScale)));
         }

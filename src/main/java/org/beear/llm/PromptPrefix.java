@@ -32,45 +32,62 @@ public final class PromptPrefix implements PastKeyValues, AutoCloseable {
   }
 
   /**
-   * Runs the prefixes through all layers (autograd must be off) in a sub-manager of {@code parent}.
+   * Runs the prefixes through all layers (autograd must be off) in a sub-manager of {@code parent}, and keeps
+   * their keys and values for {@code copies} continuations of each: rows 0..m-1 continue prompts 0..m-1, rows
+   * m..2m-1 continue them again, and so on, so one pass holds every continuation.
    *
-   * @param layer the anchor layer l: the squared norm of F_{1..l} over the prefixes' real tokens is kept
+   * @param layer the anchor layer l: the squared norm of F_{1..l} over the prefixes' real tokens is kept, counted
+   *              once per continuation
    */
   public static PromptPrefix compute(LlamaModel model, NDManager parent, List<long[]> prefixes, long padId,
-      int layer) {
+      int layer, int copies) {
     NDManager m = parent.newSubManager();
     int layers = model.config().numLayers();
     NDArray[] keys = new NDArray[layers];
     NDArray[] values = new NDArray[layers];
-    int[] lengths = prefixes.stream().mapToInt(p -> p.length).toArray();
+    int[] once = prefixes.stream().mapToInt(p -> p.length).toArray();
+    int[] lengths = new int[once.length * copies];
+    for (int c = 0; c < copies; c++) {
+      System.arraycopy(once, 0, lengths, c * once.length, once.length);
+    }
     int width = java.util.Arrays.stream(lengths).max().orElse(0);
     if (width == 0) {
       return new PromptPrefix(m, keys, values, lengths, 0, 0);
     }
     PastKeyValues recorder = (i, k, v) -> {
-      k.attach(m); // out of the layer's scope: the prefix keeps them
-      v.attach(m);
-      keys[i] = k;
-      values[i] = v;
+      keys[i] = tiled(k, copies, m); // out of the layer's scope: the prefix keeps them
+      values[i] = tiled(v, copies, m);
       return new NDArray[] {k, v};
     };
     double squares;
     try (NDManager pass = m.newSubManager()) {
       Inputs in = Inputs.of(pass, prefixes.toArray(long[][]::new), null, false, padId);
       NDArray hidden = model.prefill(in, recorder, layer); // [m, P, D]
-      boolean[] real = new boolean[lengths.length * width];
-      for (int i = 0; i < lengths.length; i++) {
-        java.util.Arrays.fill(real, i * width, i * width + lengths[i], true);
+      boolean[] real = new boolean[once.length * width];
+      for (int i = 0; i < once.length; i++) {
+        java.util.Arrays.fill(real, i * width, i * width + once[i], true);
       }
       NDArray wide = Ops.atLeastFloat32(hidden);
-      NDArray mask = pass.create(real, new ai.djl.ndarray.types.Shape(lengths.length, width, 1))
+      NDArray mask = pass.create(real, new ai.djl.ndarray.types.Shape(once.length, width, 1))
           .toType(wide.getDataType(), false);
-      squares = Ops.value(wide.square().mul(mask).sum());
+      squares = copies * Ops.value(wide.square().mul(mask).sum());
     }
     return new PromptPrefix(m, keys, values, lengths, width, squares);
   }
 
-  /** Number of prompts, m. */
+  /** [m, ...] → [copies·m, ...], the rows repeated block-wise, owned by {@code owner}. */
+  private static NDArray tiled(NDArray x, int copies, NDManager owner) {
+    NDArray out = x;
+    if (copies > 1) {
+      NDArray[] blocks = new NDArray[copies];
+      java.util.Arrays.fill(blocks, x);
+      out = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(blocks), 0);
+    }
+    out.attach(owner);
+    return out;
+  }
+
+  /** Rows a continuing pass must hold: the prompts times the continuations of each. */
   public int size() {
     return lengths.length;
   }
@@ -85,12 +102,12 @@ public final class PromptPrefix implements PastKeyValues, AutoCloseable {
     return lengths.clone();
   }
 
-  /** The sum of squares of F_{1..l} over the prefixes' real tokens. */
+  /** The sum of squares of F_{1..l} over the prefixes' real tokens, once per continuation. */
   public double squaredNormAtLayer() {
     return squaredNormAtLayer;
   }
 
-  /** The prefixes' real tokens. */
+  /** The prefixes' real tokens, once per continuation. */
   public int tokens() {
     return java.util.Arrays.stream(lengths).sum();
   }

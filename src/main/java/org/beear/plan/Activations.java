@@ -99,9 +99,9 @@ final class Activations {
     return Math.min(Math.max(w.batchSize(), w.anchorBatchSize()), w.microBatchSize());
   }
 
-  /** An entrapment pass holds the unwanted, or the safe, continuations of a micro-batch's prompts. */
+  /** An entrapment pass holds both answers of a micro-batch's prompts. */
   long entrapmentSequences() {
-    return Math.min(w.batchSize(), w.microBatchSize());
+    return Math.min(2L * w.batchSize(), w.microBatchSize());
   }
 
   /** The peak of one removal pass of {@link #removalSequences()} sequences, forward and backward. */
@@ -134,11 +134,12 @@ final class Activations {
   }
 
   /**
-   * Keys and values of every layer for the prefixes of {@code prompts} prompts (each at most T tokens), which
-   * entrapment computes once per batch and keeps through its inner steps.
+   * Keys and values of every layer for the prompt prefixes of {@code sequences} sequences (each at most T tokens;
+   * a prompt's prefix is kept once for each of its answers), which entrapment computes once per batch and keeps
+   * through its inner steps.
    */
-  long prefixKeyValues(long prompts) {
-    return (long) (2.0 * c.numLayers() * prompts * k() * t * e);
+  long prefixKeyValues(long sequences) {
+    return (long) (2.0 * c.numLayers() * sequences * k() * t * e);
   }
 
   /** Generation: the KV cache of a batch of prompts, one layer's prompt pass, the last position's logits. */

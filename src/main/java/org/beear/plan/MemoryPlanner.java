@@ -73,12 +73,12 @@ public final class MemoryPlanner {
     parts.add(part("activations_entrapment", entrapment, w.entrapment() ? String.format(Locale.ROOT,
         "%d sequences × %d tokens per pass through layers %d..%d", act.entrapmentSequences(),
         w.maxSequenceLength(), w.anchorLayer() + 1, config.numLayers()) : "none: control run"));
-    long cache = w.entrapment() ? act.hiddenCache(2L * w.batchSize()) + act.prefixKeyValues(w.batchSize()) : 0;
+    long cache = w.entrapment() ? act.hiddenCache(2L * w.batchSize()) + act.prefixKeyValues(2L * w.batchSize()) : 0;
     parts.add(part("entrapment_cache", cache, "hidden states at the anchor layer and the prompt prefixes' keys and "
         + "values at every layer, kept for a round"));
     long evalEntrapment = act.hiddenCache(2L * EVAL_ENTRAPMENT_PAIRS)
-        + act.prefixKeyValues(EVAL_ENTRAPMENT_PAIRS)
-        + act.entrapmentPeak(Math.min(EVAL_ENTRAPMENT_PAIRS, w.microBatchSize()));
+        + act.prefixKeyValues(2L * EVAL_ENTRAPMENT_PAIRS)
+        + act.entrapmentPeak(Math.min(2 * EVAL_ENTRAPMENT_PAIRS, w.microBatchSize()));
     long generation = act.generationPeak();
     parts.add(part("generation", generation, String.format(Locale.ROOT,
         "KV cache of %d prompts × %d + %d tokens, and one layer's prompt pass", w.evalBatchSize(),
