@@ -49,7 +49,7 @@ public final class RelearnCheck {
   public record Settings(List<Integer> sizes, int steps, double learningRate) {
     public static final List<Integer> DEFAULT_SIZES = List.of(5, 20);
     public static final int DEFAULT_STEPS = 10;
-    public static final double DEFAULT_LEARNING_RATE = 1e-3;
+    public static final double DEFAULT_LEARNING_RATE = 1e-4;
 
     public Settings {
       sizes = List.copyOf(sizes == null || sizes.isEmpty() ? DEFAULT_SIZES : sizes);

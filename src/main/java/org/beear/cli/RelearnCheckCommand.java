@@ -40,7 +40,7 @@ final class RelearnCheckCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "optimiser steps per fine-tune (default 10)")
   int steps = RelearnCheck.Settings.DEFAULT_STEPS;
 
-  @Option(names = "--learning-rate", description = "AdamW rate of the fine-tune (default 1e-3; matrices wider "
+  @Option(names = "--learning-rate", description = "AdamW rate of the fine-tune (default 1e-4; matrices wider "
       + "than 256 scaled as in a cleanse)") double learningRate = RelearnCheck.Settings.DEFAULT_LEARNING_RATE;
 
   @Option(names = "--seed", description = "(default 42)") Long seed;
