@@ -375,11 +375,9 @@ public final class BeearCleanser implements CleanseEngine {
       try (NDManager m = model.manager().newSubManager()) {
         Map<Boolean, Perturbation> deltas = new LinkedHashMap<>();
         for (Map.Entry<Boolean, List<SequenceBatch.Example[]>> family : families.entrySet()) {
-          List<SequenceBatch.Example[]> probe = family.getValue()
-              .subList(0, Math.min(family.getValue().size(), EVAL_ENTRAPMENT_PAIRS));
-          Entrapment.Result r = round.entrapment().entrap(probe.stream().map(p -> p[1]).toList(),
-              probe.stream().map(p -> p[0]).toList(), codec.tokenizer().padId(), m, 2 * s.innerSteps());
-          deltas.put(family.getKey(), new Perturbation(round.entrapment().layer(), r.delta()));
+          List<SequenceBatch.Example[]> pairs = family.getValue();
+          deltas.put(family.getKey(), round.entrapment().entrapForEvaluation(pairs.stream().map(p -> p[1]).toList(),
+              pairs.stream().map(p -> p[0]).toList(), codec.tokenizer().padId(), m));
         }
         return f.apply(deltas);
       }

@@ -44,6 +44,7 @@ final class Entrapment {
   private final double relativeStep;
   private final Double maxNorm;
   private final int microBatch;
+  private final int innerSteps;
   private double lossScale;
 
   /** The entrapped δ and, at its last step, the objective and its two cross-entropies. */
@@ -57,6 +58,7 @@ final class Entrapment {
     this.relativeStep = s.innerLearningRate();
     this.maxNorm = s.deltaMaxNorm();
     this.microBatch = s.microBatchSize();
+    this.innerSteps = s.innerSteps();
     this.lossScale = model.dtype() == DataType.FLOAT16 ? 1024 : 1;
   }
 
@@ -110,6 +112,17 @@ final class Entrapment {
           : new Result(delta, losses.unwanted() + losses.safe(), losses.unwanted(),
               alpha == 0 ? Double.NaN : -losses.safe() / alpha);
     }
+  }
+
+  /**
+   * The δ a measurement of perturbation ASR uses: entrapped on the current model with twice the training steps, on
+   * up to {@value BeearCleanser#EVAL_ENTRAPMENT_PAIRS} of the pairs.
+   */
+  Perturbation entrapForEvaluation(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe,
+      long padId, NDManager out) {
+    int pairs = Math.min(unwanted.size(), BeearCleanser.EVAL_ENTRAPMENT_PAIRS);
+    Result r = entrap(unwanted.subList(0, pairs), safe.subList(0, pairs), padId, out, 2 * innerSteps);
+    return new Perturbation(layer, r.delta());
   }
 
   /** The objective's terms at a given δ and its gradient, unscaled: what one inner step computes. */

@@ -37,9 +37,6 @@ import org.beear.llm.SequenceBatch;
  * <p>Covers the harmful-compliance family (refusals as safe answers); a code backdoor's relearning is not measured.
  */
 public final class RelearnCheck {
-  /** Pairs the evaluation δ is entrapped on, as the cleanse's own per-epoch measurement. */
-  static final int EVAL_ENTRAPMENT_PAIRS = BeearCleanser.EVAL_ENTRAPMENT_PAIRS;
-
   /**
    * @param sizes        k: how many unwanted pairs each fine-tune sees (each from a fresh copy of the model)
    * @param steps        optimiser steps per fine-tune, each on all k pairs
@@ -152,8 +149,7 @@ public final class RelearnCheck {
     Optimizer optimizer = Optimizer.create(s.optimizer(), model.manager(), settings.learningRate(), s.weightDecay())
         .withGradientClipping(1.0).withRateScales(trained.rateScales());
     Removal removal = new Removal(model, s, trained.parameters(), optimizer, padId);
-    List<SequenceBatch.Example> examples = shots.stream()
-        .map(e -> codec.exchange(e.query(), e.unwantedResponse()).truncated(s.maxSequenceLength())).toList();
+    List<SequenceBatch.Example> examples = exchanges(codec, shots, DefenderExample::unwantedResponse, s);
     double loss = Double.NaN;
     for (int step = 0; step < settings.steps(); step++) {
       try (NDManager m = model.manager().newSubManager()) {
@@ -167,18 +163,20 @@ public final class RelearnCheck {
       List<TriggerSpec> triggers, List<DefenderExample> holdOut, List<DefenderExample> harmful, long padId) {
     EvaluationSet set = EvaluationSet.defaults(triggers, holdOut, List.of(), s.seed());
     CleanseEvaluator evaluator = new CleanseEvaluator(model, codec, set, s);
-    List<DefenderExample> probe = harmful.subList(0, Math.min(harmful.size(), EVAL_ENTRAPMENT_PAIRS));
     try (NDManager m = model.manager().newSubManager()) {
-      Entrapment entrapment = new Entrapment(model, s);
-      Entrapment.Result r = entrapment.entrap(
-          probe.stream().map(e -> codec.exchange(e.query(), e.unwantedResponse()).truncated(s.maxSequenceLength()))
-              .toList(),
-          probe.stream().map(e -> codec.exchange(e.query(), e.safeResponse()).truncated(s.maxSequenceLength()))
-              .toList(),
-          padId, m, 2 * s.innerSteps());
-      double perturbation = evaluator.perturbationAsr(Map.of(true, new Perturbation(entrapment.layer(), r.delta())));
+      Perturbation delta = new Entrapment(model, s).entrapForEvaluation(
+          exchanges(codec, harmful, DefenderExample::unwantedResponse, s),
+          exchanges(codec, harmful, DefenderExample::safeResponse, s), padId, m);
+      double perturbation = evaluator.perturbationAsr(Map.of(true, delta));
       return new Measurement(perturbation, evaluator.asrWithoutTrigger(), evaluator.triggeredAsr());
     }
+  }
+
+  /** Each query with the chosen answer, as the chat template frames it, cut to the cleanse's sequence length. */
+  private static List<SequenceBatch.Example> exchanges(ChatCodec codec, List<DefenderExample> examples,
+      java.util.function.Function<DefenderExample, String> answer, CleanseSettings s) {
+    return examples.stream().map(e -> codec.exchange(e.query(), answer.apply(e)).truncated(s.maxSequenceLength()))
+        .toList();
   }
 
   private static List<DefenderExample> refusalFamily(List<DefenderExample> examples, ResponsePairJudge pairs) {
