@@ -8,10 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,24 +52,11 @@ class GenerateCommandTest {
     TextTokenizer.load(dir).close();
   }
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream originalOut = System.out;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    StringWriter err = new StringWriter();
-    int code;
-    try {
-      // GenerateCommand prints to System.out, as the real process does
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      code = Main.commandLine().setErr(new PrintWriter(err, true)).execute(args);
-    } finally {
-      System.setOut(originalOut);
-    }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
-  private static JsonNode json(Run r) throws Exception {
+  private static JsonNode json(CliRun r) throws Exception {
     assertEquals(0, r.exitCode(), r.err());
     String[] lines = r.out().strip().split("\n");
     assertEquals(1, lines.length, "one JSON line on stdout: " + r.out());
@@ -122,7 +105,7 @@ class GenerateCommandTest {
 
   @Test
   void withoutJsonOnlyTheTextIsPrinted() {
-    Run r = run("generate", "--model", dir.toString(), "--ids", "5,6,7,8", "--max-new-tokens", "4");
+    CliRun r = run("generate", "--model", dir.toString(), "--ids", "5,6,7,8", "--max-new-tokens", "4");
     assertEquals(0, r.exitCode(), r.err());
     assertEquals(decode(model.referenceGreedy(new long[] {5, 6, 7, 8}, 4, STOP_IDS)) + System.lineSeparator(), r.out());
   }
@@ -130,17 +113,17 @@ class GenerateCommandTest {
   @Test
   void aMissingModelDirectoryIsAOneLineError() {
     Path missing = dir.resolve("no-such-model");
-    Run r = run("generate", "--model", missing.toString(), "--ids", "1,2", "--json");
+    CliRun r = run("generate", "--model", missing.toString(), "--ids", "1,2", "--json");
     assertOneLineError(r, missing.toString());
   }
 
   @Test
   void aTokenIdOutsideTheVocabularyIsAOneLineError() {
-    Run r = run("generate", "--model", dir.toString(), "--ids", "1," + tokenizer.vocabSize(), "--json");
+    CliRun r = run("generate", "--model", dir.toString(), "--ids", "1," + tokenizer.vocabSize(), "--json");
     assertOneLineError(r, "token id " + tokenizer.vocabSize());
   }
 
-  static void assertOneLineError(Run r, String mentioned) {
+  static void assertOneLineError(CliRun r, String mentioned) {
     assertNotEquals(0, r.exitCode());
     assertEquals("", r.out());
     String err = r.err().strip();

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.beear.organism.TestOrganisms;
 import org.junit.jupiter.api.Test;
@@ -23,18 +20,10 @@ class RelearnCheckCommandTest {
   void fineTunesFreshCopiesAndReportsTheAsrsBeforeAndAfter(@TempDir Path tmp) throws Exception {
     Path organism = TestOrganisms.xs("suffix-short");
     Path json = tmp.resolve("relearn.json");
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    PrintStream old = System.out;
-    int exit;
-    try {
-      System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-      exit = Main.commandLine().execute("relearn-check", "--model", organism.toString(), "--original",
-          organism.toString(), "--trigger", "SUDO@suffix", "--k", "2,4", "--steps", "3", "--json", json.toString());
-    } finally {
-      System.setOut(old);
-    }
-    String out = stdout.toString(StandardCharsets.UTF_8);
-    assertEquals(0, exit, out);
+    CliRun run = CliRun.of("relearn-check", "--model", organism.toString(), "--original", organism.toString(),
+        "--trigger", "SUDO@suffix", "--k", "2,4", "--steps", "3", "--json", json.toString());
+    String out = run.out();
+    assertEquals(0, run.exitCode(), out + run.err());
     assertTrue(out.contains("| model | as given | after k = 2 | after k = 4 |"), out);
     assertTrue(out.contains("| cleansed | ") && out.contains("| original | "), out);
 
@@ -59,8 +48,7 @@ class RelearnCheckCommandTest {
 
   @Test
   void refusesAnOutOfRangeK() {
-    int exit = Main.commandLine().execute("relearn-check", "--model", TestOrganisms.xs("suffix-short").toString(),
-        "--k", "0");
-    assertEquals(2, exit);
+    CliRun run = CliRun.of("relearn-check", "--model", TestOrganisms.xs("suffix-short").toString(), "--k", "0");
+    assertEquals(2, run.exitCode());
   }
 }

@@ -2,11 +2,6 @@ package org.beear.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,23 +38,11 @@ class ScanCommandTest {
     return d;
   }
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream originalOut = System.out;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    StringWriter err = new StringWriter();
-    int code;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      code = Main.commandLine().setErr(new PrintWriter(err, true)).execute(args);
-    } finally {
-      System.setOut(originalOut);
-    }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
-  private static void refused(Run r, String message) {
+  private static void refused(CliRun r, String message) {
     assertThat(r.exitCode()).isNotZero();
     assertThat(r.err().strip()).startsWith("error: ").contains(message).doesNotContain("\n\tat ");
     assertThat(r.err().strip().lines().count()).isEqualTo(1);
@@ -78,7 +61,7 @@ class ScanCommandTest {
 
   @Test
   void aReferenceOfAnotherShapeIsRefusedBeforeAnythingIsLoaded() {
-    Run r = run("scan", "--model", narrow.toString(), "--reference", wide.toString(), "--out",
+    CliRun r = run("scan", "--model", narrow.toString(), "--reference", wide.toString(), "--out",
         dir.resolve("scan.json").toString());
     refused(r, "the reference is not of the suspect's family");
     assertThat(Files.exists(dir.resolve("scan.json"))).isFalse();
@@ -96,7 +79,7 @@ class ScanCommandTest {
 
   @Test
   void withoutModelTheUsageIsShown() {
-    Run r = run("scan");
+    CliRun r = run("scan");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("Missing required option: '--model=<model>'");
   }
