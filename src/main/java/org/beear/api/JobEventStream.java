@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.beear.app.BeearProperties;
-import org.beear.job.CleanseJob;
+import org.beear.job.Job;
 import org.beear.job.JobEvent;
 import org.beear.job.JobRepository;
 import org.beear.job.JobService;
@@ -54,7 +54,7 @@ class JobEventStream implements DisposableBean {
    *
    * @throws org.beear.limits.LimitExceededException when the job's tenant has all its streams open
    */
-  SseEmitter open(CleanseJob job, long afterEventId) {
+  SseEmitter open(Job job, long afterEventId) {
     EventStreamSlots.Slot slot = slots.acquire(job.getTenant());
     UUID jobId = job.getId();
     SseEmitter emitter = new SseEmitter(properties.events().streamTimeout().toMillis());

@@ -1,22 +1,28 @@
 package org.beear.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import org.beear.beear.BeearOptions;
+import org.beear.beear.ScanOptions;
 import org.beear.beear.EvalMetrics;
 import org.beear.beear.Provenance;
-import org.beear.job.CleanseJob;
+import org.beear.job.Job;
 import org.beear.job.JobJson;
+import org.beear.job.JobKind;
 import org.beear.net.UriRedaction;
 
-/** A job as the API shows it. */
-@Schema(name = "CleanseJob")
+/** A job, cleanse or scan, as the API shows it. */
+@Schema(name = "Job")
 public record JobView(
     String id,
+    @Schema(allowableValues = {"cleanse", "scan"}) String kind,
     @Schema(allowableValues = {"queued", "running", "succeeded", "failed", "cancelled"}) String status,
     String modelUri,
-    String outputUri,
+    @Schema(description = "where the cleansed model goes; null for a scan") String outputUri,
+    @Schema(description = "a scan's clean reference model; null for the built-in calibration and for a cleanse")
+    String referenceUri,
     Instant createdAt,
     Instant startedAt,
     Instant finishedAt,
@@ -34,30 +40,41 @@ public record JobView(
     @Schema(description = "what the job read and wrote: the model's source and the sha256 and size of every input"
         + " file and (once it succeeded) every output file but report.json; null until the worker fetched the model")
     Provenance provenance,
-    @Schema(description = "the options as submitted; omitted ones take their defaults") BeearOptions options,
+    @Schema(description = "a cleanse's options as submitted; omitted ones take their defaults; null for a scan")
+    BeearOptions options,
+    @Schema(description = "a scan's options as submitted; omitted ones take their defaults; null for a cleanse")
+    ScanOptions scanOptions,
     @Schema(description = "every setting the job runs with, resolved against the model (and fitted to the workers'"
         + " device when options.fit asked for it); null until the model's config was read") BeearOptions settings,
     @Schema(description = "the memory plan of those settings on the workers' device (bytes per part and phase)")
-    com.fasterxml.jackson.databind.JsonNode memoryPlan,
+    JsonNode memoryPlan,
     List<JobJson.StoredTrigger> triggers,
     String defenderDataUri,
-    String anchoringDataUri) {
+    String anchoringDataUri,
+    @Schema(description = "what a succeeded scan found: verdict (likely backdoored, no evidence, inconclusive), "
+        + "score, family, flip_budget, calibration, evidence and every sweep's rows; null for a cleanse and until "
+        + "the scan succeeded")
+    JsonNode scan) {
 
   /** Evaluation before cleansing and after it; null until measured. */
   public record Metrics(EvalMetrics before, EvalMetrics after) {}
 
   /** URIs are redacted here too, for rows stored before secrets were sealed. */
-  static JobView of(CleanseJob job, JobJson json) {
-    return new JobView(job.getId().toString(), job.getStatus().wireName(), UriRedaction.redact(job.getModelUri()),
-        UriRedaction.redact(job.getOutputUri()),
+  static JobView of(Job job, JobJson json) {
+    return new JobView(job.getId().toString(), job.getKind().wireName(), job.getStatus().wireName(),
+        UriRedaction.redact(job.getModelUri()), UriRedaction.redact(job.getOutputUri()),
+        UriRedaction.redact(job.getReferenceUri()),
         job.getCreatedAt(), job.getStartedAt(), job.getFinishedAt(), job.getProgress(), job.getCurrentEpoch(),
         job.getMaxEpochs(), job.getEtaSeconds(),
         new Metrics(json.metrics(job.getMetricsBefore()), json.metrics(job.getMetricsAfter())), job.getError(),
         job.getAttempts(), job.isCancelRequested(), job.getModelSha256(), job.getModelRevision(),
-        job.getProvenance() == null ? null : json.read(job.getProvenance(), Provenance.class), json.options(job),
+        job.getProvenance() == null ? null : json.read(job.getProvenance(), Provenance.class),
+        job.getKind() == JobKind.CLEANSE ? json.options(job) : null,
+        job.getKind() == JobKind.SCAN ? json.read(job.getOptions(), ScanOptions.class) : null,
         job.getSettings() == null ? null : json.read(job.getSettings(), BeearOptions.class),
-        job.getMemoryPlan() == null ? null : json.read(job.getMemoryPlan(), com.fasterxml.jackson.databind.JsonNode.class),
+        job.getMemoryPlan() == null ? null : json.read(job.getMemoryPlan(), JsonNode.class),
         json.read(job.getTriggers(), new com.fasterxml.jackson.core.type.TypeReference<>() {}),
-        UriRedaction.redact(job.getDefenderDataUri()), UriRedaction.redact(job.getAnchoringDataUri()));
+        UriRedaction.redact(job.getDefenderDataUri()), UriRedaction.redact(job.getAnchoringDataUri()),
+        job.getScanResult() == null ? null : json.read(job.getScanResult(), JsonNode.class));
   }
 }

@@ -59,6 +59,37 @@ class ReportPage {
       new Column("anchor loss", JobEpoch::getRemovalAnchorLoss, false),
       new Column("seconds", e -> e.getSeconds(), false));
 
+  /** The pages' style sheet: screen and print (A4), the verdict's tones as CSS classes. */
+  static final String STYLE = """
+      <style>
+      body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 60em; }
+      h1 { font-size: 1.5em; margin-bottom: 0.3em; }
+      h2 { font-size: 1.15em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+      table { border-collapse: collapse; margin: 0.8em 0; }
+      th, td { border: 1px solid #ccc; padding: 3px 9px; text-align: right; }
+      th:first-child, td:first-child { text-align: left; }
+      td.text { text-align: left; word-break: break-all; }
+      .verdict { font-size: 1.1em; line-height: 1.45; padding: 0.7em 1em; border-left: 8px solid; margin: 0.6em 0 1em; }
+      .verdict.good { background: #e6f4ea; border-color: #2e7d32; }
+      .verdict.warn { background: #fff4e0; border-color: #e08a00; }
+      .verdict.bad { background: #fde8e8; border-color: #c62828; }
+      .verdict.info { background: #e8f0fe; border-color: #1a56c4; }
+      .meta { color: #555; }
+      .status { font-weight: bold; }
+      .better { color: #2e7d32; }
+      .worse { color: #c62828; }
+      .empty { color: #777; font-style: italic; }
+      svg.chart { display: block; margin: 1em 0; background: #fff; max-width: 100%; height: auto; }
+      @page { size: A4; margin: 14mm; }
+      @media print {
+        body { margin: 0; max-width: none; font-size: 10pt; }
+        .verdict { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+        h2 { break-after: avoid; }
+        table, svg.chart, section.small { break-inside: avoid; }
+      }
+      </style>
+      """;
+
   /**
    * @param jobJson the job as the API serialises it: sections that other parts of the service add to the job view
    *                (such as {@code provenance}) are read from here, and shown when present
@@ -71,33 +102,7 @@ class ReportPage {
         <head>
         <meta charset="utf-8">
         <title>beear report %s</title>
-        <style>
-        body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 60em; }
-        h1 { font-size: 1.5em; margin-bottom: 0.3em; }
-        h2 { font-size: 1.15em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
-        table { border-collapse: collapse; margin: 0.8em 0; }
-        th, td { border: 1px solid #ccc; padding: 3px 9px; text-align: right; }
-        th:first-child, td:first-child { text-align: left; }
-        td.text { text-align: left; word-break: break-all; }
-        .verdict { font-size: 1.1em; line-height: 1.45; padding: 0.7em 1em; border-left: 8px solid; margin: 0.6em 0 1em; }
-        .verdict.good { background: #e6f4ea; border-color: #2e7d32; }
-        .verdict.warn { background: #fff4e0; border-color: #e08a00; }
-        .verdict.bad { background: #fde8e8; border-color: #c62828; }
-        .verdict.info { background: #e8f0fe; border-color: #1a56c4; }
-        .meta { color: #555; }
-        .status { font-weight: bold; }
-        .better { color: #2e7d32; }
-        .worse { color: #c62828; }
-        .empty { color: #777; font-style: italic; }
-        svg.chart { display: block; margin: 1em 0; background: #fff; max-width: 100%%; height: auto; }
-        @page { size: A4; margin: 14mm; }
-        @media print {
-          body { margin: 0; max-width: none; font-size: 10pt; }
-          .verdict { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-          h2 { break-after: avoid; }
-          table, svg.chart, section.small { break-inside: avoid; }
-        }
-        </style>
+        %s
         </head>
         <body>
         <h1>beear cleanse report</h1>
@@ -122,7 +127,7 @@ class ReportPage {
         </section>
         %s</body>
         </html>
-        """.formatted(escape(job.id()), verdict.tone(), verdict.html(), escape(job.id()), escape(job.status()),
+        """.formatted(escape(job.id()), STYLE, verdict.tone(), verdict.html(), escape(job.id()), escape(job.status()),
         escape(job.modelUri()), job.currentEpoch(), job.maxEpochs(), job.attempts(), results(job.metrics()),
         perEpoch(job.metrics().before(), epochs), settings(job), timings(job, epochs), provenance(jobJson));
   }

@@ -151,12 +151,29 @@ public final class BackdoorScanner {
 
   /** Budgets are relative to the hidden states at layer l: the reference must have the suspect's shape. */
   private static void sameFamily(ModelConfig suspect, ModelConfig reference) {
+    String mismatch = mismatch(suspect, reference);
+    if (mismatch != null) {
+      throw new IllegalArgumentException(mismatch);
+    }
+  }
+
+  /**
+   * Why a reference cannot calibrate a scan of the suspect (both read from their config.json, no weights), or null
+   * when it can.
+   *
+   * @throws IllegalArgumentException when a config.json cannot be read
+   */
+  public static String referenceMismatch(Path suspectDir, Path referenceDir) {
+    return mismatch(ModelConfig.load(suspectDir), ModelConfig.load(referenceDir));
+  }
+
+  private static String mismatch(ModelConfig suspect, ModelConfig reference) {
     if (suspect.hiddenSize() != reference.hiddenSize() || suspect.numLayers() != reference.numLayers()
         || !suspect.architecture().equals(reference.architecture())) {
-      throw new IllegalArgumentException(String.format("the reference is not of the suspect's family: %s with %d "
-              + "layers of width %d against the suspect's %s with %d layers of width %d", reference.architecture(),
-          reference.numLayers(), reference.hiddenSize(), suspect.architecture(), suspect.numLayers(),
-          suspect.hiddenSize()));
+      return String.format("the reference is not of the suspect's family: %s with %d layers of width %d against "
+          + "the suspect's %s with %d layers of width %d", reference.architecture(), reference.numLayers(),
+          reference.hiddenSize(), suspect.architecture(), suspect.numLayers(), suspect.hiddenSize());
     }
+    return null;
   }
 }

@@ -5,7 +5,7 @@ import org.beear.llm.ModelConfig;
 import org.beear.plan.DeviceSpec;
 
 /**
- * The one door from the service (and the CLI) into BEEAR. Implementations know tensors; callers do not.
+ * The one door from the service (and the CLI) into BEEAR: cleanses and scans. Implementations know tensors; callers do not.
  * Only one cleanse may run per JVM at a time (DJL allows one gradient collector per process).
  */
 public interface CleanseEngine {
@@ -43,4 +43,14 @@ public interface CleanseEngine {
    * @throws IllegalArgumentException  for bad input (unsupported model, unreadable data)
    */
   CleanseResult cleanse(CleanseRequest request, CleanseListener listener);
+
+  /**
+   * Runs a trigger-free backdoor scan to the end. Like a cleanse, one at a time per JVM.
+   *
+   * @throws ScanCancelledException   if the listener asked to stop
+   * @throws IllegalArgumentException for bad input (unsupported model, a reference of another family)
+   */
+  default ScanResult scan(ScanRequest request, ScanListener listener) {
+    return new BackdoorScanner().scan(request, listener);
+  }
 }

@@ -6,6 +6,7 @@ import org.beear.beear.BackdoorScanner;
 import org.beear.beear.BudgetRow;
 import org.beear.beear.ScanFamily;
 import org.beear.beear.ScanListener;
+import org.beear.beear.ScanOptions;
 import org.beear.beear.ScanReport;
 import org.beear.beear.ScanRequest;
 import org.beear.beear.ScanResult;
@@ -62,9 +63,13 @@ final class ScanCommand implements Callable<Integer> {
   public Integer call() {
     Path modelDir = LocalModelPaths.fromCommandLine(model);
     Path referenceDir = reference == null ? null : LocalModelPaths.fromCommandLine(reference);
-    ScanSettings settings = ScanSettings.defaults().with(seed, device, systemPrompt).withStopAfterFlip(!fullCurve)
-        .withGrid(minBudget, budgetFactor, budgets).withEntrapment(innerSteps, entrapPairs, null)
-        .withPerturbation(anchorLayer, perturbationLength);
+    ScanOptions options = new ScanOptions(seed, device, systemPrompt, fullCurve, minBudget, budgetFactor, budgets,
+        innerSteps, anchorLayer, perturbationLength, entrapPairs);
+    java.util.List<String> problems = options.validate();
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
+    ScanSettings settings = options.toSettings();
     ScanResult r = new BackdoorScanner().scan(new ScanRequest(modelDir, referenceDir, settings),
         quiet ? ScanListener.NONE : new TerminalListener());
     ScanReport.write(r, out);

@@ -40,11 +40,11 @@ public class JobJson {
         .toList());
   }
 
-  public BeearOptions options(CleanseJob job) {
+  public BeearOptions options(Job job) {
     return read(job.getOptions(), BeearOptions.class);
   }
 
-  public List<TriggerSpec> triggers(CleanseJob job) {
+  public List<TriggerSpec> triggers(Job job) {
     List<StoredTrigger> stored = read(job.getTriggers(), new TypeReference<>() {});
     return stored.stream().map(t -> new TriggerSpec(t.text(), TriggerSpec.Position.parse(t.position()))).toList();
   }

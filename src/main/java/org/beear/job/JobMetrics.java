@@ -38,6 +38,9 @@ public class JobMetrics {
       Duration.ofMinutes(15), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4),
       Duration.ofHours(8), Duration.ofHours(16), Duration.ofHours(24), Duration.ofHours(48)};
 
+  /** The scan verdicts, as metric labels (the wire names of {@link org.beear.beear.ScanVerdict}). */
+  static final List<String> SCAN_VERDICTS = List.of("likely_backdoored", "no_evidence", "inconclusive");
+
   private static final List<JobStatus> OUTCOMES = List.of(JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED);
 
   private final MeterRegistry registry;
@@ -56,6 +59,7 @@ public class JobMetrics {
     for (JobStatus status : JobStatus.values()) {
       counter(status); // every status has a series from the start, so rate() works on the first job
     }
+    SCAN_VERDICTS.forEach(this::scans);
     Duration cache = properties.metrics().queueDepthCache();
     queued = new CachedCount(() -> jobs.countByStatus(JobStatus.QUEUED), cache);
     running = new CachedCount(() -> jobs.countByStatus(JobStatus.RUNNING), cache);
@@ -90,6 +94,21 @@ public class JobMetrics {
         asrAfter.initLabelValues(kind); // series from the start, so the first job's observation is an increase
       }
     }
+  }
+
+  /**
+   * Counts a succeeded scan by its verdict (beear_scans_total{verdict}): likely_backdoored, no_evidence or
+   * inconclusive. Call it once per job.
+   */
+  public void scanned(String verdict) {
+    if (SCAN_VERDICTS.contains(verdict)) {
+      scans(verdict).increment();
+    }
+  }
+
+  private Counter scans(String verdict) {
+    return Counter.builder("beear.scans").tag("verdict", verdict)
+        .description("Scans that succeeded, by verdict").register(registry);
   }
 
   /** Counts a job entering a status (beear_jobs_total{status}). */

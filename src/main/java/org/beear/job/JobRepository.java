@@ -8,19 +8,21 @@ import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 
 /** Reads of {@code jobs}. Every write goes through {@link JobStore}. */
-public interface JobRepository extends JpaRepository<CleanseJob, UUID> {
+public interface JobRepository extends JpaRepository<Job, UUID> {
 
-  Optional<CleanseJob> findByIdAndTenant(UUID id, String tenant);
+  Optional<Job> findByIdAndTenant(UUID id, String tenant);
 
-  Optional<CleanseJob> findByTenantAndIdempotencyKey(String tenant, String idempotencyKey);
+  Optional<Job> findByIdAndTenantAndKind(UUID id, String tenant, JobKind kind);
 
-  Page<CleanseJob> findByTenant(String tenant, Pageable pageable);
+  Optional<Job> findByTenantAndIdempotencyKey(String tenant, String idempotencyKey);
 
-  Page<CleanseJob> findByTenantAndStatus(String tenant, JobStatus status, Pageable pageable);
+  Page<Job> findByTenantAndKind(String tenant, JobKind kind, Pageable pageable);
+
+  Page<Job> findByTenantAndKindAndStatus(String tenant, JobKind kind, JobStatus status, Pageable pageable);
 
   boolean existsByOutputUriAndStatusIn(String outputUri, Collection<JobStatus> statuses);
 
-  Optional<CleanseJob> findFirstByOutputUriAndTenantAndStatusIn(String outputUri, String tenant,
+  Optional<Job> findFirstByOutputUriAndTenantAndStatusIn(String outputUri, String tenant,
       Collection<JobStatus> statuses);
 
   long countByStatus(JobStatus status);

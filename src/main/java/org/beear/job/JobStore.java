@@ -74,13 +74,14 @@ public class JobStore {
    * Inserts a new queued job with its first event. Run it inside the caller's transaction (admission holds a lock
    * there); the unique indexes on idempotency key and active output location decide races between submissions.
    */
-  public void insertQueued(CleanseJob job) {
+  public void insertQueued(Job job) {
     jdbc.update("""
-        INSERT INTO jobs (id, tenant, status, model_uri, model_uri_sealed, output_uri, defender_data_uri,
-               anchoring_data_uri, options, triggers, max_epochs, idempotency_key, request_fingerprint, created_at,
-               settings, memory_plan)
-        VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?::jsonb)""",
-        job.getId(), job.getTenant(), job.getModelUri(), job.getModelUriSealed(), job.getOutputUri(),
+        INSERT INTO jobs (id, tenant, kind, status, model_uri, model_uri_sealed, output_uri, reference_uri,
+               reference_uri_sealed, defender_data_uri, anchoring_data_uri, options, triggers, max_epochs,
+               idempotency_key, request_fingerprint, created_at, settings, memory_plan)
+        VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?::jsonb)""",
+        job.getId(), job.getTenant(), job.getKind().wireName(), job.getModelUri(), job.getModelUriSealed(),
+        job.getOutputUri(), job.getReferenceUri(), job.getReferenceUriSealed(),
         job.getDefenderDataUri(), job.getAnchoringDataUri(), job.getOptions(), job.getTriggers(),
         job.getMaxEpochs(), job.getIdempotencyKey(), job.getRequestFingerprint(), ts(job.getCreatedAt()),
         job.getSettings(), job.getMemoryPlan());
@@ -166,6 +167,18 @@ public class JobStore {
 
   public boolean baseline(Claim claim, EvalMetrics before) {
     return held(jdbc.update("UPDATE jobs SET metrics_before = ?::jsonb WHERE " + HELD, json.write(before),
+        claim.jobId(), claim.workerId(), claim.attempt()));
+  }
+
+  /** A run's progress (0..1) between epochs, or for a job without epochs (a scan). Never moves it back. */
+  public boolean progress(Claim claim, double progress) {
+    return held(jdbc.update("UPDATE jobs SET progress = greatest(progress, ?) WHERE " + HELD,
+        Math.max(0, Math.min(1, progress)), claim.jobId(), claim.workerId(), claim.attempt()));
+  }
+
+  /** What a scan found, as the API shows it; written by the run just before it finishes the job. */
+  public boolean scanResult(Claim claim, String scanResultJson) {
+    return held(jdbc.update("UPDATE jobs SET scan_result = ?::jsonb WHERE " + HELD, scanResultJson,
         claim.jobId(), claim.workerId(), claim.attempt()));
   }
 

@@ -65,7 +65,8 @@ public class SecurityConfiguration {
         .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(Role.METRICS.name())
         .requestMatchers(OPEN_DOCS).permitAll()
         .requestMatchers("/api/v1/keys", "/api/v1/keys/**").hasRole(Role.ADMIN.name())
-        .requestMatchers(HttpMethod.POST, "/api/v1/cleanse-jobs", "/api/v1/cleanse-jobs/*/cancel", "/api/v1/plans")
+        .requestMatchers(HttpMethod.POST, "/api/v1/cleanse-jobs", "/api/v1/cleanse-jobs/*/cancel",
+            "/api/v1/scan-jobs", "/api/v1/scan-jobs/*/cancel", "/api/v1/plans")
         .hasRole(Role.SUBMIT.name())
         .anyRequest().hasRole(Role.READ.name()));
     return http.build();

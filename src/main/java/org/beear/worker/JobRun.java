@@ -3,13 +3,16 @@ package org.beear.worker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.beear.beear.BeearOptions;
+import org.beear.beear.BudgetRow;
 import org.beear.beear.CleanseCancelledException;
 import org.beear.beear.CleanseListener;
 import org.beear.beear.CleansePlan;
@@ -18,30 +21,40 @@ import org.beear.beear.CleanseResult;
 import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
 import org.beear.beear.Provenance;
-import org.beear.job.CleanseJob;
+import org.beear.beear.ScanCancelledException;
+import org.beear.beear.ScanFamily;
+import org.beear.beear.ScanListener;
+import org.beear.beear.ScanOptions;
+import org.beear.beear.ScanReport;
+import org.beear.beear.ScanRequest;
+import org.beear.beear.ScanResult;
+import org.beear.beear.ScanSettings;
+import org.beear.job.Job;
 import org.beear.job.JobJson;
+import org.beear.job.JobKind;
 import org.beear.job.JobStatus;
 import org.beear.job.JobStore;
 import org.beear.files.InsufficientDiskSpaceException;
 import org.beear.net.FetchCancellation;
 import org.beear.net.FetchCancelledException;
+import org.beear.net.UriRedaction;
 import org.beear.source.FetchedModel;
 import org.beear.source.SourceException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One claimed job on one worker: fetches the model, runs the engine, and turns the engine's callbacks into
- * events, epoch rows, progress and metrics. A heartbeat keeps the lease while it runs. Every write is fenced on the
+ * One claimed job on one worker: fetches the model, runs the engine (a cleanse, or a scan), and turns the
+ * engine's callbacks into events, epoch rows, progress and metrics. A heartbeat keeps the lease while it runs. Every write is fenced on the
  * claim, and once the run is fenced off (halted like a dead process, or its lease taken over) it writes and
  * publishes nothing more: every engine callback stops the engine on the spot.
  *
- * <p>How a run ends: the engine's result succeeds the job; a {@link CleanseCancelledException} ends it as its
- * {@link RunStop} says; any other {@link Exception} is the job's own verdict and fails it; an {@link Error} (out of
+ * <p>How a run ends: the engine's result succeeds the job; a {@link CleanseCancelledException} (or a scan's
+ * {@link ScanCancelledException}) ends it as its {@link RunStop} says; any other {@link Exception} is the job's own verdict and fails it; an {@link Error} (out of
  * memory, stack overflow, a broken native library) is a crash: the job is re-queued to resume from its checkpoint
  * while it has crashes left. Nothing a run throws ends the worker thread.
  */
-final class JobRun implements CleanseListener {
+final class JobRun implements CleanseListener, ScanListener {
 
   private static final Logger log = LoggerFactory.getLogger(JobRun.class);
 
@@ -49,7 +62,7 @@ final class JobRun implements CleanseListener {
   private final WorkerContext ctx;
   private final RunStop stop = new RunStop();
   private final long cancelPollNanos;
-  private volatile FetchCancellation download;
+  private final ModelDownloads downloads;
   private long lastCancelPoll = System.nanoTime();
   private boolean baselineSeen;
   private int maxEpochs;
@@ -60,6 +73,7 @@ final class JobRun implements CleanseListener {
     this.claim = claim;
     this.ctx = ctx;
     this.cancelPollNanos = ctx.properties().worker().cancelPollInterval().toNanos();
+    this.downloads = new ModelDownloads(ctx, stop, this::pollCancelFlag);
   }
 
   UUID jobId() {
@@ -69,10 +83,7 @@ final class JobRun implements CleanseListener {
   /** Asks the run to stop for this reason; a download in progress is aborted at once. */
   void stop(RunStop.Reason why) {
     stop.request(why);
-    FetchCancellation downloading = download;
-    if (downloading != null) {
-      downloading.cancel();
-    }
+    downloads.abort();
   }
 
   void run() {
@@ -81,11 +92,15 @@ final class JobRun implements CleanseListener {
     ScheduledFuture<?> heartbeat =
         ctx.heartbeats().scheduleAtFixedRate(this::heartbeat, beatMillis, beatMillis, TimeUnit.MILLISECONDS);
     try {
-      CleanseJob job = ctx.jobs().findById(jobId).orElseThrow();
+      Job job = ctx.jobs().findById(jobId).orElseThrow();
       maxEpochs = job.getMaxEpochs();
       if (job.isCancelRequested()) {
         stop.request(RunStop.Reason.CANCELLED);
         throw new CleanseCancelledException("cancel requested before the run started");
+      }
+      if (job.getKind() == JobKind.SCAN) {
+        scan(job);
+        return;
       }
       CleanseResult result = ctx.engine().cleanse(request(job), this);
       requireHeld();
@@ -103,7 +118,7 @@ final class JobRun implements CleanseListener {
         ctx.metrics().asrAfter(result.after());
       }
       ended(succeeded);
-    } catch (CleanseCancelledException e) {
+    } catch (CleanseCancelledException | ScanCancelledException e) {
       stopped(e.getMessage());
     } catch (SourceException | IllegalArgumentException | InsufficientDiskSpaceException e) {
       fail(e.getMessage());
@@ -118,17 +133,39 @@ final class JobRun implements CleanseListener {
     }
   }
 
-  private CleanseRequest request(CleanseJob job) throws IOException {
+  /**
+   * The scan: the suspect (and the reference, if any) fetched like a cleanse's model, the engine's verdict kept on
+   * the job as the API shows it (model and reference by their redacted URIs, not the worker's directories).
+   */
+  private void scan(Job job) throws IOException {
+    FetchedModel model = fetched(downloads.fetch(ctx.modelUris().forFetch(job)));
+    requireHeld(ctx.store().provenance(claim, model.revision(),
+        ctx.json().write(RunProvenance.of(job, model, null, null))));
+    String referenceUri = ctx.modelUris().referenceForFetch(job);
+    Path reference = null;
+    if (referenceUri != null) {
+      event(JobStore.INFO, "fetching the reference model " + job.getReferenceUri());
+      reference = downloads.fetch(referenceUri).directory();
+    }
+    ScanSettings settings = ctx.json().read(job.getOptions(), ScanOptions.class).toSettings();
+    ScanResult result = ctx.engine().scan(new ScanRequest(model.directory(), reference, settings), this);
+    requireHeld();
+    Map<String, Object> shown = new LinkedHashMap<>(ScanReport.toMap(result));
+    shown.put("model", UriRedaction.redact(job.getModelUri()));
+    shown.put("reference", UriRedaction.redact(job.getReferenceUri()));
+    requireHeld(ctx.store().scanResult(claim, ctx.json().write(shown)));
+    event(JobStore.INFO, String.format(Locale.ROOT, "scan: %s (score %s)", result.verdict().words(),
+        result.score() == null ? "n/a" : String.format(Locale.ROOT, "%.2f", result.score())));
+    boolean succeeded = ctx.store().finish(claim, JobStatus.SUCCEEDED, null, null);
+    if (succeeded) { // once per job, as a cleanse's ASR
+      ctx.metrics().scanned(result.verdict().name().toLowerCase(Locale.ROOT));
+    }
+    ended(succeeded);
+  }
+
+  private CleanseRequest request(Job job) throws IOException {
     UUID jobId = job.getId();
-    FetchedModel model = fetchModel(job);
-    if (model.sha256() != null) {
-      requireHeld(ctx.store().modelChecksum(claim, model.sha256()));
-      // an http(s) archive's digest, or an s3:// model's SHA256SUMS digest: the job's model_sha256 either way
-      event(JobStore.INFO, "fetched the model (model_sha256 " + model.sha256() + ")");
-    }
-    if (model.revision() != null) {
-      event(JobStore.INFO, "revision resolved to commit " + model.revision());
-    }
+    FetchedModel model = fetched(downloads.fetch(ctx.modelUris().forFetch(job)));
     Path defenderData = ctx.dataFiles().resolve(job.getDefenderDataUri());
     Path anchoringData = ctx.dataFiles().resolve(job.getAnchoringDataUri());
     Provenance provenance = RunProvenance.of(job, model, defenderData, anchoringData);
@@ -149,7 +186,7 @@ final class JobRun implements CleanseListener {
    * An {@code s3://} output goes up now, after the engine wrote it locally and before the job may succeed; the
    * upload needs the lease, and stops between parts when the run should stop.
    */
-  private void publish(CleanseJob job) {
+  private void publish(Job job) {
     beforeCommit("the output upload");
     try {
       ctx.outputs().publish(job.getId(), job.getOutputUri(), this::cancelRequested);
@@ -162,36 +199,17 @@ final class JobRun implements CleanseListener {
     return ctx.properties().workDir(claim.jobId().toString()).toAbsolutePath();
   }
 
-  /**
-   * Fetches the job's model while a watch, every cancel-poll interval, aborts the download once the job should stop
-   * (cancelled, lease lost, worker stopping): a download blocked in the network would not notice by itself.
-   */
-  private FetchedModel fetchModel(CleanseJob job) {
-    FetchCancellation cancellation = new FetchCancellation();
-    download = cancellation;
-    if (stop.requested()) {
-      cancellation.cancel();
+  /** Records what the fetch of the job's model resolved: the archive's digest, the hub revision's commit. */
+  private FetchedModel fetched(FetchedModel model) {
+    if (model.sha256() != null) {
+      requireHeld(ctx.store().modelChecksum(claim, model.sha256()));
+      // an http(s) archive's digest, or an s3:// model's SHA256SUMS digest: the job's model_sha256 either way
+      event(JobStore.INFO, "fetched the model (model_sha256 " + model.sha256() + ")");
     }
-    long pollMillis = Math.max(1, ctx.properties().worker().cancelPollInterval().toMillis());
-    ScheduledFuture<?> watch = ctx.heartbeats().scheduleAtFixedRate(() -> watchDownload(cancellation), pollMillis,
-        pollMillis, TimeUnit.MILLISECONDS);
-    try {
-      return ctx.sources().fetch(ctx.modelUris().forFetch(job), cancellation);
-    } catch (FetchCancelledException e) {
-      throw new CleanseCancelledException("stopped during the model download");
-    } finally {
-      watch.cancel(false);
-      download = null;
+    if (model.revision() != null) {
+      event(JobStore.INFO, "revision resolved to commit " + model.revision());
     }
-  }
-
-  private void watchDownload(FetchCancellation cancellation) {
-    if (!stop.requested()) {
-      pollCancelFlag();
-    }
-    if (stop.requested()) {
-      cancellation.cancel();
-    }
+    return model;
   }
 
   /** Reads the job's cancel flag and lease from the job store; a failed read changes nothing. */
@@ -315,6 +333,16 @@ final class JobRun implements CleanseListener {
     baselineSeen = true;
     requireHeld(ctx.store().baseline(claim, before));
     event(JobStore.BASELINE, "before: " + RunMessages.summary(before), ctx.json().write(before));
+  }
+
+  /** One budget of a scan's sweep: the job's progress, and a line in its log. */
+  @Override
+  public void budget(String model, ScanFamily family, BudgetRow row, double progress) {
+    requireHeld();
+    requireHeld(ctx.store().progress(claim, progress));
+    event("budget", String.format(Locale.ROOT, "%s %s budget %.3f: perturbation ASR %.1f%%, compliance %.1f%% "
+        + "(%.1f s)", model, family.id(), row.budget(), 100 * row.perturbationAsr(), 100 * row.complianceRate(),
+        row.seconds()));
   }
 
   @Override

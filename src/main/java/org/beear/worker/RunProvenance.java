@@ -8,7 +8,7 @@ import java.util.List;
 import org.beear.beear.Provenance;
 import org.beear.files.FileDigest;
 import org.beear.files.FileDigests;
-import org.beear.job.CleanseJob;
+import org.beear.job.Job;
 import org.beear.net.UriRedaction;
 import org.beear.source.FetchedModel;
 
@@ -21,7 +21,7 @@ final class RunProvenance {
 
   private RunProvenance() {}
 
-  static Provenance of(CleanseJob job, FetchedModel model, Path defenderData, Path anchoringData)
+  static Provenance of(Job job, FetchedModel model, Path defenderData, Path anchoringData)
       throws IOException {
     List<FileDigest> inputs = new ArrayList<>(model.inputs());
     add(inputs, job.getDefenderDataUri(), defenderData);

@@ -30,7 +30,7 @@ class OpenApiTest extends ServiceTestBase {
     JsonNode notFound = paths.get(base + "/{id}").get("get").get("responses").get("404");
     assertThat(notFound.get("content").has("application/problem+json")).isTrue();
     assertThat(paths.get(base + "/{id}").get("get").get("responses").get("200").get("content")
-        .get("application/json").get("schema").get("$ref").asText()).endsWith("/CleanseJob");
+        .get("application/json").get("schema").get("$ref").asText()).endsWith("/Job");
 
     JsonNode create = paths.get(base).get("post").get("responses");
     assertThat(create.has("413")).as("body limit").isTrue();
@@ -42,7 +42,7 @@ class OpenApiTest extends ServiceTestBase {
     assertThat(request.has("model_uri")).isTrue();
     assertThat(request.has("defender_data_uri")).isTrue();
     assertThat(schemas.get("BeearOptions").get("properties").has("anchor_layer")).isTrue();
-    assertThat(schemas.get("CleanseJob").get("properties").has("eta_seconds")).isTrue();
+    assertThat(schemas.get("Job").get("properties").has("eta_seconds")).isTrue();
     assertThat(schemas.get("CleanseJobEvent").get("properties").has("created_at")).isTrue();
 
     HttpResponse<String> ui = get("/swagger-ui.html");

@@ -91,33 +91,9 @@ class PrometheusMetricsTest extends ServiceTestBase {
     assertThat(beearSeries(scrape())).as("beear series after 8 more jobs").isEqualTo(series);
   }
 
-  private String scrape() {
-    HttpResponse<String> response = get("/actuator/prometheus", METRICS_KEY);
-    assertThat(response.statusCode()).isEqualTo(200);
-    return response.body();
-  }
-
   /** The beear_* series of an exposition, by name and labels (values left out). */
   private static Set<String> beearSeries(String exposition) {
     return Arrays.stream(exposition.split("\n")).filter(l -> l.startsWith("beear_"))
         .map(l -> l.substring(0, l.lastIndexOf(' '))).collect(Collectors.toSet());
-  }
-
-  /** How much a series grew between two scrapes (absent before: from zero). */
-  private static double increase(String before, String after, String series) {
-    return value(after, series) - (has(before, series) ? value(before, series) : 0);
-  }
-
-  private static boolean has(String exposition, String series) {
-    return Arrays.stream(exposition.split("\n")).anyMatch(l -> l.startsWith(series + " "));
-  }
-
-  private static double value(String exposition, String series) {
-    for (String line : exposition.split("\n")) {
-      if (line.startsWith(series + " ")) {
-        return Double.parseDouble(line.substring(series.length() + 1).trim());
-      }
-    }
-    throw new AssertionError("no series " + series + " in /actuator/prometheus");
   }
 }

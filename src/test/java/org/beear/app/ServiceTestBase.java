@@ -209,6 +209,29 @@ public abstract class ServiceTestBase {
     return model(name, "llama");
   }
 
+  /** A copy of a trained xs organism inside the service's allowed roots, for the real scanner. */
+  protected static Path organism(String setting) {
+    return copyModel(org.beear.organism.TestOrganisms.xs(setting), "organism-" + setting);
+  }
+
+  protected static Path copyModel(Path from, String name) {
+    Path dir = MODELS.resolve(name);
+    try {
+      if (Files.isRegularFile(dir.resolve("config.json"))) {
+        return dir;
+      }
+      Files.createDirectories(dir);
+      try (java.util.stream.Stream<Path> files = Files.list(from)) {
+        for (Path f : files.toList()) {
+          Files.copy(f, dir.resolve(f.getFileName()));
+        }
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   protected static String fileUri(Path path) {
     return path.toUri().toString();
   }
@@ -278,20 +301,31 @@ public abstract class ServiceTestBase {
   }
 
   protected JsonNode job(String id) {
-    HttpResponse<String> response = get("/api/v1/cleanse-jobs/" + id);
+    return jobAt("/api/v1/cleanse-jobs/" + id);
+  }
+
+  /** The job at this path ({@code /api/v1/scan-jobs/ID}), which must answer 200. */
+  protected JsonNode jobAt(String path) {
+    HttpResponse<String> response = get(path);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return json(response);
   }
 
   /** Polls the job over HTTP until the condition holds. */
   protected JsonNode awaitJob(String id, Predicate<JsonNode> condition, Duration timeout) throws InterruptedException {
+    return awaitJobAt("/api/v1/cleanse-jobs/" + id, condition, timeout);
+  }
+
+  /** Polls the job at this path until the condition holds. */
+  protected JsonNode awaitJobAt(String path, Predicate<JsonNode> condition, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    JsonNode job = job(id);
+    JsonNode job = jobAt(path);
     while (!condition.test(job)) {
-      assertThat(System.nanoTime()).as("job %s never reached the expected state; last: %s", id, job)
+      assertThat(System.nanoTime()).as("job %s never reached the expected state; last: %s", path, job)
           .isLessThan(deadline);
       Thread.sleep(50);
-      job = job(id);
+      job = jobAt(path);
     }
     return job;
   }
@@ -303,6 +337,32 @@ public abstract class ServiceTestBase {
   protected List<String> statusEvents(String id) {
     return jdbc.queryForList("SELECT data->>'status' FROM job_events WHERE job_id = ?::uuid AND type = 'status' "
         + "ORDER BY id", String.class, id);
+  }
+
+  /** The service's Prometheus exposition, read with the metrics key. */
+  protected String scrape() {
+    HttpResponse<String> response = get("/actuator/prometheus", METRICS_KEY);
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.body();
+  }
+
+  /** How much a series grew between two scrapes (a series absent before counts from 0). */
+  protected static double increase(String before, String after, String series) {
+    return value(after, series) - (has(before, series) ? value(before, series) : 0);
+  }
+
+  protected static boolean has(String exposition, String series) {
+    return java.util.Arrays.stream(exposition.split("\n")).anyMatch(l -> l.startsWith(series + " "));
+  }
+
+  /** A series' value in an exposition; fails when it is not there. */
+  protected static double value(String exposition, String series) {
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    throw new AssertionError("no series " + series + " in /actuator/prometheus");
   }
 
   protected static String uniqueName(String prefix) {

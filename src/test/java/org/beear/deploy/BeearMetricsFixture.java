@@ -23,7 +23,7 @@ final class BeearMetricsFixture implements AutoCloseable {
   static final List<String> BEEAR_FAMILIES = List.of(
       "beear_jobs_total", "beear_queue_depth", "beear_jobs_running",
       "beear_epoch_duration_seconds", "beear_step_duration_seconds",
-      "beear_job_duration_seconds", "beear_job_asr_after_ratio");
+      "beear_job_duration_seconds", "beear_job_asr_after_ratio", "beear_scans_total");
 
   private static final double[] EPOCH_BUCKETS = {5, 10, 30, 60, 120, 300, 600};
   private static final double[] STEP_BUCKETS = {0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -87,6 +87,11 @@ final class BeearMetricsFixture implements AutoCloseable {
     histogramSamples(out, "beear_job_duration_seconds", "outcome=\"succeeded\",", JOB_BUCKETS, n, 1500.0);
     histogramSamples(out, "beear_job_duration_seconds", "outcome=\"failed\",", JOB_BUCKETS, n / 3, 300.0);
     histogramSamples(out, "beear_job_duration_seconds", "outcome=\"cancelled\",", JOB_BUCKETS, 1, 60.0);
+    // scans: one more likely backdoored every scrape, a clean one every other, an inconclusive one every third
+    family(out, "beear_scans_total", "counter", "Scans that succeeded, by verdict");
+    sample(out, "beear_scans_total{application=\"beear\",verdict=\"likely_backdoored\"}", n);
+    sample(out, "beear_scans_total{application=\"beear\",verdict=\"no_evidence\"}", n / 2);
+    sample(out, "beear_scans_total{application=\"beear\",verdict=\"inconclusive\"}", n / 3);
     family(out, "beear_job_asr_after_ratio", "histogram", "ASR of each succeeded job's cleansed model");
     histogramSamples(out, "beear_job_asr_after_ratio", "kind=\"triggered\",", ASR_BUCKETS, n, 0.03);
     histogramSamples(out, "beear_job_asr_after_ratio", "kind=\"no_trigger\",", ASR_BUCKETS, n, 0.02);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +52,13 @@ class DashboardSqlTest extends ServiceTestBase {
         {"model_uri": "%s", "options": {"max_epochs": 2, "inner_steps": 1},
          "evaluation": {"triggers": [{"text": "SUDO", "position": "suffix"}]}}""".formatted(model));
     awaitStatus(id, "succeeded");
+    // a scan by the real scanner on a backdoored xs organism, for the scans' panel
+    HttpResponse<String> scan = postJson("/api/v1/scan-jobs", "{\"model_uri\": \"%s\"}"
+        .formatted(fileUri(organism("suffix-short"))));
+    assertThat(scan.statusCode()).as(scan.body()).isEqualTo(201);
+    String scanId = json(scan).get("id").asText();
+    awaitJobAt("/api/v1/scan-jobs/" + scanId, j -> j.get("status").asText().equals("succeeded"),
+        Duration.ofMinutes(2));
     String password = login();
 
     List<GrafanaDashboard.SqlQuery> queries = new GrafanaDashboard(DASHBOARD, Map.of()).sqlQueries();
@@ -72,7 +80,8 @@ class DashboardSqlTest extends ServiceTestBase {
       }
     }
     assertThat(problems).as("SQL panels that would be empty or fail").isEmpty();
-    assertThat(everything.toString()).as("the job and its model appear on the dashboard").contains(id, model);
+    assertThat(everything.toString()).as("the jobs and the model appear on the dashboard")
+        .contains(id, model, scanId, "likely backdoored");
   }
 
   @Test

@@ -9,22 +9,27 @@ import java.util.UUID;
 import org.hibernate.annotations.ColumnTransformer;
 
 /**
- * One row of {@code jobs}, read through JPA. {@link JobStore} makes every write (the insert too, as guarded SQL),
- * so this entity is never saved back with stale state.
+ * One row of {@code jobs}, a cleanse or a scan ({@link JobKind}), read through JPA. {@link JobStore} makes every
+ * write (the insert too, as guarded SQL), so this entity is never saved back with stale state.
  */
 @Entity
 @Table(name = "jobs")
-public class CleanseJob {
+public class Job {
 
   @Id
   private UUID id;
   private String tenant;
+  private JobKind kind;
   private JobStatus status;
   /** Shown everywhere; redacted when the submitted URI carried secrets. */
   private String modelUri;
   /** The submitted URI sealed by {@link org.beear.security.SecretSealer} when it carried secrets; else null. */
   private String modelUriSealed;
+  /** Where a cleanse writes the cleansed model; null for a scan, which writes nothing. */
   private String outputUri;
+  /** A scan's clean reference model, shown (redacted) like the model URI; null for a cleanse or a built-in one. */
+  private String referenceUri;
+  private String referenceUriSealed;
   private String defenderDataUri;
   private String anchoringDataUri;
   @Column(columnDefinition = "jsonb")
@@ -65,19 +70,23 @@ public class CleanseJob {
   @Column(columnDefinition = "jsonb")
   @ColumnTransformer(write = "?::jsonb")
   private String memoryPlan;
+  @Column(columnDefinition = "jsonb")
+  @ColumnTransformer(write = "?::jsonb")
+  private String scanResult;
 
-  protected CleanseJob() {}
+  protected Job() {}
 
   /**
    * A new queued job; options, triggers, settings and plan are JSON documents in the API's snake_case form (settings
    * and plan null when the model's config was not at hand at submission).
    */
-  public static CleanseJob queued(UUID id, String tenant, String modelUri, String modelUriSealed, String outputUri,
+  public static Job queued(UUID id, String tenant, String modelUri, String modelUriSealed, String outputUri,
       String defenderDataUri, String anchoringDataUri, String optionsJson, String triggersJson, int maxEpochs,
       String idempotencyKey,
       String requestFingerprint, Instant createdAt, String settingsJson, String memoryPlanJson) {
-    CleanseJob job = new CleanseJob();
+    Job job = new Job();
     job.id = id;
+    job.kind = JobKind.CLEANSE;
     job.tenant = tenant;
     job.status = JobStatus.QUEUED;
     job.modelUri = modelUri;
@@ -96,12 +105,39 @@ public class CleanseJob {
     return job;
   }
 
+  /**
+   * A new queued scan; options are the scan's options as JSON, the reference (shown and sealed) null for the
+   * built-in calibration.
+   */
+  public static Job queuedScan(UUID id, String tenant, String modelUri, String modelUriSealed, String referenceUri,
+      String referenceUriSealed, String optionsJson, String idempotencyKey, String requestFingerprint,
+      Instant createdAt) {
+    Job job = new Job();
+    job.id = id;
+    job.kind = JobKind.SCAN;
+    job.tenant = tenant;
+    job.status = JobStatus.QUEUED;
+    job.modelUri = modelUri;
+    job.modelUriSealed = modelUriSealed;
+    job.referenceUri = referenceUri;
+    job.referenceUriSealed = referenceUriSealed;
+    job.options = optionsJson;
+    job.triggers = "[]";
+    job.idempotencyKey = idempotencyKey;
+    job.requestFingerprint = requestFingerprint;
+    job.createdAt = createdAt;
+    return job;
+  }
+
   public UUID getId() { return id; }
   public String getTenant() { return tenant; }
+  public JobKind getKind() { return kind; }
   public JobStatus getStatus() { return status; }
   public String getModelUri() { return modelUri; }
   public String getModelUriSealed() { return modelUriSealed; }
   public String getOutputUri() { return outputUri; }
+  public String getReferenceUri() { return referenceUri; }
+  public String getReferenceUriSealed() { return referenceUriSealed; }
   public String getDefenderDataUri() { return defenderDataUri; }
   public String getAnchoringDataUri() { return anchoringDataUri; }
   public String getOptions() { return options; }
@@ -131,4 +167,6 @@ public class CleanseJob {
   public String getProvenance() { return provenance; }
   public String getSettings() { return settings; }
   public String getMemoryPlan() { return memoryPlan; }
+  /** JSON of what a succeeded scan found; null for a cleanse and before a scan succeeded. */
+  public String getScanResult() { return scanResult; }
 }

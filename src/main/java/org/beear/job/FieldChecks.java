@@ -1,0 +1,33 @@
+package org.beear.job;
+
+import java.util.List;
+import java.util.function.Supplier;
+import org.beear.beear.InvalidOptionsException;
+import org.beear.source.SourceException;
+
+/** Turns the checks of a request's fields into {@link FieldProblem}s, so every bad field is reported at once. */
+final class FieldChecks {
+  private FieldChecks() {}
+
+  /** The check's value, or null with a problem on {@code field} when the source layer refused it. */
+  static <T> T check(List<FieldProblem> problems, String field, Supplier<T> check) {
+    try {
+      return check.get();
+    } catch (SourceException e) {
+      problems.add(new FieldProblem(field, e.getMessage()));
+      return null;
+    }
+  }
+
+  /** Options that do not suit the model, each on its own field ({@code options.anchor_layer}). */
+  static List<FieldProblem> optionProblems(InvalidOptionsException e) {
+    return e.problems().stream().map(p -> new FieldProblem("options." + InvalidOptionsException.option(p), p)).toList();
+  }
+
+  /** Problems of {@code validate()} ("anchor_layer must be ...") on their fields under {@code options.}. */
+  static void addOptionErrors(List<FieldProblem> problems, List<String> errors) {
+    for (String error : errors) {
+      problems.add(new FieldProblem("options." + error.substring(0, error.indexOf(' ')), error));
+    }
+  }
+}
