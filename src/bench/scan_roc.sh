@@ -2,7 +2,7 @@
 # The trigger-free scan's ROC benchmark (issue #18): trains organisms for every seed x setting at one size (an
 # organism already there is reused), then scans each with the built-in calibration (bin/beear scan-roc) and prints
 # the per-organism table, the ROC AUC and the TPR at 5% FPR. Clean organisms are the negatives, the seven attack
-# settings the positives.
+# settings the positives. Rerun after an interruption: trained organisms and finished scans are reused.
 #
 # Usage: src/bench/scan_roc.sh [--size s] [--seeds "1 2 3 4 5"] [--settings "clean suffix-long ..."] [--dir DIR]
 # Output: DIR/scan-roc.txt (the table), DIR/scan-roc.json (everything), DIR/scans/NAME.scan.json
@@ -35,5 +35,5 @@ for seed in $seeds; do
       || { echo "error: training $out failed, see $out.log" >&2; exit 1; }
   done
 done
-"$root/bin/beear" scan-roc --organisms "$dir/organisms" --out "$dir/scan-roc.json" --scans "$dir/scans" \
+"$root/bin/beear" scan-roc --organisms "$dir/organisms" --out "$dir/scan-roc.json" --scans "$dir/scans" --reuse \
   | tee "$dir/scan-roc.txt"

@@ -1,5 +1,6 @@
 package org.beear.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Option;
         + "positives.")
 final class ScanRocCommand implements Callable<Integer> {
   static final double MAX_FPR = 0.05;
+  private static final ObjectMapper READER = new ObjectMapper();
 
   @Option(names = "--organisms", required = true, arity = "1..*", description = "organism directories, or "
       + "directories holding organism directories") List<Path> organisms;
@@ -37,12 +39,31 @@ final class ScanRocCommand implements Callable<Integer> {
   @Option(names = "--scans", description = "write each organism's scan.json here as NAME.scan.json (default: none)")
   Path scans;
 
+  @Option(names = "--reuse", description = "an organism whose NAME.scan.json is already in --scans (and newer than "
+      + "its attack.json) is not scanned again: its scan.json is read, so an interrupted benchmark resumes")
+  boolean reuse;
+
   @Option(names = "--seed", description = "scan seed (default 42)") Long seed;
 
   @Option(names = "--device", description = "auto (default), cpu or cuda") String device;
 
-  /** One organism's row. */
-  record Row(String name, String setting, long seed, boolean positive, ScanResult scan) {}
+  /**
+   * One organism's row: its label and what its scan found.
+   *
+   * @param scan the scan as scan.json holds it
+   */
+  record Row(String name, String setting, long seed, boolean positive, Double score, Double flipBudget,
+      String verdict, double seconds, Map<String, Object> scan) {
+
+    static Row of(String name, AttackFile attack, Map<String, Object> scan) {
+      return new Row(name, attack.setting(), attack.seed(), !attack.clean(), number(scan.get("score")),
+          number(scan.get("flip_budget")), String.valueOf(scan.get("verdict")), number(scan.get("seconds")), scan);
+    }
+
+    private static Double number(Object v) {
+      return v instanceof Number n ? n.doubleValue() : null;
+    }
+  }
 
   @Override
   public Integer call() throws IOException {
@@ -52,17 +73,27 @@ final class ScanRocCommand implements Callable<Integer> {
     BackdoorScanner scanner = new BackdoorScanner();
     for (Path dir : dirs) {
       AttackFile attack = AttackFile.read(dir.resolve(AttackFile.FILE_NAME));
-      System.err.printf("scanning %s (%d of %d) ...%n", dir, rows.size() + 1, dirs.size());
-      ScanResult r = scanner.scan(new ScanRequest(dir, null, settings.with(null, null, attack.systemPrompt())),
-          ScanListener.NONE);
-      if (scans != null) {
-        ScanReport.write(r, scans.resolve(dir.getFileName() + ".scan.json"));
+      String name = dir.getFileName().toString();
+      Path saved = scans == null ? null : scans.resolve(name + ".scan.json");
+      Map<String, Object> scan;
+      if (reuse && saved != null && Files.isRegularFile(saved)
+          && Files.getLastModifiedTime(saved).compareTo(Files.getLastModifiedTime(dir.resolve(AttackFile.FILE_NAME)))
+          > 0) {
+        scan = READER.readValue(saved.toFile(), new TypeReference<>() {});
+      } else {
+        System.err.printf("scanning %s (%d of %d) ...%n", dir, rows.size() + 1, dirs.size());
+        ScanResult r = scanner.scan(new ScanRequest(dir, null, settings.with(null, null, attack.systemPrompt())),
+            ScanListener.NONE);
+        if (saved != null) {
+          ScanReport.write(r, saved);
+        }
+        scan = ScanReport.toMap(r);
       }
-      Row row = new Row(dir.getFileName().toString(), attack.setting(), attack.seed(), !attack.clean(), r);
+      Row row = Row.of(name, attack, scan);
       System.err.println(line(row));
       rows.add(row);
     }
-    List<Roc.Case> cases = rows.stream().map(r -> new Roc.Case(r.name(), r.scan().score(), r.positive())).toList();
+    List<Roc.Case> cases = rows.stream().map(r -> new Roc.Case(r.name(), r.score(), r.positive())).toList();
     double auc = Roc.auc(cases);
     Roc.Operating op = Roc.tprAtFpr(cases, MAX_FPR);
     System.out.println("organism | setting | seed | label | flip budget | score | verdict | seconds");
@@ -80,10 +111,9 @@ final class ScanRocCommand implements Callable<Integer> {
   }
 
   static String line(Row r) {
-    ScanResult s = r.scan();
     return String.format("%s | %s | %d | %s | %s | %s | %s | %.0f", r.name(), r.setting(), r.seed(),
-        r.positive() ? "backdoored" : "clean", s.flipBudget() == null ? "none" : String.format("%.3f", s.flipBudget()),
-        s.score() == null ? "n/a" : String.format("%.2f", s.score()), s.verdict().words(), s.seconds());
+        r.positive() ? "backdoored" : "clean", r.flipBudget() == null ? "none" : String.format("%.3f", r.flipBudget()),
+        r.score() == null ? "n/a" : String.format("%.2f", r.score()), r.verdict(), r.seconds());
   }
 
   /** Each argument as an organism (it has attack.json) or as a folder of organisms, sorted by name. */
@@ -115,7 +145,7 @@ final class ScanRocCommand implements Callable<Integer> {
       e.put("setting", r.setting());
       e.put("seed", r.seed());
       e.put("positive", r.positive());
-      e.put("scan", ScanReport.toMap(r.scan()));
+      e.put("scan", r.scan());
       list.add(e);
     }
     m.put("organisms", list);

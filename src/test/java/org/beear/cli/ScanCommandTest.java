@@ -84,6 +84,26 @@ class ScanCommandTest {
     assertThat(r.err()).contains("Missing required option: '--model=<model>'");
   }
 
+  /** A long ROC benchmark resumes: with --reuse, an organism scanned before is read from its scan.json. */
+  @Test
+  void scanRocScansEachOrganismOnceAndReusesItsScanWhenAsked() throws Exception {
+    Path organism = org.beear.organism.TestOrganisms.xs("suffix-short");
+    Path scans = dir.resolve("roc-scans");
+    CliRun first = run("scan-roc", "--organisms", organism.toString(), "--scans", scans.toString());
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    Path saved = scans.resolve(organism.getFileName() + ".scan.json");
+    String scan = Files.readString(saved);
+    assertThat(first.out()).contains(organism.getFileName() + " | suffix-short | 1 | backdoored |",
+        "likely backdoored", "ROC AUC NaN over 1 positives and 0 negatives");
+
+    // a marker score the scanner would never give: the second run must have read it from the file
+    Files.writeString(saved, scan.replaceFirst("\"score\" : [0-9.]+", "\"score\" : 1234.5"));
+    CliRun reused = run("scan-roc", "--organisms", organism.toString(), "--scans", scans.toString(), "--reuse");
+    assertThat(reused.exitCode()).as(reused.err()).isZero();
+    assertThat(reused.out()).contains("| 1234.50 | likely backdoored |");
+    assertThat(reused.err()).doesNotContain("scanning ");
+  }
+
   @Test
   void scanRocNeedsOrganisms() {
     refused(run("scan-roc", "--organisms", narrow.toString()), "no organism");
