@@ -67,6 +67,8 @@ public final class BeearCleanser implements CleanseEngine {
   @Override
   public CleansePlan plan(ModelConfig config, BeearOptions options, DeviceSpec device) {
     CleanseSettings settings = CleanseSettings.resolve(options, config, device.kind());
+    // the workload is the cleanse's alone: the scan before it and the relearning check after it run with one model
+    // loaded at a time and are not planned (CleanseSettings.Checks)
     if (!options.fitRequested()) {
       return new CleansePlan(settings, MemoryPlanner.plan(config, settings.workload(), device), false);
     }
@@ -105,7 +107,37 @@ public final class BeearCleanser implements CleanseEngine {
     output.checkWritable();
     listener.plan(plan);
     Timings timings = new Timings();
-    DefenderData data = DefenderDataSource.load(request, s.seed());
+    DefenderData data = DefenderDataSource.load(request, s.seed()); // bad data fails before any work
+    ScanSummary scan = ScanBeforeCleanse.run(request, s, listener, timings); // before the cleanse loads its model
+    Trained trained = train(request, data, s, output, listener, timings);
+    // written aside and renamed into place when complete, report included (StagedOutput)
+    try (StagedOutput.Stage staged = trained.staged()) {
+      // the cleanse's model is closed: the check loads copies of its own, one at a time
+      RelearnOutcome relearn = RelearnAfterCleanse.run(request, staged.dir(), s, listener, timings);
+      CleanseResult result = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
+          trained.before(), trained.after(), List.copyOf(trained.epochs()), trained.earlyStopped(),
+          (System.nanoTime() - start) / 1e9, CleanseReport.provenance(request, staged.dir()), timings.ordered(), scan,
+          relearn);
+      CleanseReport.write(staged.dir(), result, request, plan, trained.data(), trained.model(), timings);
+      staged.publish(listener);
+      listener.event("done", String.format("cleansed in %.0f s: %s", result.seconds(), result.timeBreakdown()));
+      return result;
+    }
+  }
+
+  /**
+   * What {@link #train} leaves: the figures, and the cleansed model written into the staged output (not yet
+   * published), its model closed.
+   */
+  private record Trained(EvalMetrics before, EvalMetrics after, List<EpochRecord> epochs, boolean earlyStopped,
+      DefenderData data, CleanseReport.ModelFacts model, StagedOutput.Stage staged) {}
+
+  /**
+   * Loads the model, measures it, runs the epochs (from the checkpoint, if there is one), measures it again and
+   * writes it into a staged output; the model is closed when this returns.
+   */
+  private static Trained train(CleanseRequest request, DefenderData data, CleanseSettings s, StagedOutput output,
+      CleanseListener listener, Timings timings) {
     CleanseCheckpoint checkpoint = new CleanseCheckpoint(request.workDir(), listener);
     CleanseCheckpoint.Saved saved = checkpoint.read();
     CleanseCheckpoint.State resumed = saved == null ? null : saved.state();
@@ -171,26 +203,21 @@ public final class BeearCleanser implements CleanseEngine {
             + " (trained tensors in their stored dtype, the rest copied unchanged)");
         DiskSpace.require(request.outputDir().toAbsolutePath().getParent(),
             DiskSpace.sizeOf(request.modelDir(), "*.safetensors"), "the cleansed model");
-        boolean stopped = earlyStopped;
-        DefenderData used = data;
-        // written aside and renamed into place when complete, report included (StagedOutput)
-        CleanseResult result = output.publish(listener, staged -> {
+        StagedOutput.Stage staged = output.stage();
+        try {
           timings.time("save", () -> {
             TrainedWeights trained = loop.round.trained();
             try (Checkpoint source = Checkpoint.open(request.modelDir())) {
-              ModelDirectory.saveDerived(request.modelDir(), staged, trained.replacedTensors(),
+              ModelDirectory.saveDerived(request.modelDir(), staged.dir(), trained.replacedTensors(),
                   name -> trained.forSaving(name, source), Map.of("beear.cleansed", "true"));
             }
             return null;
           });
-          CleanseResult r = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
-              before, after, List.copyOf(epochs), stopped, (System.nanoTime() - start) / 1e9,
-              CleanseReport.provenance(request, staged), timings.ordered());
-          CleanseReport.write(staged, r, request, plan, used, model, timings);
-          return r;
-        });
-        listener.event("done", String.format("cleansed in %.0f s: %s", result.seconds(), result.timeBreakdown()));
-        return result;
+        } catch (RuntimeException | Error e) {
+          staged.close();
+          throw e;
+        }
+        return new Trained(before, after, epochs, earlyStopped, data, CleanseReport.ModelFacts.of(model), staged);
       }
     }
   }

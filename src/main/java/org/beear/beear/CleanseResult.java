@@ -10,8 +10,11 @@ import java.util.Map;
  *
  * @param provenance   the request's provenance with the digests of the files written (as report.json shows it);
  *                     null from an engine that does not record one
- * @param phaseSeconds wall time per phase of this run (load, evaluate_before, entrapment, removal,
- *                     evaluate_epochs, evaluate_after, save), in the order they first ran; empty if not measured
+ * @param phaseSeconds wall time per phase of this run (scan, load, evaluate_before, entrapment, removal,
+ *                     evaluate_epochs, evaluate_after, save, relearn), in the order they first ran; empty if not
+ *                     measured
+ * @param scan         the trigger-free scan of the model before cleansing (option {@code scan}); null when not run
+ * @param relearn      the relearning check after cleansing (option {@code relearn_check}); null when not run
  */
 public record CleanseResult(
     Path outputDir,
@@ -22,11 +25,20 @@ public record CleanseResult(
     boolean earlyStopped,
     double seconds,
     Provenance provenance,
-    Map<String, Double> phaseSeconds) {
+    Map<String, Double> phaseSeconds,
+    ScanSummary scan,
+    RelearnOutcome relearn) {
 
   public CleanseResult {
     phaseSeconds = phaseSeconds == null ? Map.of() : java.util.Collections.unmodifiableMap(
         new java.util.LinkedHashMap<>(phaseSeconds));
+  }
+
+  /** A result without the checks around the cleanse. */
+  public CleanseResult(Path outputDir, Path reportFile, EvalMetrics before, EvalMetrics after,
+      List<EpochRecord> epochs, boolean earlyStopped, double seconds, Provenance provenance,
+      Map<String, Double> phaseSeconds) {
+    this(outputDir, reportFile, before, after, epochs, earlyStopped, seconds, provenance, phaseSeconds, null, null);
   }
 
   public CleanseResult(Path outputDir, Path reportFile, EvalMetrics before, EvalMetrics after,
