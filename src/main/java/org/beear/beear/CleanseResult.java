@@ -53,8 +53,9 @@ public record CleanseResult(
   }
 
   /**
-   * One line on where the time went: training (entrapment and removal), evaluation with its share of the run,
-   * and the rest (loading, data, saving). Empty when the phases were not measured.
+   * One line on where the time went: training (entrapment and removal), evaluation with its share of the run, the
+   * checks around the cleanse when they ran (scan, relearning), and the rest (loading, data, saving). Empty when the
+   * phases were not measured.
    */
   public String timeBreakdown() {
     if (phaseSeconds.isEmpty()) {
@@ -63,9 +64,12 @@ public record CleanseResult(
     double entrapment = phaseSeconds.getOrDefault("entrapment", 0.0);
     double removal = phaseSeconds.getOrDefault("removal", 0.0);
     double evaluation = evaluationSeconds();
+    double checks = phaseSeconds.getOrDefault("scan", 0.0) + phaseSeconds.getOrDefault("relearn", 0.0);
     return String.format(java.util.Locale.ROOT,
-        "training %.0f s (entrapment %.0f s, removal %.0f s), evaluation %.0f s (%.0f%% of the run), other %.0f s",
+        "training %.0f s (entrapment %.0f s, removal %.0f s), evaluation %.0f s (%.0f%% of the run), %sother %.0f s",
         entrapment + removal, entrapment, removal, evaluation, 100 * evaluation / Math.max(seconds, 1e-9),
-        Math.max(0, seconds - entrapment - removal - evaluation));
+        phaseSeconds.containsKey("scan") || phaseSeconds.containsKey("relearn")
+            ? String.format(java.util.Locale.ROOT, "checks %.0f s (scan, relearning), ", checks) : "",
+        Math.max(0, seconds - entrapment - removal - evaluation - checks));
   }
 }

@@ -61,6 +61,7 @@ class CleanseChecksTest {
     assertThat(events.lines).as("scanned before the cleanse loads the model")
         .containsSubsequence(events.of("scan").get(0), "evaluating: measuring the model before cleansing");
     assertThat(r.phaseSeconds().keySet()).startsWith("scan", "load");
+    assertThat(r.timeBreakdown()).contains(", checks ");
 
     JsonNode before = new ObjectMapper().readTree(tmp.resolve("a/report.json").toFile()).get("before");
     assertThat(before.get("asrPerturbation").asDouble()).as("the baseline's fields stay where they were")
