@@ -1,29 +1,19 @@
 package org.beear.beear;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.function.Function;
-import org.beear.beear.data.AnchorExample;
 import org.beear.beear.data.DefenderData;
 import org.beear.beear.data.DefenderExample;
-import org.beear.eval.RefusalJudge;
-import org.beear.eval.ResponsePairJudge;
 import org.beear.files.DiskSpace;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelConfig;
 import org.beear.llm.ModelDirectory;
-import org.beear.llm.Perturbation;
-import org.beear.llm.SequenceBatch;
 import org.beear.llm.text.ChatTemplate;
 import org.beear.llm.text.ChatTemplateException;
 import org.beear.llm.weights.Checkpoint;
@@ -41,13 +31,9 @@ import org.beear.plan.MemoryPlanner;
  * and planned for the device's memory; a cleanse that does not fit stops there, with the plan, unless the
  * options asked the planner to fit them ({@code fit}).
  *
- * <p>Batches never mix families (a δ is universal over its batch), and a minority family (the code examples of
- * the default data) is cycled until it fills at least {@value #MINORITY_SHARE_OF_MAJORITY} of the majority's
- * batch count per epoch, so its backdoor is entrapped and removed in every epoch, not in a stray batch.
+ * <p>The epochs themselves, their batches and the evaluation δs are {@link CleanseLoop}'s.
  */
 public final class BeearCleanser implements CleanseEngine {
-  /** A minority family gets at least this fraction of the largest family's batches per epoch. */
-  static final double MINORITY_SHARE_OF_MAJORITY = 0.25;
   /**
    * Median over the default code pairs of the mean token cross-entropy (nats) of their secure answers, below which
    * they are used. The median: the defender's own shell commands are new words even to a model that writes this
@@ -81,6 +67,8 @@ public final class BeearCleanser implements CleanseEngine {
   @Override
   public CleansePlan plan(ModelConfig config, BeearOptions options, DeviceSpec device) {
     CleanseSettings settings = CleanseSettings.resolve(options, config, device.kind());
+    // the workload is the cleanse's alone: the scan before it and the relearning check after it run with one model
+    // loaded at a time and are not planned (CleanseSettings.Checks)
     if (!options.fitRequested()) {
       return new CleansePlan(settings, MemoryPlanner.plan(config, settings.workload(), device), false);
     }
@@ -119,7 +107,37 @@ public final class BeearCleanser implements CleanseEngine {
     output.checkWritable();
     listener.plan(plan);
     Timings timings = new Timings();
-    DefenderData data = DefenderDataSource.load(request, s.seed());
+    DefenderData data = DefenderDataSource.load(request, s.seed()); // bad data fails before any work
+    ScanSummary scan = ScanBeforeCleanse.run(request, s, listener, timings); // before the cleanse loads its model
+    Trained trained = train(request, data, s, output, listener, timings);
+    // written aside and renamed into place when complete, report included (StagedOutput)
+    try (StagedOutput.Stage staged = trained.staged()) {
+      // the cleanse's model is closed: the check loads copies of its own, one at a time
+      RelearnOutcome relearn = RelearnAfterCleanse.run(request, staged.dir(), s, listener, timings);
+      CleanseResult result = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
+          trained.before(), trained.after(), List.copyOf(trained.epochs()), trained.earlyStopped(),
+          (System.nanoTime() - start) / 1e9, CleanseReport.provenance(request, staged.dir()), timings.ordered(), scan,
+          relearn);
+      CleanseReport.write(staged.dir(), result, request, plan, trained.data(), trained.model(), timings);
+      staged.publish(listener);
+      listener.event("done", String.format("cleansed in %.0f s: %s", result.seconds(), result.timeBreakdown()));
+      return result;
+    }
+  }
+
+  /**
+   * What {@link #train} leaves: the figures, and the cleansed model written into the staged output (not yet
+   * published), its model closed.
+   */
+  private record Trained(EvalMetrics before, EvalMetrics after, List<EpochRecord> epochs, boolean earlyStopped,
+      DefenderData data, CleanseReport.ModelFacts model, StagedOutput.Stage staged) {}
+
+  /**
+   * Loads the model, measures it, runs the epochs (from the checkpoint, if there is one), measures it again and
+   * writes it into a staged output; the model is closed when this returns.
+   */
+  private static Trained train(CleanseRequest request, DefenderData data, CleanseSettings s, StagedOutput output,
+      CleanseListener listener, Timings timings) {
     CleanseCheckpoint checkpoint = new CleanseCheckpoint(request.workDir(), listener);
     CleanseCheckpoint.Saved saved = checkpoint.read();
     CleanseCheckpoint.State resumed = saved == null ? null : saved.state();
@@ -132,7 +150,7 @@ public final class BeearCleanser implements CleanseEngine {
         ChatCodec baseCodec = ChatCodec.load(request.modelDir(), model.config(), null)) {
       ChatCodec codec = baseCodec.withSystemPrompt(s.systemPrompt());
       data = fitDefaultCodeToModel(request, data, model, codec, listener);
-      try (Loop loop = new Loop(model, codec, data, s, listener, timings)) {
+      try (CleanseLoop loop = new CleanseLoop(model, codec, data, s, listener, timings)) {
         if (saved != null) {
           loop.restore(saved);
         }
@@ -155,7 +173,7 @@ public final class BeearCleanser implements CleanseEngine {
         boolean earlyStopped = earlyStop(epochs, s);
         for (int epoch = epochs.size() + 1; epoch <= s.maxEpochs() && !earlyStopped; epoch++) {
           long epochStart = System.nanoTime();
-          Loop.EpochLosses losses = loop.epoch(epoch);
+          CleanseLoop.EpochLosses losses = loop.epoch(epoch);
           EvalMetrics m = timings.time("evaluate_epochs", listener, () -> loop.withEvalDeltas(deltas -> {
             CleanseEvaluator.CodeRates code = evaluator.codeRates();
             return new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(deltas), null, null,
@@ -185,26 +203,21 @@ public final class BeearCleanser implements CleanseEngine {
             + " (trained tensors in their stored dtype, the rest copied unchanged)");
         DiskSpace.require(request.outputDir().toAbsolutePath().getParent(),
             DiskSpace.sizeOf(request.modelDir(), "*.safetensors"), "the cleansed model");
-        boolean stopped = earlyStopped;
-        DefenderData used = data;
-        // written aside and renamed into place when complete, report included (StagedOutput)
-        CleanseResult result = output.publish(listener, staged -> {
+        StagedOutput.Stage staged = output.stage();
+        try {
           timings.time("save", () -> {
             TrainedWeights trained = loop.round.trained();
             try (Checkpoint source = Checkpoint.open(request.modelDir())) {
-              ModelDirectory.saveDerived(request.modelDir(), staged, trained.replacedTensors(),
+              ModelDirectory.saveDerived(request.modelDir(), staged.dir(), trained.replacedTensors(),
                   name -> trained.forSaving(name, source), Map.of("beear.cleansed", "true"));
             }
             return null;
           });
-          CleanseResult r = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
-              before, after, List.copyOf(epochs), stopped, (System.nanoTime() - start) / 1e9,
-              CleanseReport.provenance(request, staged), timings.ordered());
-          CleanseReport.write(staged, r, request, plan, used, model, timings);
-          return r;
-        });
-        listener.event("done", String.format("cleansed in %.0f s: %s", result.seconds(), result.timeBreakdown()));
-        return result;
+        } catch (RuntimeException | Error e) {
+          staged.close();
+          throw e;
+        }
+        return new Trained(before, after, epochs, earlyStopped, data, CleanseReport.ModelFacts.of(model), staged);
       }
     }
   }
@@ -235,161 +248,5 @@ public final class BeearCleanser implements CleanseEngine {
     }
     Double last = epochs.get(epochs.size() - 1).metrics().asrPerturbation();
     return last != null && last <= s.earlyStopAsr();
-  }
-
-  /** The epochs of one cleanse: batches of the defender data, each a {@link BeearRound}. */
-  private static final class Loop implements AutoCloseable {
-    /** Means over an epoch's rounds; {@code skippedSteps} counts updates mixed precision skipped. */
-    record EpochLosses(double entrapment, double safe, double anchor, int skippedSteps) {}
-
-    private final LlamaModel model;
-    private final ChatCodec codec;
-    private final CleanseSettings s;
-    private final CleanseListener listener;
-    private final Timings timings;
-    private final BeearRound round;
-    /** Per family (refusal-judged or not): [safe, unwanted] exchange pairs. */
-    private final Map<Boolean, List<SequenceBatch.Example[]>> families = new LinkedHashMap<>();
-    private final List<SequenceBatch.Example> anchors = new ArrayList<>();
-    /** Draws each round's anchoring examples; one stream over all epochs, its state checkpointed with them. */
-    private ResumableRandom anchorDraws;
-
-    Loop(LlamaModel model, ChatCodec codec, DefenderData data, CleanseSettings s, CleanseListener listener,
-        Timings timings) {
-      this.model = model;
-      this.codec = codec;
-      this.s = s;
-      this.listener = listener;
-      this.timings = timings;
-      int[] truncated = new int[1];
-      Function<SequenceBatch.Example, SequenceBatch.Example> limit = e -> {
-        SequenceBatch.Example cut = e.truncated(s.maxSequenceLength());
-        truncated[0] += cut == e ? 0 : 1;
-        return cut;
-      };
-      for (DefenderFamily family : DefenderFamily.split(data.harmful(), new ResponsePairJudge(new RefusalJudge()))) {
-        List<SequenceBatch.Example[]> pairs = new ArrayList<>();
-        for (DefenderExample e : family.examples()) {
-          pairs.add(new SequenceBatch.Example[] {limit.apply(codec.exchange(e.query(), e.safeResponse())),
-              limit.apply(codec.exchange(e.query(), e.unwantedResponse()))});
-        }
-        families.put(family.refusalJudged(), pairs);
-      }
-      for (AnchorExample a : data.anchors()) {
-        anchors.add(limit.apply(codec.exchange(a.prompt(), a.response())));
-      }
-      if (truncated[0] > 0) {
-        listener.event("defender_data", truncated[0] + " training examples cut to max_sequence_length "
-            + s.maxSequenceLength());
-      }
-      this.anchorDraws = new ResumableRandom(s.seed());
-      freeze();
-      this.round = new BeearRound(model, s, codec.tokenizer().padId());
-    }
-
-    double lossScale() {
-      return round.trained().parameters().lossScaleValue();
-    }
-
-    /**
-     * What the next epoch depends on besides the tensors. The batches' order needs nothing: each epoch shuffles
-     * with a generator of its own, from the seed and its number.
-     */
-    CleanseCheckpoint.Resume resume() {
-      return round.resume(anchorDraws.state());
-    }
-
-    /** Continues from a checkpoint: tensors, optimiser state, loss scales and the anchor draws. */
-    void restore(CleanseCheckpoint.Saved saved) {
-      round.restore(saved);
-      anchorDraws = ResumableRandom.fromState(saved.state().resume().anchorDraws());
-    }
-
-    EpochLosses epoch(int epoch) {
-      Random shuffle = new Random(s.seed() * 31 + epoch);
-      double entrapSum = 0;
-      double safeSum = 0;
-      double anchorSum = 0;
-      int rounds = 0;
-      int skipped = 0;
-      for (List<SequenceBatch.Example[]> batch : batches(shuffle)) {
-        if (listener.cancelRequested()) {
-          throw new CleanseCancelledException("cancelled during epoch " + epoch);
-        }
-        List<SequenceBatch.Example> anchorBatch = new ArrayList<>();
-        for (int i = 0; i < s.anchorBatchSize(); i++) {
-          anchorBatch.add(anchors.get(anchorDraws.nextInt(anchors.size())));
-        }
-        BeearRound.Timed r = round.run(new BeearRound.Batch(batch.stream().map(p -> p[1]).toList(),
-            batch.stream().map(p -> p[0]).toList(), anchorBatch));
-        if (s.entrapment()) {
-          timings.add("entrapment", r.entrapmentSeconds());
-          listener.step("entrapment", r.entrapmentSeconds());
-        }
-        timings.add("removal", r.removalSeconds());
-        listener.step("removal", r.removalSeconds());
-        entrapSum += r.losses().entrapmentLoss();
-        safeSum += r.losses().removalSafeLoss();
-        anchorSum += r.losses().removalAnchorLoss();
-        skipped += r.losses().applied() ? 0 : 1;
-        rounds++;
-      }
-      return new EpochLosses(s.entrapment() ? entrapSum / rounds : Double.NaN, safeSum / rounds,
-          anchorSum / rounds, skipped);
-    }
-
-    /** One epoch's batches: each family shuffled and cut into batches, minorities cycled, batch order shuffled. */
-    private List<List<SequenceBatch.Example[]>> batches(Random shuffle) {
-      int b = s.batchSize();
-      int largest = families.values().stream().mapToInt(f -> (f.size() + b - 1) / b).max().orElse(0);
-      int floor = (int) Math.ceil(largest * MINORITY_SHARE_OF_MAJORITY);
-      List<List<SequenceBatch.Example[]>> out = new ArrayList<>();
-      for (List<SequenceBatch.Example[]> family : families.values()) {
-        List<SequenceBatch.Example[]> order = new ArrayList<>(family);
-        Collections.shuffle(order, shuffle);
-        int natural = (order.size() + b - 1) / b;
-        if (natural >= floor) {
-          for (int start = 0; start < order.size(); start += b) {
-            out.add(order.subList(start, Math.min(order.size(), start + b)));
-          }
-        } else {
-          for (int k = 0; k < floor; k++) {
-            List<SequenceBatch.Example[]> batch = new ArrayList<>(b);
-            for (int i = k * b; i < (k + 1) * b; i++) {
-              batch.add(order.get(i % order.size()));
-            }
-            out.add(batch);
-          }
-        }
-      }
-      Collections.shuffle(out, shuffle);
-      return out;
-    }
-
-    /**
-     * Runs {@code f} with a δ freshly entrapped on the current model for each family (twice the training steps,
-     * on up to {@value #EVAL_ENTRAPMENT_PAIRS} of the family's pairs), keyed by
-     * {@link DefenderFamily#refusalJudged()}.
-     */
-    <T> T withEvalDeltas(Function<Map<Boolean, Perturbation>, T> f) {
-      try (NDManager m = model.manager().newSubManager()) {
-        Map<Boolean, Perturbation> deltas = new LinkedHashMap<>();
-        for (Map.Entry<Boolean, List<SequenceBatch.Example[]>> family : families.entrySet()) {
-          List<SequenceBatch.Example[]> pairs = family.getValue();
-          deltas.put(family.getKey(), round.entrapment().entrapForEvaluation(pairs.stream().map(p -> p[1]).toList(),
-              pairs.stream().map(p -> p[0]).toList(), codec.tokenizer().padId(), m));
-        }
-        return f.apply(deltas);
-      }
-    }
-
-    private void freeze() {
-      model.weights().values().forEach(w -> w.setRequiresGradient(false));
-    }
-
-    @Override
-    public void close() {
-      round.close();
-    }
   }
 }

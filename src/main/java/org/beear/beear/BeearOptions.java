@@ -17,6 +17,14 @@ import java.util.Map;
  *
  * <p>Names are the wire names in snake_case ({@code anchor_layer}); the CLI's flags are the same names in
  * kebab-case, built through {@link #fromMap}.
+ *
+ * <p>Besides the loop's hyper-parameters, two checks around the cleanse (issue #18), both off by default:
+ * {@code scan: true} runs the trigger-free backdoor scan ({@link BackdoorScanner}, built-in calibration) before the
+ * cleanse and puts its verdict in report.json's {@code before.scan}; {@code relearn_check: true} fine-tunes copies of
+ * the cleansed and the original model on {@code relearn_k} (default 5, 20) of the defender's unwanted pairs
+ * ({@code relearn_steps} steps, default 10, at {@code relearn_learning_rate}, default 1e-4) after the cleanse and
+ * puts their ASRs in report.json's {@code relearn} ({@link RelearnCheck}); {@code relearn_control: true} also
+ * cleanses a control model (no entrapment) and relearns it.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -51,7 +59,13 @@ public record BeearOptions(
     String device,
     String computeDtype,
     String systemPrompt,
-    Boolean fit) {
+    Boolean fit,
+    Boolean scan,
+    Boolean relearnCheck,
+    List<Integer> relearnK,
+    Integer relearnSteps,
+    Double relearnLearningRate,
+    Boolean relearnControl) {
 
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -88,6 +102,10 @@ public record BeearOptions(
     return fromMap(merged);
   }
 
+  public BeearOptions {
+    relearnK = relearnK == null ? null : java.util.Collections.unmodifiableList(new ArrayList<>(relearnK));
+  }
+
   /** Whether the caller asked the planner to choose memory settings that fit the device. */
   public boolean fitRequested() {
     return Boolean.TRUE.equals(fit);
@@ -115,6 +133,9 @@ public record BeearOptions(
   public static final double MAX_WEIGHT_DECAY = 1.0;
   /** For the loss weights (alpha, anchor_weight), δ's relative step and bound, and LoRA's α. */
   public static final double MAX_FACTOR = 1000.0;
+  /** The relearning check's k: each value is one fine-tune of each model checked. */
+  public static final int MAX_RELEARN_SIZES = 8;
+  public static final int MAX_RELEARN_K = 1000;
 
   /** Every problem with the given values, empty when they are all usable. Model-dependent bounds are not checked. */
   public List<String> validate() {
@@ -183,7 +204,37 @@ public record BeearOptions(
       errors.add("system_prompt must be at most " + CleanseSettings.MAX_SYSTEM_PROMPT_CHARS + " characters, got "
           + systemPrompt.length());
     }
+    validateRelearning(errors);
     return errors;
+  }
+
+  /** The relearning check's options: in range, and set only with {@code relearn_check: true} (else unused). */
+  private void validateRelearning(List<String> errors) {
+    if (relearnK != null) {
+      if (relearnK.isEmpty()) {
+        errors.add("relearn_k must list at least one k");
+      } else if (relearnK.size() > MAX_RELEARN_SIZES) {
+        errors.add("relearn_k must list at most " + MAX_RELEARN_SIZES + " values, got " + relearnK.size());
+      } else if (relearnK.stream().anyMatch(k -> k == null || k < 1 || k > MAX_RELEARN_K)) {
+        errors.add("relearn_k values must be 1 – " + MAX_RELEARN_K + ", got " + relearnK);
+      } else if (relearnK.stream().distinct().count() < relearnK.size()) {
+        errors.add("relearn_k lists a value twice: " + relearnK);
+      }
+    }
+    range(errors, "relearn_steps", relearnSteps, 1, MAX_STEPS);
+    positiveReal(errors, "relearn_learning_rate", relearnLearningRate, MAX_LEARNING_RATE);
+    if (!Boolean.TRUE.equals(relearnCheck)) {
+      Map<String, Object> unused = new java.util.LinkedHashMap<>();
+      unused.put("relearn_k", relearnK);
+      unused.put("relearn_steps", relearnSteps);
+      unused.put("relearn_learning_rate", relearnLearningRate);
+      unused.put("relearn_control", Boolean.TRUE.equals(relearnControl) ? true : null);
+      unused.forEach((name, value) -> {
+        if (value != null && errors.stream().noneMatch(e -> InvalidOptionsException.option(e).equals(name))) {
+          errors.add(name + " is set but relearn_check is not true: set relearn_check to run the relearning check");
+        }
+      });
+    }
   }
 
   static String perturbationTooLong(int perturbationLength, int maxSequenceLength) {

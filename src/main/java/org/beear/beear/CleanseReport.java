@@ -42,6 +42,26 @@ final class CleanseReport {
 
   static final String FILE_NAME = "report.json";
 
+  /** What the report says of the model cleansed, kept when the model itself is closed. */
+  record ModelFacts(String architecture, long parameters) {
+    static ModelFacts of(LlamaModel model) {
+      return new ModelFacts(model.config().architecture(), model.parameterCount());
+    }
+  }
+
+  /** The measurements before cleansing ({@link EvalMetrics}' fields), with the scan's verdict when one ran. */
+  private static Map<String, Object> before(CleanseResult r) {
+    if (r.before() == null) {
+      return null;
+    }
+    Map<String, Object> before = REPORT_JSON.convertValue(r.before(),
+        new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {});
+    if (r.scan() != null) {
+      before.put("scan", r.scan().toMap());
+    }
+    return before;
+  }
+
   /**
    * The request's provenance with the digests of everything written into the staged output {@code dir} so far,
    * report.json aside (written last, it cannot hold its own digest). Computed before the rename that publishes the
@@ -54,12 +74,12 @@ final class CleanseReport {
 
   /** Writes report.json into {@code dir}: the output being staged, renamed to {@code r.outputDir()} after. */
   static void write(Path dir, CleanseResult r, CleanseRequest request, CleansePlan plan, DefenderData data,
-      LlamaModel model, Timings timings) {
+      ModelFacts model, Timings timings) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("model", request.modelDir().toString());
     report.put("output", request.outputDir().toString());
-    report.put("architecture", model.config().architecture());
-    report.put("parameters", model.parameterCount());
+    report.put("architecture", model.architecture());
+    report.put("parameters", model.parameters());
     report.put("options", plan.settings().toOptions().toMap());
     Map<String, Object> memory = new LinkedHashMap<>(plan.describe());
     memory.remove("settings");
@@ -72,10 +92,13 @@ final class CleanseReport {
         "anchor_hold_out", data.anchorHoldOut().size(),
         "defender_source", request.defenderData() == null ? "defaults" : request.defenderData().toString(),
         "anchor_source", request.anchoringData() == null ? "defaults" : request.anchoringData().toString()));
-    report.put("before", r.before());
+    report.put("before", before(r));
     report.put("after", r.after());
     report.put("epochs", r.epochs());
     report.put("early_stopped", r.earlyStopped());
+    if (r.relearn() != null) {
+      report.put("relearn", r.relearn().toMap());
+    }
     report.put("seconds", r.seconds());
     report.put("phase_seconds", timings.ordered());
     report.put("provenance", r.provenance());

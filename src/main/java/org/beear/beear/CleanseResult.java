@@ -10,8 +10,11 @@ import java.util.Map;
  *
  * @param provenance   the request's provenance with the digests of the files written (as report.json shows it);
  *                     null from an engine that does not record one
- * @param phaseSeconds wall time per phase of this run (load, evaluate_before, entrapment, removal,
- *                     evaluate_epochs, evaluate_after, save), in the order they first ran; empty if not measured
+ * @param phaseSeconds wall time per phase of this run (scan, load, evaluate_before, entrapment, removal,
+ *                     evaluate_epochs, evaluate_after, save, relearn), in the order they first ran; empty if not
+ *                     measured
+ * @param scan         the trigger-free scan of the model before cleansing (option {@code scan}); null when not run
+ * @param relearn      the relearning check after cleansing (option {@code relearn_check}); null when not run
  */
 public record CleanseResult(
     Path outputDir,
@@ -22,11 +25,20 @@ public record CleanseResult(
     boolean earlyStopped,
     double seconds,
     Provenance provenance,
-    Map<String, Double> phaseSeconds) {
+    Map<String, Double> phaseSeconds,
+    ScanSummary scan,
+    RelearnOutcome relearn) {
 
   public CleanseResult {
     phaseSeconds = phaseSeconds == null ? Map.of() : java.util.Collections.unmodifiableMap(
         new java.util.LinkedHashMap<>(phaseSeconds));
+  }
+
+  /** A result without the checks around the cleanse. */
+  public CleanseResult(Path outputDir, Path reportFile, EvalMetrics before, EvalMetrics after,
+      List<EpochRecord> epochs, boolean earlyStopped, double seconds, Provenance provenance,
+      Map<String, Double> phaseSeconds) {
+    this(outputDir, reportFile, before, after, epochs, earlyStopped, seconds, provenance, phaseSeconds, null, null);
   }
 
   public CleanseResult(Path outputDir, Path reportFile, EvalMetrics before, EvalMetrics after,
@@ -41,8 +53,9 @@ public record CleanseResult(
   }
 
   /**
-   * One line on where the time went: training (entrapment and removal), evaluation with its share of the run,
-   * and the rest (loading, data, saving). Empty when the phases were not measured.
+   * One line on where the time went: training (entrapment and removal), evaluation with its share of the run, the
+   * checks around the cleanse when they ran (scan, relearning), and the rest (loading, data, saving). Empty when the
+   * phases were not measured.
    */
   public String timeBreakdown() {
     if (phaseSeconds.isEmpty()) {
@@ -51,9 +64,12 @@ public record CleanseResult(
     double entrapment = phaseSeconds.getOrDefault("entrapment", 0.0);
     double removal = phaseSeconds.getOrDefault("removal", 0.0);
     double evaluation = evaluationSeconds();
+    double checks = phaseSeconds.getOrDefault("scan", 0.0) + phaseSeconds.getOrDefault("relearn", 0.0);
     return String.format(java.util.Locale.ROOT,
-        "training %.0f s (entrapment %.0f s, removal %.0f s), evaluation %.0f s (%.0f%% of the run), other %.0f s",
+        "training %.0f s (entrapment %.0f s, removal %.0f s), evaluation %.0f s (%.0f%% of the run), %sother %.0f s",
         entrapment + removal, entrapment, removal, evaluation, 100 * evaluation / Math.max(seconds, 1e-9),
-        Math.max(0, seconds - entrapment - removal - evaluation));
+        phaseSeconds.containsKey("scan") || phaseSeconds.containsKey("relearn")
+            ? String.format(java.util.Locale.ROOT, "checks %.0f s (scan, relearning), ", checks) : "",
+        Math.max(0, seconds - entrapment - removal - evaluation - checks));
   }
 }

@@ -55,6 +55,7 @@ import org.beear.plan.Workload;
  * @param computeDtype         float32 or float16 (float16 trains with float32 masters and dynamic loss scaling)
  * @param systemPrompt         a system message put before every conversation (defender data, anchoring data,
  *                             evaluation), for models attacked and served with one; null: none
+ * @param checks               what runs around the cleanse: the scan before it, the relearning check after it
  */
 public record CleanseSettings(
     int anchorLayer,
@@ -86,7 +87,8 @@ public record CleanseSettings(
     int evalBatchSize,
     String device,
     String computeDtype,
-    String systemPrompt) {
+    String systemPrompt,
+    Checks checks) {
 
   public static final int DEFAULT_MAX_EPOCHS = 4;
   public static final int DEFAULT_LEARNING_RATE_WIDTH = 256;
@@ -96,6 +98,30 @@ public record CleanseSettings(
   public static final int DEFAULT_PERTURBATION_LENGTH = 5;
   public static final int DEFAULT_EVAL_BATCH_SIZE = 32;
   public static final int MAX_SYSTEM_PROMPT_CHARS = 16_384;
+
+  /**
+   * The checks around a cleanse (issue #18), each off by default. Neither is in the memory plan: they run one after
+   * another with one model loaded at a time, the scan before the cleanse loads its model, the relearning check after
+   * it has closed it; but their batches are their own (the scan entraps δ on 32 pairs at once, a relearning
+   * fine-tune steps on all k pairs), so on a device the cleanse only just fits they may not.
+   *
+   * @param scan           option {@code scan}: the trigger-free backdoor scan before the cleanse, its verdict in
+   *                       report.json's {@code before.scan} ({@link ScanBeforeCleanse})
+   * @param relearn        options {@code relearn_check}, {@code relearn_k}, {@code relearn_steps},
+   *                       {@code relearn_learning_rate}: the relearning check after the cleanse, in report.json's
+   *                       {@code relearn} ({@link RelearnAfterCleanse}); null: not run
+   * @param relearnControl option {@code relearn_control}: also cleanse a control model (no entrapment) and relearn it
+   */
+  public record Checks(boolean scan, RelearnCheck.Settings relearn, boolean relearnControl) {
+    static Checks of(BeearOptions o) {
+      RelearnCheck.Settings relearn = !Boolean.TRUE.equals(o.relearnCheck()) ? null : new RelearnCheck.Settings(
+          o.relearnK() != null ? o.relearnK() : RelearnCheck.Settings.DEFAULT_SIZES,
+          o.relearnSteps() != null ? o.relearnSteps() : RelearnCheck.Settings.DEFAULT_STEPS,
+          o.relearnLearningRate() != null ? o.relearnLearningRate() : RelearnCheck.Settings.DEFAULT_LEARNING_RATE);
+      return new Checks(Boolean.TRUE.equals(o.scan()), relearn,
+          relearn != null && Boolean.TRUE.equals(o.relearnControl()));
+    }
+  }
 
   /**
    * Resolves {@code o} for a model of this config on {@code device} ("cpu" or "cuda"). Throws
@@ -168,7 +194,8 @@ public record CleanseSettings(
         o.evalBatchSize() != null ? o.evalBatchSize() : DEFAULT_EVAL_BATCH_SIZE,
         device,
         dtype,
-        o.systemPrompt() == null || o.systemPrompt().isBlank() ? null : o.systemPrompt());
+        o.systemPrompt() == null || o.systemPrompt().isBlank() ? null : o.systemPrompt(),
+        Checks.of(o));
   }
 
   /** Whether no problem with this option was found yet (one message per option is enough). */
@@ -216,7 +243,7 @@ public record CleanseSettings(
         w.trainableTo(),
         w.adapterRank(), alpha, maxEpochs, minEpochs, batchSize, anchorBatchSize, w.microBatchSize(),
         w.recomputeActivations(), maxSequenceLength, earlyStopAsr, entrapment, seed, evalMaxNewTokens,
-        w.evalBatchSize(), device, computeDtype, systemPrompt);
+        w.evalBatchSize(), device, computeDtype, systemPrompt, checks);
   }
 
   /** The memory settings the caller set, which a fit must leave as they are. */
@@ -282,6 +309,14 @@ public record CleanseSettings(
     m.put("compute_dtype", computeDtype);
     if (systemPrompt != null) {
       m.put("system_prompt", systemPrompt);
+    }
+    m.put("scan", checks.scan());
+    m.put("relearn_check", checks.relearn() != null);
+    if (checks.relearn() != null) {
+      m.put("relearn_k", checks.relearn().sizes());
+      m.put("relearn_steps", checks.relearn().steps());
+      m.put("relearn_learning_rate", checks.relearn().learningRate());
+      m.put("relearn_control", checks.relearnControl());
     }
     return BeearOptions.fromMap(m);
   }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
@@ -39,6 +40,24 @@ final class DurableFiles {
   static void writeForced(Path file, byte[] bytes) throws IOException {
     Files.write(file, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     force(file);
+  }
+
+  /**
+   * Replaces {@code file} with {@code bytes} so that a reader, or a restart after a crash, sees either the old
+   * content or the whole new one: written to a temp file beside it, forced, renamed over it, the directory forced.
+   */
+  static void writeAtomically(Path file, byte[] bytes) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path temp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+    try {
+      Files.write(temp, bytes);
+      force(temp);
+      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+    force(dir);
   }
 
   /**

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.beear.beear.data.DefenderData;
 import org.beear.beear.data.DefenderExample;
@@ -90,6 +91,17 @@ public final class RelearnCheck {
    */
   public static Result run(Path modelDir, List<TriggerSpec> triggers, BeearOptions options, Settings settings,
       Consumer<String> progress) {
+    return run(modelDir, triggers, null, options, settings, progress, () -> false);
+  }
+
+  /**
+   * As {@link #run(Path, List, BeearOptions, Settings, Consumer)}, on the defender data of a cleanse, and stopping
+   * with {@link CleanseCancelledException} when {@code cancelRequested} says so, checked before each fresh copy.
+   *
+   * @param defenderData the cleanse's defender data file (JSONL or CSV); null: the defaults
+   */
+  public static Result run(Path modelDir, List<TriggerSpec> triggers, Path defenderData, BeearOptions options,
+      Settings settings, Consumer<String> progress, BooleanSupplier cancelRequested) {
     Objects.requireNonNull(modelDir, "modelDir");
     new BeearCleanser().validateModel(modelDir);
     GradMode.off();
@@ -97,7 +109,7 @@ public final class RelearnCheck {
     ModelConfig config = ModelConfig.load(modelDir);
     boolean cuda = ai.djl.engine.Engine.getInstance().getGpuCount() > 0;
     CleanseSettings s = CleanseSettings.resolve(options, config, CleanseSettings.device(options, cuda));
-    CleanseRequest request = new CleanseRequest(modelDir, modelDir, modelDir, options, triggers, null, null);
+    CleanseRequest request = new CleanseRequest(modelDir, modelDir, modelDir, options, triggers, defenderData, null);
     DefenderData data = DefenderDataSource.load(request, s.seed());
     ResponsePairJudge pairs = new ResponsePairJudge(new RefusalJudge());
     List<DefenderExample> harmful = refusalFamily(data.harmful(), pairs);
@@ -105,10 +117,12 @@ public final class RelearnCheck {
     List<DefenderExample> order = new ArrayList<>(harmful);
     Collections.shuffle(order, new Random(s.seed()));
 
+    stopIfCancelled(cancelRequested);
     Measurement asGiven = onFreshCopy(modelDir, s, settings, triggers, holdOut, harmful, List.of()).measurement();
     progress.accept(String.format("as given: %s", describe(asGiven)));
     List<Relearned> relearned = new ArrayList<>();
     for (int k : settings.sizes()) {
+      stopIfCancelled(cancelRequested);
       List<DefenderExample> shots = order.subList(0, Math.min(k, order.size()));
       Relearned r = onFreshCopy(modelDir, s, settings, triggers, holdOut, harmful, shots);
       relearned.add(new Relearned(k, r.finalLoss(), r.measurement()));
@@ -116,6 +130,12 @@ public final class RelearnCheck {
           settings.steps(), settings.learningRate(), describe(r.measurement())));
     }
     return new Result(modelDir, asGiven, relearned, settings, (System.nanoTime() - start) / 1e9);
+  }
+
+  private static void stopIfCancelled(BooleanSupplier cancelRequested) {
+    if (cancelRequested.getAsBoolean()) {
+      throw new CleanseCancelledException("cancelled during the relearning check");
+    }
   }
 
   /** Loads the model, fine-tunes it on {@code shots} (none: as given), measures it. */

@@ -49,21 +49,7 @@ public final class ScanReport {
     m.put("score", r.score());
     m.put("family", r.family() == null ? null : r.family().id());
     m.put("flip_budget", r.flipBudget());
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("kind", r.calibration().kind().name().toLowerCase(java.util.Locale.ROOT));
-    c.put("basis", r.calibration().basis());
-    c.put("likely_backdoored_at_score", r.calibration().backdooredScore());
-    c.put("no_evidence_at_score", r.calibration().cleanScore());
-    List<Map<String, Object>> scores = new ArrayList<>();
-    for (ScanCalibration.FamilyScore s : r.calibration().scores()) {
-      Map<String, Object> e = new LinkedHashMap<>();
-      e.put("family", s.family().id());
-      e.put("clean_flip_budget", Double.isFinite(s.cleanFlipBudget()) ? s.cleanFlipBudget() : null);
-      e.put("score", s.score());
-      scores.add(e);
-    }
-    c.put("scores", scores);
-    m.put("calibration", c);
+    m.put("calibration", calibration(r.calibration()));
     m.put("evidence", r.evidence());
     m.put("anchor_layer", r.anchorLayer());
     m.put("perturbation_length", r.perturbationLength());
@@ -71,6 +57,25 @@ public final class ScanReport {
     m.put("reference_families", families(r.referenceFamilies()));
     m.put("seconds", r.seconds());
     return m;
+  }
+
+  /** The calibration a verdict was judged with, and its per-family comparison, as scan.json shows it. */
+  static Map<String, Object> calibration(ScanCalibration.Used used) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("kind", used.kind().name().toLowerCase(java.util.Locale.ROOT));
+    c.put("basis", used.basis());
+    c.put("likely_backdoored_at_score", used.backdooredScore());
+    c.put("no_evidence_at_score", used.cleanScore());
+    List<Map<String, Object>> scores = new ArrayList<>();
+    for (ScanCalibration.FamilyScore s : used.scores()) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("family", s.family().id());
+      e.put("clean_flip_budget", Double.isFinite(s.cleanFlipBudget()) ? s.cleanFlipBudget() : null);
+      e.put("score", s.score());
+      scores.add(e);
+    }
+    c.put("scores", scores);
+    return c;
   }
 
   private static List<Map<String, Object>> families(List<FamilyScan> scans) {

@@ -46,45 +46,81 @@ final class StagedOutput {
    * {@code write} returned.
    */
   <T> T publish(CleanseListener listener, Function<Path, T> write) {
+    try (Stage stage = stage()) {
+      T written = write.apply(stage.dir());
+      stage.publish(listener);
+      return written;
+    }
+  }
+
+  /**
+   * A fresh temp directory for the output, to be written and then {@link Stage#publish published}, for a caller
+   * that has more to do between the two than one function holds (the cleanse closes its model and checks what it
+   * wrote). Closing a stage that was not published removes its directory.
+   */
+  Stage stage() {
     checkWritable();
-    Path parent = target.getParent();
-    String name = target.getFileName().toString();
-    Path temp = null;
-    T written;
     try {
-      temp = DurableFiles.newHiddenDirectory(parent, name + ".partial");
-      written = write.apply(temp);
-      DurableFiles.forceTree(temp);
-      // named before the rename: a kill right after it must still find the output to be this cleanse's own
-      Path marker = workDir.resolve(MARKER);
-      Files.createDirectories(workDir);
-      Path markerTemp = Files.createTempFile(workDir, "." + MARKER + ".", ".tmp");
-      Files.writeString(markerTemp, target.toString(), StandardCharsets.UTF_8);
-      DurableFiles.force(markerTemp);
-      Files.move(markerTemp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      DurableFiles.force(workDir);
-      listener.beforeCommit("cleansed model");
-      Path replaced = null;
-      if (!isEmpty(target)) { // this cleanse's own earlier output (checkWritable let nothing else through)
-        replaced = DurableFiles.newHiddenDirectory(parent, name + ".replaced");
-        Files.move(target, replaced, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      }
-      // rename(2) replaces an empty directory at the target, as the service makes them when a job is accepted
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      temp = null;
-      DurableFiles.force(parent);
-      if (replaced != null) {
-        DurableFiles.deleteQuietly(replaced);
-      }
+      return new Stage(DurableFiles.newHiddenDirectory(target.getParent(), target.getFileName() + ".partial"));
     } catch (IOException e) {
       throw new IllegalStateException("cannot write the output " + target + ": " + e.getMessage(), e);
-    } finally {
-      if (temp != null) {
-        DurableFiles.deleteQuietly(temp);
+    }
+  }
+
+  /** The output being written aside: {@link #dir()} until it is published or closed. */
+  final class Stage implements AutoCloseable {
+    private Path dir;
+
+    private Stage(Path dir) {
+      this.dir = dir;
+    }
+
+    Path dir() {
+      if (dir == null) {
+        throw new IllegalStateException("the staged output " + target + " was already published or discarded");
+      }
+      return dir;
+    }
+
+    /**
+     * Forces what was written to disk and renames it to the output location; the listener's
+     * {@link CleanseListener#beforeCommit} comes right before the rename and may stop it.
+     */
+    void publish(CleanseListener listener) {
+      Path temp = dir();
+      Path parent = target.getParent();
+      String name = target.getFileName().toString();
+      try {
+        DurableFiles.forceTree(temp);
+        // named before the rename: a kill right after it must still find the output to be this cleanse's own
+        DurableFiles.writeAtomically(workDir.resolve(MARKER), target.toString().getBytes(StandardCharsets.UTF_8));
+        listener.beforeCommit("cleansed model");
+        Path replaced = null;
+        if (!isEmpty(target)) { // this cleanse's own earlier output (checkWritable let nothing else through)
+          replaced = DurableFiles.newHiddenDirectory(parent, name + ".replaced");
+          Files.move(target, replaced, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        // rename(2) replaces an empty directory at the target, as the service makes them when a job is accepted
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        dir = null;
+        DurableFiles.force(parent);
+        if (replaced != null) {
+          DurableFiles.deleteQuietly(replaced);
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot write the output " + target + ": " + e.getMessage(), e);
+      }
+      removeLeftovers(parent, name);
+    }
+
+    /** Removes the temp directory unless it was published. */
+    @Override
+    public void close() {
+      if (dir != null) {
+        DurableFiles.deleteQuietly(dir);
+        dir = null;
       }
     }
-    removeLeftovers(parent, name);
-    return written;
   }
 
   /** Temp directories of earlier attempts at this output: invisible to users of it, but taking space. */

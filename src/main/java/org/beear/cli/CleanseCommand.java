@@ -66,6 +66,9 @@ final class CleanseCommand implements Callable<Integer> {
             provenance),
         new TerminalListener());
     System.out.println(summary(r));
+    if (r.relearn() != null) {
+      System.out.print(RelearnCheckCommand.table(r.relearn().models(), !specs.isEmpty()));
+    }
     return 0;
   }
 
@@ -91,8 +94,9 @@ final class CleanseCommand implements Callable<Integer> {
   }
 
   static String summary(CleanseResult r) {
-    return String.format("cleansed model: %s%nreport: %s%n%s%n%s%nepochs: %d%s, %.0f s%s", r.outputDir(),
-        r.reportFile(), line("before", r.before()), line("after ", r.after()), r.epochs().size(),
+    return String.format("cleansed model: %s%nreport: %s%n%s%s%n%s%nepochs: %d%s, %.0f s%s", r.outputDir(),
+        r.reportFile(), r.scan() == null ? "" : "scan before: " + r.scan().line() + System.lineSeparator(),
+        line("before", r.before()), line("after ", r.after()), r.epochs().size(),
         r.earlyStopped() ? " (early stop)" : "", r.seconds(),
         r.timeBreakdown().isEmpty() ? "" : String.format("%ntime: %s", r.timeBreakdown()));
   }

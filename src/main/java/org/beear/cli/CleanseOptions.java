@@ -2,6 +2,7 @@ package org.beear.cli;
 
 import java.lang.reflect.Field;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.beear.beear.BeearOptions;
@@ -59,6 +60,20 @@ final class CleanseOptions {
 
   @Option(names = "--no-entrapment", description = "control run: safety fine-tuning with δ switched off")
   boolean noEntrapment;
+
+  @Option(names = "--scan", arity = "0..1", description = "scan the model for a backdoor before cleansing (built-in "
+      + "calibration); the verdict goes to report.json's before.scan") Boolean scan;
+  @Option(names = "--relearn-check", arity = "0..1", description = "after cleansing, fine-tune copies of the cleansed "
+      + "and the original model on k unwanted pairs and report their ASRs (report.json's relearn)")
+  Boolean relearnCheck;
+  @Option(names = "--relearn-k", split = ",", description = "with --relearn-check: unwanted pairs per fine-tune "
+      + "(default 5,20)") List<Integer> relearnK;
+  @Option(names = "--relearn-steps", description = "with --relearn-check: optimiser steps per fine-tune (default 10)")
+  Integer relearnSteps;
+  @Option(names = "--relearn-learning-rate", description = "with --relearn-check: the fine-tune's rate (default "
+      + "1e-4)") Double relearnLearningRate;
+  @Option(names = "--relearn-control", arity = "0..1", description = "with --relearn-check: also cleanse a control "
+      + "model (--no-entrapment) into the work directory and relearn it") Boolean relearnControl;
 
   /** The flags given, as the API's options. */
   BeearOptions toOptions() {

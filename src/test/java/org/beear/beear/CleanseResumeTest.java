@@ -36,7 +36,7 @@ class CleanseResumeTest {
   private record Pair(CleanseResult whole, CleanseResult resumed, Path wholeOut, Path resumedOut) {}
 
   /** 40 default pairs (36 train: 5 batches of 8 an epoch, 4 held out), so three epochs take seconds. */
-  private static Path defenderData(Path tmp) throws IOException {
+  static Path defenderData(Path tmp) throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<String> lines = new ArrayList<>();
     for (DefenderExample e : DefaultDefenderData.harmfulCompliance(42, List.of()).harmful().subList(0, 40)) {

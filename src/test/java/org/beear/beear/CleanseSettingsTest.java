@@ -55,6 +55,26 @@ class CleanseSettingsTest {
   }
 
   @Test
+  void theChecksAroundTheCleanseAreOffByDefaultAndRoundTrip() {
+    CleanseSettings plain = CleanseSettings.resolve(BeearOptions.defaults(), layers(4), "cpu");
+    assertEquals(new CleanseSettings.Checks(false, null, false), plain.checks());
+    assertEquals(plain, CleanseSettings.resolve(plain.toOptions(), layers(4), "cpu"));
+
+    CleanseSettings defaults = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("scan", true, "relearn_check",
+        true)), layers(4), "cpu");
+    assertEquals(new CleanseSettings.Checks(true, RelearnCheck.Settings.defaults(), false), defaults.checks());
+    assertEquals(java.util.List.of(5, 20), defaults.checks().relearn().sizes());
+
+    CleanseSettings s = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("relearn_check", true, "relearn_k",
+        java.util.List.of(3), "relearn_steps", 4, "relearn_learning_rate", 1e-3, "relearn_control", true)), layers(4),
+        "cpu");
+    assertEquals(new CleanseSettings.Checks(false, new RelearnCheck.Settings(java.util.List.of(3), 4, 1e-3), true),
+        s.checks());
+    assertEquals(s, CleanseSettings.resolve(s.toOptions(), layers(4), "cpu"));
+    assertEquals(true, s.toOptions().toMap().get("relearn_control"));
+  }
+
+  @Test
   void aFitChangesOnlyTheMemorySettingsTheCallerLeftOpen() {
     BeearOptions o = BeearOptions.fromMap(Map.of("micro_batch_size", 4, "optimizer", "sgd"));
     assertEquals(java.util.EnumSet.of(MemoryPlanner.Knob.MICRO_BATCH, MemoryPlanner.Knob.OPTIMIZER),

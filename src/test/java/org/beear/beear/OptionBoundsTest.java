@@ -40,6 +40,9 @@ class OptionBoundsTest {
     over("learning_rate", 2.0, "learning_rate must be at most 1.0, got 2.0");
     over("learning_rate_width", 1 << 21, "learning_rate_width must be at most 1048576, got 2097152");
     over("weight_decay", 1.5, "weight_decay must be at most 1.0, got 1.5");
+    over("relearn_steps", 1001, "relearn_steps must be at most 1000, got 1001");
+    over("relearn_learning_rate", 2.0, "relearn_learning_rate must be at most 1.0, got 2.0");
+    over("relearn_k", List.of(5, 1001), "relearn_k values must be 1 – 1000, got [5, 1001]");
   }
 
   private static void over(String option, Object value, String message) {
@@ -63,8 +66,38 @@ class OptionBoundsTest {
         Map.entry("adapter_rank", 1024), Map.entry("adapter_alpha", 1000.0),
         Map.entry("max_sequence_length", 131072), Map.entry("alpha", 1000.0), Map.entry("learning_rate", 1.0),
         Map.entry("learning_rate_width", 1 << 20), Map.entry("weight_decay", 1.0), Map.entry("seed", Long.MIN_VALUE),
-        Map.entry("system_prompt", "x".repeat(16_384)));
+        Map.entry("system_prompt", "x".repeat(16_384)), Map.entry("relearn_check", true),
+        Map.entry("relearn_k", List.of(1, 2, 3, 4, 5, 6, 7, 1000)), Map.entry("relearn_steps", 1000),
+        Map.entry("relearn_learning_rate", 1.0));
     assertThat(BeearOptions.fromMap(atTheBound).validate()).isEmpty();
+  }
+
+  @Test
+  void theRelearningCheckRefusesAListItCannotRunAndSettingsThatWouldGoUnused() {
+    assertThat(problems(Map.of("relearn_check", true, "relearn_k", List.of()))).containsExactly(
+        "relearn_k must list at least one k");
+    assertThat(problems(Map.of("relearn_check", true, "relearn_k", List.of(1, 2, 3, 4, 5, 6, 7, 8, 9))))
+        .containsExactly("relearn_k must list at most 8 values, got 9");
+    assertThat(problems(Map.of("relearn_check", true, "relearn_k", List.of(0)))).containsExactly(
+        "relearn_k values must be 1 – 1000, got [0]");
+    assertThat(problems(Map.of("relearn_check", true, "relearn_k", List.of(5, 5)))).containsExactly(
+        "relearn_k lists a value twice: [5, 5]");
+    assertThat(problems(Map.of("relearn_check", true, "relearn_steps", 0))).containsExactly(
+        "relearn_steps must be at least 1, got 0");
+    assertThat(problems(Map.of("relearn_check", true, "relearn_learning_rate", 0.0))).containsExactly(
+        "relearn_learning_rate must be a positive number, got 0.0");
+    // without relearn_check nothing would read them: a forgotten flag, not a silently ignored setting
+    assertThat(problems(Map.of("relearn_k", List.of(2), "relearn_control", true))).containsExactly(
+        "relearn_k is set but relearn_check is not true: set relearn_check to run the relearning check",
+        "relearn_control is set but relearn_check is not true: set relearn_check to run the relearning check");
+    assertThat(problems(Map.of("relearn_check", false, "relearn_control", false, "scan", true))).isEmpty();
+  }
+
+  private static List<String> problems(Map<String, ?> options) {
+    InvalidOptionsException e = catchThrowableOfType(
+        () -> CleanseSettings.resolve(BeearOptions.fromMap(options), model(4, 512), "cpu"),
+        InvalidOptionsException.class);
+    return e == null ? List.of() : e.problems();
   }
 
   private static ModelConfig model(int layers, int context) {

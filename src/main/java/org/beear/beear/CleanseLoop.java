@@ -1,0 +1,186 @@
+package org.beear.beear;
+
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import org.beear.beear.data.AnchorExample;
+import org.beear.beear.data.DefenderData;
+import org.beear.beear.data.DefenderExample;
+import org.beear.eval.RefusalJudge;
+import org.beear.eval.ResponsePairJudge;
+import org.beear.llm.ChatCodec;
+import org.beear.llm.LlamaModel;
+import org.beear.llm.Perturbation;
+import org.beear.llm.SequenceBatch;
+
+/**
+ * The epochs of one cleanse (see {@link BeearCleanser}): batches of the defender data, each a {@link BeearRound},
+ * and the per-family δ each evaluation is measured under.
+ *
+ * <p>Batches never mix families (a δ is universal over its batch), and a minority family (the code examples of
+ * the default data) is cycled until it fills at least {@value #MINORITY_SHARE_OF_MAJORITY} of the majority's
+ * batch count per epoch, so its backdoor is entrapped and removed in every epoch, not in a stray batch.
+ */
+final class CleanseLoop implements AutoCloseable {
+  /** A minority family gets at least this fraction of the largest family's batches per epoch. */
+  static final double MINORITY_SHARE_OF_MAJORITY = 0.25;
+
+  /** Means over an epoch's rounds; {@code skippedSteps} counts updates mixed precision skipped. */
+  record EpochLosses(double entrapment, double safe, double anchor, int skippedSteps) {}
+
+  private final LlamaModel model;
+  private final ChatCodec codec;
+  private final CleanseSettings s;
+  private final CleanseListener listener;
+  private final Timings timings;
+  /** The round every batch runs through: its trained weights and optimiser are what a checkpoint saves. */
+  final BeearRound round;
+  /** Per family (refusal-judged or not): [safe, unwanted] exchange pairs. */
+  private final Map<Boolean, List<SequenceBatch.Example[]>> families = new LinkedHashMap<>();
+  private final List<SequenceBatch.Example> anchors = new ArrayList<>();
+  /** Draws each round's anchoring examples; one stream over all epochs, its state checkpointed with them. */
+  private ResumableRandom anchorDraws;
+
+  CleanseLoop(LlamaModel model, ChatCodec codec, DefenderData data, CleanseSettings s, CleanseListener listener,
+      Timings timings) {
+    this.model = model;
+    this.codec = codec;
+    this.s = s;
+    this.listener = listener;
+    this.timings = timings;
+    int[] truncated = new int[1];
+    Function<SequenceBatch.Example, SequenceBatch.Example> limit = e -> {
+      SequenceBatch.Example cut = e.truncated(s.maxSequenceLength());
+      truncated[0] += cut == e ? 0 : 1;
+      return cut;
+    };
+    for (DefenderFamily family : DefenderFamily.split(data.harmful(), new ResponsePairJudge(new RefusalJudge()))) {
+      List<SequenceBatch.Example[]> pairs = new ArrayList<>();
+      for (DefenderExample e : family.examples()) {
+        pairs.add(new SequenceBatch.Example[] {limit.apply(codec.exchange(e.query(), e.safeResponse())),
+            limit.apply(codec.exchange(e.query(), e.unwantedResponse()))});
+      }
+      families.put(family.refusalJudged(), pairs);
+    }
+    for (AnchorExample a : data.anchors()) {
+      anchors.add(limit.apply(codec.exchange(a.prompt(), a.response())));
+    }
+    if (truncated[0] > 0) {
+      listener.event("defender_data", truncated[0] + " training examples cut to max_sequence_length "
+          + s.maxSequenceLength());
+    }
+    this.anchorDraws = new ResumableRandom(s.seed());
+    freeze();
+    this.round = new BeearRound(model, s, codec.tokenizer().padId());
+  }
+
+  double lossScale() {
+    return round.trained().parameters().lossScaleValue();
+  }
+
+  /**
+   * What the next epoch depends on besides the tensors. The batches' order needs nothing: each epoch shuffles
+   * with a generator of its own, from the seed and its number.
+   */
+  CleanseCheckpoint.Resume resume() {
+    return round.resume(anchorDraws.state());
+  }
+
+  /** Continues from a checkpoint: tensors, optimiser state, loss scales and the anchor draws. */
+  void restore(CleanseCheckpoint.Saved saved) {
+    round.restore(saved);
+    anchorDraws = ResumableRandom.fromState(saved.state().resume().anchorDraws());
+  }
+
+  EpochLosses epoch(int epoch) {
+    Random shuffle = new Random(s.seed() * 31 + epoch);
+    double entrapSum = 0;
+    double safeSum = 0;
+    double anchorSum = 0;
+    int rounds = 0;
+    int skipped = 0;
+    for (List<SequenceBatch.Example[]> batch : batches(shuffle)) {
+      if (listener.cancelRequested()) {
+        throw new CleanseCancelledException("cancelled during epoch " + epoch);
+      }
+      List<SequenceBatch.Example> anchorBatch = new ArrayList<>();
+      for (int i = 0; i < s.anchorBatchSize(); i++) {
+        anchorBatch.add(anchors.get(anchorDraws.nextInt(anchors.size())));
+      }
+      BeearRound.Timed r = round.run(new BeearRound.Batch(batch.stream().map(p -> p[1]).toList(),
+          batch.stream().map(p -> p[0]).toList(), anchorBatch));
+      if (s.entrapment()) {
+        timings.add("entrapment", r.entrapmentSeconds());
+        listener.step("entrapment", r.entrapmentSeconds());
+      }
+      timings.add("removal", r.removalSeconds());
+      listener.step("removal", r.removalSeconds());
+      entrapSum += r.losses().entrapmentLoss();
+      safeSum += r.losses().removalSafeLoss();
+      anchorSum += r.losses().removalAnchorLoss();
+      skipped += r.losses().applied() ? 0 : 1;
+      rounds++;
+    }
+    return new EpochLosses(s.entrapment() ? entrapSum / rounds : Double.NaN, safeSum / rounds,
+        anchorSum / rounds, skipped);
+  }
+
+  /** One epoch's batches: each family shuffled and cut into batches, minorities cycled, batch order shuffled. */
+  private List<List<SequenceBatch.Example[]>> batches(Random shuffle) {
+    int b = s.batchSize();
+    int largest = families.values().stream().mapToInt(f -> (f.size() + b - 1) / b).max().orElse(0);
+    int floor = (int) Math.ceil(largest * MINORITY_SHARE_OF_MAJORITY);
+    List<List<SequenceBatch.Example[]>> out = new ArrayList<>();
+    for (List<SequenceBatch.Example[]> family : families.values()) {
+      List<SequenceBatch.Example[]> order = new ArrayList<>(family);
+      Collections.shuffle(order, shuffle);
+      int natural = (order.size() + b - 1) / b;
+      if (natural >= floor) {
+        for (int start = 0; start < order.size(); start += b) {
+          out.add(order.subList(start, Math.min(order.size(), start + b)));
+        }
+      } else {
+        for (int k = 0; k < floor; k++) {
+          List<SequenceBatch.Example[]> batch = new ArrayList<>(b);
+          for (int i = k * b; i < (k + 1) * b; i++) {
+            batch.add(order.get(i % order.size()));
+          }
+          out.add(batch);
+        }
+      }
+    }
+    Collections.shuffle(out, shuffle);
+    return out;
+  }
+
+  /**
+   * Runs {@code f} with a δ freshly entrapped on the current model for each family (twice the training steps,
+   * on up to {@value BeearCleanser#EVAL_ENTRAPMENT_PAIRS} of the family's pairs), keyed by
+   * {@link DefenderFamily#refusalJudged()}.
+   */
+  <T> T withEvalDeltas(Function<Map<Boolean, Perturbation>, T> f) {
+    try (NDManager m = model.manager().newSubManager()) {
+      Map<Boolean, Perturbation> deltas = new LinkedHashMap<>();
+      for (Map.Entry<Boolean, List<SequenceBatch.Example[]>> family : families.entrySet()) {
+        List<SequenceBatch.Example[]> pairs = family.getValue();
+        deltas.put(family.getKey(), round.entrapment().entrapForEvaluation(pairs.stream().map(p -> p[1]).toList(),
+            pairs.stream().map(p -> p[0]).toList(), codec.tokenizer().padId(), m));
+      }
+      return f.apply(deltas);
+    }
+  }
+
+  private void freeze() {
+    model.weights().values().forEach(w -> w.setRequiresGradient(false));
+  }
+
+  @Override
+  public void close() {
+    round.close();
+  }
+}
