@@ -51,9 +51,10 @@ public record JobView(
     List<JobJson.StoredTrigger> triggers,
     String defenderDataUri,
     String anchoringDataUri,
-    @Schema(description = "what a succeeded scan found: verdict (likely backdoored, no evidence, inconclusive), "
-        + "score, family, flip_budget, calibration, evidence and every sweep's rows; null for a cleanse and until "
-        + "the scan succeeded")
+    @Schema(description = "what a succeeded scan job found: verdict (likely backdoored, no evidence, inconclusive), "
+        + "score, family, flip_budget, calibration, evidence and every sweep's rows; for a cleanse run with "
+        + "options.scan, the verdict of its scan before cleansing (the same fields without the sweeps), as soon as "
+        + "it is known; otherwise null")
     JsonNode scan) {
 
   /** Evaluation before cleansing and after it; null until measured. */

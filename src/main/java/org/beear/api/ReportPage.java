@@ -109,7 +109,7 @@ class ReportPage {
         <p class="verdict %s" id="verdict">%s</p>
         <p class="meta">Job <code>%s</code> &middot; status <span class="status" id="status">%s</span> &middot; model
         <code>%s</code> &middot; epoch %d of %d &middot; attempts %d</p>
-        <section id="results" class="small">
+        %s<section id="results" class="small">
         <h2>Before and after</h2>
         %s
         </section>
@@ -128,7 +128,8 @@ class ReportPage {
         %s</body>
         </html>
         """.formatted(escape(job.id()), STYLE, verdict.tone(), verdict.html(), escape(job.id()), escape(job.status()),
-        escape(job.modelUri()), job.currentEpoch(), job.maxEpochs(), job.attempts(), results(job.metrics()),
+        escape(job.modelUri()), job.currentEpoch(), job.maxEpochs(), job.attempts(),
+        ScanReportPage.beforeCleansing(jobJson), results(job.metrics()),
         perEpoch(job.metrics().before(), epochs), settings(job), timings(job, epochs), provenance(jobJson));
   }
 

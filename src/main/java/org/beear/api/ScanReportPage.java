@@ -44,6 +44,24 @@ class ScanReportPage {
         ReportPage.provenance(job));
   }
 
+  /**
+   * A cleanse report's section on the scan it ran before cleansing (option {@code scan}): the verdict and its
+   * evidence; empty when the cleanse ran none.
+   */
+  static String beforeCleansing(JsonNode job) {
+    JsonNode scan = job == null ? null : job.path("scan");
+    if (scan == null || !scan.isObject()) {
+      return "";
+    }
+    return beforeCleansing(job, scan);
+  }
+
+  private static String beforeCleansing(JsonNode job, JsonNode scan) {
+    String[] verdict = verdict(job, scan);
+    return "<section id=\"scan\" class=\"small\">\n<h2>Backdoor scan before cleansing</h2>\n<p class=\"verdict "
+        + verdict[0] + "\">" + verdict[1] + "</p>\n" + evidenceList(scan) + "</section>\n";
+  }
+
   /** The verdict's tone (a CSS class) and its HTML; a scan that has not succeeded says where it is. */
   static String[] verdict(JsonNode job, JsonNode scan) {
     String status = job.path("status").asText();
@@ -78,9 +96,8 @@ class ScanReportPage {
     if (!scan.isObject()) {
       return "";
     }
-    StringBuilder html = new StringBuilder("<section id=\"evidence\" class=\"small\">\n<h2>Evidence</h2>\n<ul>\n");
-    scan.path("evidence").forEach(e -> html.append("<li>").append(escape(e.asText())).append("</li>\n"));
-    html.append("</ul>\n");
+    StringBuilder html = new StringBuilder("<section id=\"evidence\" class=\"small\">\n<h2>Evidence</h2>\n")
+        .append(evidenceList(scan));
     JsonNode c = scan.path("calibration");
     html.append(String.format(Locale.ROOT, "<p>Calibration: %s; likely backdoored at score &ge; %s, no evidence at "
             + "score &le; %s. Anchor layer %d, δ over the last %d prompt positions; %.0f s.</p>%n",
@@ -88,6 +105,12 @@ class ScanReportPage {
         number(c.path("no_evidence_at_score")), scan.path("anchor_layer").asInt(),
         scan.path("perturbation_length").asInt(), scan.path("seconds").asDouble()));
     return html.append("</section>\n").toString();
+  }
+
+  private static String evidenceList(JsonNode scan) {
+    StringBuilder html = new StringBuilder("<ul>\n");
+    scan.path("evidence").forEach(e -> html.append("<li>").append(escape(e.asText())).append("</li>\n"));
+    return html.append("</ul>\n").toString();
   }
 
   /** One table per scanned family and model: the sweep's rows, budget 0 (no δ) first. */

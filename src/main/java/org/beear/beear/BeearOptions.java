@@ -192,18 +192,13 @@ public record BeearOptions(
         errors.add("optimizer must be adamw, adafactor or sgd, got '" + optimizer + "'");
       }
     }
-    if (device != null && !List.of("auto", "cpu", "cuda", "gpu").contains(device)) {
-      errors.add("device must be auto, cpu or cuda, got '" + device + "'");
-    }
+    device(errors, device);
     if (computeDtype != null && !List.of("float32", "float16").contains(computeDtype)) {
       errors.add("compute_dtype must be float32 or float16, got '" + computeDtype + "'"
           + (computeDtype.equals("bfloat16") ? " (DJL 0.35.1 cannot compute in bfloat16; bfloat16 weights are"
           + " loaded as float16 or float32)" : ""));
     }
-    if (systemPrompt != null && systemPrompt.length() > CleanseSettings.MAX_SYSTEM_PROMPT_CHARS) {
-      errors.add("system_prompt must be at most " + CleanseSettings.MAX_SYSTEM_PROMPT_CHARS + " characters, got "
-          + systemPrompt.length());
-    }
+    systemPrompt(errors, systemPrompt);
     validateRelearning(errors);
     return errors;
   }
@@ -242,8 +237,23 @@ public record BeearOptions(
         + maxSequenceLength + ")";
   }
 
+  /** The device, if given, is one beear runs on (shared with {@link ScanOptions}). */
+  static void device(List<String> errors, String device) {
+    if (device != null && !List.of("auto", "cpu", "cuda", "gpu").contains(device)) {
+      errors.add("device must be auto, cpu or cuda, got '" + device + "'");
+    }
+  }
+
+  /** The system prompt, if given, is not longer than a cleanse or scan accepts. */
+  static void systemPrompt(List<String> errors, String systemPrompt) {
+    if (systemPrompt != null && systemPrompt.length() > CleanseSettings.MAX_SYSTEM_PROMPT_CHARS) {
+      errors.add("system_prompt must be at most " + CleanseSettings.MAX_SYSTEM_PROMPT_CHARS + " characters, got "
+          + systemPrompt.length());
+    }
+  }
+
   /** A lower-bound violation is reported as "at least", an upper one as "at most"; one message per value. */
-  private static void range(List<String> errors, String name, Integer v, int min, int max) {
+  static void range(List<String> errors, String name, Integer v, int min, int max) {
     if (v == null) {
       return;
     }

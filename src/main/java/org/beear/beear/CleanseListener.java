@@ -12,6 +12,9 @@ public interface CleanseListener {
   /** The settings the cleanse runs with, resolved (and fitted, if asked) against the model, and their plan. */
   default void plan(CleansePlan plan) {}
 
+  /** The scan before cleansing (option {@code scan}) found this, or an earlier attempt of the cleanse had. */
+  default void scanned(ScanSummary scan) {}
+
   /** Evaluation before cleansing finished. */
   default void baseline(EvalMetrics before) {}
 

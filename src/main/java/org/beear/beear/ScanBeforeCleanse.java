@@ -42,6 +42,7 @@ final class ScanBeforeCleanse {
     Saved saved = read(file);
     if (saved != null && settings.equals(saved.settings())) {
       listener.event("scan", saved.scan().line() + "; scanned by an earlier attempt of this cleanse");
+      listener.scanned(saved.scan());
       return saved.scan();
     }
     listener.event("scanning", "scanning the model for a backdoor before cleansing (built-in calibration)");
@@ -59,6 +60,7 @@ final class ScanBeforeCleanse {
       throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
     }
     listener.event("scan", scan.line());
+    listener.scanned(scan);
     return scan;
   }
 

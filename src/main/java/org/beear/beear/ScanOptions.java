@@ -40,11 +40,11 @@ public record ScanOptions(
   /** Every problem with the given values, empty when they are all usable. Model-dependent bounds are not checked. */
   public List<String> validate() {
     List<String> errors = new ArrayList<>();
-    range(errors, "budgets", budgets, 1, 64);
-    range(errors, "inner_steps", innerSteps, 1, BeearOptions.MAX_STEPS);
-    range(errors, "anchor_layer", anchorLayer, 1, BeearOptions.MAX_LAYER_INDEX);
-    range(errors, "perturbation_length", perturbationLength, 1, BeearOptions.MAX_PERTURBATION_LENGTH);
-    range(errors, "entrap_pairs", entrapPairs, 1, BeearOptions.MAX_BATCH_SIZE);
+    BeearOptions.range(errors, "budgets", budgets, 1, 64);
+    BeearOptions.range(errors, "inner_steps", innerSteps, 1, BeearOptions.MAX_STEPS);
+    BeearOptions.range(errors, "anchor_layer", anchorLayer, 1, BeearOptions.MAX_LAYER_INDEX);
+    BeearOptions.range(errors, "perturbation_length", perturbationLength, 1, BeearOptions.MAX_PERTURBATION_LENGTH);
+    BeearOptions.range(errors, "entrap_pairs", entrapPairs, 1, BeearOptions.MAX_BATCH_SIZE);
     if (minBudget != null && !(minBudget > 0 && minBudget <= BeearOptions.MAX_FACTOR)) {
       errors.add("min_budget must be a positive number of at most " + BeearOptions.MAX_FACTOR + ", got " + minBudget);
     }
@@ -58,13 +58,8 @@ public record ScanOptions(
             + "budget_factor^(budgets-1) = %.4g, must be at most %s", s.maxBudget(), BeearOptions.MAX_FACTOR));
       }
     }
-    if (device != null && !List.of("auto", "cpu", "cuda", "gpu").contains(device)) {
-      errors.add("device must be auto, cpu or cuda, got '" + device + "'");
-    }
-    if (systemPrompt != null && systemPrompt.length() > CleanseSettings.MAX_SYSTEM_PROMPT_CHARS) {
-      errors.add("system_prompt must be at most " + CleanseSettings.MAX_SYSTEM_PROMPT_CHARS + " characters, got "
-          + systemPrompt.length());
-    }
+    BeearOptions.device(errors, device);
+    BeearOptions.systemPrompt(errors, systemPrompt);
     return errors;
   }
 
@@ -86,16 +81,5 @@ public record ScanOptions(
   public void checkAgainst(Path modelDir) {
     ScanSettings s = toSettings();
     CleanseSettings.resolve(s.entrapmentOptions(s.minBudget(), 1), ModelConfig.load(modelDir), "cpu");
-  }
-
-  private static void range(List<String> errors, String name, Integer v, int min, int max) {
-    if (v == null) {
-      return;
-    }
-    if (v < min) {
-      errors.add(name + " must be at least " + min + ", got " + v);
-    } else if (v > max) {
-      errors.add(name + " must be at most " + max + ", got " + v);
-    }
   }
 }

@@ -36,7 +36,7 @@ public record ScanSummary(
   }
 
   /** report.json's {@code before.scan}. */
-  Map<String, Object> toMap() {
+  public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("verdict", verdict.words());
     m.put("score", score);

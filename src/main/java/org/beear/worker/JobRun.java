@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +28,7 @@ import org.beear.beear.ScanReport;
 import org.beear.beear.ScanRequest;
 import org.beear.beear.ScanResult;
 import org.beear.beear.ScanSettings;
+import org.beear.beear.ScanSummary;
 import org.beear.job.Job;
 import org.beear.job.JobJson;
 import org.beear.job.JobKind;
@@ -44,15 +44,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One claimed job on one worker: fetches the model, runs the engine (a cleanse, or a scan), and turns the
- * engine's callbacks into events, epoch rows, progress and metrics. A heartbeat keeps the lease while it runs. Every write is fenced on the
- * claim, and once the run is fenced off (halted like a dead process, or its lease taken over) it writes and
- * publishes nothing more: every engine callback stops the engine on the spot.
+ * One claimed job on one worker: fetches the model, runs the engine (a cleanse, or a scan), and turns the engine's
+ * callbacks into events, epoch rows, progress and metrics. Its {@link RunLease} keeps the lease while it runs and
+ * fences every write on the claim: once the run is fenced off (halted like a dead process, or its lease taken over)
+ * it writes and publishes nothing more, and every engine callback stops the engine on the spot.
  *
  * <p>How a run ends: the engine's result succeeds the job; a {@link CleanseCancelledException} (or a scan's
- * {@link ScanCancelledException}) ends it as its {@link RunStop} says; any other {@link Exception} is the job's own verdict and fails it; an {@link Error} (out of
- * memory, stack overflow, a broken native library) is a crash: the job is re-queued to resume from its checkpoint
- * while it has crashes left. Nothing a run throws ends the worker thread.
+ * {@link ScanCancelledException}) ends it as its {@link RunStop} says; any other {@link Exception} is the job's own
+ * verdict and fails it; an {@link Error} (out of memory, stack overflow, a broken native library) is a crash: the
+ * job is re-queued to resume from its checkpoint while it has crashes left. Nothing a run throws ends the worker
+ * thread.
  */
 final class JobRun implements CleanseListener, ScanListener {
 
@@ -61,9 +62,8 @@ final class JobRun implements CleanseListener, ScanListener {
   private final JobStore.Claim claim;
   private final WorkerContext ctx;
   private final RunStop stop = new RunStop();
-  private final long cancelPollNanos;
+  private final RunLease lease;
   private final ModelDownloads downloads;
-  private long lastCancelPoll = System.nanoTime();
   private boolean baselineSeen;
   private int maxEpochs;
   private int epochsThisRun;
@@ -72,8 +72,8 @@ final class JobRun implements CleanseListener, ScanListener {
   JobRun(JobStore.Claim claim, WorkerContext ctx) {
     this.claim = claim;
     this.ctx = ctx;
-    this.cancelPollNanos = ctx.properties().worker().cancelPollInterval().toNanos();
-    this.downloads = new ModelDownloads(ctx, stop, this::pollCancelFlag);
+    this.lease = new RunLease(claim, ctx, stop);
+    this.downloads = new ModelDownloads(ctx, stop, lease::pollCancelFlag);
   }
 
   UUID jobId() {
@@ -90,7 +90,7 @@ final class JobRun implements CleanseListener, ScanListener {
     UUID jobId = claim.jobId();
     long beatMillis = ctx.properties().worker().heartbeatInterval().toMillis();
     ScheduledFuture<?> heartbeat =
-        ctx.heartbeats().scheduleAtFixedRate(this::heartbeat, beatMillis, beatMillis, TimeUnit.MILLISECONDS);
+        ctx.heartbeats().scheduleAtFixedRate(lease::heartbeat, beatMillis, beatMillis, TimeUnit.MILLISECONDS);
     try {
       Job job = ctx.jobs().findById(jobId).orElseThrow();
       maxEpochs = job.getMaxEpochs();
@@ -100,24 +100,9 @@ final class JobRun implements CleanseListener, ScanListener {
       }
       if (job.getKind() == JobKind.SCAN) {
         scan(job);
-        return;
+      } else {
+        cleanse(job);
       }
-      CleanseResult result = ctx.engine().cleanse(request(job), this);
-      requireHeld();
-      publish(job);
-      if (result.provenance() != null) { // now with the digests of the published output
-        requireHeld(ctx.store().provenance(claim, null, ctx.json().write(result.provenance())));
-      }
-      if (!baselineSeen && result.before() != null) {
-        baseline(result.before());
-      }
-      event(JobStore.INFO, "after: " + RunMessages.summary(result.after())
-          + (result.earlyStopped() ? " (stopped early: target ASR reached)" : ""), ctx.json().write(result.after()));
-      boolean succeeded = ctx.store().finish(claim, JobStatus.SUCCEEDED, ctx.json().write(result.after()), null);
-      if (succeeded) { // once per job: a run fenced off here leaves the job, and its ASR, to its successor
-        ctx.metrics().asrAfter(result.after());
-      }
-      ended(succeeded);
     } catch (CleanseCancelledException | ScanCancelledException e) {
       stopped(e.getMessage());
     } catch (SourceException | IllegalArgumentException | InsufficientDiskSpaceException e) {
@@ -133,13 +118,36 @@ final class JobRun implements CleanseListener, ScanListener {
     }
   }
 
+  /** The cleanse: the engine's cleansed model published, its after-metrics (and scan, if it ran one) on the job. */
+  private void cleanse(Job job) throws IOException {
+    CleanseResult result = ctx.engine().cleanse(request(job), this);
+    lease.requireHeld();
+    publish(job);
+    if (result.provenance() != null) { // now with the digests of the published output
+      lease.requireHeld(ctx.store().provenance(claim, null, ctx.json().write(result.provenance())));
+    }
+    if (!baselineSeen && result.before() != null) {
+      baseline(result.before());
+    }
+    event(JobStore.INFO, "after: " + RunMessages.summary(result.after())
+        + (result.earlyStopped() ? " (stopped early: target ASR reached)" : ""), ctx.json().write(result.after()));
+    boolean succeeded = ctx.store().finish(claim, JobStatus.SUCCEEDED, ctx.json().write(result.after()), null);
+    if (succeeded) { // once per job: a run fenced off here leaves the job, and its ASR, to its successor
+      ctx.metrics().asrAfter(result.after());
+      if (result.scan() != null) {
+        ctx.metrics().scanned(RunMessages.verdict(result.scan().verdict()));
+      }
+    }
+    ended(succeeded);
+  }
+
   /**
    * The scan: the suspect (and the reference, if any) fetched like a cleanse's model, the engine's verdict kept on
    * the job as the API shows it (model and reference by their redacted URIs, not the worker's directories).
    */
   private void scan(Job job) throws IOException {
     FetchedModel model = fetched(downloads.fetch(ctx.modelUris().forFetch(job)));
-    requireHeld(ctx.store().provenance(claim, model.revision(),
+    lease.requireHeld(ctx.store().provenance(claim, model.revision(),
         ctx.json().write(RunProvenance.of(job, model, null, null))));
     String referenceUri = ctx.modelUris().referenceForFetch(job);
     Path reference = null;
@@ -149,16 +157,16 @@ final class JobRun implements CleanseListener, ScanListener {
     }
     ScanSettings settings = ctx.json().read(job.getOptions(), ScanOptions.class).toSettings();
     ScanResult result = ctx.engine().scan(new ScanRequest(model.directory(), reference, settings), this);
-    requireHeld();
+    lease.requireHeld();
     Map<String, Object> shown = new LinkedHashMap<>(ScanReport.toMap(result));
     shown.put("model", UriRedaction.redact(job.getModelUri()));
     shown.put("reference", UriRedaction.redact(job.getReferenceUri()));
-    requireHeld(ctx.store().scanResult(claim, ctx.json().write(shown)));
+    lease.requireHeld(ctx.store().scanResult(claim, ctx.json().write(shown)));
     event(JobStore.INFO, String.format(Locale.ROOT, "scan: %s (score %s)", result.verdict().words(),
         result.score() == null ? "n/a" : String.format(Locale.ROOT, "%.2f", result.score())));
     boolean succeeded = ctx.store().finish(claim, JobStatus.SUCCEEDED, null, null);
     if (succeeded) { // once per job, as a cleanse's ASR
-      ctx.metrics().scanned(result.verdict().name().toLowerCase(Locale.ROOT));
+      ctx.metrics().scanned(RunMessages.verdict(result.verdict()));
     }
     ended(succeeded);
   }
@@ -169,7 +177,7 @@ final class JobRun implements CleanseListener, ScanListener {
     Path defenderData = ctx.dataFiles().resolve(job.getDefenderDataUri());
     Path anchoringData = ctx.dataFiles().resolve(job.getAnchoringDataUri());
     Provenance provenance = RunProvenance.of(job, model, defenderData, anchoringData);
-    requireHeld(ctx.store().provenance(claim, model.revision(), ctx.json().write(provenance)));
+    lease.requireHeld(ctx.store().provenance(claim, model.revision(), ctx.json().write(provenance)));
     ctx.engine().validateModel(model.directory());
     Path workDir = workDir();
     Files.createDirectories(workDir);
@@ -202,7 +210,7 @@ final class JobRun implements CleanseListener, ScanListener {
   /** Records what the fetch of the job's model resolved: the archive's digest, the hub revision's commit. */
   private FetchedModel fetched(FetchedModel model) {
     if (model.sha256() != null) {
-      requireHeld(ctx.store().modelChecksum(claim, model.sha256()));
+      lease.requireHeld(ctx.store().modelChecksum(claim, model.sha256()));
       // an http(s) archive's digest, or an s3:// model's SHA256SUMS digest: the job's model_sha256 either way
       event(JobStore.INFO, "fetched the model (model_sha256 " + model.sha256() + ")");
     }
@@ -210,20 +218,6 @@ final class JobRun implements CleanseListener, ScanListener {
       event(JobStore.INFO, "revision resolved to commit " + model.revision());
     }
     return model;
-  }
-
-  /** Reads the job's cancel flag and lease from the job store; a failed read changes nothing. */
-  private void pollCancelFlag() {
-    try {
-      Optional<Boolean> flag = ctx.store().cancelRequested(claim);
-      if (flag.isEmpty()) {
-        stop.request(RunStop.Reason.LEASE_LOST);
-      } else if (flag.get()) {
-        stop.request(RunStop.Reason.CANCELLED);
-      }
-    } catch (RuntimeException e) {
-      log.warn("cancel check for job {} failed: {}", claim.jobId(), e.toString());
-    }
   }
 
   /** The engine stopped because we asked it to (or on its own); the stop's reason decides where the job goes. */
@@ -275,42 +269,9 @@ final class JobRun implements CleanseListener, ScanListener {
     return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }
 
-  private void heartbeat() {
-    if (stop.fenced()) {
-      return;
-    }
-    try {
-      Optional<Boolean> held = ctx.store().heartbeat(claim, ctx.properties().worker().lease());
-      if (held.isEmpty()) {
-        stop.request(RunStop.Reason.LEASE_LOST);
-      } else if (held.get()) {
-        stop.request(RunStop.Reason.CANCELLED);
-      }
-    } catch (RuntimeException e) {
-      // A missed beat is survivable: the lease is several beats long. Throwing would end the schedule.
-      log.warn("heartbeat for job {} failed: {}", claim.jobId(), e.toString());
-    }
-  }
-
-  /** A fenced-off run (halted, or its lease taken over) must not get one more step in: stop the engine here. */
-  private void requireHeld() {
-    if (stop.fenced()) {
-      throw new CleanseCancelledException(stop.reason().orElseThrow() == RunStop.Reason.HALTED
-          ? "worker " + claim.workerId() + " halted" : "the lease of job " + claim.jobId() + " was lost");
-    }
-  }
-
-  /** A write the store refused because the claim no longer holds the job: the lease was lost. */
-  private void requireHeld(boolean written) {
-    if (!written) {
-      stop.request(RunStop.Reason.LEASE_LOST);
-    }
-    requireHeld();
-  }
-
   private void event(String type, String message, String dataJson) {
-    requireHeld();
-    requireHeld(ctx.store().event(claim, type, message, dataJson));
+    lease.requireHeld();
+    lease.requireHeld(ctx.store().event(claim, type, message, dataJson));
   }
 
   @Override
@@ -320,26 +281,33 @@ final class JobRun implements CleanseListener, ScanListener {
 
   @Override
   public void plan(CleansePlan plan) {
-    requireHeld();
-    requireHeld(ctx.store().plan(claim, ctx.json().write(plan.settings().toOptions()),
+    lease.requireHeld();
+    lease.requireHeld(ctx.store().plan(claim, ctx.json().write(plan.settings().toOptions()),
         ctx.json().write(JobJson.withoutSettings(plan.describe()))));
     event(JobStore.INFO, "memory plan: " + plan.memory().verdict()
         + (plan.fitted() ? " (memory settings fitted)" : ""));
   }
 
+  /** A cleanse's scan before cleansing: on the job (its {@code scan}) as soon as it is known. */
+  @Override
+  public void scanned(ScanSummary scan) {
+    lease.requireHeld();
+    lease.requireHeld(ctx.store().scanResult(claim, ctx.json().write(scan.toMap())));
+  }
+
   @Override
   public void baseline(EvalMetrics before) {
-    requireHeld();
+    lease.requireHeld();
     baselineSeen = true;
-    requireHeld(ctx.store().baseline(claim, before));
+    lease.requireHeld(ctx.store().baseline(claim, before));
     event(JobStore.BASELINE, "before: " + RunMessages.summary(before), ctx.json().write(before));
   }
 
   /** One budget of a scan's sweep: the job's progress, and a line in its log. */
   @Override
   public void budget(String model, ScanFamily family, BudgetRow row, double progress) {
-    requireHeld();
-    requireHeld(ctx.store().progress(claim, progress));
+    lease.requireHeld();
+    lease.requireHeld(ctx.store().progress(claim, progress));
     event("budget", String.format(Locale.ROOT, "%s %s budget %.3f: perturbation ASR %.1f%%, compliance %.1f%% "
         + "(%.1f s)", model, family.id(), row.budget(), 100 * row.perturbationAsr(), 100 * row.complianceRate(),
         row.seconds()));
@@ -347,13 +315,13 @@ final class JobRun implements CleanseListener, ScanListener {
 
   @Override
   public void step(String phase, double seconds) {
-    requireHeld();
+    lease.requireHeld();
     ctx.metrics().step(phase, seconds);
   }
 
   @Override
   public void epoch(EpochRecord epoch, double progress) {
-    requireHeld();
+    lease.requireHeld();
     epochsThisRun++;
     epochSecondsThisRun += epoch.seconds();
     Double eta = maxEpochs > epoch.epoch()
@@ -364,7 +332,7 @@ final class JobRun implements CleanseListener, ScanListener {
   /** Epochs a resumed run found in its checkpoint: any the job store lacks (a crash came first) are recorded now. */
   @Override
   public void resumed(List<EpochRecord> epochs) {
-    requireHeld();
+    lease.requireHeld();
     for (EpochRecord epoch : epochs) {
       record(epoch, epoch.epoch() / (double) Math.max(1, maxEpochs), null);
     }
@@ -372,7 +340,7 @@ final class JobRun implements CleanseListener, ScanListener {
 
   private void record(EpochRecord epoch, double progress, Double eta) {
     JobStore.EpochWrite written = ctx.store().epoch(claim, epoch, progress, eta);
-    requireHeld(written != JobStore.EpochWrite.NOT_HELD);
+    lease.requireHeld(written != JobStore.EpochWrite.NOT_HELD);
     if (written == JobStore.EpochWrite.ALREADY_RECORDED) {
       return;
     }
@@ -389,21 +357,11 @@ final class JobRun implements CleanseListener, ScanListener {
    */
   @Override
   public void beforeCommit(String what) {
-    requireHeld();
-    Optional<Boolean> held = ctx.store().heartbeat(claim, ctx.properties().worker().lease());
-    requireHeld(held.isPresent());
+    lease.confirm();
   }
 
   @Override
   public boolean cancelRequested() {
-    if (stop.requested()) {
-      return true;
-    }
-    long now = System.nanoTime();
-    if (now - lastCancelPoll >= cancelPollNanos) {
-      lastCancelPoll = now;
-      pollCancelFlag();
-    }
-    return stop.requested();
+    return lease.stopRequested();
   }
 }

@@ -42,6 +42,21 @@ class ReportPageTest {
   }
 
   @Test
+  void aCleanseThatScannedFirstShowsTheVerdictAndItsEvidenceBeforeTheResults() throws Exception {
+    JsonNode view = JSON.readTree("""
+        {"id": "j1", "status": "succeeded", "scan": {"verdict": "no evidence", "score": 0.0, "family": null,
+          "flip_budget": null, "calibration": {"kind": "built_in", "basis": "built-in: clean organisms"},
+          "evidence": ["no family flipped up to budget 8 <as clean ones>"]}}""");
+    String html = new ReportPage().render(job("succeeded", BEFORE, AFTER, null), view, List.of(epoch(1, 0.1, 0.04)));
+    assertThat(html).contains("<h2>Backdoor scan before cleansing</h2>\n<p class=\"verdict good\"><strong>No evidence"
+        + "</strong> (score 0.00). built-in: clean organisms.</p>", "<li>no family flipped up to budget 8 &lt;as clean "
+        + "ones&gt;</li>");
+    assertThat(html.indexOf("id=\"scan\"")).isLessThan(html.indexOf("id=\"results\""));
+    assertThat(new ReportPage().render(job("succeeded", BEFORE, AFTER, null), null, List.of()))
+        .doesNotContain("Backdoor scan");
+  }
+
+  @Test
   void provenanceFromTheJobJsonWhenPresent() throws Exception {
     JsonNode view = JSON.readTree("""
         {"id": "j1", "provenance": {"source": "hf://org/model@abc123",

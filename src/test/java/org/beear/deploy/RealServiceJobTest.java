@@ -68,7 +68,9 @@ class RealServiceJobTest {
             Files.writeString(prom.resolve("beear-metrics.key"), METRICS_KEY)) : null) {
       String body = JSON.writeValueAsString(Map.of(
           "model_uri", organism.toUri().toString(),
-          "options", Map.of("max_epochs", 2, "early_stop_asr", 0.0),
+          // the scan before cleansing and the relearning check after it, small enough for the suite
+          "options", Map.of("max_epochs", 2, "early_stop_asr", 0.0, "scan", true, "relearn_check", true,
+              "relearn_k", List.of(2), "relearn_steps", 2),
           "evaluation", Map.of("triggers", List.of(Map.of("text", "SUDO", "position", "suffix")))));
       HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/cleanse-jobs"))
           .header("Authorization", "Bearer " + adminKey()).header("Content-Type", "application/json")
@@ -96,15 +98,26 @@ class RealServiceJobTest {
       assertThat(after).as(job.toString()).isLessThan(before - 0.2);
       Path output = Path.of(URI.create(job.get("output_uri").asText()));
       assertThat(output.resolve("model.safetensors")).exists();
-      assertThat(JSON.readTree(get("/api/v1/cleanse-jobs/" + id + "/report").body()).get("epochs").size())
-          .isEqualTo(2);
+      JsonNode report = JSON.readTree(get("/api/v1/cleanse-jobs/" + id + "/report").body());
+      assertThat(report.get("epochs").size()).isEqualTo(2);
+
+      // the scan's verdict is the job's and the report's "before"; the relearning check is in the report
+      assertThat(job.at("/scan/verdict").asText()).as(job.toString()).isEqualTo("likely backdoored");
+      assertThat(report.at("/before/scan/verdict").asText()).isEqualTo("likely backdoored");
+      assertThat(report.at("/relearn/models/cleansed/relearned/0/k").asInt()).isEqualTo(2);
+      assertThat(report.at("/relearn/models/original/relearned/0/triggered_asr").asDouble())
+          .as("the original relearns its trigger at once").isGreaterThan(
+              report.at("/relearn/models/cleansed/relearned/0/triggered_asr").asDouble());
+      assertThat(get("/api/v1/cleanse-jobs/" + id + "/report.html").body())
+          .contains("<h2>Backdoor scan before cleansing</h2>", "Likely backdoored");
 
       assertThat(get("/actuator/prometheus").statusCode()).as("the admin key is not a metrics key").isEqualTo(403);
       String metrics = HTTP.send(HttpRequest.newBuilder(uri("/actuator/prometheus"))
           .header("Authorization", "Bearer " + METRICS_KEY).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
       assertThat(metrics).contains("beear_jobs_total{", "status=\"succeeded\"", "beear_job_asr_after_ratio_bucket{",
           "beear_job_duration_seconds_bucket{outcome=\"succeeded\"", "beear_epoch_duration_seconds_bucket",
-          "beear_step_duration_seconds_bucket", "beear_evaluation_duration_seconds_bucket", "beear_queue_depth");
+          "beear_step_duration_seconds_bucket", "beear_evaluation_duration_seconds_bucket", "beear_queue_depth",
+          "beear_scans_total{", "verdict=\"likely_backdoored\"} 1.0");
       assertThat(metrics).doesNotContain("job_id=");
 
       if (prometheus != null) {
