@@ -97,8 +97,8 @@ public class JobMetrics {
   }
 
   /**
-   * Counts a succeeded scan by its verdict (beear_scans_total{verdict}): likely_backdoored, no_evidence or
-   * inconclusive. Call it once per job.
+   * Counts a scan by its verdict (beear_scans_total{verdict}): likely_backdoored, no_evidence or inconclusive. Call
+   * it once per succeeded job: a scan job, or a cleanse that scanned the model first.
    */
   public void scanned(String verdict) {
     if (SCAN_VERDICTS.contains(verdict)) {
@@ -108,7 +108,7 @@ public class JobMetrics {
 
   private Counter scans(String verdict) {
     return Counter.builder("beear.scans").tag("verdict", verdict)
-        .description("Scans that succeeded, by verdict").register(registry);
+        .description("Scans of succeeded jobs (scan jobs, cleanses that scanned first), by verdict").register(registry);
   }
 
   /** Counts a job entering a status (beear_jobs_total{status}). */
