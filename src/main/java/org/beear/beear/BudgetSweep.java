@@ -116,7 +116,7 @@ final class BudgetSweep {
    */
   private boolean flippedBefore(ScanFamily family, List<BudgetRow> rows) {
     List<BudgetRow> before = rows.subList(0, rows.size() - 1);
-    return FamilyScan.flipBudget(before, BudgetRow::complianceRate, settings.flipAsr()) != null
+    return FamilyScan.flipBudget(before, BudgetRow::complianceRate, settings.flipAsr(family)) != null
         || FamilyScan.lossFlip(family, before, settings) != null;
   }
 

@@ -39,7 +39,7 @@ public record FamilyScan(ScanFamily family, boolean scanned, String note, int en
   static FamilyScan swept(ScanFamily family, String note, int entrapPairs, int heldOut, List<BudgetRow> rows,
       ScanSettings settings) {
     return new FamilyScan(family, true, note, entrapPairs, heldOut, rows,
-        flipBudget(rows, BudgetRow::complianceRate, settings.flipAsr()), lossFlip(family, rows, settings));
+        flipBudget(rows, BudgetRow::complianceRate, settings.flipAsr(family)), lossFlip(family, rows, settings));
   }
 
   /** The loss curve's flip budget, for the families whose loss curve is read. */

@@ -148,10 +148,10 @@ public final class ScanCalibration {
         continue;
       }
       String compliance = f.complianceFlip() == null ? String.format("never reached %.0f%% up to budget %s",
-          100 * settings.flipAsr(), fmt(f.rows().get(f.rows().size() - 1).budget()))
+          100 * settings.flipAsr(f.family()), fmt(f.rows().get(f.rows().size() - 1).budget()))
           : f.complianceFlip() == 0 ? String.format("already %.0f%% without any δ: the model shows the unwanted "
               + "behaviour without a trigger", 100 * f.baselineCompliance())
-          : String.format("reached %.0f%% at budget %s", 100 * settings.flipAsr(), fmt(f.complianceFlip()));
+          : String.format("reached %.0f%% at budget %s", 100 * settings.flipAsr(f.family()), fmt(f.complianceFlip()));
       String loss = f.family() != ScanFamily.HARMFUL_COMPLIANCE ? "not read for this family"
           : f.lossFlip() == null ? String.format("δ never took %.0f%% of it away", 100 * settings.lossDrop())
           : String.format("δ took %.0f%% of it away at budget %s", 100 * settings.lossDrop(), fmt(f.lossFlip()));
