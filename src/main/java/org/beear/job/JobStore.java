@@ -170,10 +170,13 @@ public class JobStore {
         claim.jobId(), claim.workerId(), claim.attempt()));
   }
 
-  /** A run's progress (0..1) between epochs, or for a job without epochs (a scan). Never moves it back. */
-  public boolean progress(Claim claim, double progress) {
-    return held(jdbc.update("UPDATE jobs SET progress = greatest(progress, ?) WHERE " + HELD,
-        Math.max(0, Math.min(1, progress)), claim.jobId(), claim.workerId(), claim.attempt()));
+  /**
+   * The progress (0..1) of a job without epochs (a scan) and its estimated seconds left (null: unknown). Never moves
+   * the progress back.
+   */
+  public boolean progress(Claim claim, double progress, Double etaSeconds) {
+    return held(jdbc.update("UPDATE jobs SET progress = greatest(progress, ?), eta_seconds = ? WHERE " + HELD,
+        Math.max(0, Math.min(1, progress)), etaSeconds, claim.jobId(), claim.workerId(), claim.attempt()));
   }
 
   /** What a scan found, as the API shows it; written by the run just before it finishes the job. */

@@ -68,6 +68,7 @@ final class JobRun implements CleanseListener, ScanListener {
   private int maxEpochs;
   private int epochsThisRun;
   private double epochSecondsThisRun;
+  private final long startedNanos = System.nanoTime();
 
   JobRun(JobStore.Claim claim, WorkerContext ctx) {
     this.claim = claim;
@@ -307,7 +308,10 @@ final class JobRun implements CleanseListener, ScanListener {
   @Override
   public void budget(String model, ScanFamily family, BudgetRow row, double progress) {
     lease.requireHeld();
-    lease.requireHeld(ctx.store().progress(claim, progress));
+    double elapsed = (System.nanoTime() - startedNanos) / 1e9;
+    // budgets cost alike within a sweep; this run's pace so far is the estimate (a resumed scan starts over)
+    Double eta = progress > 0 ? elapsed * (1 - progress) / progress : null;
+    lease.requireHeld(ctx.store().progress(claim, progress, eta));
     event("budget", String.format(Locale.ROOT, "%s %s budget %.3f: perturbation ASR %.1f%%, compliance %.1f%% "
         + "(%.1f s)", model, family.id(), row.budget(), 100 * row.perturbationAsr(), 100 * row.complianceRate(),
         row.seconds()));

@@ -45,6 +45,7 @@ class ScanJobTest extends ServiceTestBase {
     assertThat(scan.get("model").asText()).as("the job's URI, not the worker's directory").isEqualTo(fileUri(suspect));
     assertThat(scan.get("evidence").size()).isPositive();
     assertThat(done.get("progress").asDouble()).isEqualTo(1.0);
+    assertThat(done.get("eta_seconds").asDouble()).isZero();
     assertThat(done.get("provenance").get("source").get("uri").asText()).isEqualTo(fileUri(suspect));
 
     List<String> messages = new ArrayList<>();
@@ -78,7 +79,8 @@ class ScanJobTest extends ServiceTestBase {
     Path clean = organism("clean");
     String id = json(postJson(SCANS, """
         {"model_uri": "%s", "options": {"full_curve": true}}""".formatted(fileUri(clean)))).get("id").asText();
-    awaitJobAt(SCANS + "/" + id, j -> j.get("progress").asDouble() > 0, Duration.ofMinutes(1));
+    JsonNode sweeping = awaitJobAt(SCANS + "/" + id, j -> j.get("progress").asDouble() > 0, Duration.ofMinutes(1));
+    assertThat(sweeping.get("eta_seconds").asDouble()).as("an estimate once a budget is done").isPositive();
 
     HttpResponse<String> cancel = postJson(SCANS + "/" + id + "/cancel", "");
     assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
