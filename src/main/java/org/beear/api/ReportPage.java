@@ -1,5 +1,8 @@
 package org.beear.api;
 
+import static org.beear.api.ReportHtml.escape;
+import static org.beear.api.ReportHtml.percent;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,8 +15,6 @@ import java.util.Map;
 import java.util.function.Function;
 import org.beear.beear.BeearOptions;
 import org.beear.beear.EvalMetrics;
-import org.beear.beear.Provenance;
-import org.beear.files.FileDigest;
 import org.beear.job.JobEpoch;
 import org.springframework.stereotype.Component;
 
@@ -59,37 +60,6 @@ class ReportPage {
       new Column("anchor loss", JobEpoch::getRemovalAnchorLoss, false),
       new Column("seconds", e -> e.getSeconds(), false));
 
-  /** The pages' style sheet: screen and print (A4), the verdict's tones as CSS classes. */
-  static final String STYLE = """
-      <style>
-      body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 60em; }
-      h1 { font-size: 1.5em; margin-bottom: 0.3em; }
-      h2 { font-size: 1.15em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
-      table { border-collapse: collapse; margin: 0.8em 0; }
-      th, td { border: 1px solid #ccc; padding: 3px 9px; text-align: right; }
-      th:first-child, td:first-child { text-align: left; }
-      td.text { text-align: left; word-break: break-all; }
-      .verdict { font-size: 1.1em; line-height: 1.45; padding: 0.7em 1em; border-left: 8px solid; margin: 0.6em 0 1em; }
-      .verdict.good { background: #e6f4ea; border-color: #2e7d32; }
-      .verdict.warn { background: #fff4e0; border-color: #e08a00; }
-      .verdict.bad { background: #fde8e8; border-color: #c62828; }
-      .verdict.info { background: #e8f0fe; border-color: #1a56c4; }
-      .meta { color: #555; }
-      .status { font-weight: bold; }
-      .better { color: #2e7d32; }
-      .worse { color: #c62828; }
-      .empty { color: #777; font-style: italic; }
-      svg.chart { display: block; margin: 1em 0; background: #fff; max-width: 100%; height: auto; }
-      @page { size: A4; margin: 14mm; }
-      @media print {
-        body { margin: 0; max-width: none; font-size: 10pt; }
-        .verdict { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-        h2 { break-after: avoid; }
-        table, svg.chart, section.small { break-inside: avoid; }
-      }
-      </style>
-      """;
-
   /**
    * @param jobJson the job as the API serialises it: sections that other parts of the service add to the job view
    *                (such as {@code provenance}) are read from here, and shown when present
@@ -127,10 +97,10 @@ class ReportPage {
         </section>
         %s</body>
         </html>
-        """.formatted(escape(job.id()), STYLE, verdict.tone(), verdict.html(), escape(job.id()), escape(job.status()),
+        """.formatted(escape(job.id()), ReportHtml.STYLE, verdict.tone(), verdict.html(), escape(job.id()), escape(job.status()),
         escape(job.modelUri()), job.currentEpoch(), job.maxEpochs(), job.attempts(),
         ScanReportPage.beforeCleansing(jobJson), results(job.metrics()),
-        perEpoch(job.metrics().before(), epochs), settings(job), timings(job, epochs), provenance(jobJson));
+        perEpoch(job.metrics().before(), epochs), settings(job), timings(job, epochs), ReportHtml.provenance(jobJson));
   }
 
   // ---- the verdict ----
@@ -374,48 +344,6 @@ class ReportPage {
     }
   }
 
-  /**
-   * Where the model came from and the files read and written, with their digests, when the job view carries a
-   * {@code provenance} object ({@code source}, {@code inputs} and {@code outputs} of {@code {path, sha256, bytes}}).
-   */
-  static String provenance(JsonNode job) {
-    JsonNode provenance = job == null ? null : job.get("provenance");
-    if (provenance == null || !provenance.isObject()) {
-      return "";
-    }
-    StringBuilder html = new StringBuilder("<section id=\"provenance\">\n<h2>Provenance</h2>\n");
-    JsonNode source = provenance.get("source");
-    if (source != null && !source.isNull()) {
-      html.append("<p>Source: ").append(source.isValueNode() ? "<code>" + escape(source.asText()) + "</code>"
-          : fields(source)).append("</p>\n");
-    }
-    files(html, "Inputs", "provenance-inputs", provenance.get("inputs"));
-    files(html, "Outputs", "provenance-outputs", provenance.get("outputs"));
-    return html.append("</section>\n").toString();
-  }
-
-  private static String fields(JsonNode object) {
-    List<String> parts = new ArrayList<>();
-    object.fields().forEachRemaining(f -> parts.add(escape(f.getKey()) + " <code>"
-        + escape(f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString()) + "</code>"));
-    return String.join(", ", parts);
-  }
-
-  private static void files(StringBuilder html, String title, String id, JsonNode files) {
-    if (files == null || !files.isArray() || files.isEmpty()) {
-      return;
-    }
-    html.append("<h3>").append(title).append("</h3>\n<table id=\"").append(id)
-        .append("\">\n<tr><th>path</th><th>sha256</th><th>bytes</th></tr>\n");
-    for (JsonNode file : files) {
-      html.append("<tr><td class=\"text\">").append(escape(file.path("path").asText(""))).append("</td><td class=\"text\"><code>")
-          .append(escape(file.path("sha256").asText(""))).append("</code></td><td>")
-          .append(file.hasNonNull("bytes") ? String.format(Locale.ROOT, "%,d", file.get("bytes").asLong()) : "&ndash;")
-          .append("</td></tr>\n");
-    }
-    html.append("</table>\n");
-  }
-
   // ---- formatting ----
 
   private static EvalMetrics metrics(JobEpoch e) {
@@ -428,11 +356,6 @@ class ReportPage {
       return "&ndash;";
     }
     return ratio ? percent(v) : String.format(Locale.ROOT, "%.3f", v);
-  }
-
-  static String percent(double ratio) {
-    double p = ratio * 100;
-    return String.format(Locale.ROOT, Math.abs(p) < 10 ? "%.1f%%" : "%.0f%%", p);
   }
 
   /** A change of a ratio in percentage points, signed. */
@@ -450,13 +373,5 @@ class ReportPage {
       return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
     }
     return String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
-  }
-
-  static String escape(String s) {
-    if (s == null) {
-      return "";
-    }
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
-        .replace("'", "&#39;");
   }
 }

@@ -1,6 +1,6 @@
 package org.beear.api;
 
-import static org.beear.api.ReportPage.escape;
+import static org.beear.api.ReportHtml.escape;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;
@@ -36,12 +36,12 @@ class ScanReportPage {
         </section>
         %s</body>
         </html>
-        """.formatted(escape(job.path("id").asText()), ReportPage.STYLE, verdict[0], verdict[1],
+        """.formatted(escape(job.path("id").asText()), ReportHtml.STYLE, verdict[0], verdict[1],
         escape(job.path("id").asText()), escape(job.path("status").asText()), escape(job.path("model_uri").asText()),
         job.path("reference_uri").isTextual()
             ? " &middot; reference <code>" + escape(job.path("reference_uri").asText()) + "</code>" : "",
         job.path("attempts").asInt(), evidence(scan), sweeps(scan), options(job.path("scan_options")),
-        ReportPage.provenance(job));
+        ReportHtml.provenance(job));
   }
 
   /**
@@ -136,8 +136,8 @@ class ScanReportPage {
       for (JsonNode row : f.path("rows")) {
         html.append(String.format(Locale.ROOT, "<tr><td>%.3g</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
                 + "<td>%.1f</td></tr>%n", row.path("budget").asDouble(),
-            ReportPage.percent(row.path("perturbation_asr").asDouble()),
-            ReportPage.percent(row.path("compliance").asDouble()), number(row.path("entrapment_loss")),
+            ReportHtml.percent(row.path("perturbation_asr").asDouble()),
+            ReportHtml.percent(row.path("compliance").asDouble()), number(row.path("entrapment_loss")),
             number(row.path("unwanted_loss")), row.path("seconds").asDouble()));
       }
       html.append("</table>\n");

@@ -32,10 +32,10 @@ final class SvgLineChart {
     svg.append(String.format(Locale.ROOT,
         "<svg id=\"%s\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
             + "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"%s\">%n",
-        id, WIDTH, HEIGHT, WIDTH, HEIGHT, ReportPage.escape(title)));
-    svg.append("<title>").append(ReportPage.escape(title)).append("</title>\n");
+        id, WIDTH, HEIGHT, WIDTH, HEIGHT, ReportHtml.escape(title)));
+    svg.append("<title>").append(ReportHtml.escape(title)).append("</title>\n");
     svg.append(String.format(Locale.ROOT,
-        "<text x=\"%d\" y=\"16\" font-size=\"14\" font-weight=\"bold\">%s</text>%n", LEFT, ReportPage.escape(title)));
+        "<text x=\"%d\" y=\"16\" font-size=\"14\" font-weight=\"bold\">%s</text>%n", LEFT, ReportHtml.escape(title)));
     for (int i = 0; i <= 4; i++) {
       double v = yRange[0] + (yRange[1] - yRange[0]) * i / 4.0;
       double y = yPos(v, yRange);
@@ -58,7 +58,7 @@ final class SvgLineChart {
         (LEFT + WIDTH - RIGHT) / 2, HEIGHT - 6));
     svg.append(String.format(Locale.ROOT,
         "<text x=\"12\" y=\"%d\" font-size=\"11\" transform=\"rotate(-90 12 %d)\" text-anchor=\"middle\">%s</text>%n",
-        (TOP + HEIGHT - BOTTOM) / 2, (TOP + HEIGHT - BOTTOM) / 2, ReportPage.escape(yLabel)));
+        (TOP + HEIGHT - BOTTOM) / 2, (TOP + HEIGHT - BOTTOM) / 2, ReportHtml.escape(yLabel)));
     int legendY = TOP + 6;
     for (Series s : series) {
       List<String> points = new ArrayList<>();
@@ -73,7 +73,7 @@ final class SvgLineChart {
       }
       svg.append(String.format(Locale.ROOT,
           "<polyline class=\"series\" data-series=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\" "
-              + "points=\"%s\"/>%n", ReportPage.escape(s.name()), s.color(), String.join(" ", points)));
+              + "points=\"%s\"/>%n", ReportHtml.escape(s.name()), s.color(), String.join(" ", points)));
       for (String p : points) {
         String[] xy = p.split(",");
         svg.append(String.format(Locale.ROOT, "<circle cx=\"%s\" cy=\"%s\" r=\"3.5\" fill=\"%s\"/>%n",
@@ -82,7 +82,7 @@ final class SvgLineChart {
       svg.append(String.format(Locale.ROOT,
           "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
               + "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>%n",
-          WIDTH - RIGHT + 12, legendY - 10, s.color(), WIDTH - RIGHT + 30, legendY, ReportPage.escape(s.name())));
+          WIDTH - RIGHT + 12, legendY - 10, s.color(), WIDTH - RIGHT + 30, legendY, ReportHtml.escape(s.name())));
       legendY += 20;
     }
     svg.append("</svg>\n");

@@ -69,9 +69,9 @@ class ReportPageTest {
         "<table id=\"provenance-outputs\">", "out/&lt;model&gt;.safetensors");
 
     JsonNode structured = JSON.readTree("{\"provenance\": {\"source\": {\"uri\": \"s3://b/m\", \"version\": \"v2\"}}}");
-    assertThat(ReportPage.provenance(structured)).contains("uri <code>s3://b/m</code>, version <code>v2</code>")
+    assertThat(ReportHtml.provenance(structured)).contains("uri <code>s3://b/m</code>, version <code>v2</code>")
         .doesNotContain("<table");
-    assertThat(ReportPage.provenance(JSON.readTree("{\"provenance\": null}"))).isEmpty();
+    assertThat(ReportHtml.provenance(JSON.readTree("{\"provenance\": null}"))).isEmpty();
   }
 
   private static JobView job(String status, EvalMetrics before, EvalMetrics after, String error) {
