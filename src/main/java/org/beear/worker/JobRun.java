@@ -64,11 +64,11 @@ final class JobRun implements CleanseListener, ScanListener {
   private final RunStop stop = new RunStop();
   private final RunLease lease;
   private final ModelDownloads downloads;
+  private final long startedNanos = System.nanoTime();
   private boolean baselineSeen;
   private int maxEpochs;
   private int epochsThisRun;
   private double epochSecondsThisRun;
-  private final long startedNanos = System.nanoTime();
 
   JobRun(JobStore.Claim claim, WorkerContext ctx) {
     this.claim = claim;
