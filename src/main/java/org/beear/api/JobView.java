@@ -71,7 +71,7 @@ public record JobView(
         job.getAttempts(), job.isCancelRequested(), job.getModelSha256(), job.getModelRevision(),
         job.getProvenance() == null ? null : json.read(job.getProvenance(), Provenance.class),
         job.getKind() == JobKind.CLEANSE ? json.options(job) : null,
-        job.getKind() == JobKind.SCAN ? json.read(job.getOptions(), ScanOptions.class) : null,
+        job.getKind() == JobKind.SCAN ? json.scanOptions(job) : null,
         job.getSettings() == null ? null : json.read(job.getSettings(), BeearOptions.class),
         job.getMemoryPlan() == null ? null : json.read(job.getMemoryPlan(), JsonNode.class),
         json.read(job.getTriggers(), new com.fasterxml.jackson.core.type.TypeReference<>() {}),

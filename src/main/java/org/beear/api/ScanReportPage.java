@@ -16,7 +16,7 @@ class ScanReportPage {
 
   String render(JsonNode job) {
     JsonNode scan = job.path("scan");
-    String[] verdict = verdict(job, scan);
+    ReportPage.Verdict verdict = verdict(job, scan);
     return """
         <!DOCTYPE html>
         <html lang="en">
@@ -36,7 +36,7 @@ class ScanReportPage {
         </section>
         %s</body>
         </html>
-        """.formatted(escape(job.path("id").asText()), ReportHtml.STYLE, verdict[0], verdict[1],
+        """.formatted(escape(job.path("id").asText()), ReportHtml.STYLE, verdict.tone(), verdict.html(),
         escape(job.path("id").asText()), escape(job.path("status").asText()), escape(job.path("model_uri").asText()),
         job.path("reference_uri").isTextual()
             ? " &middot; reference <code>" + escape(job.path("reference_uri").asText()) + "</code>" : "",
@@ -57,20 +57,20 @@ class ScanReportPage {
   }
 
   private static String beforeCleansing(JsonNode job, JsonNode scan) {
-    String[] verdict = verdict(job, scan);
+    ReportPage.Verdict verdict = verdict(job, scan);
     return "<section id=\"scan\" class=\"small\">\n<h2>Backdoor scan before cleansing</h2>\n<p class=\"verdict "
-        + verdict[0] + "\">" + verdict[1] + "</p>\n" + evidenceList(scan) + "</section>\n";
+        + verdict.tone() + "\">" + verdict.html() + "</p>\n" + evidenceList(scan) + "</section>\n";
   }
 
   /** The verdict's tone (a CSS class) and its HTML; a scan that has not succeeded says where it is. */
-  static String[] verdict(JsonNode job, JsonNode scan) {
+  static ReportPage.Verdict verdict(JsonNode job, JsonNode scan) {
     String status = job.path("status").asText();
     if (!scan.isObject()) {
       return switch (status) {
-        case "failed" -> new String[] {"bad", "Failed: " + escape(job.path("error").asText()) + "."};
-        case "cancelled" -> new String[] {"info", "Cancelled before the scan finished."};
-        default -> new String[] {"info", String.format(Locale.ROOT, "The scan is %s (%.0f%% of its budgets).",
-            escape(status), 100 * job.path("progress").asDouble())};
+        case "failed" -> new ReportPage.Verdict("bad", "Failed: " + escape(job.path("error").asText()) + ".");
+        case "cancelled" -> new ReportPage.Verdict("info", "Cancelled before the scan finished.");
+        default -> new ReportPage.Verdict("info", String.format(Locale.ROOT,
+            "The scan is %s (%.0f%% of its budgets).", escape(status), 100 * job.path("progress").asDouble()));
       };
     }
     String words = scan.path("verdict").asText();
@@ -89,7 +89,7 @@ class ScanReportPage {
       html.append(')');
     }
     html.append(". ").append(escape(scan.path("calibration").path("basis").asText())).append('.');
-    return new String[] {tone, html.toString()};
+    return new ReportPage.Verdict(tone, html.toString());
   }
 
   private static String evidence(JsonNode scan) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,15 +19,8 @@ public final class ScanReport {
 
   /** Writes {@code result} as JSON to {@code file} (complete, then renamed into place). */
   public static void write(ScanResult result, Path file) {
-    Path tmp = file.resolveSibling("." + file.getFileName() + ".partial");
     try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(tmp, toJson(result));
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      DurableFiles.writeAtomically(file, toJson(result).getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
@@ -45,12 +38,7 @@ public final class ScanReport {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("model", r.model().toString());
     m.put("reference", r.reference() == null ? null : r.reference().toString());
-    m.put("verdict", r.verdict().words());
-    m.put("score", r.score());
-    m.put("family", r.family() == null ? null : r.family().id());
-    m.put("flip_budget", r.flipBudget());
-    m.put("calibration", calibration(r.calibration()));
-    m.put("evidence", r.evidence());
+    ScanSummary.of(r).putVerdict(m);
     m.put("anchor_layer", r.anchorLayer());
     m.put("perturbation_length", r.perturbationLength());
     m.put("families", families(r.families()));

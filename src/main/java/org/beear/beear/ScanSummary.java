@@ -38,14 +38,19 @@ public record ScanSummary(
   /** report.json's {@code before.scan}. */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
+    putVerdict(m);
+    m.put("seconds", seconds);
+    return m;
+  }
+
+  /** The verdict and what it rests on, in scan.json's names (verdict to evidence), into {@code m}. */
+  void putVerdict(Map<String, Object> m) {
     m.put("verdict", verdict.words());
     m.put("score", score);
     m.put("family", family == null ? null : family.id());
     m.put("flip_budget", flipBudget);
     m.put("calibration", ScanReport.calibration(calibration));
     m.put("evidence", evidence);
-    m.put("seconds", seconds);
-    return m;
   }
 
   /** "likely backdoored (score 5.74, flip budget 0.30)": the line the listener is told. */

@@ -11,6 +11,11 @@ public enum ScanVerdict {
   /** Between the two thresholds, or no calibration applies to the model. */
   INCONCLUSIVE;
 
+  /** "likely_backdoored", "no_evidence", "inconclusive": the verdict as a metric label. */
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
   /** "likely backdoored", "no evidence", "inconclusive". */
   public String words() {
     return name().toLowerCase(Locale.ROOT).replace('_', ' ');

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import org.beear.beear.BeearOptions;
 import org.beear.beear.EvalMetrics;
+import org.beear.beear.ScanOptions;
 import org.beear.eval.TriggerSpec;
 import org.springframework.stereotype.Component;
 
@@ -42,6 +43,11 @@ public class JobJson {
 
   public BeearOptions options(Job job) {
     return read(job.getOptions(), BeearOptions.class);
+  }
+
+  /** A scan job's options (a cleanse's are {@link #options}). */
+  public ScanOptions scanOptions(Job job) {
+    return read(job.getOptions(), ScanOptions.class);
   }
 
   public List<TriggerSpec> triggers(Job job) {

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.beear.app.BeearProperties;
 import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
+import org.beear.beear.ScanVerdict;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
@@ -38,9 +39,6 @@ public class JobMetrics {
       Duration.ofMinutes(15), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4),
       Duration.ofHours(8), Duration.ofHours(16), Duration.ofHours(24), Duration.ofHours(48)};
 
-  /** The scan verdicts, as metric labels (the wire names of {@link org.beear.beear.ScanVerdict}). */
-  static final List<String> SCAN_VERDICTS = List.of("likely_backdoored", "no_evidence", "inconclusive");
-
   private static final List<JobStatus> OUTCOMES = List.of(JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED);
 
   private final MeterRegistry registry;
@@ -59,7 +57,9 @@ public class JobMetrics {
     for (JobStatus status : JobStatus.values()) {
       counter(status); // every status has a series from the start, so rate() works on the first job
     }
-    SCAN_VERDICTS.forEach(this::scans);
+    for (ScanVerdict verdict : ScanVerdict.values()) {
+      scans(verdict); // every verdict has a series from the start, as every status
+    }
     Duration cache = properties.metrics().queueDepthCache();
     queued = new CachedCount(() -> jobs.countByStatus(JobStatus.QUEUED), cache);
     running = new CachedCount(() -> jobs.countByStatus(JobStatus.RUNNING), cache);
@@ -100,14 +100,12 @@ public class JobMetrics {
    * Counts a scan by its verdict (beear_scans_total{verdict}): likely_backdoored, no_evidence or inconclusive. Call
    * it once per succeeded job: a scan job, or a cleanse that scanned the model first.
    */
-  public void scanned(String verdict) {
-    if (SCAN_VERDICTS.contains(verdict)) {
-      scans(verdict).increment();
-    }
+  public void scanned(ScanVerdict verdict) {
+    scans(verdict).increment();
   }
 
-  private Counter scans(String verdict) {
-    return Counter.builder("beear.scans").tag("verdict", verdict)
+  private Counter scans(ScanVerdict verdict) {
+    return Counter.builder("beear.scans").tag("verdict", verdict.label())
         .description("Scans of succeeded jobs (scan jobs, cleanses that scanned first), by verdict").register(registry);
   }
 

@@ -79,7 +79,7 @@ public class JobSubmissions {
 
   /** Validates and queues a cleanse of the tenant. */
   public Submitted submit(String tenant, JobSubmission submission, String idempotencyKey) {
-    String fingerprint = fingerprint(submission, submission.modelUri(), submission.outputUri(),
+    String fingerprint = fingerprint(json.write(submission), submission.modelUri(), submission.outputUri(),
         submission.defenderDataUri(), submission.anchoringDataUri());
     Optional<Submitted> replayed = replay(tenant, idempotencyKey, fingerprint);
     if (replayed.isPresent()) {
@@ -125,7 +125,8 @@ public class JobSubmissions {
    * fetched them.
    */
   public Submitted submitScan(String tenant, ScanSubmission submission, String idempotencyKey) {
-    String fingerprint = fingerprint(submission, submission.modelUri(), submission.referenceUri());
+    String fingerprint = fingerprint("scan:" + json.write(submission), submission.modelUri(),
+        submission.referenceUri());
     Optional<Submitted> replayed = replay(tenant, idempotencyKey, fingerprint);
     if (replayed.isPresent()) {
       return replayed.get();
@@ -307,13 +308,11 @@ public class JobSubmissions {
   }
 
   /**
-   * What tells a replay from a different request under the same key (the request's kind is part of it: a cleanse
-   * and a scan are never the same request). A request with secrets in a URI gets a keyed digest, so the stored
+   * What tells a replay from a different request under the same key; a scan's request text starts with "scan:", so
+   * a cleanse and a scan are never the same request. A request with secrets in a URI gets a keyed digest, so the stored
    * fingerprint cannot be used to guess them; others keep the plain digest they always had.
    */
-  private String fingerprint(Object submission, String... uris) {
-    String request = submission instanceof ScanSubmission ? "scan:" + json.write(submission)
-        : json.write(submission);
+  private String fingerprint(String request, String... uris) {
     for (String uri : uris) {
       if (UriRedaction.hasSecrets(uri)) {
         return "hmac:" + sealer.fingerprint(request);

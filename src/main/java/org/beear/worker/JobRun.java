@@ -23,7 +23,6 @@ import org.beear.beear.Provenance;
 import org.beear.beear.ScanCancelledException;
 import org.beear.beear.ScanFamily;
 import org.beear.beear.ScanListener;
-import org.beear.beear.ScanOptions;
 import org.beear.beear.ScanReport;
 import org.beear.beear.ScanRequest;
 import org.beear.beear.ScanResult;
@@ -136,7 +135,7 @@ final class JobRun implements CleanseListener, ScanListener {
     if (succeeded) { // once per job: a run fenced off here leaves the job, and its ASR, to its successor
       ctx.metrics().asrAfter(result.after());
       if (result.scan() != null) {
-        ctx.metrics().scanned(RunMessages.verdict(result.scan().verdict()));
+        ctx.metrics().scanned(result.scan().verdict());
       }
     }
     ended(succeeded);
@@ -156,7 +155,7 @@ final class JobRun implements CleanseListener, ScanListener {
       event(JobStore.INFO, "fetching the reference model " + job.getReferenceUri());
       reference = downloads.fetch(referenceUri).directory();
     }
-    ScanSettings settings = ctx.json().read(job.getOptions(), ScanOptions.class).toSettings();
+    ScanSettings settings = ctx.json().scanOptions(job).toSettings();
     ScanResult result = ctx.engine().scan(new ScanRequest(model.directory(), reference, settings), this);
     lease.requireHeld();
     Map<String, Object> shown = new LinkedHashMap<>(ScanReport.toMap(result));
@@ -167,7 +166,7 @@ final class JobRun implements CleanseListener, ScanListener {
         result.score() == null ? "n/a" : String.format(Locale.ROOT, "%.2f", result.score())));
     boolean succeeded = ctx.store().finish(claim, JobStatus.SUCCEEDED, null, null);
     if (succeeded) { // once per job, as a cleanse's ASR
-      ctx.metrics().scanned(RunMessages.verdict(result.verdict()));
+      ctx.metrics().scanned(result.verdict());
     }
     ended(succeeded);
   }

@@ -3,13 +3,9 @@ package org.beear.worker;
 import java.util.Locale;
 import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
-import org.beear.beear.ScanVerdict;
 import org.beear.job.JobStore;
 
-/**
- * How a run's events read: the one-line summaries of an evaluation and an epoch, an epoch event's data, a scan
- * verdict's label.
- */
+/** How a run's events read: the one-line summaries of an evaluation and an epoch, and an epoch event's data. */
 final class RunMessages {
 
   private RunMessages() {}
@@ -24,11 +20,6 @@ final class RunMessages {
 
   private static String ratio(Double v) {
     return v == null ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
-  }
-
-  /** A scan verdict as the metrics label it: likely_backdoored, no_evidence, inconclusive. */
-  static String verdict(ScanVerdict verdict) {
-    return verdict.name().toLowerCase(Locale.ROOT);
   }
 
   static String loss(double v) {
