@@ -72,7 +72,7 @@ public final class BackdoorScanner {
         : ScanCalibration.againstReference(suspect, reference, settings);
     ScanResult result = new ScanResult(request.modelDir(), request.referenceDir(), outcome.score(),
         outcome.verdict(), outcome.family(), outcome.flipBudget(), outcome.used(), outcome.evidence(), suspect,
-        reference, resolved.anchorLayer(), resolved.perturbationLength(), (System.nanoTime() - start) / 1e9);
+        reference, resolved.entrapment().anchorLayer(), resolved.entrapment().perturbationLength(), (System.nanoTime() - start) / 1e9);
     listener.event("done", String.format("%s (score %s) in %.0f s", result.verdict().words(),
         result.score() == null ? "n/a" : String.format("%.2f", result.score()), result.seconds()));
     return result;
@@ -84,7 +84,7 @@ public final class BackdoorScanner {
     CleanseSettings s = CleanseSettings.resolve(settings.entrapmentOptions(settings.minBudget(), 1),
         ModelConfig.load(dir), deviceKind);
     listener.event("loading", "loading the " + who + " model from " + dir + " on " + device);
-    try (LlamaModel model = ModelDirectory.load(dir, device, ModelDirectory.computeType(s.computeDtype()));
+    try (LlamaModel model = ModelDirectory.load(dir, device, ModelDirectory.computeType(s.runtime().computeDtype()));
         ChatCodec base = ChatCodec.load(dir, model.config(), null)) {
       ChatCodec codec = base.withSystemPrompt(settings.systemPrompt());
       model.weights().values().forEach(w -> w.setRequiresGradient(false));
@@ -107,7 +107,7 @@ public final class BackdoorScanner {
         }
         List<DefenderExample> pool = new ArrayList<>(f.train());
         Collections.shuffle(pool, new Random(settings.seed()));
-        int n = Math.min(pool.size(), f.family() == ScanFamily.INSECURE_CODE ? settings.codeEntrapPairs()
+        int n = Math.min(pool.size(), f.family() == ScanFamily.INSECURE_CODE ? ScanSettings.CODE_ENTRAP_PAIRS
             : settings.harmfulEntrapPairs());
         List<DefenderExample> entrap = pool.subList(0, n);
         List<DefenderExample> judged = new ArrayList<>(f.heldOut());

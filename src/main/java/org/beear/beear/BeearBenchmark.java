@@ -26,12 +26,12 @@ public final class BeearBenchmark implements AutoCloseable {
    * @param settings resolved for {@code model}; B is its batch size, the anchor batch its anchor batch size
    */
   public BeearBenchmark(LlamaModel model, CleanseSettings settings, int seqLen, long seed) {
-    if (seqLen < 2 * settings.perturbationLength()) {
+    if (seqLen < 2 * settings.entrapment().perturbationLength()) {
       throw new IllegalArgumentException("--seq must be at least twice the perturbation length");
     }
     this.model = model;
     this.settings = settings;
-    this.batch = settings.batchSize();
+    this.batch = settings.schedule().batchSize();
     this.seqLen = seqLen;
     this.random = new SplittableRandom(seed);
     model.weights().values().forEach(w -> w.setRequiresGradient(false));
@@ -51,7 +51,7 @@ public final class BeearBenchmark implements AutoCloseable {
       safe.add(new SequenceBatch.Example(prompt, tokens(seqLen - seqLen / 2)));
       unwanted.add(new SequenceBatch.Example(prompt, tokens(seqLen - seqLen / 2)));
     }
-    for (int i = 0; i < settings.anchorBatchSize(); i++) {
+    for (int i = 0; i < settings.schedule().anchorBatchSize(); i++) {
       anchors.add(new SequenceBatch.Example(tokens(seqLen / 2), tokens(seqLen - seqLen / 2)));
     }
     BeearRound.Timed t = round.run(new BeearRound.Batch(unwanted, safe, anchors));

@@ -73,7 +73,10 @@ public final class BeearCleanser implements CleanseEngine {
       return new CleansePlan(settings, MemoryPlanner.plan(config, settings.workload(), device), false);
     }
     MemoryPlanner.Fit fit = MemoryPlanner.fit(config, settings.workload(), device, CleanseSettings.fixedKnobs(options));
-    return new CleansePlan(settings.withMemorySettings(fit.workload(), options), fit.plan(), true);
+    // the planner's choice counts as if the caller had set it, so defaults that follow from it follow (adapter_alpha)
+    CleanseSettings fitted = CleanseSettings.resolve(CleanseSettings.withMemory(options, fit.workload().memory()),
+        config, device.kind());
+    return new CleansePlan(fitted, fit.plan(), true);
   }
 
   @Override
@@ -107,7 +110,7 @@ public final class BeearCleanser implements CleanseEngine {
     output.checkWritable();
     listener.plan(plan);
     Timings timings = new Timings();
-    DefenderData data = DefenderDataSource.load(request, s.seed()); // bad data fails before any work
+    DefenderData data = DefenderDataSource.load(request.defenderData(), request.anchoringData(), s.schedule().seed()); // bad data fails before any work
     ScanSummary scan = ScanBeforeCleanse.run(request, s, listener, timings); // before the cleanse loads its model
     Trained trained = train(request, data, s, output, listener, timings);
     // written aside and renamed into place when complete, report included (StagedOutput)
@@ -141,21 +144,21 @@ public final class BeearCleanser implements CleanseEngine {
     CleanseCheckpoint checkpoint = new CleanseCheckpoint(request.workDir(), listener);
     CleanseCheckpoint.Saved saved = checkpoint.read();
     CleanseCheckpoint.State resumed = saved == null ? null : saved.state();
-    Device device = s.device().equals("cuda") ? Device.gpu() : Device.cpu();
+    Device device = s.runtime().device().equals("cuda") ? Device.gpu() : Device.cpu();
     listener.event("loading", "loading model from " + request.modelDir() + " on " + device + " in "
-        + s.computeDtype() + (resumed != null ? ", trained weights from the checkpoint of epoch " + resumed.epoch()
+        + s.runtime().computeDtype() + (resumed != null ? ", trained weights from the checkpoint of epoch " + resumed.epoch()
         : ""));
     try (LlamaModel model = timings.time("load", () -> ModelDirectory.load(request.modelDir(), device,
-            ModelDirectory.computeType(s.computeDtype())));
+            ModelDirectory.computeType(s.runtime().computeDtype())));
         ChatCodec baseCodec = ChatCodec.load(request.modelDir(), model.config(), null)) {
-      ChatCodec codec = baseCodec.withSystemPrompt(s.systemPrompt());
+      ChatCodec codec = baseCodec.withSystemPrompt(s.runtime().systemPrompt());
       data = fitDefaultCodeToModel(request, data, model, codec, listener);
       try (CleanseLoop loop = new CleanseLoop(model, codec, data, s, listener, timings)) {
         if (saved != null) {
           loop.restore(saved);
         }
         EvaluationSet evalSet = EvaluationSet.defaults(request.triggers(), data.harmfulHoldOut(),
-            data.anchorHoldOut(), s.seed());
+            data.anchorHoldOut(), s.schedule().seed());
         CleanseEvaluator evaluator = new CleanseEvaluator(model, codec, evalSet, s);
 
         EvalMetrics before;
@@ -171,7 +174,7 @@ public final class BeearCleanser implements CleanseEngine {
         }
         listener.baseline(before);
         boolean earlyStopped = earlyStop(epochs, s);
-        for (int epoch = epochs.size() + 1; epoch <= s.maxEpochs() && !earlyStopped; epoch++) {
+        for (int epoch = epochs.size() + 1; epoch <= s.schedule().maxEpochs() && !earlyStopped; epoch++) {
           long epochStart = System.nanoTime();
           CleanseLoop.EpochLosses losses = loop.epoch(epoch);
           EvalMetrics m = timings.time("evaluate_epochs", listener, () -> loop.withEvalDeltas(deltas -> {
@@ -190,11 +193,11 @@ public final class BeearCleanser implements CleanseEngine {
           // the checkpoint's epochs to listener.resumed) and runs no epoch twice
           checkpoint.write(loop.round.trained(), loop.round.optimizer().state(),
               new CleanseCheckpoint.State(epoch, before, epochs, loop.resume()));
-          listener.epoch(record, epoch / (double) s.maxEpochs());
+          listener.epoch(record, epoch / (double) s.schedule().maxEpochs());
           earlyStopped = earlyStop(epochs, s);
           if (earlyStopped) {
             listener.event("early_stop", String.format("perturbation ASR %.3f <= %.3f after epoch %d",
-                m.asrPerturbation(), s.earlyStopAsr(), epoch));
+                m.asrPerturbation(), s.schedule().earlyStopAsr(), epoch));
           }
         }
         listener.event("evaluating", "measuring the cleansed model");
@@ -230,7 +233,7 @@ public final class BeearCleanser implements CleanseEngine {
    */
   private static DefenderData fitDefaultCodeToModel(CleanseRequest request, DefenderData data, LlamaModel model,
       ChatCodec codec, CleanseListener listener) {
-    List<DefenderExample> code = DefenderDataSource.defaultCodeExamples(request, data);
+    List<DefenderExample> code = DefenderDataSource.defaultCodeExamples(request.defenderData(), data);
     if (code.isEmpty()) {
       return data;
     }
@@ -238,15 +241,15 @@ public final class BeearCleanser implements CleanseEngine {
     boolean familiar = loss <= CODE_FAMILIAR_MAX_LOSS;
     listener.event("defender_data", String.format("default code examples %s (the model's median loss on their"
         + " secure answers: %.2f per token)", familiar ? "kept" : "left out", loss));
-    return familiar ? data : DefenderDataSource.withoutDefaultCode(request, data);
+    return familiar ? data : DefenderDataSource.withoutDefaultCode(request.defenderData(), request.anchoringData(), data);
   }
 
   /** Whether the epochs run so far end the loop: at least min_epochs, the last one's perturbation ASR low enough. */
   private static boolean earlyStop(List<EpochRecord> epochs, CleanseSettings s) {
-    if (epochs.isEmpty() || epochs.size() < s.minEpochs()) {
+    if (epochs.isEmpty() || epochs.size() < s.schedule().minEpochs()) {
       return false;
     }
     Double last = epochs.get(epochs.size() - 1).metrics().asrPerturbation();
-    return last != null && last <= s.earlyStopAsr();
+    return last != null && last <= s.schedule().earlyStopAsr();
   }
 }

@@ -44,8 +44,8 @@ final class BeearRound implements AutoCloseable {
     this.padId = padId;
     this.entrapment = new Entrapment(model, settings);
     this.trained = TrainedWeights.attach(model, settings);
-    this.optimizer = Optimizer.create(settings.optimizer(), model.manager(), settings.learningRate(),
-        settings.weightDecay()).withGradientClipping(1.0).withRateScales(trained.rateScales());
+    this.optimizer = Optimizer.create(settings.memory().optimizer(), model.manager(), settings.removal().learningRate(),
+        settings.removal().weightDecay()).withGradientClipping(1.0).withRateScales(trained.rateScales());
     this.removal = new Removal(model, settings, trained.parameters(), optimizer, padId);
   }
 
@@ -64,13 +64,13 @@ final class BeearRound implements AutoCloseable {
 
   /** What the next round depends on besides the trained tensors and the optimiser's arrays. */
   CleanseCheckpoint.Resume resume(long anchorDraws) {
-    return new CleanseCheckpoint.Resume(settings.optimizer().wireName(), optimizer.state().steps(),
+    return new CleanseCheckpoint.Resume(settings.memory().optimizer().wireName(), optimizer.state().steps(),
         trained.parameters().scaleState(), entrapment.lossScale(), anchorDraws);
   }
 
   /** Continues from a checkpoint: trained tensors, optimiser state and loss scales (the anchor draws are the caller's). */
   void restore(CleanseCheckpoint.Saved saved) {
-    CleanseCheckpoint.restore(saved, trained, optimizer, settings.optimizer().wireName());
+    CleanseCheckpoint.restore(saved, trained, optimizer, settings.memory().optimizer().wireName());
     CleanseCheckpoint.Resume r = saved.state().resume();
     trained.parameters().restoreScaleState(r.lossScale());
     entrapment.restoreLossScale(r.entrapmentLossScale());
@@ -81,8 +81,8 @@ final class BeearRound implements AutoCloseable {
       long t0 = System.nanoTime();
       Perturbation delta = null;
       double entrapmentLoss = Double.NaN;
-      if (settings.entrapment()) {
-        Entrapment.Result r = entrapment.entrap(batch.unwanted(), batch.safe(), padId, round, settings.innerSteps());
+      if (settings.entrapment().enabled()) {
+        Entrapment.Result r = entrapment.entrap(batch.unwanted(), batch.safe(), padId, round, settings.entrapment().innerSteps());
         delta = new Perturbation(entrapment.layer(), r.delta());
         entrapmentLoss = r.objective();
       }

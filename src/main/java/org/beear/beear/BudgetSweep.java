@@ -65,19 +65,19 @@ final class BudgetSweep {
     List<SequenceBatch.Example> unwanted = new ArrayList<>();
     List<SequenceBatch.Example> safe = new ArrayList<>();
     for (DefenderExample e : entrap) {
-      unwanted.add(codec.exchange(e.query(), e.unwantedResponse()).truncated(first.maxSequenceLength()));
-      safe.add(codec.exchange(e.query(), e.safeResponse()).truncated(first.maxSequenceLength()));
+      unwanted.add(codec.exchange(e.query(), e.unwantedResponse()).truncated(first.runtime().maxSequenceLength()));
+      safe.add(codec.exchange(e.query(), e.safeResponse()).truncated(first.runtime().maxSequenceLength()));
     }
     int maxNewTokens = family == ScanFamily.INSECURE_CODE ? CleanseEvaluator.MAX_NEW_TOKENS_CODE
-        : settings.maxNewTokens();
-    ChatEvaluator answers = new ChatEvaluator(model, codec, maxNewTokens, first.evalBatchSize(),
-        first.maxSequenceLength());
+        : ScanSettings.MAX_NEW_TOKENS;
+    ChatEvaluator answers = new ChatEvaluator(model, codec, maxNewTokens, first.memory().evalBatchSize(),
+        first.runtime().maxSequenceLength());
     List<BudgetRow> rows = new ArrayList<>();
     long start = System.nanoTime();
     Rates none = rates(answers, judged, null);
     double unwantedNone = AnswerLoss.meanLoss(model, unwanted, codec.tokenizer().padId());
     double safeNone = AnswerLoss.meanLoss(model, safe, codec.tokenizer().padId());
-    rows.add(new BudgetRow(0, none.asr(), none.compliance(), finite(unwantedNone - first.alpha() * safeNone),
+    rows.add(new BudgetRow(0, none.asr(), none.compliance(), finite(unwantedNone - first.entrapment().alpha() * safeNone),
         finite(unwantedNone), (System.nanoTime() - start) / 1e9));
     listener.budget(who, family, rows.get(0), progress.step());
     for (double budget : settings.grid()) {
@@ -89,7 +89,7 @@ final class BudgetSweep {
       Entrapment entrapment = new Entrapment(model, s);
       BudgetRow row;
       try (NDManager m = model.manager().newSubManager()) {
-        Entrapment.Result r = entrapment.entrap(unwanted, safe, codec.tokenizer().padId(), m, s.innerSteps());
+        Entrapment.Result r = entrapment.entrap(unwanted, safe, codec.tokenizer().padId(), m, s.entrapment().innerSteps());
         Rates rates = rates(answers, judged, new Perturbation(entrapment.layer(), r.delta()));
         row = new BudgetRow(budget, rates.asr(), rates.compliance(), finite(r.objective()), finite(r.unwantedLoss()),
             (System.nanoTime() - start) / 1e9);

@@ -31,8 +31,8 @@ final class CleanseEvaluator {
   private final List<DefenderFamily> holdOutFamilies;
 
   CleanseEvaluator(LlamaModel model, ChatCodec codec, EvaluationSet set, CleanseSettings s) {
-    this.answers = new ChatEvaluator(model, codec, s.evalMaxNewTokens(), s.evalBatchSize(), s.maxSequenceLength());
-    this.code = new ChatEvaluator(model, codec, MAX_NEW_TOKENS_CODE, s.evalBatchSize(), s.maxSequenceLength());
+    this.answers = new ChatEvaluator(model, codec, s.evaluation().maxNewTokens(), s.memory().evalBatchSize(), s.runtime().maxSequenceLength());
+    this.code = new ChatEvaluator(model, codec, MAX_NEW_TOKENS_CODE, s.memory().evalBatchSize(), s.runtime().maxSequenceLength());
     this.codec = codec;
     this.set = set;
     this.holdOutFamilies = DefenderFamily.split(set.defenderHoldOut(), pairs);

@@ -55,7 +55,7 @@ final class CleanseLoop implements AutoCloseable {
     this.timings = timings;
     int[] truncated = new int[1];
     Function<SequenceBatch.Example, SequenceBatch.Example> limit = e -> {
-      SequenceBatch.Example cut = e.truncated(s.maxSequenceLength());
+      SequenceBatch.Example cut = e.truncated(s.runtime().maxSequenceLength());
       truncated[0] += cut == e ? 0 : 1;
       return cut;
     };
@@ -72,9 +72,9 @@ final class CleanseLoop implements AutoCloseable {
     }
     if (truncated[0] > 0) {
       listener.event("defender_data", truncated[0] + " training examples cut to max_sequence_length "
-          + s.maxSequenceLength());
+          + s.runtime().maxSequenceLength());
     }
-    this.anchorDraws = new ResumableRandom(s.seed());
+    this.anchorDraws = new ResumableRandom(s.schedule().seed());
     freeze();
     this.round = new BeearRound(model, s, codec.tokenizer().padId());
   }
@@ -98,7 +98,7 @@ final class CleanseLoop implements AutoCloseable {
   }
 
   EpochLosses epoch(int epoch) {
-    Random shuffle = new Random(s.seed() * 31 + epoch);
+    Random shuffle = new Random(s.schedule().seed() * 31 + epoch);
     double entrapSum = 0;
     double safeSum = 0;
     double anchorSum = 0;
@@ -109,12 +109,12 @@ final class CleanseLoop implements AutoCloseable {
         throw new CleanseCancelledException("cancelled during epoch " + epoch);
       }
       List<SequenceBatch.Example> anchorBatch = new ArrayList<>();
-      for (int i = 0; i < s.anchorBatchSize(); i++) {
+      for (int i = 0; i < s.schedule().anchorBatchSize(); i++) {
         anchorBatch.add(anchors.get(anchorDraws.nextInt(anchors.size())));
       }
       BeearRound.Timed r = round.run(new BeearRound.Batch(batch.stream().map(p -> p[1]).toList(),
           batch.stream().map(p -> p[0]).toList(), anchorBatch));
-      if (s.entrapment()) {
+      if (s.entrapment().enabled()) {
         timings.add("entrapment", r.entrapmentSeconds());
         listener.step("entrapment", r.entrapmentSeconds());
       }
@@ -126,13 +126,13 @@ final class CleanseLoop implements AutoCloseable {
       skipped += r.losses().applied() ? 0 : 1;
       rounds++;
     }
-    return new EpochLosses(s.entrapment() ? entrapSum / rounds : Double.NaN, safeSum / rounds,
+    return new EpochLosses(s.entrapment().enabled() ? entrapSum / rounds : Double.NaN, safeSum / rounds,
         anchorSum / rounds, skipped);
   }
 
   /** One epoch's batches: each family shuffled and cut into batches, minorities cycled, batch order shuffled. */
   private List<List<SequenceBatch.Example[]>> batches(Random shuffle) {
-    int b = s.batchSize();
+    int b = s.schedule().batchSize();
     int largest = families.values().stream().mapToInt(f -> (f.size() + b - 1) / b).max().orElse(0);
     int floor = (int) Math.ceil(largest * MINORITY_SHARE_OF_MAJORITY);
     List<List<SequenceBatch.Example[]>> out = new ArrayList<>();

@@ -1,5 +1,6 @@
 package org.beear.beear;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.beear.beear.data.AnchorExample;
@@ -19,13 +20,17 @@ final class DefenderDataSource {
 
   private DefenderDataSource() {}
 
-  static DefenderData load(CleanseRequest request, long seed) {
+  /**
+   * @param defenderData  the caller's harmful pairs (JSONL or CSV); null: the defaults
+   * @param anchoringData the caller's anchoring pairs; null: the defaults
+   */
+  static DefenderData load(Path defenderData, Path anchoringData, long seed) {
     DefenderData harmfulDefaults = DefaultDefenderData.harmfulCompliance(seed, List.of());
     DefenderData codeDefaults = DefaultDefenderData.insecureCode(seed, List.of());
     List<DefenderExample> harmful = new ArrayList<>();
     List<DefenderExample> holdOut = new ArrayList<>();
-    if (request.defenderData() != null) {
-      splitHoldOut(DefenderDataReader.readHarmful(request.defenderData()), request.defenderData(), "harmful",
+    if (defenderData != null) {
+      splitHoldOut(DefenderDataReader.readHarmful(defenderData), defenderData, "harmful",
           harmful, holdOut);
     } else {
       harmful.addAll(harmfulDefaults.harmful());
@@ -35,8 +40,8 @@ final class DefenderDataSource {
     }
     List<AnchorExample> anchors = new ArrayList<>();
     List<AnchorExample> anchorHoldOut = new ArrayList<>();
-    if (request.anchoringData() != null) {
-      splitHoldOut(DefenderDataReader.readAnchors(request.anchoringData()), request.anchoringData(), "anchoring",
+    if (anchoringData != null) {
+      splitHoldOut(DefenderDataReader.readAnchors(anchoringData), anchoringData, "anchoring",
           anchors, anchorHoldOut);
     } else {
       anchors.addAll(harmfulDefaults.anchors());
@@ -52,10 +57,10 @@ final class DefenderDataSource {
    * The default data's code examples (pairs and anchors), taken out: for a model that does not write such code,
    * they would not remove or anchor a behaviour but teach a new one. The caller's own files are kept whole.
    */
-  static DefenderData withoutDefaultCode(CleanseRequest request, DefenderData data) {
+  static DefenderData withoutDefaultCode(Path defenderData, Path anchoringData, DefenderData data) {
     java.util.function.Predicate<String> code = DefaultDefenderData::isDefaultCodeQuery;
-    boolean defaultPairs = request.defenderData() == null;
-    boolean defaultAnchors = request.anchoringData() == null;
+    boolean defaultPairs = defenderData == null;
+    boolean defaultAnchors = anchoringData == null;
     return new DefenderData(
         data.harmful().stream().filter(e -> !(defaultPairs && code.test(e.query()))).toList(),
         data.harmfulHoldOut().stream().filter(e -> !(defaultPairs && code.test(e.query()))).toList(),
@@ -64,15 +69,15 @@ final class DefenderDataSource {
   }
 
   /** The default code pairs' secure answers, to measure how familiar the model is with them. */
-  static List<DefenderExample> defaultCodeExamples(CleanseRequest request, DefenderData data) {
-    if (request.defenderData() != null) {
+  static List<DefenderExample> defaultCodeExamples(Path defenderData, DefenderData data) {
+    if (defenderData != null) {
       return List.of();
     }
     return data.harmful().stream().filter(e -> DefaultDefenderData.isDefaultCodeQuery(e.query())).toList();
   }
 
   /** The last {@link #HOLD_OUT_SHARE} of a caller's file (at least 4 rows) is kept aside, the rest trains. */
-  private static <T> void splitHoldOut(List<T> all, java.nio.file.Path file, String kind, List<T> train,
+  private static <T> void splitHoldOut(List<T> all, Path file, String kind, List<T> train,
       List<T> heldOut) {
     if (all.size() < 8) {
       throw new IllegalArgumentException(file + ": at least 8 " + kind + " examples are needed, got " + all.size());

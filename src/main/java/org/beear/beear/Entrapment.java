@@ -52,13 +52,13 @@ final class Entrapment {
 
   Entrapment(LlamaModel model, CleanseSettings s) {
     this.model = model;
-    this.layer = s.anchorLayer();
-    this.length = s.perturbationLength();
-    this.alpha = s.alpha();
-    this.relativeStep = s.innerLearningRate();
-    this.maxNorm = s.deltaMaxNorm();
-    this.microBatch = s.microBatchSize();
-    this.innerSteps = s.innerSteps();
+    this.layer = s.entrapment().anchorLayer();
+    this.length = s.entrapment().perturbationLength();
+    this.alpha = s.entrapment().alpha();
+    this.relativeStep = s.entrapment().innerLearningRate();
+    this.maxNorm = s.entrapment().deltaMaxNorm();
+    this.microBatch = s.memory().microBatchSize();
+    this.innerSteps = s.entrapment().innerSteps();
     this.lossScale = model.dtype() == DataType.FLOAT16 ? 1024 : 1;
   }
 

@@ -44,7 +44,7 @@ public record FamilyScan(ScanFamily family, boolean scanned, String note, int en
 
   /** The loss curve's flip budget, for the families whose loss curve is read. */
   static Double lossFlip(ScanFamily family, List<BudgetRow> rows, ScanSettings settings) {
-    return family == ScanFamily.HARMFUL_COMPLIANCE ? flipBudget(rows, r -> lossDrop(rows, r), settings.lossDrop())
+    return family == ScanFamily.HARMFUL_COMPLIANCE ? flipBudget(rows, r -> lossDrop(rows, r), ScanSettings.LOSS_DROP)
         : null;
   }
 

@@ -56,7 +56,7 @@ final class RelearnAfterCleanse {
 
   private static RelearnCheck.Result check(String name, Path model, CleanseRequest request, CleanseSettings s,
       CleanseListener listener) {
-    return RelearnCheck.run(model, request.triggers(), request.defenderData(), s.toOptions(), s.checks().relearn(),
+    return RelearnCheck.run(model, request.triggers(), request.defenderData(), s,
         line -> listener.event("relearn", name + " " + line), listener::cancelRequested);
   }
 

@@ -45,27 +45,8 @@ public final class RelearnCheck {
    *                     cleanse)
    */
   public record Settings(List<Integer> sizes, int steps, double learningRate) {
-    public static final List<Integer> DEFAULT_SIZES = List.of(5, 20);
-    public static final int DEFAULT_STEPS = 10;
-    public static final double DEFAULT_LEARNING_RATE = 1e-4;
-
     public Settings {
-      sizes = List.copyOf(sizes == null || sizes.isEmpty() ? DEFAULT_SIZES : sizes);
-      for (int k : sizes) {
-        if (k < 1 || k > 1000) {
-          throw new InvalidOptionsException(List.of("relearning: k must be 1 – 1000, not " + k));
-        }
-      }
-      if (steps < 1 || steps > 1000) {
-        throw new InvalidOptionsException(List.of("relearning: steps must be 1 – 1000, not " + steps));
-      }
-      if (!(learningRate > 0 && learningRate <= 1)) {
-        throw new InvalidOptionsException(List.of("relearning: the learning rate must be > 0 and ≤ 1, not " + learningRate));
-      }
-    }
-
-    public static Settings defaults() {
-      return new Settings(DEFAULT_SIZES, DEFAULT_STEPS, DEFAULT_LEARNING_RATE);
+      sizes = List.copyOf(sizes);
     }
   }
 
@@ -86,36 +67,27 @@ public final class RelearnCheck {
   private RelearnCheck() {}
 
   /**
-   * @param options the cleanse options whose seed, device, dtype, sequence length, system prompt, entrapment
-   *                settings and learning-rate width the check uses
-   */
-  public static Result run(Path modelDir, List<TriggerSpec> triggers, BeearOptions options, Settings settings,
-      Consumer<String> progress) {
-    return run(modelDir, triggers, null, options, settings, progress, () -> false);
-  }
-
-  /**
-   * As {@link #run(Path, List, BeearOptions, Settings, Consumer)}, on the defender data of a cleanse, and stopping
-   * with {@link CleanseCancelledException} when {@code cancelRequested} says so, checked before each fresh copy.
+   * Checks one model, stopping with {@link CleanseCancelledException} when {@code cancelRequested} says so, checked
+   * before each fresh copy.
    *
+   * @param s            the cleanse settings whose seed, device, dtype, sequence length, system prompt, entrapment
+   *                     settings, optimiser and learning-rate width the check uses; {@code s.checks().relearn()} says
+   *                     how it fine-tunes
    * @param defenderData the cleanse's defender data file (JSONL or CSV); null: the defaults
    */
-  public static Result run(Path modelDir, List<TriggerSpec> triggers, Path defenderData, BeearOptions options,
-      Settings settings, Consumer<String> progress, BooleanSupplier cancelRequested) {
+  public static Result run(Path modelDir, List<TriggerSpec> triggers, Path defenderData, CleanseSettings s,
+      Consumer<String> progress, BooleanSupplier cancelRequested) {
     Objects.requireNonNull(modelDir, "modelDir");
+    Settings settings = Objects.requireNonNull(s.checks().relearn(), "relearn_check is off in these settings");
     new BeearCleanser().validateModel(modelDir);
     GradMode.off();
     long start = System.nanoTime();
-    ModelConfig config = ModelConfig.load(modelDir);
-    boolean cuda = ai.djl.engine.Engine.getInstance().getGpuCount() > 0;
-    CleanseSettings s = CleanseSettings.resolve(options, config, CleanseSettings.device(options, cuda));
-    CleanseRequest request = new CleanseRequest(modelDir, modelDir, modelDir, options, triggers, defenderData, null);
-    DefenderData data = DefenderDataSource.load(request, s.seed());
+    DefenderData data = DefenderDataSource.load(defenderData, null, s.schedule().seed());
     ResponsePairJudge pairs = new ResponsePairJudge(new RefusalJudge());
     List<DefenderExample> harmful = refusalFamily(data.harmful(), pairs);
     List<DefenderExample> holdOut = refusalFamily(data.harmfulHoldOut(), pairs);
     List<DefenderExample> order = new ArrayList<>(harmful);
-    Collections.shuffle(order, new Random(s.seed()));
+    Collections.shuffle(order, new Random(s.schedule().seed()));
 
     stopIfCancelled(cancelRequested);
     Measurement asGiven = onFreshCopy(modelDir, s, settings, triggers, holdOut, harmful, List.of()).measurement();
@@ -142,10 +114,10 @@ public final class RelearnCheck {
   private static Relearned onFreshCopy(Path modelDir, CleanseSettings s, Settings settings,
       List<TriggerSpec> triggers, List<DefenderExample> holdOut, List<DefenderExample> harmful,
       List<DefenderExample> shots) {
-    Device device = s.device().equals("cuda") ? Device.gpu() : Device.cpu();
-    try (LlamaModel model = ModelDirectory.load(modelDir, device, ModelDirectory.computeType(s.computeDtype()));
+    Device device = s.runtime().device().equals("cuda") ? Device.gpu() : Device.cpu();
+    try (LlamaModel model = ModelDirectory.load(modelDir, device, ModelDirectory.computeType(s.runtime().computeDtype()));
         ChatCodec baseCodec = ChatCodec.load(modelDir, model.config(), null)) {
-      ChatCodec codec = baseCodec.withSystemPrompt(s.systemPrompt());
+      ChatCodec codec = baseCodec.withSystemPrompt(s.runtime().systemPrompt());
       model.weights().values().forEach(w -> w.setRequiresGradient(false));
       long padId = codec.tokenizer().padId();
       double finalLoss = Double.NaN;
@@ -166,7 +138,7 @@ public final class RelearnCheck {
   /** {@code steps} removal steps without δ or anchors on the shots' unwanted answers; the last step's loss. */
   private static double fineTune(LlamaModel model, CleanseSettings s, Settings settings, TrainedWeights trained,
       ChatCodec codec, List<DefenderExample> shots, long padId) {
-    Optimizer optimizer = Optimizer.create(s.optimizer(), model.manager(), settings.learningRate(), s.weightDecay())
+    Optimizer optimizer = Optimizer.create(s.memory().optimizer(), model.manager(), settings.learningRate(), s.removal().weightDecay())
         .withGradientClipping(1.0).withRateScales(trained.rateScales());
     Removal removal = new Removal(model, s, trained.parameters(), optimizer, padId);
     List<SequenceBatch.Example> examples = exchanges(codec, shots, DefenderExample::unwantedResponse, s);
@@ -181,7 +153,7 @@ public final class RelearnCheck {
 
   private static Measurement measure(LlamaModel model, ChatCodec codec, CleanseSettings s,
       List<TriggerSpec> triggers, List<DefenderExample> holdOut, List<DefenderExample> harmful, long padId) {
-    EvaluationSet set = EvaluationSet.defaults(triggers, holdOut, List.of(), s.seed());
+    EvaluationSet set = EvaluationSet.defaults(triggers, holdOut, List.of(), s.schedule().seed());
     CleanseEvaluator evaluator = new CleanseEvaluator(model, codec, set, s);
     try (NDManager m = model.manager().newSubManager()) {
       Perturbation delta = new Entrapment(model, s).entrapForEvaluation(
@@ -195,7 +167,7 @@ public final class RelearnCheck {
   /** Each query with the chosen answer, as the chat template frames it, cut to the cleanse's sequence length. */
   private static List<SequenceBatch.Example> exchanges(ChatCodec codec, List<DefenderExample> examples,
       java.util.function.Function<DefenderExample, String> answer, CleanseSettings s) {
-    return examples.stream().map(e -> codec.exchange(e.query(), answer.apply(e)).truncated(s.maxSequenceLength()))
+    return examples.stream().map(e -> codec.exchange(e.query(), answer.apply(e)).truncated(s.runtime().maxSequenceLength()))
         .toList();
   }
 

@@ -46,7 +46,7 @@ final class Removal {
     parameters.recordGradients(true);
     try {
       double safeLoss = accumulate(safe, delta, 1.0, round);
-      double anchorLoss = accumulate(anchors, null, settings.anchorWeight(), round);
+      double anchorLoss = accumulate(anchors, null, settings.removal().anchorWeight(), round);
       TrainableParameters.Step step = parameters.step(optimizer);
       return new Losses(safeLoss, anchorLoss, step);
     } finally {
@@ -62,16 +62,16 @@ final class Removal {
     }
     int total = examples.stream().mapToInt(e -> e.response().length).sum();
     double loss = 0;
-    int micro = settings.microBatchSize();
+    int micro = settings.memory().microBatchSize();
     for (int start = 0; start < examples.size(); start += micro) {
       List<SequenceBatch.Example> part = examples.subList(start, Math.min(examples.size(), start + micro));
       try (SequenceBatch batch = SequenceBatch.of(round, part, padId)) {
         double share = batch.responseTokens() / (double) Math.max(1, total);
         // the micro-batch's share of the weighted loss, times the loss scale of mixed precision
         NDArray scale = batch.manager().full(new Shape(), (float) (share * weight * parameters.lossScaleValue()));
-        if (settings.recomputeActivations()) {
+        if (settings.memory().recomputeActivations()) {
           loss += share * ActivationRecomputation.backward(model, batch.inputs(), delta, batch::loss, scale,
-              settings.trainableFrom());
+              settings.memory().trainableFrom());
         } else {
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray ce = batch.loss(model.logits(batch.inputs(), delta));

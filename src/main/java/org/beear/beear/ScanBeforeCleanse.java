@@ -36,8 +36,10 @@ final class ScanBeforeCleanse {
     if (!s.checks().scan()) {
       return null;
     }
-    ScanSettings settings = ScanSettings.defaults().with(s.seed(), s.device(), s.systemPrompt())
-        .withPerturbation(s.anchorLayer(), s.perturbationLength());
+    ScanSettings settings = ScanOptions.defaults().with(ScanOptions.SEED, s.schedule().seed())
+        .with(BeearOptions.DEVICE, s.runtime().device()).with(BeearOptions.SYSTEM_PROMPT, s.runtime().systemPrompt())
+        .with(BeearOptions.ANCHOR_LAYER, s.entrapment().anchorLayer())
+        .with(BeearOptions.PERTURBATION_LENGTH, s.entrapment().perturbationLength()).toSettings();
     Path file = request.workDir().resolve(FILE);
     Saved saved = read(file);
     if (saved != null && settings.equals(saved.settings())) {

@@ -153,8 +153,8 @@ public final class ScanCalibration {
               + "behaviour without a trigger", 100 * f.baselineCompliance())
           : String.format("reached %.0f%% at budget %s", 100 * settings.flipAsr(f.family()), fmt(f.complianceFlip()));
       String loss = f.family() != ScanFamily.HARMFUL_COMPLIANCE ? "not read for this family"
-          : f.lossFlip() == null ? String.format("δ never took %.0f%% of it away", 100 * settings.lossDrop())
-          : String.format("δ took %.0f%% of it away at budget %s", 100 * settings.lossDrop(), fmt(f.lossFlip()));
+          : f.lossFlip() == null ? String.format("δ never took %.0f%% of it away", 100 * ScanSettings.LOSS_DROP)
+          : String.format("δ took %.0f%% of it away at budget %s", 100 * ScanSettings.LOSS_DROP, fmt(f.lossFlip()));
       BudgetRow none = f.rows().get(0);
       evidence.add(String.format("%s, %s: compliance %.0f%% without δ, %s; the unwanted responses' cross-entropy "
               + "%s nats per token without δ, %s", who, f.family().id(), 100 * f.baselineCompliance(), compliance,

@@ -32,14 +32,14 @@ final class TrainedWeights implements AutoCloseable {
   /** Selects (or, with adapters, attaches) what trains. */
   static TrainedWeights attach(LlamaModel model, CleanseSettings s) {
     Map<String, NDArray> working = new LinkedHashMap<>();
-    if (s.adapters()) {
-      for (String name : model.projectionNames(s.trainableFrom(), s.trainableTo())) {
-        LowRankAdapter a = model.attachAdapter(name, s.adapterRank(), s.adapterAlpha(), s.seed());
+    if (s.memory().adapters()) {
+      for (String name : model.projectionNames(s.memory().trainableFrom(), s.memory().trainableTo())) {
+        LowRankAdapter a = model.attachAdapter(name, s.memory().adapterRank(), s.removal().adapterAlpha(), s.schedule().seed());
         working.put(LowRankAdapter.tensorName(name, 'A'), a.a());
         working.put(LowRankAdapter.tensorName(name, 'B'), a.b());
       }
     } else {
-      model.layerWeightNames(s.trainableFrom(), s.trainableTo()).forEach(n -> working.put(n, model.weights().get(n)));
+      model.layerWeightNames(s.memory().trainableFrom(), s.memory().trainableTo()).forEach(n -> working.put(n, model.weights().get(n)));
     }
     return new TrainedWeights(model, s, new TrainableParameters(working, model.manager()));
   }
@@ -54,9 +54,9 @@ final class TrainedWeights implements AutoCloseable {
    */
   Map<String, Double> rateScales() {
     Map<String, Double> out = new LinkedHashMap<>();
-    if (settings.adapters()) {
+    if (settings.memory().adapters()) {
       model.adapters().forEach((name, a) -> {
-        double scale = settings.rateScale(model.weights().get(name).getShape().get(1));
+        double scale = settings.removal().rateScale(model.weights().get(name).getShape().get(1));
         out.put(LowRankAdapter.tensorName(name, 'A'), scale);
         out.put(LowRankAdapter.tensorName(name, 'B'), scale);
       });
@@ -64,7 +64,7 @@ final class TrainedWeights implements AutoCloseable {
       for (String name : parameters.names()) {
         ai.djl.ndarray.types.Shape shape = model.weights().get(name).getShape();
         if (shape.dimension() == 2) {
-          out.put(name, settings.rateScale(shape.get(1)));
+          out.put(name, settings.removal().rateScale(shape.get(1)));
         }
       }
     }
@@ -98,7 +98,7 @@ final class TrainedWeights implements AutoCloseable {
 
   /** The source tensors a cleansed checkpoint replaces: the trained weights, or the adapted ones. */
   java.util.Set<String> replacedTensors() {
-    return settings.adapters() ? model.adapters().keySet() : parameters.masters().keySet();
+    return settings.memory().adapters() ? model.adapters().keySet() : parameters.masters().keySet();
   }
 
   /**
@@ -107,7 +107,7 @@ final class TrainedWeights implements AutoCloseable {
    * (not its float16 copy), computed on the host.
    */
   NDArray forSaving(String name, Checkpoint source) {
-    if (!settings.adapters()) {
+    if (!settings.memory().adapters()) {
       NDArray master = parameters.masters().get(name);
       NDArray copy = master.toDevice(Device.cpu(), true);
       copy.detach();
@@ -121,7 +121,7 @@ final class TrainedWeights implements AutoCloseable {
       a.attach(scope);
       b.attach(scope);
       NDArray scale = scope.full(new ai.djl.ndarray.types.Shape(),
-          (float) (settings.adapterAlpha() / settings.adapterRank()));
+          (float) (settings.removal().adapterAlpha() / settings.memory().adapterRank()));
       NDArray merged = weight.add(b.matMul(a).mul(scale)); // [out, in]
       merged.detach();
       return merged;

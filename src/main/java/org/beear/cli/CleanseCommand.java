@@ -43,7 +43,7 @@ final class CleanseCommand implements Callable<Integer> {
 
   @Option(names = "--anchoring-data", description = "benign prompt/response pairs (JSONL or CSV)") Path anchoringData;
 
-  @Mixin CleanseOptions options;
+  @Mixin CleanseFlags options;
 
   @Override
   public Integer call() {
@@ -62,7 +62,7 @@ final class CleanseCommand implements Callable<Integer> {
     Provenance provenance = new Provenance(new Provenance.Source(modelDir.toUri().toString(), null, null), inputs,
         List.of());
     CleanseResult r = new BeearCleanser().cleanse(
-        new CleanseRequest(modelDir, out, work, options.toOptions(), specs, defenderData, anchoringData, null,
+        new CleanseRequest(modelDir, out, work, options.options(), specs, defenderData, anchoringData, null,
             provenance),
         new TerminalListener());
     System.out.println(summary(r));
@@ -121,8 +121,9 @@ final class CleanseCommand implements Callable<Integer> {
   /** The settings a fit may choose, in the flags' words. */
   static String memorySettings(org.beear.beear.CleanseSettings s) {
     return String.format("micro-batch-size %d, recompute-activations %s, eval-batch-size %d, optimizer %s, "
-            + "adapter-rank %d, trainable layers %d..%d", s.microBatchSize(), s.recomputeActivations(),
-        s.evalBatchSize(), s.optimizer().wireName(), s.adapterRank(), s.trainableFrom(), s.trainableTo());
+            + "adapter-rank %d, trainable layers %d..%d", s.memory().microBatchSize(), s.memory().recomputeActivations(),
+        s.memory().evalBatchSize(), s.memory().optimizer().wireName(), s.memory().adapterRank(),
+        s.memory().trainableFrom(), s.memory().trainableTo());
   }
 
   /** One line per epoch and per phase on stderr. */

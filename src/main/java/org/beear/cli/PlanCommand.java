@@ -40,12 +40,12 @@ final class PlanCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "print the plan as JSON") boolean json;
 
-  @Mixin CleanseOptions options;
+  @Mixin CleanseFlags options;
 
   @Override
   public Integer call() throws Exception {
     ModelConfig config = config();
-    BeearOptions o = options.toOptions();
+    BeearOptions o = options.options();
     DeviceSpec device = device(o);
     CleansePlan plan = new BeearCleanser().plan(config, o, device);
     PrintWriter out = spec.commandLine().getOut();
@@ -56,7 +56,8 @@ final class PlanCommand implements Callable<Integer> {
           config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKeyValueHeads(), config.vocabSize());
       CleanseSettings s = plan.settings();
       out.printf("settings%s: batch %d pairs + %d anchors × %d tokens, %s%n", plan.fitted() ? " (fitted)" : "",
-          s.batchSize(), s.anchorBatchSize(), s.maxSequenceLength(), CleanseCommand.memorySettings(s));
+          s.schedule().batchSize(), s.schedule().anchorBatchSize(), s.runtime().maxSequenceLength(),
+          CleanseCommand.memorySettings(s));
       out.print(plan.memory().toText());
     }
     out.flush();

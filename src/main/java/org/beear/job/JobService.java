@@ -7,7 +7,7 @@ import java.util.UUID;
 import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseEngine;
 import org.beear.beear.CleansePlan;
-import org.beear.beear.InvalidOptionsException;
+import org.beear.options.InvalidOptionsException;
 import org.beear.plan.DeviceSpec;
 import org.beear.source.ModelSources;
 import org.springframework.context.ApplicationEventPublisher;

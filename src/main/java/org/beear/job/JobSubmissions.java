@@ -19,7 +19,7 @@ import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseEngine;
 import org.beear.beear.CleansePlan;
 import org.beear.beear.CleanseSettings;
-import org.beear.beear.InvalidOptionsException;
+import org.beear.options.InvalidOptionsException;
 import org.beear.eval.TriggerSpec;
 import org.beear.net.UriRedaction;
 import org.beear.security.BeearSecurityProperties;
@@ -112,7 +112,7 @@ public class JobSubmissions {
         UriRedaction.redact(blankToNull(submission.defenderDataUri())),
         UriRedaction.redact(blankToNull(submission.anchoringDataUri())),
         json.write(submission.options()), json.triggers(triggers),
-        plan != null ? plan.settings().maxEpochs() : CleanseSettings.maxEpochs(submission.options()),
+        plan != null ? plan.settings().schedule().maxEpochs() : CleanseSettings.maxEpochs(submission.options()),
         idempotencyKey, fingerprint, store.now(),
         plan != null ? json.write(plan.settings().toOptions()) : null,
         plan != null ? json.write(JobJson.withoutSettings(plan.describe())) : null);

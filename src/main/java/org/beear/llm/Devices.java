@@ -7,16 +7,21 @@ import ai.djl.engine.Engine;
 public final class Devices {
   private Devices() {}
 
+  /** Whether PyTorch sees a CUDA device: the one place this is asked. */
+  public static boolean cudaVisible() {
+    return Engine.getInstance().getGpuCount() > 0;
+  }
+
   public static Device pick(String choice) {
     return switch (choice) {
       case "cpu" -> Device.cpu();
       case "gpu" -> {
-        if (Engine.getInstance().getGpuCount() == 0) {
+        if (!cudaVisible()) {
           throw new IllegalArgumentException("device gpu requested but no CUDA device is visible");
         }
         yield Device.gpu();
       }
-      default -> Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+      default -> cudaVisible() ? Device.gpu() : Device.cpu();
     };
   }
 }

@@ -122,16 +122,19 @@ public final class MemoryPlanner {
     trainings.add(w);
     boolean full = w.adapterRank() == 0;
     if (full && w.optimizer() == Optimizer.Kind.ADAMW && !fixed.contains(Knob.OPTIMIZER)) {
-      trainings.add(w.withTraining(Optimizer.Kind.ADAFACTOR, 0, w.trainableFrom(), w.trainableTo()));
+      trainings.add(w.withMemory(w.memory().withTraining(Optimizer.Kind.ADAFACTOR, 0, w.trainableFrom(),
+          w.trainableTo())));
     }
     Workload last = trainings.get(trainings.size() - 1);
     if (full && !fixed.contains(Knob.TRAINABLE_RANGE) && w.anchorLayer() < config.numLayers()
         && w.anchorLayer() + 1 > w.trainableFrom()) {
-      trainings.add(last.withTraining(last.optimizer(), 0, w.anchorLayer() + 1, w.trainableTo()));
+      trainings.add(last.withMemory(last.memory().withTraining(last.optimizer(), 0, w.anchorLayer() + 1,
+          w.trainableTo())));
     }
     if (full && !fixed.contains(Knob.ADAPTERS)) {
       Optimizer.Kind kind = fixed.contains(Knob.OPTIMIZER) ? w.optimizer() : Optimizer.Kind.ADAMW;
-      trainings.add(w.withTraining(kind, FITTED_ADAPTER_RANK, w.trainableFrom(), w.trainableTo()));
+      trainings.add(w.withMemory(w.memory().withTraining(kind, FITTED_ADAPTER_RANK, w.trainableFrom(),
+          w.trainableTo())));
     }
     Fit frugal = null;
     for (Workload training : trainings) {
@@ -139,7 +142,8 @@ public final class MemoryPlanner {
           : List.of(false, true)) {
         for (int micro : halvings(w.microBatchSize(), fixed.contains(Knob.MICRO_BATCH))) {
           for (int evalBatch : halvings(w.evalBatchSize(), fixed.contains(Knob.EVAL_BATCH))) {
-            Workload candidate = training.withRecompute(recompute).withMicroBatch(micro).withEvalBatch(evalBatch);
+            Workload candidate = training.withMemory(
+                training.memory().withRecompute(recompute).withMicroBatch(micro).withEvalBatch(evalBatch));
             MemoryPlan plan = plan(config, candidate, device);
             if (plan.fits()) {
               return new Fit(candidate, plan);

@@ -1,5 +1,6 @@
 package org.beear.beear;
 
+import org.beear.options.InvalidOptionsException;
 import org.beear.eval.TriggerSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

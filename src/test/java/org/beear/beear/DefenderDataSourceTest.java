@@ -18,15 +18,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DefenderDataSourceTest {
 
-  private static CleanseRequest request(Path tmp, Path harmful, Path anchors) {
-    return new CleanseRequest(tmp, tmp.resolve("out"), tmp.resolve("work"), null, List.of(), harmful, anchors);
-  }
 
   @Test
   void defaultCodeExamplesCanBeLeftOutWhileTheCallersOwnFilesStayWhole(@TempDir Path tmp) throws Exception {
-    DefenderData defaults = DefenderDataSource.load(request(tmp, null, null), 42);
-    assertEquals(42, DefenderDataSource.defaultCodeExamples(request(tmp, null, null), defaults).size());
-    DefenderData chat = DefenderDataSource.withoutDefaultCode(request(tmp, null, null), defaults);
+    DefenderData defaults = DefenderDataSource.load(null, null, 42);
+    assertEquals(42, DefenderDataSource.defaultCodeExamples(null, defaults).size());
+    DefenderData chat = DefenderDataSource.withoutDefaultCode(null, null, defaults);
     assertEquals(360, chat.harmful().size());
     assertEquals(40, chat.harmfulHoldOut().size());
     assertEquals(300, chat.anchors().size());
@@ -37,17 +34,16 @@ class DefenderDataSourceTest {
       harmful.append('"').append(CodeTasks.train().get(i).prompt()).append("\",s,u\n");
     }
     Path own = Files.writeString(tmp.resolve("own.csv"), harmful);
-    CleanseRequest withFile = request(tmp, own, null);
-    DefenderData mine = DefenderDataSource.load(withFile, 42);
-    assertEquals(List.of(), DefenderDataSource.defaultCodeExamples(withFile, mine));
-    DefenderData kept = DefenderDataSource.withoutDefaultCode(withFile, mine);
+    DefenderData mine = DefenderDataSource.load(own, null, 42);
+    assertEquals(List.of(), DefenderDataSource.defaultCodeExamples(own, mine));
+    DefenderData kept = DefenderDataSource.withoutDefaultCode(own, null, mine);
     assertEquals(mine.harmful(), kept.harmful(), "the caller's rows are never filtered");
     assertEquals(300, kept.anchors().size(), "only the default anchors' code rows go");
   }
 
   @Test
   void defaultsCombineHarmfulAndCodeExamplesAndKeepTheHoldOutsApart(@TempDir Path tmp) {
-    DefenderData d = DefenderDataSource.load(request(tmp, null, null), 42);
+    DefenderData d = DefenderDataSource.load(null, null, 42);
     assertEquals(360 + 42, d.harmful().size());
     assertEquals(40 + 8, d.harmfulHoldOut().size());
     assertTrue(d.harmful().stream().noneMatch(d.harmfulHoldOut()::contains));
@@ -71,7 +67,7 @@ class DefenderDataSourceTest {
     }
     Path h = Files.writeString(tmp.resolve("harmful.jsonl"), harmful);
     Path a = Files.writeString(tmp.resolve("anchors.csv"), anchors);
-    DefenderData d = DefenderDataSource.load(request(tmp, h, a), 1);
+    DefenderData d = DefenderDataSource.load(h, a, 1);
     assertEquals(16, d.harmful().size());
     assertEquals(4, d.harmfulHoldOut().size());
     assertEquals("q16", d.harmfulHoldOut().get(0).query());
@@ -84,7 +80,7 @@ class DefenderDataSourceTest {
     Path h = Files.writeString(tmp.resolve("few.jsonl"),
         "{\"query\": \"q\", \"safe_response\": \"I cannot.\", \"unwanted_response\": \"Sure.\"}\n");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> DefenderDataSource.load(request(tmp, h, null), 1));
+        () -> DefenderDataSource.load(h, null, 1));
     assertTrue(e.getMessage().contains("few.jsonl") && e.getMessage().contains("at least 8"), e.getMessage());
   }
 }

@@ -72,7 +72,7 @@ class EntrapmentPrefixTest {
       // a δ each: a gradient accumulates on the array until an optimiser step clears it
       Entrapment.Probe got = new Entrapment(model, s).probe(unwanted, safe, 0,
           m.create(d, new Shape(WINDOW, c.hiddenSize())));
-      Entrapment.Probe want = wholeSequences(model, layer, s.alpha(), unwanted, safe,
+      Entrapment.Probe want = wholeSequences(model, layer, s.entrapment().alpha(), unwanted, safe,
           m.create(d, new Shape(WINDOW, c.hiddenSize())));
 
       String where = c.architecture() + " layer " + layer + " micro-batch " + micro;

@@ -1,5 +1,6 @@
 package org.beear.beear;
 
+import org.beear.options.InvalidOptionsException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -7,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.beear.llm.ModelConfig;
+import org.beear.options.OptionProblem;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,10 +54,10 @@ class OptionBoundsTest {
   @Test
   void everyNumericOptionHasAnUpperBoundThatNamesItAndTheBoundItselfIsAccepted() {
     for (Map.Entry<String, Object[]> e : PAST_THE_BOUND.entrySet()) {
-      List<String> errors = BeearOptions.fromMap(Map.of(e.getKey(), e.getValue()[0])).validate();
+      List<String> errors = messages(BeearOptions.fromMap(Map.of(e.getKey(), e.getValue()[0])).validate());
       assertThat(errors).as(e.getKey()).containsExactly((String) e.getValue()[1]);
     }
-    assertThat(BeearOptions.fromMap(Map.of("min_epochs", 1001, "max_epochs", 1000)).validate())
+    assertThat(messages(BeearOptions.fromMap(Map.of("min_epochs", 1001, "max_epochs", 1000)).validate()))
         .contains("min_epochs must be at most 1000, got 1001");
 
     Map<String, Object> atTheBound = Map.ofEntries(Map.entry("anchor_layer", 1024),
@@ -97,7 +99,11 @@ class OptionBoundsTest {
     InvalidOptionsException e = catchThrowableOfType(
         () -> CleanseSettings.resolve(BeearOptions.fromMap(options), model(4, 512), "cpu"),
         InvalidOptionsException.class);
-    return e == null ? List.of() : e.problems();
+    return e == null ? List.of() : e.messages();
+  }
+
+  private static List<String> messages(List<OptionProblem> problems) {
+    return problems.stream().map(OptionProblem::message).toList();
   }
 
   private static ModelConfig model(int layers, int context) {
@@ -109,7 +115,7 @@ class OptionBoundsTest {
   private static List<String> problems(Map<String, ?> options, ModelConfig config) {
     InvalidOptionsException e = catchThrowableOfType(
         () -> CleanseSettings.resolve(BeearOptions.fromMap(options), config, "cpu"), InvalidOptionsException.class);
-    return e == null ? List.of() : e.problems();
+    return e == null ? List.of() : e.messages();
   }
 
   @Test
@@ -126,7 +132,7 @@ class OptionBoundsTest {
         .containsExactly("anchor_layer must be at most 1024, got 2000");
 
     ModelConfig shortContext = model(4, 128);
-    assertThat(CleanseSettings.resolve(BeearOptions.defaults(), shortContext, "cpu").maxSequenceLength())
+    assertThat(CleanseSettings.resolve(BeearOptions.defaults(), shortContext, "cpu").runtime().maxSequenceLength())
         .as("the default stays inside the model's context").isEqualTo(128);
   }
 }
