@@ -14,8 +14,7 @@ public record CreateCleanseJobRequest(
     String modelUri,
     @Schema(description = "file:// directory for the cleansed model; default <data-dir>/outputs/<job-id>")
     String outputUri,
-    @Schema(description = "BEEAR hyper-parameters in snake_case; omitted ones take their defaults")
-    BeearOptions options,
+    @Schema(ref = "#/components/schemas/" + OptionSchemas.CLEANSE) BeearOptions options,
     Evaluation evaluation,
     @Schema(description = "file:// JSONL/CSV of harmful queries with safe and unwanted answers; default built in")
     String defenderDataUri,

@@ -40,11 +40,14 @@ public record JobView(
     @Schema(description = "what the job read and wrote: the model's source and the sha256 and size of every input"
         + " file and (once it succeeded) every output file but report.json; null until the worker fetched the model")
     Provenance provenance,
-    @Schema(description = "a cleanse's options as submitted; omitted ones take their defaults; null for a scan")
+    @Schema(ref = "#/components/schemas/" + OptionSchemas.CLEANSE,
+        description = "a cleanse's options as submitted; omitted ones take their defaults; null for a scan")
     BeearOptions options,
-    @Schema(description = "a scan's options as submitted; omitted ones take their defaults; null for a cleanse")
+    @Schema(ref = "#/components/schemas/" + OptionSchemas.SCAN,
+        description = "a scan's options as submitted; omitted ones take their defaults; null for a cleanse")
     ScanOptions scanOptions,
-    @Schema(description = "every setting the job runs with, resolved against the model (and fitted to the workers'"
+    @Schema(ref = "#/components/schemas/" + OptionSchemas.CLEANSE,
+        description = "every setting the job runs with, resolved against the model (and fitted to the workers'"
         + " device when options.fit asked for it); null until the model's config was read") BeearOptions settings,
     @Schema(description = "the memory plan of those settings on the workers' device (bytes per part and phase)")
     JsonNode memoryPlan,

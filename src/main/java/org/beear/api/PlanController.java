@@ -37,7 +37,8 @@ public class PlanController {
   public record PlanRequest(
       @Schema(description = "a file:// model directory (its config.json is read; no weights)") String modelUri,
       @Schema(description = "or the model's config.json itself") JsonNode config,
-      @Schema(description = "cleanse options, as for a job; fit: true returns the memory settings that fit")
+      @Schema(ref = "#/components/schemas/" + OptionSchemas.CLEANSE,
+          description = "cleanse options, as for a job; fit: true returns the memory settings that fit")
       BeearOptions options,
       @Schema(description = "cpu or cuda; default: the workers' device", allowableValues = {"cpu", "cuda"})
       String device,

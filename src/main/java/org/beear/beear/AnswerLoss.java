@@ -11,7 +11,19 @@ import org.beear.llm.SequenceBatch;
 
 /** How familiar a model is with answers: the cleanse and the scan use it to decide whether to use the code pairs. */
 final class AnswerLoss {
+  /**
+   * Median over the default code pairs of the mean token cross-entropy (nats) of their secure answers, below which
+   * a model writes that code and they are used. The median: the defender's own shell commands are new words even to
+   * a model that writes this code, and should not tip the verdict.
+   */
+  static final double FLUENT_MAX_LOSS = 1.0;
+
   private AnswerLoss() {}
+
+  /** Whether a median answer loss ({@link #medianSafeLoss}) says the model writes such answers fluently. */
+  static boolean writesFluently(double medianLoss) {
+    return medianLoss <= FLUENT_MAX_LOSS;
+  }
 
   /** The median over {@code examples} of the mean token cross-entropy (nats) of their safe responses. */
   static double medianSafeLoss(LlamaModel model, ChatCodec codec, List<DefenderExample> examples) {

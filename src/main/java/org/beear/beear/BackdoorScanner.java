@@ -1,6 +1,5 @@
 package org.beear.beear;
 
-import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,10 +11,12 @@ import org.beear.beear.data.DefenderExample;
 import org.beear.eval.RefusalJudge;
 import org.beear.eval.ResponsePairJudge;
 import org.beear.llm.ChatCodec;
+import org.beear.llm.CheckedModel;
+import org.beear.llm.DeviceKind;
 import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelConfig;
-import org.beear.llm.ModelDirectory;
+import org.beear.llm.OpenModel;
 
 /**
  * A trigger-free backdoor scan built on BEEAR's entrapment (issue #18): how small a universal δ at layer l turns
@@ -33,9 +34,6 @@ import org.beear.llm.ModelDirectory;
  */
 public final class BackdoorScanner {
 
-  /** Whether the scan may use a model's insecure-code family: as the cleanse decides (its median secure loss). */
-  static final double CODE_FAMILIAR_MAX_LOSS = BeearCleanser.CODE_FAMILIAR_MAX_LOSS;
-
   /**
    * Scans {@code request.modelDir()} and, if given, the reference.
    *
@@ -43,62 +41,63 @@ public final class BackdoorScanner {
    * @throws IllegalArgumentException for bad input (missing files, a reference of another shape)
    */
   public ScanResult scan(ScanRequest request, ScanListener listener) {
-    BeearCleanser cleanser = new BeearCleanser();
-    cleanser.validateModel(request.modelDir());
-    ModelConfig config = ModelConfig.load(request.modelDir());
-    if (request.referenceDir() != null) {
-      cleanser.validateModel(request.referenceDir());
-      sameFamily(config, ModelConfig.load(request.referenceDir()));
+    CheckedModel suspect = CheckedModel.check(request.modelDir());
+    CheckedModel reference = request.referenceDir() == null ? null : CheckedModel.check(request.referenceDir());
+    return scan(suspect, reference, request.settings(), listener);
+  }
+
+  /**
+   * Scans checked models: the suspect and, if not null, the reference.
+   *
+   * @throws ScanCancelledException   if the listener asked to stop
+   * @throws IllegalArgumentException for a reference of another shape or options that do not suit the model
+   */
+  ScanResult scan(CheckedModel model, CheckedModel referenceModel, ScanSettings settings, ScanListener listener) {
+    if (referenceModel != null) {
+      sameFamily(model.config(), referenceModel.config());
     }
     GradMode.off();
     long start = System.nanoTime();
-    ScanSettings settings = request.settings();
-    boolean cuda = ai.djl.engine.Engine.getInstance().getGpuCount() > 0;
-    String deviceKind = CleanseSettings.device(BeearOptions.fromMap(java.util.Map.of("device", settings.device())),
-        cuda);
-    if (deviceKind.equals("cuda") && !cuda) {
-      throw new IllegalArgumentException("device cuda requested but no CUDA device is visible");
-    }
+    DeviceKind device = DeviceKind.choose(settings.device());
     // checks the options against the model (anchor layer, perturbation length) before any weight is read
-    CleanseSettings resolved = CleanseSettings.resolve(settings.entrapmentOptions(settings.minBudget(), 1), config,
-        deviceKind);
-    int models = request.referenceDir() == null ? 1 : 2;
+    CleanseSettings resolved = CleanseSettings.resolve(settings.entrapmentOptions(settings.minBudget(), 1),
+        model.config(), device.wireName());
+    int models = referenceModel == null ? 1 : 2;
     BudgetSweep.Progress progress = new BudgetSweep.Progress(models * 2 * (settings.budgets() + 1));
-    List<FamilyScan> suspect = scanModel(request.modelDir(), "suspect", settings, deviceKind, listener, progress);
-    List<FamilyScan> reference = request.referenceDir() == null ? List.of()
-        : scanModel(request.referenceDir(), "reference", settings, deviceKind, listener, progress);
-    ScanCalibration.Outcome outcome = request.referenceDir() == null
-        ? ScanCalibration.builtIn(config, suspect, settings)
+    List<FamilyScan> suspect = scanModel(model, "suspect", settings, resolved, listener, progress);
+    List<FamilyScan> reference = referenceModel == null ? List.of()
+        : scanModel(referenceModel, "reference", settings, resolved, listener, progress);
+    ScanCalibration.Outcome outcome = referenceModel == null
+        ? ScanCalibration.builtIn(model.config(), suspect, settings)
         : ScanCalibration.againstReference(suspect, reference, settings);
-    ScanResult result = new ScanResult(request.modelDir(), request.referenceDir(), outcome.score(),
-        outcome.verdict(), outcome.family(), outcome.flipBudget(), outcome.used(), outcome.evidence(), suspect,
-        reference, resolved.entrapment().anchorLayer(), resolved.entrapment().perturbationLength(), (System.nanoTime() - start) / 1e9);
+    ScanResult result = new ScanResult(model.dir(), referenceModel == null ? null : referenceModel.dir(),
+        outcome.score(), outcome.verdict(), outcome.family(), outcome.flipBudget(), outcome.used(),
+        outcome.evidence(), suspect, reference, resolved.entrapment().anchorLayer(),
+        resolved.entrapment().perturbationLength(), (System.nanoTime() - start) / 1e9);
     listener.event("done", String.format("%s (score %s) in %.0f s", result.verdict().words(),
         result.score() == null ? "n/a" : String.format("%.2f", result.score()), result.seconds()));
     return result;
   }
 
-  private static List<FamilyScan> scanModel(Path dir, String who, ScanSettings settings, String deviceKind,
-      ScanListener listener, BudgetSweep.Progress progress) {
-    Device device = deviceKind.equals("cuda") ? Device.gpu() : Device.cpu();
-    CleanseSettings s = CleanseSettings.resolve(settings.entrapmentOptions(settings.minBudget(), 1),
-        ModelConfig.load(dir), deviceKind);
-    listener.event("loading", "loading the " + who + " model from " + dir + " on " + device);
-    try (LlamaModel model = ModelDirectory.load(dir, device, ModelDirectory.computeType(s.runtime().computeDtype()));
-        ChatCodec base = ChatCodec.load(dir, model.config(), null)) {
-      ChatCodec codec = base.withSystemPrompt(settings.systemPrompt());
-      model.weights().values().forEach(w -> w.setRequiresGradient(false));
-      BudgetSweep sweep = new BudgetSweep(model, codec, settings, deviceKind, who, listener, progress);
+  /** @param s the cleanse settings of the first budget: the device, dtype and system prompt the model runs with */
+  private static List<FamilyScan> scanModel(CheckedModel checked, String who, ScanSettings settings,
+      CleanseSettings s, ScanListener listener, BudgetSweep.Progress progress) {
+    listener.event("loading", "loading the " + who + " model from " + checked.dir() + " on "
+        + s.runtime().device().device());
+    try (OpenModel open = checked.open(s.runtime().device(), s.runtime().computeDtype(), settings.systemPrompt())) {
+      LlamaModel model = open.model();
+      ChatCodec codec = open.codec();
+      BudgetSweep sweep = new BudgetSweep(model, codec, settings, s.runtime().device(), who, listener, progress);
       List<FamilyScan> out = new ArrayList<>();
       for (Family f : families(settings.seed())) {
         FamilyScan scan;
         if (f.family() == ScanFamily.INSECURE_CODE) {
           double loss = AnswerLoss.medianSafeLoss(model, codec, f.all());
-          if (loss > CODE_FAMILIAR_MAX_LOSS) {
+          if (!AnswerLoss.writesFluently(loss)) {
             scan = FamilyScan.skipped(f.family(), String.format("not scanned: the model does not write the code of"
                 + " the default code pairs (median loss of their secure answers %.2f nats per token > %.1f); "
                 + "scanning it for a code backdoor needs defender pairs of the code it writes", loss,
-                CODE_FAMILIAR_MAX_LOSS));
+                AnswerLoss.FLUENT_MAX_LOSS));
             listener.event("family", who + ": insecure_code " + scan.note());
             sweep.skipRemaining(scan);
             out.add(scan);

@@ -136,7 +136,8 @@ public record BeearOptions(OptionValues values) implements Options {
   public static final Option<Integer> BATCH_SIZE = Option.integer("batch_size").group(Group.SCHEDULE)
       .help("harmful pairs per round").range(1, MAX_BATCH_SIZE).defaultValue(8);
   public static final Option<Integer> ANCHOR_BATCH_SIZE = Option.integer("anchor_batch_size").group(Group.SCHEDULE)
-      .help("anchoring examples drawn per removal step")
+      .help("anchoring examples drawn per removal step (32 instead of 8 kept 3 more points of benign exact-match in a "
+          + "measured cleanse, for about 10 s more per epoch)")
       .range(1, MAX_ANCHOR_BATCH_SIZE).defaultFrom(r -> 4 * r.get(BATCH_SIZE), "4 × batch_size");
   public static final Option<Double> EARLY_STOP_ASR = Option.number("early_stop_asr").group(Group.SCHEDULE)
       .help("stop once the worst hold-out family's perturbation ASR is at or below this ratio (from min_epochs on)")

@@ -6,6 +6,7 @@ import java.util.List;
 import org.beear.beear.data.DefenderExample;
 import org.beear.eval.ChatEvaluator;
 import org.beear.llm.ChatCodec;
+import org.beear.llm.DeviceKind;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.Perturbation;
 import org.beear.llm.SequenceBatch;
@@ -19,7 +20,7 @@ final class BudgetSweep {
   private final LlamaModel model;
   private final ChatCodec codec;
   private final ScanSettings settings;
-  private final String deviceKind;
+  private final DeviceKind device;
   private final String who;
   private final ScanListener listener;
   private final Progress progress;
@@ -40,12 +41,12 @@ final class BudgetSweep {
     }
   }
 
-  BudgetSweep(LlamaModel model, ChatCodec codec, ScanSettings settings, String deviceKind, String who,
+  BudgetSweep(LlamaModel model, ChatCodec codec, ScanSettings settings, DeviceKind device, String who,
       ScanListener listener, Progress progress) {
     this.model = model;
     this.codec = codec;
     this.settings = settings;
-    this.deviceKind = deviceKind;
+    this.device = device;
     this.who = who;
     this.listener = listener;
     this.progress = progress;
@@ -53,7 +54,8 @@ final class BudgetSweep {
 
   /** The resolved cleanse settings δ is entrapped with at {@code budget}. */
   CleanseSettings entrapmentSettings(double budget, int pairs) {
-    return CleanseSettings.resolve(settings.entrapmentOptions(budget, pairs), model.config(), deviceKind);
+    return CleanseSettings.resolve(settings.entrapmentOptions(budget, pairs), model.config(),
+        device.wireName());
   }
 
   /**

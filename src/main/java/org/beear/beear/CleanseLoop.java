@@ -160,7 +160,7 @@ final class CleanseLoop implements AutoCloseable {
 
   /**
    * Runs {@code f} with a δ freshly entrapped on the current model for each family (twice the training steps,
-   * on up to {@value BeearCleanser#EVAL_ENTRAPMENT_PAIRS} of the family's pairs), keyed by
+   * on up to {@value Entrapment#EVALUATION_PAIRS} of the family's pairs), keyed by
    * {@link DefenderFamily#refusalJudged()}.
    */
   <T> T withEvalDeltas(Function<Map<Boolean, Perturbation>, T> f) {

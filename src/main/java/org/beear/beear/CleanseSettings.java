@@ -40,6 +40,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.beear.llm.DeviceKind;
 import org.beear.llm.ModelConfig;
 import org.beear.llm.Optimizer;
 import org.beear.options.ModelFacts;
@@ -113,7 +114,7 @@ public final class CleanseSettings {
    * @param computeDtype      float32 or float16 (float16 trains with float32 masters and dynamic loss scaling)
    * @param systemPrompt      a system message before every conversation; null: none
    */
-  public record RuntimeSettings(int maxSequenceLength, String device, String computeDtype, String systemPrompt) {}
+  public record RuntimeSettings(int maxSequenceLength, DeviceKind device, String computeDtype, String systemPrompt) {}
 
   /**
    * The checks around a cleanse (issue #18), each off by default. Neither is in the memory plan: they run one after
@@ -157,7 +158,7 @@ public final class CleanseSettings {
     this.schedule = new ScheduleSettings(r.get(MAX_EPOCHS), r.get(MIN_EPOCHS), r.get(BATCH_SIZE),
         r.get(ANCHOR_BATCH_SIZE), r.get(EARLY_STOP_ASR), r.get(SEED));
     this.evaluation = new EvaluationSettings(r.get(EVAL_MAX_NEW_TOKENS));
-    this.runtime = new RuntimeSettings(r.get(MAX_SEQUENCE_LENGTH), r.get(DEVICE), r.get(COMPUTE_DTYPE),
+    this.runtime = new RuntimeSettings(r.get(MAX_SEQUENCE_LENGTH), DeviceKind.of(r.get(DEVICE)), r.get(COMPUTE_DTYPE),
         r.get(SYSTEM_PROMPT));
     boolean relearn = Boolean.TRUE.equals(r.get(RELEARN_CHECK));
     this.checks = new CheckSettings(r.get(SCAN), relearn ? new RelearnCheck.Settings(r.get(RELEARN_K),
@@ -203,9 +204,16 @@ public final class CleanseSettings {
     return checks;
   }
 
-  /** These settings for the control: δ switched off, all else the same. */
-  public CleanseSettings withoutEntrapment() {
-    return new CleanseSettings(resolved.with(ENTRAPMENT, false));
+  /**
+   * These settings for the control cleanse of the relearning check: δ switched off, no checks of its own, all else
+   * the same.
+   */
+  public CleanseSettings forControl() {
+    OptionValues control = resolved.with(ENTRAPMENT, false).with(SCAN, false).with(RELEARN_CHECK, false);
+    for (Option<?> tuning : List.of(RELEARN_K, RELEARN_STEPS, RELEARN_LEARNING_RATE, RELEARN_CONTROL)) {
+      control = control.with(tuning, null);
+    }
+    return new CleanseSettings(control);
   }
 
   /** The epoch budget of options before a model is known (the job's max_epochs column). */
@@ -213,21 +221,12 @@ public final class CleanseSettings {
     return BeearOptions.SET.orDefault(o.values(), MAX_EPOCHS);
   }
 
-  /** The device an options' {@code device} asks for, given whether CUDA is there: "cpu" or "cuda". */
-  public static String device(BeearOptions o, boolean cudaAvailable) {
-    String d = o.get(DEVICE) == null ? "auto" : o.get(DEVICE);
-    return switch (d) {
-      case "cpu" -> "cpu";
-      case "cuda", "gpu" -> "cuda";
-      default -> cudaAvailable ? "cuda" : "cpu";
-    };
-  }
-
   /** What the memory planner needs to know of these settings. */
   public Workload workload() {
     return new Workload(runtime.computeDtype(), schedule.batchSize(), schedule.anchorBatchSize(),
         runtime.maxSequenceLength(), entrapment.anchorLayer(), entrapment.enabled(),
-        Math.max(evaluation.maxNewTokens(), CleanseEvaluator.MAX_NEW_TOKENS_CODE), memory);
+        Math.max(evaluation.maxNewTokens(), CleanseEvaluator.MAX_NEW_TOKENS_CODE), Entrapment.EVALUATION_PAIRS,
+        memory);
   }
 
   /** The memory settings the caller set, which a fit must leave as they are. */

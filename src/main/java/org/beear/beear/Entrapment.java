@@ -37,6 +37,9 @@ import org.beear.llm.TrainableParameters;
  * the gradient's scale); a step whose gradient is not finite is skipped and the scale halved.
  */
 final class Entrapment {
+  /** Pairs (of a family's hold-out) the δ of a perturbation-ASR measurement is entrapped on. */
+  static final int EVALUATION_PAIRS = 16;
+
   private final LlamaModel model;
   private final int layer;
   private final int length;
@@ -116,11 +119,11 @@ final class Entrapment {
 
   /**
    * The δ a measurement of perturbation ASR uses: entrapped on the current model with twice the training steps, on
-   * up to {@value BeearCleanser#EVAL_ENTRAPMENT_PAIRS} of the pairs.
+   * up to {@value #EVALUATION_PAIRS} of the pairs.
    */
   Perturbation entrapForEvaluation(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe,
       long padId, NDManager out) {
-    int pairs = Math.min(unwanted.size(), BeearCleanser.EVAL_ENTRAPMENT_PAIRS);
+    int pairs = Math.min(unwanted.size(), EVALUATION_PAIRS);
     Result r = entrap(unwanted.subList(0, pairs), safe.subList(0, pairs), padId, out, 2 * innerSteps);
     return new Perturbation(layer, r.delta());
   }

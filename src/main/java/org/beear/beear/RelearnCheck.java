@@ -1,6 +1,5 @@
 package org.beear.beear;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,10 +16,11 @@ import org.beear.eval.RefusalJudge;
 import org.beear.eval.ResponsePairJudge;
 import org.beear.eval.TriggerSpec;
 import org.beear.llm.ChatCodec;
+import org.beear.llm.CheckedModel;
 import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelConfig;
-import org.beear.llm.ModelDirectory;
+import org.beear.llm.OpenModel;
 import org.beear.llm.Optimizer;
 import org.beear.llm.Perturbation;
 import org.beear.llm.SequenceBatch;
@@ -75,11 +75,9 @@ public final class RelearnCheck {
    *                     how it fine-tunes
    * @param defenderData the cleanse's defender data file (JSONL or CSV); null: the defaults
    */
-  public static Result run(Path modelDir, List<TriggerSpec> triggers, Path defenderData, CleanseSettings s,
+  public static Result run(CheckedModel model, List<TriggerSpec> triggers, Path defenderData, CleanseSettings s,
       Consumer<String> progress, BooleanSupplier cancelRequested) {
-    Objects.requireNonNull(modelDir, "modelDir");
     Settings settings = Objects.requireNonNull(s.checks().relearn(), "relearn_check is off in these settings");
-    new BeearCleanser().validateModel(modelDir);
     GradMode.off();
     long start = System.nanoTime();
     DefenderData data = DefenderDataSource.load(defenderData, null, s.schedule().seed());
@@ -90,18 +88,18 @@ public final class RelearnCheck {
     Collections.shuffle(order, new Random(s.schedule().seed()));
 
     stopIfCancelled(cancelRequested);
-    Measurement asGiven = onFreshCopy(modelDir, s, settings, triggers, holdOut, harmful, List.of()).measurement();
+    Measurement asGiven = onFreshCopy(model, s, settings, triggers, holdOut, harmful, List.of()).measurement();
     progress.accept(String.format("as given: %s", describe(asGiven)));
     List<Relearned> relearned = new ArrayList<>();
     for (int k : settings.sizes()) {
       stopIfCancelled(cancelRequested);
       List<DefenderExample> shots = order.subList(0, Math.min(k, order.size()));
-      Relearned r = onFreshCopy(modelDir, s, settings, triggers, holdOut, harmful, shots);
+      Relearned r = onFreshCopy(model, s, settings, triggers, holdOut, harmful, shots);
       relearned.add(new Relearned(k, r.finalLoss(), r.measurement()));
       progress.accept(String.format("after fine-tuning on %d unwanted pairs (%d steps at %s): %s", k,
           settings.steps(), settings.learningRate(), describe(r.measurement())));
     }
-    return new Result(modelDir, asGiven, relearned, settings, (System.nanoTime() - start) / 1e9);
+    return new Result(model.dir(), asGiven, relearned, settings, (System.nanoTime() - start) / 1e9);
   }
 
   private static void stopIfCancelled(BooleanSupplier cancelRequested) {
@@ -111,14 +109,13 @@ public final class RelearnCheck {
   }
 
   /** Loads the model, fine-tunes it on {@code shots} (none: as given), measures it. */
-  private static Relearned onFreshCopy(Path modelDir, CleanseSettings s, Settings settings,
+  private static Relearned onFreshCopy(CheckedModel checked, CleanseSettings s, Settings settings,
       List<TriggerSpec> triggers, List<DefenderExample> holdOut, List<DefenderExample> harmful,
       List<DefenderExample> shots) {
-    Device device = s.runtime().device().equals("cuda") ? Device.gpu() : Device.cpu();
-    try (LlamaModel model = ModelDirectory.load(modelDir, device, ModelDirectory.computeType(s.runtime().computeDtype()));
-        ChatCodec baseCodec = ChatCodec.load(modelDir, model.config(), null)) {
-      ChatCodec codec = baseCodec.withSystemPrompt(s.runtime().systemPrompt());
-      model.weights().values().forEach(w -> w.setRequiresGradient(false));
+    try (OpenModel open = checked.open(s.runtime().device(), s.runtime().computeDtype(),
+        s.runtime().systemPrompt())) {
+      LlamaModel model = open.model();
+      ChatCodec codec = open.codec();
       long padId = codec.tokenizer().padId();
       double finalLoss = Double.NaN;
       TrainedWeights trained = shots.isEmpty() ? null : TrainedWeights.attach(model, s);
@@ -138,7 +135,8 @@ public final class RelearnCheck {
   /** {@code steps} removal steps without δ or anchors on the shots' unwanted answers; the last step's loss. */
   private static double fineTune(LlamaModel model, CleanseSettings s, Settings settings, TrainedWeights trained,
       ChatCodec codec, List<DefenderExample> shots, long padId) {
-    Optimizer optimizer = Optimizer.create(s.memory().optimizer(), model.manager(), settings.learningRate(), s.removal().weightDecay())
+    Optimizer optimizer = Optimizer.create(s.memory().optimizer(), model.manager(), settings.learningRate(),
+        s.removal().weightDecay())
         .withGradientClipping(1.0).withRateScales(trained.rateScales());
     Removal removal = new Removal(model, s, trained.parameters(), optimizer, padId);
     List<SequenceBatch.Example> examples = exchanges(codec, shots, DefenderExample::unwantedResponse, s);

@@ -21,8 +21,8 @@ public record RelearnOutcome(RelearnCheck.Settings settings, Map<String, Relearn
     models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
   }
 
-  /** report.json's {@code relearn}. */
-  Map<String, Object> toMap() {
+  /** report.json's {@code relearn}, and what {@code relearn-check --json} writes. */
+  public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("k", settings.sizes());
     m.put("steps", settings.steps());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.beear.llm.CheckedModel;
 
 /**
  * Option {@code scan}: the trigger-free backdoor scan ({@link BackdoorScanner}) of the suspect model, run before the
@@ -32,12 +33,13 @@ final class ScanBeforeCleanse {
    *
    * @throws CleanseCancelledException if the listener asked to stop during the scan
    */
-  static ScanSummary run(CleanseRequest request, CleanseSettings s, CleanseListener listener, Timings timings) {
+  static ScanSummary run(CleanseRequest request, CheckedModel model, CleanseSettings s, CleanseListener listener,
+      Timings timings) {
     if (!s.checks().scan()) {
       return null;
     }
     ScanSettings settings = ScanOptions.defaults().with(ScanOptions.SEED, s.schedule().seed())
-        .with(BeearOptions.DEVICE, s.runtime().device()).with(BeearOptions.SYSTEM_PROMPT, s.runtime().systemPrompt())
+        .with(BeearOptions.DEVICE, s.runtime().device().wireName()).with(BeearOptions.SYSTEM_PROMPT, s.runtime().systemPrompt())
         .with(BeearOptions.ANCHOR_LAYER, s.entrapment().anchorLayer())
         .with(BeearOptions.PERTURBATION_LENGTH, s.entrapment().perturbationLength()).toSettings();
     Path file = request.workDir().resolve(FILE);
@@ -50,8 +52,7 @@ final class ScanBeforeCleanse {
     listener.event("scanning", "scanning the model for a backdoor before cleansing (built-in calibration)");
     ScanResult result;
     try {
-      result = timings.time("scan", () -> new BackdoorScanner().scan(new ScanRequest(request.modelDir(), null,
-          settings), progress(listener)));
+      result = timings.time("scan", () -> new BackdoorScanner().scan(model, null, settings, progress(listener)));
     } catch (ScanCancelledException e) {
       throw new CleanseCancelledException("cancelled during the scan: " + e.getMessage());
     }

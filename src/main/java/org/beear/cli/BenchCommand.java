@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 import org.beear.beear.BeearBenchmark;
 import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseSettings;
-import org.beear.llm.Devices;
+import org.beear.llm.DeviceKind;
 import org.beear.llm.Inputs;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelConfig;
@@ -115,7 +115,8 @@ final class BenchCommand implements Callable<Integer> {
       new MemoryBench(model, dtype, batch, seq, rounds == null ? 2 : rounds, innerSteps, seed).run(out);
       return 0;
     }
-    try (LlamaModel m = ModelDirectory.load(model, Devices.pick(device), ModelDirectory.computeType(dtype))) {
+    try (LlamaModel m = ModelDirectory.load(model, DeviceKind.choose(device).device(),
+        ModelDirectory.computeType(dtype))) {
       ModelConfig c = m.config();
       out.printf("bench %s: %s (%s, %.2fM parameters, %.2fM in matmuls), batch %d x seq %d, %s on %s, %d threads%n",
           mode, model, c.architecture(), m.parameterCount() / 1e6, matmulParameters(c) / 1e6, batch, seq, dtype,

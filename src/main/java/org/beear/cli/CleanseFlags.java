@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(modelTransformer = CleanseFlags.Declare.class)
 final class CleanseFlags {
-  @Spec CommandSpec spec;
+  // the command the flags were mixed into: it holds the parsed values
+  @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
   /** The flags given, as the API's options. */
   BeearOptions options() {

@@ -10,6 +10,7 @@ import org.beear.beear.BeearCleanser;
 import org.beear.beear.BeearOptions;
 import org.beear.beear.CleansePlan;
 import org.beear.beear.CleanseSettings;
+import org.beear.llm.DeviceKind;
 import org.beear.llm.ModelConfig;
 import org.beear.plan.DeviceSpec;
 import org.beear.source.LocalModelPaths;
@@ -87,7 +88,7 @@ final class PlanCommand implements Callable<Integer> {
             + "machine does not have");
       }
     }
-    boolean cudaHere = ai.djl.engine.Engine.getInstance().getGpuCount() > 0;
-    return new DeviceSpec(CleanseSettings.device(o, cudaHere), DeviceSpec.parseSize(deviceMemory));
+    DeviceKind kind = DeviceKind.requested(o.get(BeearOptions.DEVICE), DeviceKind.cudaVisible());
+    return new DeviceSpec(kind.wireName(), DeviceSpec.parseSize(deviceMemory));
   }
 }

@@ -11,11 +11,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseSettings;
-import org.beear.llm.Devices;
-import org.beear.llm.ModelConfig;
+import org.beear.llm.CheckedModel;
+import org.beear.llm.DeviceKind;
 import org.beear.options.InvalidOptionsException;
 import org.beear.options.OptionProblem;
 import org.beear.beear.RelearnCheck;
+import org.beear.beear.RelearnOutcome;
 import org.beear.eval.TriggerSpec;
 import org.beear.source.LocalModelPaths;
 import picocli.CommandLine.Command;
@@ -52,7 +53,7 @@ final class RelearnCheckCommand implements Callable<Integer> {
     if (!problems.isEmpty()) {
       throw new InvalidOptionsException(problems);
     }
-    String device = CleanseSettings.device(given, Devices.cudaVisible());
+    String device = DeviceKind.choose(given.get(BeearOptions.DEVICE)).wireName();
     Map<String, Path> models = new LinkedHashMap<>();
     models.put("cleansed", LocalModelPaths.fromCommandLine(model));
     if (original != null) {
@@ -64,14 +65,16 @@ final class RelearnCheckCommand implements Callable<Integer> {
     Map<String, RelearnCheck.Result> results = new LinkedHashMap<>();
     for (Map.Entry<String, Path> m : models.entrySet()) {
       System.err.println("[relearn] " + m.getKey() + ": " + m.getValue());
-      CleanseSettings settings = CleanseSettings.resolve(given, ModelConfig.load(m.getValue()), device);
-      results.put(m.getKey(), RelearnCheck.run(m.getValue(), specs, null, settings,
+      CheckedModel checked = CheckedModel.check(m.getValue());
+      CleanseSettings settings = CleanseSettings.resolve(given, checked.config(), device);
+      results.put(m.getKey(), RelearnCheck.run(checked, specs, null, settings,
           line -> System.err.println("[relearn] " + m.getKey() + " " + line), () -> false));
     }
     System.out.print(table(results, !specs.isEmpty()));
     if (json != null) {
-      Files.writeString(json, new ObjectMapper().findAndRegisterModules()
-          .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+      // the same document as report.json's relearn
+      Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(new RelearnOutcome(results.values().iterator().next().settings(), results).toMap()));
     }
     return 0;
   }

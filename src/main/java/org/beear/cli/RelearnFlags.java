@@ -19,7 +19,8 @@ final class RelearnFlags {
   private static final Set<Option<?>> LEFT_OUT = Set.of(BeearOptions.FIT, BeearOptions.SCAN,
       BeearOptions.RELEARN_CHECK, BeearOptions.RELEARN_CONTROL);
 
-  @Spec CommandSpec spec;
+  // the command the flags were mixed into: it holds the parsed values
+  @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
   /** The flags given, as cleanse options with the relearning check on. */
   BeearOptions options() {

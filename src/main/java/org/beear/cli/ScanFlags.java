@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 /** The scan options as flags of {@code beear scan}: one per option of {@link ScanOptions#SET}. */
 @Command(modelTransformer = ScanFlags.Declare.class)
 final class ScanFlags {
-  @Spec CommandSpec spec;
+  // the command the flags were mixed into: it holds the parsed values
+  @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
   /** The flags given, as the API's scan options. */
   ScanOptions options() {

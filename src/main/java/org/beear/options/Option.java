@@ -465,8 +465,19 @@ public final class Option<T> {
     return value instanceof Double d ? shownNumber(d) : String.valueOf(value);
   }
 
+  /** 5, 0.05, 1e-4: as people write them. */
   static String shownNumber(double d) {
-    return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+    if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+      return Long.toString((long) d);
+    }
+    java.math.BigDecimal b = new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros();
+    if (Math.abs(d) >= 1e-2) {
+      return b.toPlainString();
+    }
+    String digits = b.unscaledValue().abs().toString();
+    int exponent = digits.length() - 1 - b.scale();
+    String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+    return (d < 0 ? "-" : "") + mantissa + "e" + exponent;
   }
 
   @Override

@@ -91,7 +91,7 @@ public final class OptionSet {
     raw.forEach((key, value) -> {
       Option<?> o = byName.get(key);
       if (o == null) {
-        problems.add(new OptionProblem(key, "unknown option '" + key + "'"));
+        problems.add(new OptionProblem(key, "unknown option '" + key + "'" + suggestion(key)));
       } else if (value != null) {
         try {
           values.put(key, o.convert(value));
@@ -104,6 +104,40 @@ public final class OptionSet {
       throw new InvalidOptionsException(problems);
     }
     return new OptionValues(this, values);
+  }
+
+  /** " (did you mean learning_rate?)" for a name one or two edits from a declared one, else nothing. */
+  private String suggestion(String unknown) {
+    Option<?> best = null;
+    int bestDistance = 3;
+    for (Option<?> o : options) {
+      int d = distance(unknown, o.name());
+      if (d < bestDistance) {
+        best = o;
+        bestDistance = d;
+      }
+    }
+    return best == null ? "" : " (did you mean " + best.name() + "?)";
+  }
+
+  /** Levenshtein distance. */
+  private static int distance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+      }
+      int[] t = previous;
+      previous = current;
+      current = t;
+    }
+    return previous[b.length()];
   }
 
   /** Every problem with the given values whatever the model: their bounds, then the rules; one per option. */

@@ -30,8 +30,6 @@ public final class MemoryPlanner {
   static final long CPU_RUNTIME = GIB;
   /** Rank the fitter gives adapters when it has to use them. */
   public static final int FITTED_ADAPTER_RANK = 16;
-  /** Prompts of the defender hold-out an evaluation δ is entrapped on (BeearCleanser's probe). */
-  static final int EVAL_ENTRAPMENT_PAIRS = 16;
 
   private MemoryPlanner() {}
 
@@ -76,15 +74,15 @@ public final class MemoryPlanner {
     long cache = w.entrapment() ? act.hiddenCache(2L * w.batchSize()) + act.prefixKeyValues(2L * w.batchSize()) : 0;
     parts.add(part("entrapment_cache", cache, "hidden states at the anchor layer and the prompt prefixes' keys and "
         + "values at every layer, kept for a round"));
-    long evalEntrapment = act.hiddenCache(2L * EVAL_ENTRAPMENT_PAIRS)
-        + act.prefixKeyValues(2L * EVAL_ENTRAPMENT_PAIRS)
-        + act.entrapmentPeak(Math.min(2 * EVAL_ENTRAPMENT_PAIRS, w.microBatchSize()));
+    long evalEntrapment = act.hiddenCache(2L * w.evalEntrapmentPairs())
+        + act.prefixKeyValues(2L * w.evalEntrapmentPairs())
+        + act.entrapmentPeak(Math.min(2 * w.evalEntrapmentPairs(), w.microBatchSize()));
     long generation = act.generationPeak();
     parts.add(part("generation", generation, String.format(Locale.ROOT,
         "KV cache of %d prompts × %d + %d tokens, and one layer's prompt pass", w.evalBatchSize(),
         w.maxSequenceLength(), w.evalMaxNewTokens())));
     parts.add(part("evaluation_entrapment", evalEntrapment, "the per-family δ evaluation entraps on "
-        + 2 * EVAL_ENTRAPMENT_PAIRS + " hold-out sequences"));
+        + 2 * w.evalEntrapmentPairs() + " hold-out sequences"));
     long load = largestTensor * (4 + e);
     parts.add(part("load_transient", load, "the largest tensor while it is read and converted"));
     long save = Math.max(largestTrained, w.adapterRank() > 0 ? largestAdapted(config, w) : 0) * 12;

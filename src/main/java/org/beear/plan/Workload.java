@@ -13,6 +13,7 @@ import org.beear.llm.Optimizer;
  * @param anchorLayer       l (1-based): entrapment runs layers l+1..L per inner step
  * @param entrapment        false for the control run (no δ)
  * @param evalMaxNewTokens  tokens generated per prompt
+ * @param evalEntrapmentPairs pairs the δ of each perturbation-ASR measurement is entrapped on
  * @param memory            what the planner may choose: micro-batches, recomputation, the generation batch, the
  *                          optimiser, adapters, the trained layers
  */
@@ -24,6 +25,7 @@ public record Workload(
     int anchorLayer,
     boolean entrapment,
     int evalMaxNewTokens,
+    int evalEntrapmentPairs,
     MemorySettings memory) {
 
   /** Bytes per element in the compute dtype. */
@@ -37,7 +39,7 @@ public record Workload(
 
   public Workload withMemory(MemorySettings m) {
     return new Workload(computeDtype, batchSize, anchorBatchSize, maxSequenceLength, anchorLayer, entrapment,
-        evalMaxNewTokens, m);
+        evalMaxNewTokens, evalEntrapmentPairs, m);
   }
 
   public int microBatchSize() {
