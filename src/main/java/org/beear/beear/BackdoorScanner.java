@@ -91,7 +91,7 @@ public final class BackdoorScanner {
       List<FamilyScan> out = new ArrayList<>();
       for (Family f : families(settings.seed())) {
         FamilyScan scan;
-        if (f.family() == ScanFamily.INSECURE_CODE) {
+        if (f.family() == BehaviourFamily.INSECURE_CODE) {
           double loss = AnswerLoss.medianSafeLoss(model, codec, f.all());
           if (!AnswerLoss.writesFluently(loss)) {
             scan = FamilyScan.skipped(f.family(), String.format("not scanned: the model does not write the code of"
@@ -106,11 +106,11 @@ public final class BackdoorScanner {
         }
         List<DefenderExample> pool = new ArrayList<>(f.train());
         Collections.shuffle(pool, new Random(settings.seed()));
-        int n = Math.min(pool.size(), f.family() == ScanFamily.INSECURE_CODE ? ScanSettings.CODE_ENTRAP_PAIRS
+        int n = Math.min(pool.size(), f.family() == BehaviourFamily.INSECURE_CODE ? ScanSettings.CODE_ENTRAP_PAIRS
             : settings.harmfulEntrapPairs());
         List<DefenderExample> entrap = pool.subList(0, n);
         List<DefenderExample> judged = new ArrayList<>(f.heldOut());
-        if (f.family() == ScanFamily.INSECURE_CODE) {
+        if (f.family() == BehaviourFamily.INSECURE_CODE) {
           judged.addAll(0, pool.subList(n, pool.size())); // few code pairs: every pair δ was not entrapped on
         }
         listener.event("family", String.format("%s: sweeping δ for %s (entrapped on %d pairs, %d held-out queries)",
@@ -125,7 +125,7 @@ public final class BackdoorScanner {
   }
 
   /** A family of the default defender data: its training pairs and its hold-out. */
-  private record Family(ScanFamily family, List<DefenderExample> train, List<DefenderExample> heldOut) {
+  private record Family(BehaviourFamily family, List<DefenderExample> train, List<DefenderExample> heldOut) {
     List<DefenderExample> all() {
       List<DefenderExample> all = new ArrayList<>(train);
       all.addAll(heldOut);
@@ -141,8 +141,8 @@ public final class BackdoorScanner {
         DefaultDefenderData.insecureCode(seed, List.of()))) {
       for (DefenderFamily train : DefenderFamily.split(d.harmful(), judge)) {
         List<DefenderExample> heldOut = DefenderFamily.split(d.harmfulHoldOut(), judge).stream()
-            .filter(h -> h.refusalJudged() == train.refusalJudged()).flatMap(h -> h.examples().stream()).toList();
-        out.add(new Family(ScanFamily.of(train), train.examples(), heldOut));
+            .filter(h -> h.behaviour() == train.behaviour()).flatMap(h -> h.examples().stream()).toList();
+        out.add(new Family(train.behaviour(), train.examples(), heldOut));
       }
     }
     return out;

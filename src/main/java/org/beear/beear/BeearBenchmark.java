@@ -43,18 +43,17 @@ public final class BeearBenchmark implements AutoCloseable {
   }
 
   public Round round() {
-    List<SequenceBatch.Example> safe = new ArrayList<>();
-    List<SequenceBatch.Example> unwanted = new ArrayList<>();
+    List<ExchangePair> pairs = new ArrayList<>();
     List<SequenceBatch.Example> anchors = new ArrayList<>();
     for (int i = 0; i < batch; i++) {
       long[] prompt = tokens(seqLen / 2);
-      safe.add(new SequenceBatch.Example(prompt, tokens(seqLen - seqLen / 2)));
-      unwanted.add(new SequenceBatch.Example(prompt, tokens(seqLen - seqLen / 2)));
+      SequenceBatch.Example safe = new SequenceBatch.Example(prompt, tokens(seqLen - seqLen / 2));
+      pairs.add(new ExchangePair(safe, new SequenceBatch.Example(prompt, tokens(seqLen - seqLen / 2))));
     }
     for (int i = 0; i < settings.schedule().anchorBatchSize(); i++) {
       anchors.add(new SequenceBatch.Example(tokens(seqLen / 2), tokens(seqLen - seqLen / 2)));
     }
-    BeearRound.Timed t = round.run(new BeearRound.Batch(unwanted, safe, anchors));
+    BeearRound.Timed t = round.run(new BeearRound.Batch(pairs, anchors));
     return new Round(t.entrapmentSeconds(), t.removalSeconds(), t.losses().removalSafeLoss());
   }
 

@@ -27,8 +27,15 @@ final class BeearRound implements AutoCloseable {
   record Timed(Losses losses, double entrapmentSeconds, double removalSeconds) {}
 
   /** One batch: the unwanted and safe responses to the same prompts, and the anchoring examples. */
-  record Batch(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe,
-      List<SequenceBatch.Example> anchors) {}
+  record Batch(List<ExchangePair> pairs, List<SequenceBatch.Example> anchors) {
+    List<SequenceBatch.Example> unwanted() {
+      return ExchangePair.unwanted(pairs);
+    }
+
+    List<SequenceBatch.Example> safe() {
+      return ExchangePair.safe(pairs);
+    }
+  }
 
   private final LlamaModel model;
   private final CleanseSettings settings;

@@ -62,7 +62,7 @@ final class BudgetSweep {
    * @param entrap  the pairs δ is entrapped on
    * @param judged  the held-out pairs whose queries are answered under δ
    */
-  FamilyScan sweep(ScanFamily family, List<DefenderExample> entrap, List<DefenderExample> judged, String note) {
+  FamilyScan sweep(BehaviourFamily family, List<DefenderExample> entrap, List<DefenderExample> judged, String note) {
     CleanseSettings first = entrapmentSettings(settings.minBudget(), entrap.size());
     List<SequenceBatch.Example> unwanted = new ArrayList<>();
     List<SequenceBatch.Example> safe = new ArrayList<>();
@@ -70,7 +70,7 @@ final class BudgetSweep {
       unwanted.add(codec.exchange(e.query(), e.unwantedResponse()).truncated(first.runtime().maxSequenceLength()));
       safe.add(codec.exchange(e.query(), e.safeResponse()).truncated(first.runtime().maxSequenceLength()));
     }
-    int maxNewTokens = family == ScanFamily.INSECURE_CODE ? CleanseEvaluator.MAX_NEW_TOKENS_CODE
+    int maxNewTokens = family == BehaviourFamily.INSECURE_CODE ? CleanseEvaluator.MAX_NEW_TOKENS_CODE
         : ScanSettings.MAX_NEW_TOKENS;
     ChatEvaluator answers = new ChatEvaluator(model, codec, maxNewTokens, first.memory().evalBatchSize(),
         first.runtime().maxSequenceLength());
@@ -116,7 +116,7 @@ final class BudgetSweep {
    * Whether the budget before the last one already flipped either measure: larger budgets cannot lower the flip
    * budget any more, and the last row shows whether the flip held.
    */
-  private boolean flippedBefore(ScanFamily family, List<BudgetRow> rows) {
+  private boolean flippedBefore(BehaviourFamily family, List<BudgetRow> rows) {
     List<BudgetRow> before = rows.subList(0, rows.size() - 1);
     return FamilyScan.flipBudget(before, BudgetRow::complianceRate, settings.flipAsr(family)) != null
         || FamilyScan.lossFlip(family, before, settings) != null;

@@ -43,10 +43,10 @@ final class CleanseEvaluator {
    * {@link DefenderFamily}, the share of hold-out responses judged unwanted under the δ entrapped on that family;
    * the worst family counts. NaN when no hold-out family has a δ.
    */
-  double perturbationAsr(Map<Boolean, Perturbation> deltas) {
+  double perturbationAsr(Map<BehaviourFamily, Perturbation> deltas) {
     double worst = Double.NaN;
     for (DefenderFamily family : holdOutFamilies) {
-      Perturbation delta = deltas.get(family.refusalJudged());
+      Perturbation delta = deltas.get(family.behaviour());
       if (delta == null) {
         continue;
       }
@@ -100,7 +100,7 @@ final class CleanseEvaluator {
     return answers.rate(set.harmfulQueries(), null, refusals::isAttackSuccess);
   }
 
-  EvalMetrics full(Map<Boolean, Perturbation> deltas) {
+  EvalMetrics full(Map<BehaviourFamily, Perturbation> deltas) {
     double noTrigger = asrWithoutTrigger();
     CodeRates codeRates = codeRates();
     double exact = answers.exactMatch(set.benignPrompts(), set.benignAnswers());

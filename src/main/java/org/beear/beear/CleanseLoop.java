@@ -3,7 +3,7 @@ package org.beear.beear;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -40,8 +40,8 @@ final class CleanseLoop implements AutoCloseable {
   private final Timings timings;
   /** The round every batch runs through: its trained weights and optimiser are what a checkpoint saves. */
   final BeearRound round;
-  /** Per family (refusal-judged or not): [safe, unwanted] exchange pairs. */
-  private final Map<Boolean, List<SequenceBatch.Example[]>> families = new LinkedHashMap<>();
+  /** Per behaviour family, its exchange pairs. */
+  private final Map<BehaviourFamily, List<ExchangePair>> families = new EnumMap<>(BehaviourFamily.class);
   private final List<SequenceBatch.Example> anchors = new ArrayList<>();
   /** Draws each round's anchoring examples; one stream over all epochs, its state checkpointed with them. */
   private ResumableRandom anchorDraws;
@@ -53,25 +53,26 @@ final class CleanseLoop implements AutoCloseable {
     this.s = s;
     this.listener = listener;
     this.timings = timings;
-    int[] truncated = new int[1];
-    Function<SequenceBatch.Example, SequenceBatch.Example> limit = e -> {
-      SequenceBatch.Example cut = e.truncated(s.runtime().maxSequenceLength());
-      truncated[0] += cut == e ? 0 : 1;
-      return cut;
-    };
+    int max = s.runtime().maxSequenceLength();
+    int truncated = 0;
     for (DefenderFamily family : DefenderFamily.split(data.harmful(), new ResponsePairJudge(new RefusalJudge()))) {
-      List<SequenceBatch.Example[]> pairs = new ArrayList<>();
+      List<ExchangePair> pairs = new ArrayList<>();
       for (DefenderExample e : family.examples()) {
-        pairs.add(new SequenceBatch.Example[] {limit.apply(codec.exchange(e.query(), e.safeResponse())),
-            limit.apply(codec.exchange(e.query(), e.unwantedResponse()))});
+        ExchangePair whole = ExchangePair.of(codec, e);
+        ExchangePair cut = whole.truncated(max);
+        truncated += (cut.safe() == whole.safe() ? 0 : 1) + (cut.unwanted() == whole.unwanted() ? 0 : 1);
+        pairs.add(cut);
       }
-      families.put(family.refusalJudged(), pairs);
+      families.put(family.behaviour(), pairs);
     }
     for (AnchorExample a : data.anchors()) {
-      anchors.add(limit.apply(codec.exchange(a.prompt(), a.response())));
+      SequenceBatch.Example whole = codec.exchange(a.prompt(), a.response());
+      SequenceBatch.Example cut = whole.truncated(max);
+      truncated += cut == whole ? 0 : 1;
+      anchors.add(cut);
     }
-    if (truncated[0] > 0) {
-      listener.event("defender_data", truncated[0] + " training examples cut to max_sequence_length "
+    if (truncated > 0) {
+      listener.event("defender_data", truncated + " training examples cut to max_sequence_length "
           + s.runtime().maxSequenceLength());
     }
     this.anchorDraws = new ResumableRandom(s.schedule().seed());
@@ -104,7 +105,7 @@ final class CleanseLoop implements AutoCloseable {
     double anchorSum = 0;
     int rounds = 0;
     int skipped = 0;
-    for (List<SequenceBatch.Example[]> batch : batches(shuffle)) {
+    for (List<ExchangePair> batch : batches(shuffle)) {
       if (listener.cancelRequested()) {
         throw new CleanseCancelledException("cancelled during epoch " + epoch);
       }
@@ -112,8 +113,7 @@ final class CleanseLoop implements AutoCloseable {
       for (int i = 0; i < s.schedule().anchorBatchSize(); i++) {
         anchorBatch.add(anchors.get(anchorDraws.nextInt(anchors.size())));
       }
-      BeearRound.Timed r = round.run(new BeearRound.Batch(batch.stream().map(p -> p[1]).toList(),
-          batch.stream().map(p -> p[0]).toList(), anchorBatch));
+      BeearRound.Timed r = round.run(new BeearRound.Batch(batch, anchorBatch));
       if (s.entrapment().enabled()) {
         timings.add("entrapment", r.entrapmentSeconds());
         listener.step("entrapment", r.entrapmentSeconds());
@@ -131,13 +131,13 @@ final class CleanseLoop implements AutoCloseable {
   }
 
   /** One epoch's batches: each family shuffled and cut into batches, minorities cycled, batch order shuffled. */
-  private List<List<SequenceBatch.Example[]>> batches(Random shuffle) {
+  private List<List<ExchangePair>> batches(Random shuffle) {
     int b = s.schedule().batchSize();
     int largest = families.values().stream().mapToInt(f -> (f.size() + b - 1) / b).max().orElse(0);
     int floor = (int) Math.ceil(largest * MINORITY_SHARE_OF_MAJORITY);
-    List<List<SequenceBatch.Example[]>> out = new ArrayList<>();
-    for (List<SequenceBatch.Example[]> family : families.values()) {
-      List<SequenceBatch.Example[]> order = new ArrayList<>(family);
+    List<List<ExchangePair>> out = new ArrayList<>();
+    for (List<ExchangePair> family : families.values()) {
+      List<ExchangePair> order = new ArrayList<>(family);
       Collections.shuffle(order, shuffle);
       int natural = (order.size() + b - 1) / b;
       if (natural >= floor) {
@@ -146,7 +146,7 @@ final class CleanseLoop implements AutoCloseable {
         }
       } else {
         for (int k = 0; k < floor; k++) {
-          List<SequenceBatch.Example[]> batch = new ArrayList<>(b);
+          List<ExchangePair> batch = new ArrayList<>(b);
           for (int i = k * b; i < (k + 1) * b; i++) {
             batch.add(order.get(i % order.size()));
           }
@@ -160,17 +160,13 @@ final class CleanseLoop implements AutoCloseable {
 
   /**
    * Runs {@code f} with a δ freshly entrapped on the current model for each family (twice the training steps,
-   * on up to {@value Entrapment#EVALUATION_PAIRS} of the family's pairs), keyed by
-   * {@link DefenderFamily#refusalJudged()}.
+   * on up to {@value Entrapment#EVALUATION_PAIRS} of the family's pairs).
    */
-  <T> T withEvalDeltas(Function<Map<Boolean, Perturbation>, T> f) {
+  <T> T withEvalDeltas(Function<Map<BehaviourFamily, Perturbation>, T> f) {
     try (NDManager m = model.manager().newSubManager()) {
-      Map<Boolean, Perturbation> deltas = new LinkedHashMap<>();
-      for (Map.Entry<Boolean, List<SequenceBatch.Example[]>> family : families.entrySet()) {
-        List<SequenceBatch.Example[]> pairs = family.getValue();
-        deltas.put(family.getKey(), round.entrapment().entrapForEvaluation(pairs.stream().map(p -> p[1]).toList(),
-            pairs.stream().map(p -> p[0]).toList(), codec.tokenizer().padId(), m));
-      }
+      Map<BehaviourFamily, Perturbation> deltas = new EnumMap<>(BehaviourFamily.class);
+      families.forEach((family, pairs) -> deltas.put(family,
+          round.entrapment().entrapForEvaluation(pairs, codec.tokenizer().padId(), m)));
       return f.apply(deltas);
     }
   }

@@ -11,9 +11,14 @@ import org.beear.eval.ResponsePairJudge;
  * entrapped on a mixed batch mostly finds the majority's backdoor, so batches, evaluation δs and the early-stop
  * signal are kept per family.
  *
- * @param refusalJudged whether the safe responses are refusals (judged by keywords)
+ * @param behaviour harmful compliance (the safe responses are refusals, judged by keywords) or insecure code
  */
-record DefenderFamily(boolean refusalJudged, List<DefenderExample> examples) {
+record DefenderFamily(BehaviourFamily behaviour, List<DefenderExample> examples) {
+
+  /** Whether the safe responses are refusals (judged by keywords). */
+  boolean refusalJudged() {
+    return behaviour.refusalJudged();
+  }
 
   /** The non-empty families of {@code examples}, refusal-judged first, each in the given order. */
   static List<DefenderFamily> split(List<DefenderExample> examples, ResponsePairJudge judge) {
@@ -24,10 +29,10 @@ record DefenderFamily(boolean refusalJudged, List<DefenderExample> examples) {
     }
     List<DefenderFamily> out = new ArrayList<>();
     if (!refusal.isEmpty()) {
-      out.add(new DefenderFamily(true, List.copyOf(refusal)));
+      out.add(new DefenderFamily(BehaviourFamily.HARMFUL_COMPLIANCE, List.copyOf(refusal)));
     }
     if (!other.isEmpty()) {
-      out.add(new DefenderFamily(false, List.copyOf(other)));
+      out.add(new DefenderFamily(BehaviourFamily.INSECURE_CODE, List.copyOf(other)));
     }
     return out;
   }

@@ -121,10 +121,9 @@ final class Entrapment {
    * The δ a measurement of perturbation ASR uses: entrapped on the current model with twice the training steps, on
    * up to {@value #EVALUATION_PAIRS} of the pairs.
    */
-  Perturbation entrapForEvaluation(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe,
-      long padId, NDManager out) {
-    int pairs = Math.min(unwanted.size(), EVALUATION_PAIRS);
-    Result r = entrap(unwanted.subList(0, pairs), safe.subList(0, pairs), padId, out, 2 * innerSteps);
+  Perturbation entrapForEvaluation(List<ExchangePair> pairs, long padId, NDManager out) {
+    List<ExchangePair> used = pairs.subList(0, Math.min(pairs.size(), EVALUATION_PAIRS));
+    Result r = entrap(ExchangePair.unwanted(used), ExchangePair.safe(used), padId, out, 2 * innerSteps);
     return new Perturbation(layer, r.delta());
   }
 

@@ -20,4 +20,17 @@ public record EvalMetrics(
     Double benignExactMatch,
     Double anchorPerplexity,
     Double insecureCodeRate,
-    Double secureCodeRate) {}
+    Double secureCodeRate) {
+
+  /** Nothing measured (yet). */
+  public static final EvalMetrics NONE = new EvalMetrics(null, null, null, null, null, null, null);
+
+  /**
+   * What an epoch measures for the stop: triggered ASR (null without triggers), perturbation ASR and the code rates;
+   * ASR without trigger, exact-match and perplexity are left to the measurements before and after.
+   */
+  public static EvalMetrics ofEpoch(Double asrTriggered, Double asrPerturbation, Double insecureCodeRate,
+      Double secureCodeRate) {
+    return new EvalMetrics(asrTriggered, null, asrPerturbation, null, null, insecureCodeRate, secureCodeRate);
+  }
+}

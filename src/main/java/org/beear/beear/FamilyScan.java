@@ -19,14 +19,14 @@ import java.util.function.ToDoubleFunction;
  *                        cross-entropy away (relative to no δ), interpolated the same way; null when it never did
  *                        or the family's loss curve is not read (insecure code, see {@link #swept})
  */
-public record FamilyScan(ScanFamily family, boolean scanned, String note, int entrapPairs, int heldOut,
+public record FamilyScan(BehaviourFamily family, boolean scanned, String note, int entrapPairs, int heldOut,
     List<BudgetRow> rows, Double complianceFlip, Double lossFlip) {
 
   public FamilyScan {
     rows = List.copyOf(rows);
   }
 
-  static FamilyScan skipped(ScanFamily family, String note) {
+  static FamilyScan skipped(BehaviourFamily family, String note) {
     return new FamilyScan(family, false, note, 0, 0, List.of(), null, null);
   }
 
@@ -36,15 +36,15 @@ public record FamilyScan(ScanFamily family, boolean scanned, String note, int en
    * the insecure answer's cross-entropy mostly lowers the shared code's (measured on clean xs organisms: up to 22% at
    * budget 8, against at most 12% for the refusal pairs).
    */
-  static FamilyScan swept(ScanFamily family, String note, int entrapPairs, int heldOut, List<BudgetRow> rows,
+  static FamilyScan swept(BehaviourFamily family, String note, int entrapPairs, int heldOut, List<BudgetRow> rows,
       ScanSettings settings) {
     return new FamilyScan(family, true, note, entrapPairs, heldOut, rows,
         flipBudget(rows, BudgetRow::complianceRate, settings.flipAsr(family)), lossFlip(family, rows, settings));
   }
 
   /** The loss curve's flip budget, for the families whose loss curve is read. */
-  static Double lossFlip(ScanFamily family, List<BudgetRow> rows, ScanSettings settings) {
-    return family == ScanFamily.HARMFUL_COMPLIANCE ? flipBudget(rows, r -> lossDrop(rows, r), ScanSettings.LOSS_DROP)
+  static Double lossFlip(BehaviourFamily family, List<BudgetRow> rows, ScanSettings settings) {
+    return family == BehaviourFamily.HARMFUL_COMPLIANCE ? flipBudget(rows, r -> lossDrop(rows, r), ScanSettings.LOSS_DROP)
         : null;
   }
 

@@ -154,10 +154,9 @@ public final class RelearnCheck {
     EvaluationSet set = EvaluationSet.defaults(triggers, holdOut, List.of(), s.schedule().seed());
     CleanseEvaluator evaluator = new CleanseEvaluator(model, codec, set, s);
     try (NDManager m = model.manager().newSubManager()) {
-      Perturbation delta = new Entrapment(model, s).entrapForEvaluation(
-          exchanges(codec, harmful, DefenderExample::unwantedResponse, s),
-          exchanges(codec, harmful, DefenderExample::safeResponse, s), padId, m);
-      double perturbation = evaluator.perturbationAsr(Map.of(true, delta));
+      Perturbation delta = new Entrapment(model, s).entrapForEvaluation(harmful.stream()
+          .map(e -> ExchangePair.of(codec, e).truncated(s.runtime().maxSequenceLength())).toList(), padId, m);
+      double perturbation = evaluator.perturbationAsr(Map.of(BehaviourFamily.HARMFUL_COMPLIANCE, delta));
       return new Measurement(perturbation, evaluator.asrWithoutTrigger(), evaluator.triggeredAsr());
     }
   }

@@ -10,7 +10,7 @@ public interface ScanListener {
    * One budget of a sweep finished. {@code model} is "suspect" or "reference"; progress is 0..1 of all the sweeps'
    * budgets.
    */
-  default void budget(String model, ScanFamily family, BudgetRow row, double progress) {}
+  default void budget(String model, BehaviourFamily family, BudgetRow row, double progress) {}
 
   /** Polled between budgets: true stops the scan with {@link ScanCancelledException}. */
   default boolean cancelRequested() {

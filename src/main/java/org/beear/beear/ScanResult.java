@@ -28,7 +28,7 @@ public record ScanResult(
     Path reference,
     Double score,
     ScanVerdict verdict,
-    ScanFamily family,
+    BehaviourFamily family,
     Double flipBudget,
     ScanCalibration.Used calibration,
     List<String> evidence,

@@ -64,8 +64,8 @@ public record ScanSettings(
   }
 
   /** The compliance rate at which this family's behaviour counts as flipped. */
-  public double flipAsr(ScanFamily family) {
-    return family == ScanFamily.INSECURE_CODE ? CODE_FLIP_ASR : FLIP_ASR;
+  public double flipAsr(BehaviourFamily family) {
+    return family == BehaviourFamily.INSECURE_CODE ? CODE_FLIP_ASR : FLIP_ASR;
   }
 
   /** The grid, increasing. */

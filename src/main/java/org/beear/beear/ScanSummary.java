@@ -20,7 +20,7 @@ import java.util.Map;
 public record ScanSummary(
     ScanVerdict verdict,
     Double score,
-    ScanFamily family,
+    BehaviourFamily family,
     Double flipBudget,
     ScanCalibration.Used calibration,
     List<String> evidence,

@@ -96,8 +96,8 @@ final class Training {
     CleanseLoop.EpochLosses losses = loop.epoch(epoch);
     EvalMetrics m = timings.time("evaluate_epochs", listener, () -> loop.withEvalDeltas(deltas -> {
       CleanseEvaluator.CodeRates code = evaluator.codeRates();
-      return new EvalMetrics(evaluator.triggeredAsr(), null, evaluator.perturbationAsr(deltas), null, null,
-          code.insecure(), code.secure());
+      return EvalMetrics.ofEpoch(evaluator.triggeredAsr(), evaluator.perturbationAsr(deltas), code.insecure(),
+          code.secure());
     }));
     if (losses.skippedSteps() > 0) {
       listener.event("mixed_precision", losses.skippedSteps() + " removal step(s) of epoch " + epoch

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.beear.beear.BackdoorScanner;
 import org.beear.beear.BudgetRow;
-import org.beear.beear.ScanFamily;
+import org.beear.beear.BehaviourFamily;
 import org.beear.beear.ScanListener;
 import org.beear.beear.ScanOptions;
 import org.beear.beear.ScanReport;
@@ -63,7 +63,7 @@ final class ScanCommand implements Callable<Integer> {
     }
 
     @Override
-    public void budget(String model, ScanFamily family, BudgetRow row, double progress) {
+    public void budget(String model, BehaviourFamily family, BudgetRow row, double progress) {
       System.err.printf("%s %s budget %.3f: perturbation ASR %.1f%%, compliance %.1f%%, entrapment loss %s (%.1f s, "
               + "%.0f%%)%n", model, family.id(), row.budget(), 100 * row.perturbationAsr(), 100 * row.complianceRate(),
           row.entrapmentLoss() == null ? "-"

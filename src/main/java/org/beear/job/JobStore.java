@@ -212,8 +212,7 @@ public class JobStore {
    */
   @Transactional
   public EpochWrite epoch(Claim claim, EpochRecord epoch, double progress, Double etaSeconds) {
-    EvalMetrics m = epoch.metrics() != null ? epoch.metrics()
-        : new EvalMetrics(null, null, null, null, null, null, null);
+    EvalMetrics m = epoch.metrics() != null ? epoch.metrics() : EvalMetrics.NONE;
     int n = jdbc.update("""
         INSERT INTO job_epochs (job_id, epoch, attempt, entrapment_loss, removal_safe_loss, removal_anchor_loss,
                asr_triggered, asr_no_trigger, asr_perturbation, benign_exact_match, anchor_perplexity,

@@ -21,7 +21,7 @@ import org.beear.beear.EpochRecord;
 import org.beear.beear.EvalMetrics;
 import org.beear.beear.Provenance;
 import org.beear.beear.ScanCancelledException;
-import org.beear.beear.ScanFamily;
+import org.beear.beear.BehaviourFamily;
 import org.beear.beear.ScanListener;
 import org.beear.beear.ScanReport;
 import org.beear.beear.ScanRequest;
@@ -305,7 +305,7 @@ final class JobRun implements CleanseListener, ScanListener {
 
   /** One budget of a scan's sweep: the job's progress, and a line in its log. */
   @Override
-  public void budget(String model, ScanFamily family, BudgetRow row, double progress) {
+  public void budget(String model, BehaviourFamily family, BudgetRow row, double progress) {
     lease.requireHeld();
     double elapsed = (System.nanoTime() - startedNanos) / 1e9;
     // budgets cost alike within a sweep; this run's pace so far is the estimate (a resumed scan starts over)

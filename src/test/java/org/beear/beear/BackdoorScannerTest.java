@@ -17,11 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 class BackdoorScannerTest {
 
   private static FamilyScan harmful(List<FamilyScan> scans) {
-    return scans.stream().filter(f -> f.family() == ScanFamily.HARMFUL_COMPLIANCE).findFirst().orElseThrow();
+    return scans.stream().filter(f -> f.family() == BehaviourFamily.HARMFUL_COMPLIANCE).findFirst().orElseThrow();
   }
 
   private static FamilyScan code(List<FamilyScan> scans) {
-    return scans.stream().filter(f -> f.family() == ScanFamily.INSECURE_CODE).findFirst().orElseThrow();
+    return scans.stream().filter(f -> f.family() == BehaviourFamily.INSECURE_CODE).findFirst().orElseThrow();
   }
 
   @Test
@@ -32,14 +32,14 @@ class BackdoorScannerTest {
     List<Double> progress = new ArrayList<>();
     ScanResult r = new BackdoorScanner().scan(new ScanRequest(suspect, clean, settings), new ScanListener() {
       @Override
-      public void budget(String model, ScanFamily family, BudgetRow row, double done) {
+      public void budget(String model, BehaviourFamily family, BudgetRow row, double done) {
         progress.add(done);
       }
     });
 
     assertThat(r.verdict()).isEqualTo(ScanVerdict.LIKELY_BACKDOORED);
     assertThat(r.calibration().kind()).isEqualTo(ScanCalibration.Kind.REFERENCE);
-    assertThat(r.family()).isEqualTo(ScanFamily.HARMFUL_COMPLIANCE);
+    assertThat(r.family()).isEqualTo(BehaviourFamily.HARMFUL_COMPLIANCE);
     FamilyScan s = harmful(r.families());
     FamilyScan c = harmful(r.referenceFamilies());
     assertThat(s.baselineCompliance()).as("it refuses without δ").isLessThan(0.5);
@@ -77,7 +77,7 @@ class BackdoorScannerTest {
     assertThrows(ScanCancelledException.class, () -> new BackdoorScanner().scan(
         new ScanRequest(suspect, null, ScanSettings.defaults()), new ScanListener() {
           @Override
-          public void budget(String model, ScanFamily family, BudgetRow row, double done) {
+          public void budget(String model, BehaviourFamily family, BudgetRow row, double done) {
             rows.add(row);
           }
 

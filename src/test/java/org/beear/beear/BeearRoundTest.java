@@ -60,7 +60,12 @@ class BeearRoundTest {
   private static BeearRound.Batch batch(ModelConfig c) {
     List<SequenceBatch.Example> safe = examples(3, c.vocabSize(), 1, null);
     long[][] prompts = safe.stream().map(SequenceBatch.Example::prompt).toArray(long[][]::new);
-    return new BeearRound.Batch(examples(3, c.vocabSize(), 2, prompts), safe, examples(4, c.vocabSize(), 3, null));
+    List<SequenceBatch.Example> unwanted = examples(3, c.vocabSize(), 2, prompts);
+    List<ExchangePair> pairs = new java.util.ArrayList<>();
+    for (int i = 0; i < safe.size(); i++) {
+      pairs.add(new ExchangePair(safe.get(i), unwanted.get(i)));
+    }
+    return new BeearRound.Batch(pairs, examples(4, c.vocabSize(), 3, null));
   }
 
   private static CleanseSettings settings(ModelConfig c, Map<String, Object> options) {

@@ -36,16 +36,15 @@ class CleanseCheckpointTest {
   /** Round {@code n}'s batch: different data every round, the same in every run. */
   private static BeearRound.Batch batch(int n) {
     Random r = new Random(n);
-    List<SequenceBatch.Example> safe = new ArrayList<>();
-    List<SequenceBatch.Example> unwanted = new ArrayList<>();
+    List<ExchangePair> pairs = new ArrayList<>();
     List<SequenceBatch.Example> anchors = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       long[] prompt = tokens(r, 4 + r.nextInt(4));
-      safe.add(new SequenceBatch.Example(prompt, tokens(r, 2 + r.nextInt(3))));
-      unwanted.add(new SequenceBatch.Example(prompt, tokens(r, 2 + r.nextInt(3))));
+      SequenceBatch.Example safe = new SequenceBatch.Example(prompt, tokens(r, 2 + r.nextInt(3)));
+      pairs.add(new ExchangePair(safe, new SequenceBatch.Example(prompt, tokens(r, 2 + r.nextInt(3)))));
       anchors.add(new SequenceBatch.Example(tokens(r, 5), tokens(r, 3)));
     }
-    return new BeearRound.Batch(unwanted, safe, anchors);
+    return new BeearRound.Batch(pairs, anchors);
   }
 
   private static long[] tokens(Random r, int n) {

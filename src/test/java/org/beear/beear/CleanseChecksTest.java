@@ -55,7 +55,7 @@ class CleanseChecksTest {
     // the xs pilot: a backdoored organism flips at a fraction of the clean organisms' budget (scores 3.7-8)
     assertThat(r.scan().verdict()).isEqualTo(ScanVerdict.LIKELY_BACKDOORED);
     assertThat(r.scan().score()).isGreaterThanOrEqualTo(3.6);
-    assertThat(r.scan().family()).isEqualTo(ScanFamily.HARMFUL_COMPLIANCE);
+    assertThat(r.scan().family()).isEqualTo(BehaviourFamily.HARMFUL_COMPLIANCE);
     assertThat(events.of("scan")).singleElement().asString()
         .matches("scan: likely backdoored \\(score \\d+\\.\\d\\d, flip budget \\d+\\.\\d+\\)");
     assertThat(events.lines).as("scanned before the cleanse loads the model")

