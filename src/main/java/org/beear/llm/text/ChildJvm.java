@@ -14,13 +14,13 @@ import java.util.jar.Manifest;
  * The command that runs a main class of this application in a fresh JVM: the java binary this process runs on,
  * this process's classpath, DJL's offline settings. From the Spring Boot jar ({@code java -jar beear.jar}) the
  * classes live in nested jars a plain {@code -cp} cannot read, so the child starts through Boot's
- * PropertiesLauncher, which reads them as the jar's own launcher does; from any other classpath (surefire, an IDE)
- * the class is started directly.
+ * PropertiesLauncher (next to the jar's own launcher, its Main-Class), which reads them as that one does and starts
+ * the class {@code loader.main} names; from any other classpath (surefire, an IDE) the class is started directly.
  */
 final class ChildJvm {
 
-  /** The launcher in Spring Boot's executable jar that can start any main class of it ({@code loader.main}). */
-  static final String BOOT_LAUNCHER = "org.springframework.boot.loader.launch.PropertiesLauncher";
+  /** The launcher of Spring Boot's executable jars that starts any main class of the jar ({@code loader.main}). */
+  static final String BOOT_LAUNCHER = "PropertiesLauncher";
 
   private ChildJvm() {}
 
@@ -41,9 +41,10 @@ final class ChildJvm {
     }
     command.add("-cp");
     command.add(classpath);
-    if (isSpringBootJar(classpath)) {
+    String jarLauncher = springBootLauncher(classpath);
+    if (jarLauncher != null) {
       command.add("-Dloader.main=" + mainClass.getName());
-      command.add(BOOT_LAUNCHER);
+      command.add(jarLauncher.substring(0, jarLauncher.lastIndexOf('.') + 1) + BOOT_LAUNCHER);
     } else {
       command.add(mainClass.getName());
     }
@@ -62,14 +63,18 @@ final class ChildJvm {
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
-  /** Whether the classpath is one Spring Boot executable jar (its classes nested under BOOT-INF/). */
-  static boolean isSpringBootJar(String classpath) {
+  /**
+   * The Main-Class of the classpath when it is one Spring Boot executable jar (its classes nested under BOOT-INF/, as
+   * its Spring-Boot-Classes attribute says), else null.
+   */
+  static String springBootLauncher(String classpath) {
     if (classpath == null || classpath.contains(File.pathSeparator) || !classpath.endsWith(".jar")) {
-      return false;
+      return null;
     }
     try (JarFile jar = new JarFile(classpath)) {
       Manifest manifest = jar.getManifest();
-      return manifest != null && manifest.getMainAttributes().getValue("Spring-Boot-Classes") != null;
+      return manifest == null || manifest.getMainAttributes().getValue("Spring-Boot-Classes") == null ? null
+          : manifest.getMainAttributes().getValue("Main-Class");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the application jar " + classpath, e);
     }

@@ -39,6 +39,7 @@ public final class TokenizerProcess {
     DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in)));
     String tokenizerJson = readString(in);
     out.writeInt(MAGIC);
+    out.flush(); // before the library may abort: the parent knows this JVM started
     NativeTokenizer tokenizer;
     try {
       tokenizer = new InProcessTokenizer(tokenizerJson);

@@ -119,6 +119,7 @@ class IsolatedTokenizerTest {
   void fromASpringBootJarTheChildStartsThroughBootsLauncher(@TempDir Path dir) throws IOException {
     Manifest manifest = new Manifest();
     manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest.getMainAttributes().putValue("Main-Class", "org.example.boot.loader.launch.JarLauncher");
     manifest.getMainAttributes().putValue("Spring-Boot-Classes", "BOOT-INF/classes/");
     Path jar = dir.resolve("beear.jar");
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
@@ -126,7 +127,7 @@ class IsolatedTokenizerTest {
     }
     List<String> fromJar = ChildJvm.command(TokenizerProcess.class, List.of("-Xmx64m"), jar.toString());
     assertThat(fromJar.subList(fromJar.size() - 4, fromJar.size())).containsExactly("-cp", jar.toString(),
-        "-Dloader.main=" + TokenizerProcess.class.getName(), ChildJvm.BOOT_LAUNCHER);
+        "-Dloader.main=" + TokenizerProcess.class.getName(), "org.example.boot.loader.launch.PropertiesLauncher");
     assertThat(fromJar).contains("-Xmx64m", "-Dai.djl.offline=true");
 
     String classpath = System.getProperty("java.class.path");
