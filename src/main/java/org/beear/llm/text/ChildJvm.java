@@ -51,8 +51,12 @@ final class ChildJvm {
     return command;
   }
 
-  /** The environment the child adds to this one's: no cloud-metadata probe, no download, short panic reports. */
+  /**
+   * The child's environment, from this one's: no cloud-metadata probe, no download, short panic reports, and none of
+   * the variables the JVM takes options from (an agent or a heap size meant for the service is not the child's).
+   */
   static void environment(Map<String, String> environment) {
+    environment.keySet().removeAll(List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"));
     environment.put("OPT_OUT_TRACKING", "true");
     environment.put("DJL_OFFLINE", "true");
     environment.put("RUST_BACKTRACE", "0");

@@ -136,6 +136,16 @@ class IsolatedTokenizerTest {
         TokenizerProcess.class.getName());
   }
 
+  @Test
+  void theChildRunsOfflineWithoutTheServicesJvmOptions() {
+    java.util.Map<String, String> environment = new java.util.HashMap<>(java.util.Map.of("JAVA_TOOL_OPTIONS",
+        "-javaagent:apm.jar", "_JAVA_OPTIONS", "-Xmx64g", "DJL_CACHE_DIR", "/opt/djl-cache", "OPT_OUT_TRACKING", "false"));
+    ChildJvm.environment(environment);
+    assertThat(environment).doesNotContainKeys("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS")
+        .containsEntry("DJL_CACHE_DIR", "/opt/djl-cache").containsEntry("OPT_OUT_TRACKING", "true")
+        .containsEntry("DJL_OFFLINE", "true");
+  }
+
   /** The tokenizer.json part (before the first NUL) of one of TokenizerFilesFuzzTest's saved inputs. */
   private static String fuzzInput(String name) throws IOException {
     try (InputStream in = IsolatedTokenizerTest.class.getResourceAsStream("TokenizerFilesFuzzTestInputs/tokenizerFiles/"
