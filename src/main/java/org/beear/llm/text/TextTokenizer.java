@@ -1,21 +1,17 @@
 package org.beear.llm.text;
 
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
- * A model's tokenizer: HF {@code tokenizer.json} run by DJL's native HuggingFaceTokenizer, plus the
- * special tokens of {@code tokenizer_config.json} (bos/eos/pad, add_bos_token) and the extra stop ids
- * of {@code generation_config.json}.
+ * A model's tokenizer: HF {@code tokenizer.json} run by DJL's native HuggingFaceTokenizer in a child process, plus
+ * the special tokens of {@code tokenizer_config.json} (bos/eos/pad, add_bos_token) and the extra stop ids of
+ * {@code generation_config.json}.
  *
  * <p>Prompts rendered with a {@link ChatTemplate} already contain the BOS token where the model wants
  * one ({@code {{ bos_token }}}), so encode them with {@code addSpecialTokens = false}; encoding them
@@ -25,7 +21,7 @@ import java.util.Set;
  */
 public final class TextTokenizer implements AutoCloseable {
 
-  private final HuggingFaceTokenizer tokenizer;
+  private final NativeTokenizer tokenizer;
   private final TokenizerFiles files;
   private final String bosToken;
   private final String eosToken;
@@ -35,7 +31,7 @@ public final class TextTokenizer implements AutoCloseable {
   private final Optional<Boolean> addBos;
   private final boolean addEos;
 
-  private TextTokenizer(HuggingFaceTokenizer tokenizer, TokenizerFiles files) {
+  private TextTokenizer(NativeTokenizer tokenizer, TokenizerFiles files) {
     this.tokenizer = tokenizer;
     this.files = files;
     this.bosToken = files.configToken("bos_token").orElse("");
@@ -55,18 +51,27 @@ public final class TextTokenizer implements AutoCloseable {
 
   /**
    * Loads {@code tokenizer.json} (required) and {@code tokenizer_config.json} /
-   * {@code generation_config.json} (optional) from a model directory.
+   * {@code generation_config.json} (optional) from a model directory. The native tokenizers library runs in a child
+   * process ({@link IsolatedTokenizer}): if it crashes on the model's tokenizer.json, or on a text, this throws an
+   * IllegalArgumentException that says so instead of aborting this JVM.
    */
   public static TextTokenizer load(Path modelDir) {
+    return load(modelDir, IsolatedTokenizer::open);
+  }
+
+  /**
+   * {@link #load(Path)} with the native library opened by {@code nativeLibrary} for the checked tokenizer.json
+   * text: {@link InProcessTokenizer}, in this JVM, is for the fuzz target only, which looks for the files that
+   * crash the library and needs it fast.
+   */
+  static TextTokenizer load(Path modelDir, Function<String, NativeTokenizer> nativeLibrary) {
     TokenizerFiles files = TokenizerFiles.read(modelDir);
-    HuggingFaceTokenizer tokenizer;
+    NativeTokenizer tokenizer;
     try {
-      // the text TokenizerFiles checked (NativeTokenizerGuard), with the options the builder would pass
-      tokenizer = HuggingFaceTokenizer.newInstance(
-          new ByteArrayInputStream(files.tokenizerJson.getBytes(StandardCharsets.UTF_8)),
-          Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot load tokenizer from " + modelDir, e);
+      // the text TokenizerFiles checked (NativeTokenizerGuard), not the file again, which may have changed
+      tokenizer = nativeLibrary.apply(files.tokenizerJson);
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      throw e; // the library crashed or hung (and the message says so), or it could not be started
     } catch (RuntimeException e) {
       // the native tokenizers library reports a tokenizer.json it cannot read as a bare RuntimeException
       // ("missing field `single_word` at line 1 column 127"): say which file it was
@@ -112,14 +117,20 @@ public final class TextTokenizer implements AutoCloseable {
    */
   private long[] ids(String text, boolean addSpecialTokens) {
     try {
-      return tokenizer.encode(text, addSpecialTokens, false).getIds();
+      return tokenizer.encode(text, addSpecialTokens);
+    } catch (IllegalArgumentException e) {
+      throw e; // the library crashed or hung on the text, and the message says so
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("the model's " + TokenizerFiles.TOKENIZER_JSON + " cannot encode the text: "
           + e.getMessage(), e);
     }
   }
 
-  /** Decodes ids; with {@code skipSpecialTokens} the special tokens (BOS, EOS, chat markers) are dropped. */
+  /**
+   * Decodes ids; with {@code skipSpecialTokens} the special tokens (BOS, EOS, chat markers) are dropped.
+   *
+   * @throws IllegalArgumentException when the library crashed or hung on them
+   */
   public String decode(long[] ids, boolean skipSpecialTokens) {
     return tokenizer.decode(ids, skipSpecialTokens);
   }
@@ -166,6 +177,11 @@ public final class TextTokenizer implements AutoCloseable {
   /** Whether an id belongs to an added token marked special in tokenizer.json. */
   public boolean isSpecial(long id) {
     return files.specialIds.contains(id);
+  }
+
+  /** The native library's side of this tokenizer (tests). */
+  NativeTokenizer nativeTokenizer() {
+    return tokenizer;
   }
 
   @Override

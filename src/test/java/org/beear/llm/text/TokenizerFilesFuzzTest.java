@@ -20,7 +20,9 @@ import org.beear.fuzz.FuzzFiles;
  * NUL-separated text: tokenizer.json, tokenizer_config.json, generation_config.json (the last two are left out
  * when their part is missing). The tokenizer either loads and encodes/decodes, or is refused with an
  * IllegalArgumentException (UncheckedIOException for an unreadable file); the chat template is found or a
- * ChatTemplateException says why not.
+ * ChatTemplateException says why not. The native library runs in this JVM ({@link InProcessTokenizer}), not in a
+ * child as models' tokenizers do: an input it aborts on ends the fuzzing run, which is how such inputs are found
+ * (for {@link NativeTokenizerGuard}), and a child per input would be a thousand times slower.
  */
 class TokenizerFilesFuzzTest {
 
@@ -40,7 +42,7 @@ class TokenizerFilesFuzzTest {
       Files.write(dir.resolve(TokenizerFiles.GENERATION_CONFIG), parts.get(2));
     }
     FuzzContract.returnsOrThrows(() -> {
-      try (TextTokenizer tokenizer = TextTokenizer.load(dir)) {
+      try (TextTokenizer tokenizer = TextTokenizer.load(dir, InProcessTokenizer::new)) {
         assertTrue(tokenizer.vocabSize() >= 0);
         for (boolean special : new boolean[] {false, true}) {
           long[] ids = tokenizer.encode("Hello <s>[INST] wörld </s>", special);
