@@ -2,7 +2,7 @@ package org.beear.api;
 
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
-import org.beear.beear.BeearOptions;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.job.JobSubmission;
 
 /** Body of {@code POST /api/v1/cleanse-jobs}. Unknown fields, here or in {@code options}, are rejected. */

@@ -1,7 +1,7 @@
 package org.beear.api;
 
 import io.swagger.v3.oas.annotations.media.Schema;
-import org.beear.beear.ScanOptions;
+import org.beear.beear.settings.ScanOptions;
 import org.beear.job.ScanSubmission;
 
 /** Body of {@code POST /api/v1/scan-jobs}. Unknown fields, here or in {@code options}, are rejected. */

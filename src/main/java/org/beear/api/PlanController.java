@@ -7,7 +7,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.Map;
-import org.beear.beear.BeearOptions;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.job.FieldProblem;
 import org.beear.job.InvalidRequestException;
 import org.beear.job.JobService;

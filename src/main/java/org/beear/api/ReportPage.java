@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import org.beear.beear.BeearOptions;
-import org.beear.beear.EvalMetrics;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.job.JobEpoch;
 import org.springframework.stereotype.Component;
 

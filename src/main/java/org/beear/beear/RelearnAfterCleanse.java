@@ -4,6 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.beear.beear.loop.Timings;
+import org.beear.beear.relearn.RelearnCheck;
+import org.beear.beear.relearn.RelearnOutcome;
+import org.beear.beear.settings.CleanseSettings;
+import org.beear.beear.settings.RelearnSettings;
 import org.beear.llm.CheckedModel;
 
 /**
@@ -52,7 +57,7 @@ final class RelearnAfterCleanse {
    */
   RelearnOutcome run(Path cleansed) {
     CleanseSettings s = plan.settings();
-    RelearnCheck.Settings settings = s.checks().relearn();
+    RelearnSettings settings = s.checks().relearn();
     if (settings == null) {
       return null;
     }

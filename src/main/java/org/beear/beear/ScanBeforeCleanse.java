@@ -5,6 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.beear.beear.loop.CleanseCancelledException;
+import org.beear.beear.loop.Timings;
+import org.beear.beear.scan.BackdoorScanner;
+import org.beear.beear.scan.ScanCancelledException;
+import org.beear.beear.scan.ScanListener;
+import org.beear.beear.scan.ScanResult;
+import org.beear.beear.scan.ScanSummary;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.CleanseSettings;
+import org.beear.beear.settings.ScanOptions;
+import org.beear.beear.settings.ScanSettings;
+import org.beear.files.DurableFiles;
 import org.beear.llm.CheckedModel;
 
 /**

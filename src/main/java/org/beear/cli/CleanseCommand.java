@@ -11,9 +11,9 @@ import org.beear.beear.BeearCleanser;
 import org.beear.beear.CleanseListener;
 import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
-import org.beear.beear.EpochRecord;
-import org.beear.beear.EvalMetrics;
 import org.beear.beear.Provenance;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.loop.EpochRecord;
 import org.beear.eval.TriggerSpec;
 import org.beear.files.FileDigest;
 import org.beear.files.FileDigests;
@@ -119,7 +119,7 @@ final class CleanseCommand implements Callable<Integer> {
   }
 
   /** The settings a fit may choose, in the flags' words. */
-  static String memorySettings(org.beear.beear.CleanseSettings s) {
+  static String memorySettings(org.beear.beear.settings.CleanseSettings s) {
     return String.format("micro-batch-size %d, recompute-activations %s, eval-batch-size %d, optimizer %s, "
             + "adapter-rank %d, trainable layers %d..%d", s.memory().microBatchSize(), s.memory().recomputeActivations(),
         s.memory().evalBatchSize(), s.memory().optimizer().wireName(), s.memory().adapterRank(),

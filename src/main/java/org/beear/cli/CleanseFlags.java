@@ -1,6 +1,6 @@
 package org.beear.cli;
 
-import org.beear.beear.BeearOptions;
+import org.beear.beear.settings.BeearOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,7 +1,7 @@
 package org.beear.cli;
 
 import java.util.Set;
-import org.beear.beear.BeearOptions;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.options.Option;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;

@@ -1,6 +1,6 @@
 package org.beear.cli;
 
-import org.beear.beear.ScanOptions;
+import org.beear.beear.settings.ScanOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;

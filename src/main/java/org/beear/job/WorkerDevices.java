@@ -1,8 +1,8 @@
 package org.beear.job;
 
 import org.beear.app.BeearProperties;
-import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseEngine;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.plan.DeviceSpec;
 import org.springframework.stereotype.Component;
 

@@ -1,8 +1,8 @@
 package org.beear.source;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import org.beear.app.BeearProperties;
 import org.beear.net.AddressBlock;
 import org.beear.net.EgressDnsResolver;

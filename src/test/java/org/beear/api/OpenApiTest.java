@@ -52,8 +52,8 @@ class OpenApiTest extends ServiceTestBase {
     assertThat(schemas.get("CreateScanJobRequest").get("properties").get("options").get("$ref").asText())
         .endsWith("/ScanOptions");
     // every declared option is in the schema, with a description that gives its default
-    for (var set : java.util.Map.of("BeearOptions", org.beear.beear.BeearOptions.SET, "ScanOptions",
-        org.beear.beear.ScanOptions.SET).entrySet()) {
+    for (var set : java.util.Map.of("BeearOptions", org.beear.beear.settings.BeearOptions.SET, "ScanOptions",
+        org.beear.beear.settings.ScanOptions.SET).entrySet()) {
       JsonNode properties = schemas.get(set.getKey()).get("properties");
       for (org.beear.options.Option<?> o : set.getValue().options()) {
         assertThat(properties.has(o.name())).as(set.getKey() + " documents " + o.name()).isTrue();

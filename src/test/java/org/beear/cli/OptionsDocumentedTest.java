@@ -9,14 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.beear.beear.BeearOptions;
-import org.beear.beear.ScanOptions;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.ScanOptions;
 import org.beear.options.Option;
 import org.beear.options.OptionSet;
 import org.beear.options.OptionTable;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 /**
  * Every declared option reaches the people who use it: a flag on every command that takes its kind of options

@@ -1,7 +1,5 @@
 package org.beear.plan;
 
-import org.beear.beear.BeearOptions;
-import org.beear.beear.CleanseSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.CleanseSettings;
 import org.beear.llm.ModelConfig;
 import org.beear.llm.Optimizer;
 import org.junit.jupiter.api.Test;
