@@ -156,12 +156,11 @@ class DownloadLimitsTest {
         // each header's data is 1 MiB, the most one may hold (a long name padded with NULs, which are dropped):
         // 16 MiB in all against a cap of 4 MB, though the files are tiny
         byte[] data = java.util.Arrays.copyOf(("f" + i + ".json").getBytes(), 1 << 20);
-        tarEntry(tar, "././@LongLink", type, data);
-        tarEntry(tar, "f" + i + ".json", '0', "{}".getBytes());
+        ArchiveExtractorFuzzTest.entry(tar, "././@LongLink", type, data);
+        ArchiveExtractorFuzzTest.entry(tar, "f" + i + ".json", '0', "{}".getBytes());
       }
-      Path archive = Files.write(tmp.resolve("headers-" + type + ".tar.gz"), gzipped(tar));
-      assertThat(archive).as("16 MiB of headers compress to little").satisfies(a -> assertThat(Files.size(a))
-          .isLessThan(256 << 10));
+      Path archive = Files.write(tmp.resolve("headers-" + type + ".tar.gz"), ended(tar));
+      assertThat(Files.size(archive)).as("16 MiB of headers compress to little").isLessThan(256 << 10);
 
       Path target = tmp.resolve("unpacked-" + type);
       assertThatThrownBy(() -> ArchiveExtractor.extract(archive, target,
@@ -173,49 +172,17 @@ class DownloadLimitsTest {
 
     ByteArrayOutputStream tar = new ByteArrayOutputStream();
     String longName = "n".repeat(120) + "/" + "m".repeat(120) + ".json";
-    tarEntry(tar, "././@LongLink", 'L', longName.getBytes());
-    tarEntry(tar, "truncated-name", '0', "{}".getBytes());
-    Path archive = Files.write(tmp.resolve("long-name.tar.gz"), gzipped(tar));
+    ArchiveExtractorFuzzTest.entry(tar, "././@LongLink", 'L', longName.getBytes());
+    ArchiveExtractorFuzzTest.entry(tar, "truncated-name", '0', "{}".getBytes());
+    Path archive = Files.write(tmp.resolve("long-name.tar.gz"), ended(tar));
     ArchiveExtractor.extract(archive, tmp.resolve("long-name"), new ArchiveExtractor.Limits(1 << 20, 10_000, 0));
     assertThat(tmp.resolve("long-name").resolve(longName)).hasContent("{}");
   }
 
-  /** One ustar entry: header, data and padding. */
-  private static void tarEntry(ByteArrayOutputStream tar, String name, char type, byte[] data) {
-    byte[] header = new byte[512];
-    byte[] nameBytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    System.arraycopy(nameBytes, 0, header, 0, Math.min(100, nameBytes.length));
-    put(header, 100, "0000644");
-    put(header, 108, "0000000");
-    put(header, 116, "0000000");
-    put(header, 124, String.format("%011o", data.length));
-    put(header, 136, "00000000000");
-    header[156] = (byte) type;
-    put(header, 257, "ustar");
-    put(header, 263, "00");
-    java.util.Arrays.fill(header, 148, 156, (byte) ' ');
-    int sum = 0;
-    for (byte b : header) {
-      sum += b & 0xff;
-    }
-    put(header, 148, String.format("%06o", sum));
-    tar.writeBytes(header);
-    tar.writeBytes(data);
-    tar.writeBytes(new byte[(512 - data.length % 512) % 512]);
-  }
-
-  private static void put(byte[] header, int offset, String text) {
-    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    System.arraycopy(bytes, 0, header, offset, bytes.length);
-  }
-
-  private static byte[] gzipped(ByteArrayOutputStream tar) throws IOException {
+  /** The entries so far, ended and gzipped. */
+  private static byte[] ended(ByteArrayOutputStream tar) throws IOException {
     tar.writeBytes(new byte[1024]);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
-      tar.writeTo(gz);
-    }
-    return out.toByteArray();
+    return ArchiveExtractorFuzzTest.gzip(tar.toByteArray());
   }
 
   @Test
