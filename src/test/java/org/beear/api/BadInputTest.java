@@ -77,6 +77,20 @@ class BadInputTest extends ServiceTestBase {
   }
 
   @Test
+  void passwordsInOpaqueOrMalformedModelUrisAreNeverEchoed() {
+    String password = "pw-0paque-5ecret";
+    HttpResponse<String> opaque = postJson("/api/v1/cleanse-jobs",
+        "{\"model_uri\": \"http:alice:" + password + "@127.0.0.1/m.tar.gz\"}");
+    assertThat(firstError(problem(opaque, 400))).isEqualTo("model_uri: http:***@127.0.0.1/m.tar.gz has no host");
+    HttpResponse<String> slashed = postJson("/api/v1/scan-jobs",
+        "{\"model_uri\": \"" + fileUri(good) + "\", \"reference_uri\": \"https://alice:" + password
+            + "/x@127.0.0.1/m.tar.gz\"}");
+    assertThat(firstError(problem(slashed, 400))).startsWith("reference_uri: https://***@127.0.0.1/m.tar.gz");
+    assertThat(opaque.body() + slashed.body()).doesNotContain(password);
+    assertThat(jobsTable()).isEqualTo(storedBefore);
+  }
+
+  @Test
   void invalidOptionsTriggersAndBodiesAreRejected() {
     String model = fileUri(good);
     JsonNode options = problem(postJson("/api/v1/cleanse-jobs", """
