@@ -16,6 +16,7 @@ import org.beear.limits.LimitExceededException;
 import org.beear.limits.RequestBodyTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -127,6 +128,22 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
         problem == null ? "the request body is not valid JSON" : problem.field() + ": " + problem.message());
     body.setTitle("Invalid request");
     body.setProperty("errors", problem == null ? List.of(new FieldProblem("body", "malformed JSON")) : List.of(problem));
+    return handleExceptionInternal(ex, body, headers, HttpStatus.BAD_REQUEST, request);
+  }
+
+  /** A query parameter or path variable of the wrong type ({@code ?page=abc}, a page past the largest int). */
+  @Override
+  protected ResponseEntity<Object> handleTypeMismatch(TypeMismatchException ex, HttpHeaders headers,
+      HttpStatusCode status, WebRequest request) {
+    String field = ex.getPropertyName() == null ? "request" : ex.getPropertyName();
+    Class<?> type = ex.getRequiredType();
+    String expected = type == int.class || type == Integer.class ? "a whole number up to " + Integer.MAX_VALUE
+        : "a valid " + (type == null ? "value" : type.getSimpleName().toLowerCase(java.util.Locale.ROOT));
+    FieldProblem problem = new FieldProblem(field, "must be " + expected + ", got '" + ex.getValue() + "'");
+    ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+        problem.field() + ": " + problem.message());
+    body.setTitle("Invalid request");
+    body.setProperty("errors", List.of(problem));
     return handleExceptionInternal(ex, body, headers, HttpStatus.BAD_REQUEST, request);
   }
 

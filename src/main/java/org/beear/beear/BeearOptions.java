@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.beear.eval.PromptText;
 
 /**
  * The cleanse options as a caller sends them (the REST body's {@code options}, the CLI's flags): every field may be
@@ -244,11 +245,16 @@ public record BeearOptions(
     }
   }
 
-  /** The system prompt, if given, is not longer than a cleanse or scan accepts. */
+  /** The system prompt, if given, is not longer than a cleanse or scan accepts, and is text a prompt may hold. */
   static void systemPrompt(List<String> errors, String systemPrompt) {
     if (systemPrompt != null && systemPrompt.length() > CleanseSettings.MAX_SYSTEM_PROMPT_CHARS) {
       errors.add("system_prompt must be at most " + CleanseSettings.MAX_SYSTEM_PROMPT_CHARS + " characters, got "
           + systemPrompt.length());
+      return;
+    }
+    String controlCharacter = PromptText.controlCharacterProblem(systemPrompt);
+    if (controlCharacter != null) {
+      errors.add("system_prompt " + controlCharacter);
     }
   }
 

@@ -20,6 +20,7 @@ import org.beear.beear.CleanseEngine;
 import org.beear.beear.CleansePlan;
 import org.beear.beear.CleanseSettings;
 import org.beear.beear.InvalidOptionsException;
+import org.beear.eval.PromptText;
 import org.beear.eval.TriggerSpec;
 import org.beear.net.UriRedaction;
 import org.beear.security.BeearSecurityProperties;
@@ -292,6 +293,11 @@ public class JobSubmissions {
       String field = "evaluation.triggers[" + i + "]";
       if (t == null || t.text() == null || t.text().isBlank()) {
         problems.add(new FieldProblem(field + ".text", "trigger text is required"));
+        continue;
+      }
+      String controlCharacter = PromptText.controlCharacterProblem(t.text());
+      if (controlCharacter != null) {
+        problems.add(new FieldProblem(field + ".text", "trigger text " + controlCharacter));
         continue;
       }
       if (t.position() == null) {
