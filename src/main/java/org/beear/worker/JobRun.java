@@ -38,6 +38,8 @@ import org.beear.net.FetchCancellation;
 import org.beear.net.FetchCancelledException;
 import org.beear.net.UriRedaction;
 import org.beear.source.FetchedModel;
+import org.beear.source.FileUriException;
+import org.beear.source.ShownPaths;
 import org.beear.source.SourceException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +65,8 @@ final class JobRun implements CleanseListener, ScanListener {
   private final RunStop stop = new RunStop();
   private final RunLease lease;
   private final ModelDownloads downloads;
+  /** The run's local paths as its job's error may show them: the caller's URIs, or {@code <data-dir>}. */
+  private final ShownPaths shownPaths;
   private final long startedNanos = System.nanoTime();
   private boolean baselineSeen;
   private int maxEpochs;
@@ -74,6 +78,7 @@ final class JobRun implements CleanseListener, ScanListener {
     this.ctx = ctx;
     this.lease = new RunLease(claim, ctx, stop);
     this.downloads = new ModelDownloads(ctx, stop, lease::pollCancelFlag);
+    this.shownPaths = ShownPaths.withDataDir(ctx.properties().dataDir());
   }
 
   UUID jobId() {
@@ -93,6 +98,8 @@ final class JobRun implements CleanseListener, ScanListener {
         ctx.heartbeats().scheduleAtFixedRate(lease::heartbeat, beatMillis, beatMillis, TimeUnit.MILLISECONDS);
     try {
       Job job = ctx.jobs().findById(jobId).orElseThrow();
+      shownPaths.keep(job.getModelUri(), job.getReferenceUri(), job.getOutputUri(), job.getDefenderDataUri(),
+          job.getAnchoringDataUri());
       maxEpochs = job.getMaxEpochs();
       if (job.isCancelRequested()) {
         stop.request(RunStop.Reason.CANCELLED);
@@ -146,14 +153,16 @@ final class JobRun implements CleanseListener, ScanListener {
    * the job as the API shows it (model and reference by their redacted URIs, not the worker's directories).
    */
   private void scan(Job job) throws IOException {
-    FetchedModel model = fetched(downloads.fetch(ctx.modelUris().forFetch(job)));
+    FetchedModel model = fetched(job, field("model_uri",
+        () -> downloads.fetch(ctx.modelUris().forFetch(job), job.getTenant())));
     lease.requireHeld(ctx.store().provenance(claim, model.revision(),
         ctx.json().write(RunProvenance.of(job, model, null, null))));
     String referenceUri = ctx.modelUris().referenceForFetch(job);
     Path reference = null;
     if (referenceUri != null) {
       event(JobStore.INFO, "fetching the reference model " + job.getReferenceUri());
-      reference = downloads.fetch(referenceUri).directory();
+      reference = field("reference_uri", () -> downloads.fetch(referenceUri, job.getTenant())).directory();
+      shownPaths.with(reference, job.getReferenceUri());
     }
     ScanSettings settings = ctx.json().scanOptions(job).toSettings();
     ScanResult result = ctx.engine().scan(new ScanRequest(model.directory(), reference, settings), this);
@@ -173,15 +182,23 @@ final class JobRun implements CleanseListener, ScanListener {
 
   private CleanseRequest request(Job job) throws IOException {
     UUID jobId = job.getId();
-    FetchedModel model = fetched(downloads.fetch(ctx.modelUris().forFetch(job)));
-    Path defenderData = ctx.dataFiles().resolve(job.getDefenderDataUri());
-    Path anchoringData = ctx.dataFiles().resolve(job.getAnchoringDataUri());
+    String tenant = job.getTenant();
+    FetchedModel model =
+        fetched(job, field("model_uri", () -> downloads.fetch(ctx.modelUris().forFetch(job), tenant)));
+    Path defenderData = field("defender_data_uri", () -> ctx.dataFiles().resolve(job.getDefenderDataUri(), tenant));
+    Path anchoringData =
+        field("anchoring_data_uri", () -> ctx.dataFiles().resolve(job.getAnchoringDataUri(), tenant));
+    shownPaths.with(defenderData, job.getDefenderDataUri()).with(anchoringData, job.getAnchoringDataUri());
     Provenance provenance = RunProvenance.of(job, model, defenderData, anchoringData);
     lease.requireHeld(ctx.store().provenance(claim, model.revision(), ctx.json().write(provenance)));
     ctx.engine().validateModel(model.directory());
     Path workDir = workDir();
     Files.createDirectories(workDir);
-    Path outputDir = ctx.outputs().localDirectory(jobId, job.getOutputUri());
+    Path outputDir = field("output_uri", () -> ctx.outputs().localDirectory(jobId, tenant, job.getOutputUri()));
+    if (!outputDir.startsWith(ctx.properties().outputsDir().toAbsolutePath().normalize())
+        && !outputDir.startsWith(ShownPaths.real(ctx.properties().outputsDir()))) {
+      shownPaths.with(outputDir, job.getOutputUri()); // a default or staged output stays <data-dir>/outputs/<id>
+    }
     if (claim.attempt() > 1) {
       event(JobStore.INFO, "attempt " + claim.attempt() + ": resuming from the checkpoint in the work directory");
     }
@@ -207,8 +224,12 @@ final class JobRun implements CleanseListener, ScanListener {
     return ctx.properties().workDir(claim.jobId().toString()).toAbsolutePath();
   }
 
-  /** Records what the fetch of the job's model resolved: the archive's digest, the hub revision's commit. */
-  private FetchedModel fetched(FetchedModel model) {
+  /**
+   * Records what the fetch of the job's model resolved: the archive's digest, the hub revision's commit; its
+   * directory is shown as the job's model URI from now on.
+   */
+  private FetchedModel fetched(Job job, FetchedModel model) {
+    shownPaths.with(model.directory(), job.getModelUri());
     if (model.sha256() != null) {
       lease.requireHeld(ctx.store().modelChecksum(claim, model.sha256()));
       // an http(s) archive's digest, or an s3:// model's SHA256SUMS digest: the job's model_sha256 either way
@@ -242,7 +263,7 @@ final class JobRun implements CleanseListener, ScanListener {
 
   private void fail(String message) {
     if (!stop.fenced()) {
-      ended(ctx.store().finish(claim, JobStatus.FAILED, null, message));
+      ended(ctx.store().finish(claim, JobStatus.FAILED, null, shownPaths.in(message)));
     }
   }
 
@@ -251,7 +272,7 @@ final class JobRun implements CleanseListener, ScanListener {
       return;
     }
     JobStore.CrashOutcome outcome =
-        ctx.store().crashed(claim, describe(e), ctx.properties().worker().maxAttempts());
+        ctx.store().crashed(claim, shownPaths.in(describe(e)), ctx.properties().worker().maxAttempts());
     if (outcome == JobStore.CrashOutcome.FAILED) {
       ended(true);
     }
@@ -263,6 +284,19 @@ final class JobRun implements CleanseListener, ScanListener {
       return;
     }
     ctx.workDirectories().discard(claim.jobId()); // what it cannot remove now, its next sweep does
+  }
+
+  /** One step on a file the job names: a {@code file://} refusal names the field, as the submission's 400 would. */
+  private static <T> T field(String field, Step<T> step) throws IOException {
+    try {
+      return step.get();
+    } catch (FileUriException e) {
+      throw new SourceException(field + ": " + e.getMessage(), e);
+    }
+  }
+
+  private interface Step<T> {
+    T get() throws IOException;
   }
 
   private static String describe(Throwable e) {
