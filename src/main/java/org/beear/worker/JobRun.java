@@ -38,8 +38,6 @@ import org.beear.net.FetchCancellation;
 import org.beear.net.FetchCancelledException;
 import org.beear.net.UriRedaction;
 import org.beear.source.FetchedModel;
-import org.beear.source.FileUriException;
-import org.beear.source.ShownPaths;
 import org.beear.source.SourceException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,8 +63,7 @@ final class JobRun implements CleanseListener, ScanListener {
   private final RunStop stop = new RunStop();
   private final RunLease lease;
   private final ModelDownloads downloads;
-  /** The run's local paths as its job's error may show them: the caller's URIs, or {@code <data-dir>}. */
-  private final ShownPaths shownPaths;
+  private final RunFiles files;
   private final long startedNanos = System.nanoTime();
   private boolean baselineSeen;
   private int maxEpochs;
@@ -78,7 +75,7 @@ final class JobRun implements CleanseListener, ScanListener {
     this.ctx = ctx;
     this.lease = new RunLease(claim, ctx, stop);
     this.downloads = new ModelDownloads(ctx, stop, lease::pollCancelFlag);
-    this.shownPaths = ShownPaths.withDataDir(ctx.properties().dataDir());
+    this.files = new RunFiles(ctx, downloads);
   }
 
   UUID jobId() {
@@ -98,8 +95,7 @@ final class JobRun implements CleanseListener, ScanListener {
         ctx.heartbeats().scheduleAtFixedRate(lease::heartbeat, beatMillis, beatMillis, TimeUnit.MILLISECONDS);
     try {
       Job job = ctx.jobs().findById(jobId).orElseThrow();
-      shownPaths.keep(job.getModelUri(), job.getReferenceUri(), job.getOutputUri(), job.getDefenderDataUri(),
-          job.getAnchoringDataUri());
+      files.echo(job);
       maxEpochs = job.getMaxEpochs();
       if (job.isCancelRequested()) {
         stop.request(RunStop.Reason.CANCELLED);
@@ -153,17 +149,13 @@ final class JobRun implements CleanseListener, ScanListener {
    * the job as the API shows it (model and reference by their redacted URIs, not the worker's directories).
    */
   private void scan(Job job) throws IOException {
-    FetchedModel model = fetched(job, field("model_uri",
-        () -> downloads.fetch(ctx.modelUris().forFetch(job), job.getTenant())));
+    FetchedModel model = fetched(files.model(job));
     lease.requireHeld(ctx.store().provenance(claim, model.revision(),
         ctx.json().write(RunProvenance.of(job, model, null, null))));
-    String referenceUri = ctx.modelUris().referenceForFetch(job);
-    Path reference = null;
-    if (referenceUri != null) {
+    if (job.getReferenceUri() != null) {
       event(JobStore.INFO, "fetching the reference model " + job.getReferenceUri());
-      reference = field("reference_uri", () -> downloads.fetch(referenceUri, job.getTenant())).directory();
-      shownPaths.with(reference, job.getReferenceUri());
     }
+    Path reference = files.reference(job);
     ScanSettings settings = ctx.json().scanOptions(job).toSettings();
     ScanResult result = ctx.engine().scan(new ScanRequest(model.directory(), reference, settings), this);
     lease.requireHeld();
@@ -182,23 +174,15 @@ final class JobRun implements CleanseListener, ScanListener {
 
   private CleanseRequest request(Job job) throws IOException {
     UUID jobId = job.getId();
-    String tenant = job.getTenant();
-    FetchedModel model =
-        fetched(job, field("model_uri", () -> downloads.fetch(ctx.modelUris().forFetch(job), tenant)));
-    Path defenderData = field("defender_data_uri", () -> ctx.dataFiles().resolve(job.getDefenderDataUri(), tenant));
-    Path anchoringData =
-        field("anchoring_data_uri", () -> ctx.dataFiles().resolve(job.getAnchoringDataUri(), tenant));
-    shownPaths.with(defenderData, job.getDefenderDataUri()).with(anchoringData, job.getAnchoringDataUri());
+    FetchedModel model = fetched(files.model(job));
+    Path defenderData = files.defenderData(job);
+    Path anchoringData = files.anchoringData(job);
     Provenance provenance = RunProvenance.of(job, model, defenderData, anchoringData);
     lease.requireHeld(ctx.store().provenance(claim, model.revision(), ctx.json().write(provenance)));
     ctx.engine().validateModel(model.directory());
     Path workDir = workDir();
     Files.createDirectories(workDir);
-    Path outputDir = field("output_uri", () -> ctx.outputs().localDirectory(jobId, tenant, job.getOutputUri()));
-    if (!outputDir.startsWith(ctx.properties().outputsDir().toAbsolutePath().normalize())
-        && !outputDir.startsWith(ShownPaths.real(ctx.properties().outputsDir()))) {
-      shownPaths.with(outputDir, job.getOutputUri()); // a default or staged output stays <data-dir>/outputs/<id>
-    }
+    Path outputDir = files.output(job);
     if (claim.attempt() > 1) {
       event(JobStore.INFO, "attempt " + claim.attempt() + ": resuming from the checkpoint in the work directory");
     }
@@ -224,12 +208,8 @@ final class JobRun implements CleanseListener, ScanListener {
     return ctx.properties().workDir(claim.jobId().toString()).toAbsolutePath();
   }
 
-  /**
-   * Records what the fetch of the job's model resolved: the archive's digest, the hub revision's commit; its
-   * directory is shown as the job's model URI from now on.
-   */
-  private FetchedModel fetched(Job job, FetchedModel model) {
-    shownPaths.with(model.directory(), job.getModelUri());
+  /** Records what the fetch of the job's model resolved: the archive's digest, the hub revision's commit. */
+  private FetchedModel fetched(FetchedModel model) {
     if (model.sha256() != null) {
       lease.requireHeld(ctx.store().modelChecksum(claim, model.sha256()));
       // an http(s) archive's digest, or an s3:// model's SHA256SUMS digest: the job's model_sha256 either way
@@ -263,7 +243,7 @@ final class JobRun implements CleanseListener, ScanListener {
 
   private void fail(String message) {
     if (!stop.fenced()) {
-      ended(ctx.store().finish(claim, JobStatus.FAILED, null, shownPaths.in(message)));
+      ended(ctx.store().finish(claim, JobStatus.FAILED, null, files.shown(message)));
     }
   }
 
@@ -272,7 +252,7 @@ final class JobRun implements CleanseListener, ScanListener {
       return;
     }
     JobStore.CrashOutcome outcome =
-        ctx.store().crashed(claim, shownPaths.in(describe(e)), ctx.properties().worker().maxAttempts());
+        ctx.store().crashed(claim, files.shown(describe(e)), ctx.properties().worker().maxAttempts());
     if (outcome == JobStore.CrashOutcome.FAILED) {
       ended(true);
     }
@@ -284,19 +264,6 @@ final class JobRun implements CleanseListener, ScanListener {
       return;
     }
     ctx.workDirectories().discard(claim.jobId()); // what it cannot remove now, its next sweep does
-  }
-
-  /** One step on a file the job names: a {@code file://} refusal names the field, as the submission's 400 would. */
-  private static <T> T field(String field, Step<T> step) throws IOException {
-    try {
-      return step.get();
-    } catch (FileUriException e) {
-      throw new SourceException(field + ": " + e.getMessage(), e);
-    }
-  }
-
-  private interface Step<T> {
-    T get() throws IOException;
   }
 
   private static String describe(Throwable e) {
