@@ -51,8 +51,7 @@ public final class BeearCleanser implements CleanseEngine {
     }
     // a link would make whatever it names part of the model: read, hashed into provenance, copied to the output
     PlainFiles.firstNonPlainEntry(modelDir).ifPresent(problem -> {
-      throw new IllegalArgumentException(modelDir + ": " + problem + "; a model directory may hold only regular "
-          + "files (links are not followed: copy the files in, e.g. with cp -L)");
+      throw new IllegalArgumentException(modelDir + ": " + problem);
     });
     ModelConfig.load(modelDir);
     if (!Files.isRegularFile(modelDir.resolve("tokenizer.json"))) {

@@ -20,10 +20,10 @@ public final class PlainFiles {
   private PlainFiles() {}
 
   /**
-   * The first entry directly inside {@code dir} (by name) that is a symbolic link, or neither a regular file nor a
-   * directory, with what it is; empty when there is none.
+   * What is wrong with the first entry directly inside {@code dir} (by name) that is a symbolic link, or neither a
+   * regular file nor a directory; empty when there is none.
    *
-   * @return e.g. {@code "tokenizer.json is a symbolic link"}
+   * @return e.g. {@code "tokenizer.json is a symbolic link; a model directory may hold only regular files (...)"}
    */
   public static Optional<String> firstNonPlainEntry(Path dir) {
     TreeMap<String, String> found = new TreeMap<>();
@@ -41,6 +41,7 @@ public final class PlainFiles {
       throw new UncheckedIOException("cannot list " + dir.getFileName(), e);
     }
     return found.isEmpty() ? Optional.empty()
-        : Optional.of(found.firstKey() + " " + found.firstEntry().getValue());
+        : Optional.of(found.firstKey() + " " + found.firstEntry().getValue() + "; a model directory may hold only "
+            + "regular files (links are not followed: copy the files in, e.g. with cp -L)");
   }
 }

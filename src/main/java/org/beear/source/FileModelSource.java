@@ -34,8 +34,7 @@ public class FileModelSource {
       throw new FileUriException(AllowedRoots.shown(uri) + " cannot be listed");
     }
     if (problem != null) {
-      throw new FileUriException(AllowedRoots.shown(uri) + ": " + problem + "; a model directory may hold only "
-          + "regular files (links are not followed: copy the files in, e.g. with cp -L)");
+      throw new FileUriException(AllowedRoots.shown(uri) + ": " + problem);
     }
     return dir;
   }
