@@ -9,6 +9,7 @@ import java.util.Map;
 import org.beear.beear.data.DefenderData;
 import org.beear.beear.data.DefenderExample;
 import org.beear.files.DiskSpace;
+import org.beear.files.PlainFiles;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
@@ -48,6 +49,10 @@ public final class BeearCleanser implements CleanseEngine {
     if (modelDir == null || !Files.isDirectory(modelDir)) {
       throw new IllegalArgumentException("model directory " + modelDir + " does not exist");
     }
+    // a link would make whatever it names part of the model: read, hashed into provenance, copied to the output
+    PlainFiles.firstNonPlainEntry(modelDir).ifPresent(problem -> {
+      throw new IllegalArgumentException(modelDir + ": " + problem);
+    });
     ModelConfig.load(modelDir);
     if (!Files.isRegularFile(modelDir.resolve("tokenizer.json"))) {
       throw new IllegalArgumentException(modelDir + " has no tokenizer.json");

@@ -3,6 +3,7 @@ package org.beear.job;
 import java.util.List;
 import java.util.function.Supplier;
 import org.beear.beear.InvalidOptionsException;
+import org.beear.source.ShownPaths;
 import org.beear.source.SourceException;
 
 /** Turns the checks of a request's fields into {@link FieldProblem}s, so every bad field is reported at once. */
@@ -22,6 +23,14 @@ final class FieldChecks {
   /** Options that do not suit the model, each on its own field ({@code options.anchor_layer}). */
   static List<FieldProblem> optionProblems(InvalidOptionsException e) {
     return e.problems().stream().map(p -> new FieldProblem("options." + InvalidOptionsException.option(p), p)).toList();
+  }
+
+  /**
+   * The problems with the service's own paths in their messages replaced by what the caller knows them as: the
+   * engine names a model's files by the local paths it read them from.
+   */
+  static List<FieldProblem> withPathsShown(List<FieldProblem> problems, ShownPaths shown) {
+    return problems.stream().map(p -> new FieldProblem(p.field(), shown.in(p.message()))).toList();
   }
 
   /** Problems of {@code validate()} ("anchor_layer must be ...") on their fields under {@code options.}. */

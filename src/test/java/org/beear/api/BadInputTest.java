@@ -55,8 +55,13 @@ class BadInputTest extends ServiceTestBase {
     assertThat(firstError(badModel("ftp://example.org/model"))).startsWith("model_uri: unknown URI scheme 'ftp'");
     assertThat(firstError(badModel("s3://bucket_name/model"))).contains("is not a valid bucket name");
     assertThat(firstError(badModel("hf://org"))).contains("expected hf://ORG/NAME or hf://ORG/NAME@REVISION");
-    assertThat(firstError(badModel(fileUri(MODELS.resolve("missing"))))).contains("does not exist");
-    assertThat(firstError(badModel("file:///etc"))).contains("outside the allowed roots");
+    String missing = fileUri(MODELS.resolve("missing"));
+    String notFound = ": not found or not allowed (see beear.sources.allowed-roots)";
+    assertThat(firstError(badModel(missing))).isEqualTo("model_uri: " + missing + notFound);
+    assertThat(firstError(badModel("file:///etc"))).as("one answer for missing and not allowed")
+        .isEqualTo("model_uri: file:///etc" + notFound);
+    assertThat(firstError(badModel("file:///etc/no-such-thing"))).isEqualTo("model_uri: file:///etc/no-such-thing"
+        + notFound);
     assertThat(firstError(badModel(fileUri(good) + "/../../../../etc"))).contains("'..'");
     assertThat(firstError(badModel("no-scheme-at-all"))).contains("has no scheme");
     assertThat(firstError(badModel(fileUri(good.resolve("config.json"))))).contains("not a directory");
@@ -64,7 +69,7 @@ class BadInputTest extends ServiceTestBase {
     Path outside = Files.createTempDirectory("beear-outside");
     Files.writeString(outside.resolve("config.json"), "{\"model_type\": \"llama\"}");
     Path link = Files.createSymbolicLink(MODELS.resolve(uniqueName("escape")), outside);
-    assertThat(firstError(badModel(fileUri(link)))).contains("outside the allowed roots");
+    assertThat(firstError(badModel(fileUri(link)))).isEqualTo("model_uri: " + fileUri(link) + notFound);
 
     JsonNode arch = badModel(fileUri(model(uniqueName("gpt2"), "gpt2")));
     assertThat(firstError(arch)).isEqualTo("model_uri: unsupported architecture 'gpt2': expected llama or mistral");
@@ -72,7 +77,7 @@ class BadInputTest extends ServiceTestBase {
     JsonNode output = problem(postJson("/api/v1/cleanse-jobs", """
         {"model_uri": "%s", "output_uri": "file:///tmp/elsewhere-%d"}""".formatted(fileUri(good), System.nanoTime())),
         400);
-    assertThat(firstError(output)).startsWith("output_uri:").contains("outside the allowed roots");
+    assertThat(firstError(output)).startsWith("output_uri:").contains("not allowed as an output location");
     assertThat(jobsTable()).isEqualTo(storedBefore);
   }
 
