@@ -103,7 +103,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: BEEAR_DATA_DIR
   value: {{ .Values.dataDir | quote }}
 - name: BEEAR_SOURCES_ALLOWED_ROOTS
-  value: {{ prepend .Values.extraAllowedRoots .Values.dataDir | join "," | quote }}
+  value: {{ prepend .Values.extraAllowedRoots (printf "%s/models" (trimSuffix "/" .Values.dataDir)) | join "," | quote }}
 - name: BEEAR_WORKER_DEVICE
   value: {{ .Values.worker.device | default "auto" | quote }}
 {{- with .Values.worker.deviceMemory }}

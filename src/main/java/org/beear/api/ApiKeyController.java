@@ -72,6 +72,8 @@ public class ApiKeyController {
     }
     if (request.name() == null || request.name().isBlank() || request.name().length() > 100) {
       problems.add(new FieldProblem("name", "a name of 1 to 100 characters is required"));
+    } else if (request.name().chars().anyMatch(Character::isISOControl)) {
+      problems.add(new FieldProblem("name", "must not contain control characters (NUL, tab, line breaks...)"));
     }
     Optional<Role> role = Role.fromWireName(request.role());
     if (role.isEmpty()) {

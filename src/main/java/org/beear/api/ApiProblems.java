@@ -17,6 +17,7 @@ import org.beear.limits.RequestBodyTooLargeException;
 import org.beear.options.InvalidOptionsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -142,6 +143,22 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
     }
     String prefix = path(where);
     return invalid.problems().stream().map(p -> new FieldProblem(prefix + "." + p.option(), p.message())).toList();
+  }
+
+  /** A query parameter or path variable of the wrong type ({@code ?page=abc}, a page past the largest int). */
+  @Override
+  protected ResponseEntity<Object> handleTypeMismatch(TypeMismatchException ex, HttpHeaders headers,
+      HttpStatusCode status, WebRequest request) {
+    String field = ex.getPropertyName() == null ? "request" : ex.getPropertyName();
+    Class<?> type = ex.getRequiredType();
+    String expected = type == int.class || type == Integer.class ? "a whole number up to " + Integer.MAX_VALUE
+        : "a valid " + (type == null ? "value" : type.getSimpleName().toLowerCase(java.util.Locale.ROOT));
+    FieldProblem problem = new FieldProblem(field, "must be " + expected + ", got '" + ex.getValue() + "'");
+    ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+        problem.field() + ": " + problem.message());
+    body.setTitle("Invalid request");
+    body.setProperty("errors", List.of(problem));
+    return handleExceptionInternal(ex, body, headers, HttpStatus.BAD_REQUEST, request);
   }
 
   private static <T extends Throwable> T causeOfType(Throwable e, Class<T> type) {

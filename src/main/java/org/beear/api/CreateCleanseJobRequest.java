@@ -8,11 +8,13 @@ import org.beear.job.JobSubmission;
 /** Body of {@code POST /api/v1/cleanse-jobs}. Unknown fields, here or in {@code options}, are rejected. */
 @Schema(name = "CreateCleanseJobRequest")
 public record CreateCleanseJobRequest(
-    @Schema(description = "Model directory: file:///abs/dir inside the allowed roots, or an http(s) URL of a "
-        + ".tar.gz/.zip archive of one", requiredMode = Schema.RequiredMode.REQUIRED,
+    @Schema(description = "Model directory: file:///abs/dir inside beear.sources.allowed-roots (or one of the "
+        + "caller's own jobs' outputs), or an http(s) URL of a .tar.gz/.zip archive of one, hf:// or s3://",
+        requiredMode = Schema.RequiredMode.REQUIRED,
         example = "file:///data/models/suspect-llama")
     String modelUri,
-    @Schema(description = "file:// directory for the cleansed model; default <data-dir>/outputs/<job-id>")
+    @Schema(description = "A new or empty file:// directory inside beear.sources.allowed-roots, outside the data "
+        + "directory and other jobs' outputs, or s3://bucket/prefix; default <data-dir>/outputs/<job-id>")
     String outputUri,
     @Schema(ref = "#/components/schemas/" + OptionSchemas.CLEANSE) BeearOptions options,
     Evaluation evaluation,

@@ -98,6 +98,10 @@ abstract class JobEndpoints {
     }
     if (size < 1 || size > 100) {
       problems.add(new FieldProblem("size", "must be between 1 and 100, got " + size));
+    } else if ((long) page * size > Integer.MAX_VALUE) {
+      // the database is asked for rows from page * size on, which must be an int
+      problems.add(new FieldProblem("page", "must be at most " + Integer.MAX_VALUE / size + " with size " + size
+          + ", got " + page));
     }
     if (!problems.isEmpty()) {
       throw new InvalidRequestException(problems);

@@ -12,6 +12,7 @@ import org.beear.job.FieldProblem;
 import org.beear.job.InvalidRequestException;
 import org.beear.job.JobService;
 import org.beear.plan.DeviceSpec;
+import org.beear.security.Callers;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -26,16 +27,19 @@ public class PlanController {
 
   private final JobService jobs;
   private final ObjectMapper mapper;
+  private final Callers callers;
 
-  public PlanController(JobService jobs, ObjectMapper mapper) {
+  public PlanController(JobService jobs, ObjectMapper mapper, Callers callers) {
     this.jobs = jobs;
     this.mapper = mapper;
+    this.callers = callers;
   }
 
   /** Body of {@code POST /api/v1/plans}. */
   @Schema(name = "PlanRequest")
   public record PlanRequest(
-      @Schema(description = "a file:// model directory (its config.json is read; no weights)") String modelUri,
+      @Schema(description = "a file:// model directory the caller may submit (its config.json is read; no weights)")
+      String modelUri,
       @Schema(description = "or the model's config.json itself") JsonNode config,
       @Schema(ref = "#/components/schemas/" + OptionSchemas.CLEANSE,
           description = "cleanse options, as for a job; fit: true returns the memory settings that fit")
@@ -78,6 +82,6 @@ public class PlanController {
         throw new InvalidRequestException(List.of(new FieldProblem("config", "is not a JSON object")));
       }
     }
-    return jobs.plan(request.modelUri(), config, options, device).describe();
+    return jobs.plan(callers.tenant(), request.modelUri(), config, options, device).describe();
   }
 }

@@ -62,8 +62,11 @@ public record BeearProperties(
       @jakarta.validation.constraints.Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,252}") String replicaId) {}
 
   /**
-   * @param allowedRoots     directories that {@code file://} URIs may point into; empty means the data directory
-   *                         and the current directory
+   * @param allowedRoots     directories that {@code file://} models, data sets and outputs may lie in; empty means
+   *                         {@code <data-dir>/models}, an import folder (created at start). Inside the data
+   *                         directory a root reaches only its {@code models} folder, whatever it covers: the
+   *                         database, key files, cache, work directories and outputs are the service's (a tenant
+   *                         reads its own jobs' outputs without a root)
    * @param maxDownloadSize  cap on one downloaded model archive
    * @param downloadTimeout  time allowed for one whole download, redirects included
    * @param connectTimeout   time allowed to open one connection
@@ -146,19 +149,34 @@ public record BeearProperties(
     return dataDir.resolve("work").resolve(jobId);
   }
 
+  /** Jobs' default outputs and s3:// outputs' staging directories, one per job id. */
+  public Path outputsDir() {
+    return dataDir.resolve("outputs");
+  }
+
   public Path defaultOutputDir(String jobId) {
-    return dataDir.resolve("outputs").resolve(jobId);
+    return outputsDir().resolve(jobId);
   }
 
   public Path downloadCacheDir() {
     return dataDir.resolve("cache");
   }
 
-  /** The configured roots, or the data directory and the current directory when none are configured. */
+  /** Where operators put models for {@code file://} submissions when no roots are configured. */
+  public Path modelsDir() {
+    return modelsDir(dataDir);
+  }
+
+  /** {@link #modelsDir()} of a data directory, for commands that put a model there before the service starts. */
+  public static Path modelsDir(Path dataDir) {
+    return dataDir.resolve("models");
+  }
+
+  /** The configured roots, or {@link #modelsDir()} when none are configured. */
   public List<Path> effectiveAllowedRoots() {
     if (!sources.allowedRoots().isEmpty()) {
       return sources.allowedRoots();
     }
-    return List.of(dataDir, Path.of(""));
+    return List.of(modelsDir());
   }
 }

@@ -46,7 +46,14 @@ final class DemoCommand implements Callable<Integer> {
     Path logFile = dataDir.resolve("demo.log").toAbsolutePath();
     Files.createDirectories(logFile.getParent());
     System.setProperty("beear.log.file", logFile.toString());
-    Path organism = dataDir.resolve("organisms").resolve("demo-" + setting + "-" + size).toAbsolutePath();
+    // in <data-dir>/models, the folder file:// models may come from when no allowed roots are configured
+    String name = "demo-" + setting + "-" + size;
+    Path organism = BeearProperties.modelsDir(dataDir).resolve(name).toAbsolutePath();
+    Path earlier = dataDir.resolve("organisms").resolve(name).toAbsolutePath(); // where earlier versions put it
+    if (!Files.exists(organism) && Files.isRegularFile(earlier.resolve(AttackFile.FILE_NAME))) {
+      Files.createDirectories(organism.getParent());
+      Files.move(earlier, organism);
+    }
     if (Files.isRegularFile(organism.resolve(AttackFile.FILE_NAME))) {
       System.out.println("reusing the demo organism in " + organism);
     } else {

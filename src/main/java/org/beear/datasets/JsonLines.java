@@ -7,14 +7,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** JSON Lines: one object per non-blank line, errors prefixed with {@code file:line: }. */
+/**
+ * JSON Lines: one object per non-blank line, errors prefixed with {@code file:line: }. Errors say what is wrong and
+ * where, never what the line holds: the file may not be what it claims to be.
+ */
 public final class JsonLines {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A line that is not one JSON object; the message starts with "file:line: ". */
   public static final class FormatException extends IllegalArgumentException {
-    FormatException(String message, Throwable cause) {
-      super(message, cause);
+    FormatException(String message) {
+      super(message);
     }
   }
 
@@ -35,13 +38,18 @@ public final class JsonLines {
       try {
         node = JSON.readTree(line);
       } catch (JsonProcessingException e) {
-        throw new FormatException(where + "bad JSON: " + e.getOriginalMessage(), e);
+        throw new FormatException(where + badJson(e));
       }
       if (node == null || !node.isObject()) {
-        throw new FormatException(where + "expected one JSON object per line", null);
+        throw new FormatException(where + "expected one JSON object per line");
       }
       out.add(new Line(where, node));
     }
     return out;
+  }
+
+  /** Where the line stops being JSON; not Jackson's message, which quotes the text it choked on. */
+  private static String badJson(JsonProcessingException e) {
+    return "bad JSON at column " + (e.getLocation() == null ? "?" : e.getLocation().getColumnNr());
   }
 }

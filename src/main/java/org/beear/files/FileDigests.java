@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,8 +23,9 @@ public final class FileDigests {
   private FileDigests() {}
 
   /**
-   * The digests of the regular files under {@code dir} (links to files are followed: a Hugging Face cache
-   * snapshot is links to blobs) whose relative path {@code include} accepts, sorted by path.
+   * The digests of the regular files under {@code dir} whose relative path {@code include} accepts, sorted by
+   * path. Links are not followed, so nothing outside {@code dir} is read (a model directory may hold none:
+   * {@link PlainFiles}).
    *
    * @param cancelled asked between reads; a large model takes a while to hash
    * @throws CancellationException when {@code cancelled} said so
@@ -31,7 +33,7 @@ public final class FileDigests {
   public static List<FileDigest> of(Path dir, Predicate<String> include, BooleanSupplier cancelled) {
     List<FileDigest> digests = new ArrayList<>();
     try (Stream<Path> tree = Files.walk(dir)) {
-      for (Path file : tree.filter(Files::isRegularFile).toList()) {
+      for (Path file : tree.filter(file -> Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)).toList()) {
         String relative = dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
         if (include.test(relative)) {
           digests.add(new FileDigest(relative, sha256(file, cancelled), Files.size(file)));

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.beear.options.InvalidOptionsException;
 import org.beear.options.OptionProblem;
+import org.beear.source.ShownPaths;
 import org.beear.source.SourceException;
 
 /** Turns the checks of a request's fields into {@link FieldProblem}s, so every bad field is reported at once. */
@@ -23,6 +24,14 @@ final class FieldChecks {
   /** Options that do not suit the model, each on its own field ({@code options.anchor_layer}). */
   static List<FieldProblem> optionProblems(InvalidOptionsException e) {
     return fields(e.problems());
+  }
+
+  /**
+   * The problems with the service's own paths in their messages replaced by what the caller knows them as: the
+   * engine names a model's files by the local paths it read them from.
+   */
+  static List<FieldProblem> withPathsShown(List<FieldProblem> problems, ShownPaths shown) {
+    return problems.stream().map(p -> new FieldProblem(p.field(), shown.in(p.message()))).toList();
   }
 
   /** Problems of {@code validate()} on their fields under {@code options.}. */

@@ -1,6 +1,7 @@
 package org.beear.job;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.data.domain.Page;
@@ -24,6 +25,24 @@ public interface JobRepository extends JpaRepository<Job, UUID> {
 
   Optional<Job> findFirstByOutputUriAndTenantAndStatusIn(String outputUri, String tenant,
       Collection<JobStatus> statuses);
+
+  /** A job's id and tenant. */
+  interface IdAndTenant {
+    UUID getId();
+
+    String getTenant();
+  }
+
+  /** A job's output location. */
+  interface OutputLocation {
+    String getOutputUri();
+  }
+
+  Optional<IdAndTenant> findTenantById(UUID id);
+
+  List<IdAndTenant> findByOutputUriIn(Collection<String> outputUris);
+
+  List<OutputLocation> findByOutputUriStartingWithAndStatusIn(String prefix, Collection<JobStatus> statuses);
 
   long countByStatus(JobStatus status);
 

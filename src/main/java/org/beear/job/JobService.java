@@ -1,15 +1,20 @@
 package org.beear.job;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.beear.beear.CleanseEngine;
 import org.beear.beear.CleansePlan;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.options.InvalidOptionsException;
 import org.beear.plan.DeviceSpec;
+import org.beear.net.UriRedaction;
+import org.beear.source.AllowedRoots;
 import org.beear.source.ModelSources;
+import org.beear.source.ShownPaths;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
@@ -33,10 +38,11 @@ public class JobService {
   private final ApplicationEventPublisher publisher;
   private final WorkerDevices devices;
   private final JobAdmission admission;
+  private final AllowedRoots roots;
 
   public JobService(JobRepository jobs, JobEventRepository eventReads, JobEpochRepository epochs, JobStore store,
       ModelSources sources, CleanseEngine engine, ApplicationEventPublisher publisher, WorkerDevices devices,
-      JobAdmission admission) {
+      JobAdmission admission, AllowedRoots roots) {
     this.jobs = jobs;
     this.eventReads = eventReads;
     this.epochs = epochs;
@@ -46,13 +52,15 @@ public class JobService {
     this.publisher = publisher;
     this.devices = devices;
     this.admission = admission;
+    this.roots = roots;
   }
 
   /**
-   * The settings and memory plan of a cleanse without submitting it: for a local model (file://) or a config.json
-   * given as text, on the workers' device or the one given.
+   * The settings and memory plan of a cleanse without submitting it: for a local model (file://) the tenant may
+   * read, as a submission would, or a config.json given as text, on the workers' device or the one given.
    */
-  public CleansePlan plan(String modelUri, String configJson, BeearOptions options, DeviceSpec device) {
+  public CleansePlan plan(String tenant, String modelUri, String configJson, BeearOptions options,
+      DeviceSpec device) {
     List<FieldProblem> problems = new ArrayList<>();
     admission.checkUri(problems, "model_uri", modelUri);
     if (!problems.isEmpty()) {
@@ -71,22 +79,28 @@ public class JobService {
     } catch (IllegalArgumentException e) {
       throw new InvalidRequestException(List.of(new FieldProblem("options.device", e.getMessage())));
     }
+    if (configJson != null) {
+      return plan(() -> engine.plan(configJson, options, target), "config", roots.shownPaths());
+    }
+    Optional<Path> local = FieldChecks.check(problems, "model_uri", () -> sources.check(modelUri, tenant));
+    if (local == null || local.isEmpty()) {
+      throw new InvalidRequestException(problems.isEmpty() ? List.of(new FieldProblem("model_uri",
+          "a plan needs the model's config.json at hand: a file:// model, or the config itself in 'config'"))
+          : problems);
+    }
+    String shown = UriRedaction.redact(modelUri.trim());
+    return plan(() -> engine.plan(local.get(), options, target), "options",
+        roots.shownPaths().with(local.get(), shown).keep(shown));
+  }
+
+  /** A plan, or its problems on their fields with the model's local paths shown as the caller's URI. */
+  private static CleansePlan plan(Supplier<CleansePlan> planner, String field, ShownPaths shown) {
     try {
-      if (configJson != null) {
-        return engine.plan(configJson, options, target);
-      }
-      Optional<java.nio.file.Path> local = FieldChecks.check(problems, "model_uri", () -> sources.check(modelUri));
-      if (local == null || local.isEmpty()) {
-        throw new InvalidRequestException(problems.isEmpty() ? List.of(new FieldProblem("model_uri",
-            "a plan needs the model's config.json at hand: a file:// model, or the config itself in 'config'"))
-            : problems);
-      }
-      return engine.plan(local.get(), options, target);
+      return planner.get();
     } catch (InvalidOptionsException e) {
-      throw new InvalidRequestException(FieldChecks.optionProblems(e));
+      throw new InvalidRequestException(FieldChecks.withPathsShown(FieldChecks.optionProblems(e), shown));
     } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException(List.of(new FieldProblem(configJson != null ? "config" : "options",
-          e.getMessage())));
+      throw new InvalidRequestException(List.of(new FieldProblem(field, shown.in(e.getMessage()))));
     }
   }
 

@@ -19,11 +19,13 @@ import org.beear.beear.CleansePlan;
 import org.beear.beear.scan.BackdoorScanner;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.CleanseSettings;
+import org.beear.eval.PromptText;
 import org.beear.eval.TriggerSpec;
 import org.beear.net.UriRedaction;
 import org.beear.options.InvalidOptionsException;
 import org.beear.security.BeearSecurityProperties;
 import org.beear.security.SecretSealer;
+import org.beear.source.AllowedRoots;
 import org.beear.source.DataFiles;
 import org.beear.source.ModelSources;
 import org.beear.source.OutputLocations;
@@ -57,11 +59,12 @@ public class JobSubmissions {
   private final SecretSealer sealer;
   private final Duration idempotencyTtl;
   private final JobAdmission admission;
+  private final AllowedRoots roots;
 
   public JobSubmissions(JobRepository jobs, JobStore store, JobJson json, ModelSources sources,
       OutputLocations outputs, DataFiles dataFiles, CleanseEngine engine, TransactionTemplate tx,
       WorkerDevices devices, ModelUris modelUris, SecretSealer sealer, BeearSecurityProperties security,
-      JobAdmission admission) {
+      JobAdmission admission, AllowedRoots roots) {
     this.jobs = jobs;
     this.store = store;
     this.json = json;
@@ -75,6 +78,7 @@ public class JobSubmissions {
     this.sealer = sealer;
     this.idempotencyTtl = security.idempotencyTtl();
     this.admission = admission;
+    this.roots = roots;
   }
 
   /** Validates and queues a cleanse of the tenant. */
@@ -91,16 +95,19 @@ public class JobSubmissions {
     }
     UUID id = UUID.randomUUID();
     List<FieldProblem> problems = new ArrayList<>();
-    Optional<Path> localModel = checkModel("model_uri", submission.modelUri(), problems);
-    URI output = check(problems, "output_uri", () -> outputs.resolve(submission.outputUri(), id.toString()));
-    check(problems, "defender_data_uri", () -> dataFiles.resolve(submission.defenderDataUri()));
-    check(problems, "anchoring_data_uri", () -> dataFiles.resolve(submission.anchoringDataUri()));
+    Optional<Path> localModel = checkModel("model_uri", submission.modelUri(), tenant, problems);
+    URI output = check(problems, "output_uri", () -> outputs.resolve(submission.outputUri(), id, tenant));
+    check(problems, "defender_data_uri", () -> dataFiles.resolve(submission.defenderDataUri(), tenant));
+    check(problems, "anchoring_data_uri", () -> dataFiles.resolve(submission.anchoringDataUri(), tenant));
     FieldChecks.addOptionErrors(problems, submission.options().validate());
     List<TriggerSpec> triggers = triggers(submission.triggers(), problems);
     CleansePlan plan = problems.isEmpty() && localModel.isPresent()
         ? plan(localModel.get(), submission.options(), problems) : null;
     if (!problems.isEmpty()) {
-      throw new InvalidRequestException(problems);
+      throw new InvalidRequestException(FieldChecks.withPathsShown(problems, roots.shownPaths()
+          .with(localModel.orElse(null), shown(submission.modelUri()))
+          .keep(shown(submission.modelUri()), shown(submission.outputUri()), shown(submission.defenderDataUri()),
+              shown(submission.anchoringDataUri()))));
     }
     if (plan != null && !plan.fits()) {
       throw new PlanDoesNotFitException(plan.memory().verdict(), plan.describe());
@@ -137,16 +144,19 @@ public class JobSubmissions {
     if (!problems.isEmpty()) {
       throw new InvalidRequestException(problems);
     }
-    Optional<Path> localModel = checkModel("model_uri", submission.modelUri(), problems);
+    Optional<Path> localModel = checkModel("model_uri", submission.modelUri(), tenant, problems);
     boolean referenced = submission.referenceUri() != null && !submission.referenceUri().isBlank();
     Optional<Path> localReference = referenced
-        ? checkModel("reference_uri", submission.referenceUri(), problems) : Optional.empty();
+        ? checkModel("reference_uri", submission.referenceUri(), tenant, problems) : Optional.empty();
     FieldChecks.addOptionErrors(problems, submission.options().validate());
     if (problems.isEmpty() && localModel.isPresent()) {
       checkScanAgainst(localModel.get(), localReference.orElse(null), submission, problems);
     }
     if (!problems.isEmpty()) {
-      throw new InvalidRequestException(problems);
+      throw new InvalidRequestException(FieldChecks.withPathsShown(problems, roots.shownPaths()
+          .with(localModel.orElse(null), shown(submission.modelUri()))
+          .with(localReference.orElse(null), shown(submission.referenceUri()))
+          .keep(shown(submission.modelUri()), shown(submission.referenceUri()))));
     }
     UUID id = UUID.randomUUID();
     ModelUris.Stored model = modelUris.store(id, submission.modelUri());
@@ -258,9 +268,9 @@ public class JobSubmissions {
     return cause != null && String.valueOf(cause.getMessage()).contains(constraint);
   }
 
-  /** The model's local directory when it has one (file:// models) and it is a usable model. */
-  private Optional<Path> checkModel(String field, String modelUri, List<FieldProblem> problems) {
-    Optional<Path> local = check(problems, field, () -> sources.check(modelUri));
+  /** The model's local directory when it has one (file:// models the tenant may read) and it is a usable model. */
+  private Optional<Path> checkModel(String field, String modelUri, String tenant, List<FieldProblem> problems) {
+    Optional<Path> local = check(problems, field, () -> sources.check(modelUri, tenant));
     if (local != null && local.isPresent()) {
       try {
         engine.validateModel(local.get());
@@ -294,6 +304,11 @@ public class JobSubmissions {
         problems.add(new FieldProblem(field + ".text", "trigger text is required"));
         continue;
       }
+      String controlCharacter = PromptText.controlCharacterProblem(t.text());
+      if (controlCharacter != null) {
+        problems.add(new FieldProblem(field + ".text", "trigger text " + controlCharacter));
+        continue;
+      }
       if (t.position() == null) {
         problems.add(new FieldProblem(field + ".position", "position is required: prefix, suffix or wrap"));
         continue;
@@ -324,6 +339,11 @@ public class JobSubmissions {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** A URI the caller sent as messages echo it: trimmed and redacted; null when there is none. */
+  private static String shown(String uri) {
+    return uri == null || uri.isBlank() ? null : UriRedaction.redact(uri.trim());
   }
 
   private static String blankToNull(String s) {

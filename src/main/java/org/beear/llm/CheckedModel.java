@@ -2,6 +2,7 @@ package org.beear.llm;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.beear.files.PlainFiles;
 import org.beear.llm.text.ChatTemplate;
 import org.beear.llm.text.ChatTemplateException;
 
@@ -24,6 +25,10 @@ public record CheckedModel(Path dir, ModelConfig config) {
     if (dir == null || !Files.isDirectory(dir)) {
       throw new IllegalArgumentException("model directory " + dir + " does not exist");
     }
+    // a link would make whatever it names part of the model: read, hashed into provenance, copied to the output
+    PlainFiles.firstNonPlainEntry(dir).ifPresent(problem -> {
+      throw new IllegalArgumentException(dir + ": " + problem);
+    });
     ModelConfig config = ModelConfig.load(dir);
     if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
       throw new IllegalArgumentException(dir + " has no tokenizer.json");

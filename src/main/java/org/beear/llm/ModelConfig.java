@@ -57,7 +57,19 @@ public record ModelConfig(
     if (headDim <= 0 || headDim % 2 != 0) {
       throw new IllegalArgumentException("head_dim must be positive and even, got " + headDim);
     }
+    // a NaN or infinite epsilon turns every activation into NaN; a non-positive one divides by zero
+    requirePositiveFinite("rms_norm_eps", rmsNormEps);
+    requirePositiveFinite("rope_theta", ropeTheta);
+    if (maxPositionEmbeddings <= 0) {
+      throw new IllegalArgumentException("max_position_embeddings must be positive, got " + maxPositionEmbeddings);
+    }
     eosTokenIds = List.copyOf(eosTokenIds);
+  }
+
+  private static void requirePositiveFinite(String field, double value) {
+    if (!(value > 0) || Double.isInfinite(value)) {
+      throw new IllegalArgumentException(field + " must be a positive finite number, got " + value);
+    }
   }
 
   public int kvGroups() {

@@ -2,6 +2,7 @@ package org.beear.net;
 
 import java.net.IDN;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -75,6 +76,21 @@ public final class EgressPolicy {
       return Optional.empty();
     }
     return Optional.of(kind.get() + " address " + address.getHostAddress() + " is not on the egress allowlist");
+  }
+
+  /**
+   * Why a connection to {@code host} is refused, as far as that is known without a lookup: an address literal is
+   * judged now (parsed, never looked up); a name is judged when it is resolved, at each connection, so it is empty
+   * here.
+   *
+   * @throws UnknownHostException when the host looks like an address but is not a valid one
+   */
+  public Optional<String> refusalWithoutLookup(String host) throws UnknownHostException {
+    String bare = host.replace("[", "").replace("]", "");
+    if (!AddressBlock.looksLikeAddress(bare)) {
+      return Optional.empty();
+    }
+    return refusal(host, InetAddress.getByName(bare));
   }
 
   private static String normalise(String host) {

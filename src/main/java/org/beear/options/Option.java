@@ -270,6 +270,14 @@ public final class Option<T> {
     return oneOf(List.of(choices), List.of(), null);
   }
 
+  /**
+   * A check of its own: {@code problem} says what is wrong with a value ("has a control character ..."), or null;
+   * {@code allowed} documents it.
+   */
+  public Option<T> rejecting(Function<T, String> problem, String allowed) {
+    return bounded(new Check<>(problem), allowed, schema);
+  }
+
   /** Text of at most {@code max} characters. */
   public Option<T> maxLength(int max) {
     return bounded(new Check<>(v -> ((String) v).length() > max

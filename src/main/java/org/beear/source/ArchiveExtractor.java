@@ -30,7 +30,7 @@ final class ArchiveExtractor {
   static final int MAX_NAME_LENGTH = 4096;
 
   /**
-   * @param maxBytes     bytes all entries together may unpack to
+   * @param maxBytes     bytes all entries together may unpack to, the data of tar metadata headers included
    * @param maxEntries   headers one archive may have (files, directories and tar metadata headers)
    * @param reserveBytes free space to leave on the target's file system
    */
@@ -129,7 +129,10 @@ final class ArchiveExtractor {
     }
   }
 
-  /** A ustar reader: 512-byte headers, octal sizes, GNU long names ('L') and pax paths ('x'). */
+  /**
+   * A ustar reader: 512-byte headers, octal sizes, GNU long names ('L') and pax paths ('x'). The data of metadata
+   * headers counts against the cap on extracted bytes, so an archive of nothing but huge headers is refused too.
+   */
   private void untar(InputStream in) throws IOException {
     byte[] header = new byte[512];
     String longName = null;
@@ -153,9 +156,9 @@ final class ArchiveExtractor {
         longName = null;
       }
       switch (type) {
-        case 'L' -> longName = new String(readBytes(in, size), StandardCharsets.UTF_8).replace("\0", "");
-        case 'x' -> longName = paxPath(new String(readBytes(in, size), StandardCharsets.UTF_8));
-        case 'g' -> readBytes(in, size);
+        case 'L' -> longName = new String(readMetadata(in, size), StandardCharsets.UTF_8).replace("\0", "");
+        case 'x' -> longName = paxPath(new String(readMetadata(in, size), StandardCharsets.UTF_8));
+        case 'g' -> readMetadata(in, size);
         case '5' -> Files.createDirectories(inside(name));
         case '0', '\0', '7' -> {
           Path dest = inside(name);
@@ -251,9 +254,14 @@ final class ArchiveExtractor {
     return true;
   }
 
-  private static byte[] readBytes(InputStream in, long size) throws IOException {
+  /** A metadata header's data (a long name, pax records), counted against the cap like a file's bytes. */
+  private byte[] readMetadata(InputStream in, long size) throws IOException {
     if (size > 1 << 20) {
       throw new SourceException("tar extension header too large");
+    }
+    bytes += size;
+    if (bytes > limits.maxBytes()) {
+      throw tooLarge();
     }
     byte[] data = in.readNBytes((int) size);
     if (data.length < size) {

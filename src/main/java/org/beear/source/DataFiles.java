@@ -3,10 +3,12 @@ package org.beear.source;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.beear.net.UriRedaction;
 import org.springframework.stereotype.Component;
 
-/** Defender and anchoring data sets: {@code file://} files inside the allowed roots. */
+/**
+ * Defender and anchoring data sets: {@code file://} files the tenant may read ({@link AllowedRoots}). A link is
+ * resolved and its target checked, so it reaches nothing the URI could not name itself.
+ */
 @Component
 public class DataFiles {
 
@@ -16,8 +18,8 @@ public class DataFiles {
     this.roots = roots;
   }
 
-  /** The local file, or null for "use the engine's defaults". */
-  public Path resolve(String uri) {
+  /** The local file (its real path), or null for "use the engine's defaults". */
+  public Path resolve(String uri, String tenant) {
     if (uri == null || uri.isBlank()) {
       return null;
     }
@@ -26,15 +28,10 @@ public class DataFiles {
       throw new SourceException("data sets are read from file:// URIs only for now, got " + parsed.getScheme()
           + "://");
     }
-    Path file = roots.existing(parsed);
+    Path file = roots.readable(parsed, tenant);
     if (!Files.isRegularFile(file)) {
-      throw new SourceException(shown(uri) + " is not a file");
+      throw new FileUriException(AllowedRoots.shown(parsed) + " is not a file");
     }
     return file;
-  }
-
-  /** The URI as messages may show it: without user info or query. */
-  private static String shown(String uri) {
-    return UriRedaction.redact(String.valueOf(uri));
   }
 }

@@ -1,17 +1,19 @@
 package org.beear.source;
 
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
-import java.util.Set;
-import org.beear.net.FetchCancellation;
-import org.beear.net.UriRedaction;
+import org.beear.files.PlainFiles;
 import org.springframework.stereotype.Component;
 
-/** A model directory already on this machine, inside the allowed roots. */
+/**
+ * A model directory already on this machine that the tenant may read ({@link AllowedRoots}). Its files must be
+ * plain files: a symbolic link in it could name any file of the machine, and would be read, hashed into the job's
+ * provenance and copied into the cleansed output.
+ */
 @Component
-public class FileModelSource implements ModelSource {
+public class FileModelSource {
 
   private final AllowedRoots roots;
 
@@ -19,27 +21,21 @@ public class FileModelSource implements ModelSource {
     this.roots = roots;
   }
 
-  @Override
-  public Set<String> schemes() {
-    return Set.of("file");
-  }
-
-  @Override
-  public Optional<Path> check(URI uri) {
-    Path dir = roots.existing(uri);
+  /** The model's real directory, checked for the tenant at submission and again by the worker. */
+  public Path directory(URI uri, String tenant) {
+    Path dir = roots.readable(uri, tenant);
     if (!Files.isDirectory(dir)) {
-      throw new SourceException(shown(uri) + " is not a directory");
+      throw new FileUriException(AllowedRoots.shown(uri) + " is not a directory");
     }
-    return Optional.of(dir);
-  }
-
-  @Override
-  public FetchedModel fetch(URI uri, FetchCancellation cancellation) {
-    return new FetchedModel(check(uri).orElseThrow(), null);
-  }
-
-  /** The URI as messages may show it: without user info or query. */
-  private static String shown(URI uri) {
-    return UriRedaction.redact(String.valueOf(uri));
+    String problem;
+    try {
+      problem = PlainFiles.firstNonPlainEntry(dir).orElse(null);
+    } catch (UncheckedIOException e) {
+      throw new FileUriException(AllowedRoots.shown(uri) + " cannot be listed");
+    }
+    if (problem != null) {
+      throw new FileUriException(AllowedRoots.shown(uri) + ": " + problem);
+    }
+    return dir;
   }
 }

@@ -3,7 +3,6 @@ package org.beear.source;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -19,7 +18,6 @@ import java.util.stream.Stream;
 import org.beear.app.BeearProperties;
 import org.beear.files.DiskSpace;
 import org.beear.files.InsufficientDiskSpaceException;
-import org.beear.net.AddressBlock;
 import org.beear.net.EgressPolicy;
 import org.beear.net.FetchCancellation;
 import org.beear.net.FetchFailedException;
@@ -91,15 +89,12 @@ public class HttpModelSource implements ModelSource, AutoCloseable {
     if (host == null || host.isBlank()) {
       throw new SourceException(UriRedaction.redact(uri.toString()) + " has no host");
     }
-    if (AddressBlock.looksLikeAddress(host.replace("[", "").replace("]", ""))) {
-      try {
-        InetAddress address = InetAddress.getByName(host); // a literal: parsed, not looked up
-        if (policy.refusal(host, address).isPresent()) {
-          throw new SourceException("address not allowed by egress policy");
-        }
-      } catch (UnknownHostException e) {
-        throw new SourceException(UriRedaction.redact(uri.toString()) + " has an invalid address");
+    try {
+      if (policy.refusalWithoutLookup(host).isPresent()) {
+        throw new SourceException("address not allowed by egress policy");
       }
+    } catch (UnknownHostException e) {
+      throw new SourceException(UriRedaction.redact(uri.toString()) + " has an invalid address");
     }
     return Optional.empty();
   }

@@ -2,6 +2,7 @@ package org.beear.source;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +45,7 @@ public class HubModelSource implements ModelSource, AutoCloseable {
 
   private final HubProperties hub;
   private final HubClient client;
+  private final EgressPolicy policy;
   private final HttpFetcher fetcher;
   private final ModelCache cache;
   private final long maxBytes;
@@ -65,7 +67,8 @@ public class HubModelSource implements ModelSource, AutoCloseable {
     this.maxBytes = sources.maxDownloadSize().toBytes();
     this.maxFiles = sources.maxArchiveEntries();
     this.downloadTimeout = sources.downloadTimeout();
-    this.fetcher = new HttpFetcher(EgressPolicy.allowing(sources.egress().allow()), new FetchLimits(
+    this.policy = EgressPolicy.allowing(sources.egress().allow());
+    this.fetcher = new HttpFetcher(policy, new FetchLimits(
         sources.connectTimeout(), sources.readTimeout(), sources.downloadTimeout(), sources.maxRedirects(), maxBytes),
         resolver);
     this.client = new HubClient(fetcher, hub.endpointUri(), hub.token(), properties.storage().minFreeSpace().toBytes());
@@ -76,10 +79,21 @@ public class HubModelSource implements ModelSource, AutoCloseable {
     return Set.of("hf");
   }
 
-  /** The URI's form only: whether the model exists, and may be read, is the hub's to say when the worker asks. */
+  /**
+   * The URI's form, and the hub endpoint's address as {@link S3Storage#checkEndpoint()} judges an S3 endpoint's:
+   * without a lookup or a connection. Whether the model exists, and may be read, is the hub's to say when the worker
+   * asks.
+   */
   @Override
   public Optional<Path> check(URI uri) {
     HubRepo.parse(uri);
+    try {
+      if (policy.refusalWithoutLookup(hub.endpointUri().getHost()).isPresent()) {
+        throw new SourceException("the hub endpoint's " + S3Storage.EGRESS_REFUSED);
+      }
+    } catch (UnknownHostException e) {
+      throw new SourceException("the hub endpoint has an invalid address");
+    }
     return Optional.empty();
   }
 

@@ -37,20 +37,28 @@ public class OutputSink {
 
   private final BeearProperties properties;
   private final S3Storage storage;
+  private final AllowedRoots roots;
 
-  public OutputSink(BeearProperties properties, S3Storage storage) {
+  public OutputSink(BeearProperties properties, S3Storage storage, AllowedRoots roots) {
     this.properties = properties;
     this.storage = storage;
+    this.roots = roots;
   }
 
   /**
-   * The directory the engine writes the job's output to. For an {@code s3://} output the prefix is checked first
-   * (it must hold nothing but this job's own objects), so a job never trains for hours to be refused at the end.
+   * The directory the engine writes the job's output to. A {@code file://} output other than the job's default is
+   * checked for the job's tenant again ({@link AllowedRoots#writable}: the row may have been queued before those
+   * rules, or a job may since have claimed a location around it). For an {@code s3://} output the prefix is
+   * checked first (it must hold nothing but this job's own objects), so a job never trains for hours to be refused
+   * at the end.
    */
-  public Path localDirectory(UUID jobId, String outputUri) throws IOException {
+  public Path localDirectory(UUID jobId, String tenant, String outputUri) throws IOException {
     URI uri = URI.create(outputUri);
     if (!S3Location.isS3(uri)) {
       Path dir = Path.of(uri);
+      if (!roots.isDefaultOutput(dir, jobId)) {
+        dir = roots.writable(uri, tenant, jobId);
+      }
       Files.createDirectories(dir.getParent());
       return dir;
     }

@@ -1,10 +1,8 @@
 package org.beear.source;
 
-import java.net.InetAddress;
-import java.net.URI;
 import java.net.UnknownHostException;
+import java.net.URI;
 import org.beear.app.BeearProperties;
-import org.beear.net.AddressBlock;
 import org.beear.net.EgressDnsResolver;
 import org.beear.net.EgressPolicy;
 import org.beear.net.EgressRefusedException;
@@ -115,16 +113,12 @@ public class S3Storage implements AutoCloseable {
     if (endpoint == null) {
       return;
     }
-    String host = endpoint.getHost().replace("[", "").replace("]", "");
-    if (AddressBlock.looksLikeAddress(host)) {
-      try {
-        InetAddress address = InetAddress.getByName(host); // a literal: parsed, not looked up
-        if (policy.refusal(host, address).isPresent()) {
-          throw new SourceException("the S3 endpoint's " + EGRESS_REFUSED);
-        }
-      } catch (UnknownHostException e) {
-        throw new SourceException("the S3 endpoint has an invalid address");
+    try {
+      if (policy.refusalWithoutLookup(endpoint.getHost()).isPresent()) {
+        throw new SourceException("the S3 endpoint's " + EGRESS_REFUSED);
       }
+    } catch (UnknownHostException e) {
+      throw new SourceException("the S3 endpoint has an invalid address");
     }
   }
 

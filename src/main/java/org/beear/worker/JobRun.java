@@ -62,6 +62,7 @@ final class JobRun implements CleanseListener, ScanListener {
   private final RunStop stop = new RunStop();
   private final RunLease lease;
   private final ModelDownloads downloads;
+  private final RunFiles files;
   private final long startedNanos = System.nanoTime();
   private boolean baselineSeen;
   private int maxEpochs;
@@ -73,6 +74,7 @@ final class JobRun implements CleanseListener, ScanListener {
     this.ctx = ctx;
     this.lease = new RunLease(claim, ctx, stop);
     this.downloads = new ModelDownloads(ctx, stop, lease::pollCancelFlag);
+    this.files = new RunFiles(ctx, downloads);
   }
 
   UUID jobId() {
@@ -92,6 +94,7 @@ final class JobRun implements CleanseListener, ScanListener {
         ctx.heartbeats().scheduleAtFixedRate(lease::heartbeat, beatMillis, beatMillis, TimeUnit.MILLISECONDS);
     try {
       Job job = ctx.jobs().findById(jobId).orElseThrow();
+      files.echo(job);
       maxEpochs = job.getMaxEpochs();
       if (job.isCancelRequested()) {
         stop.request(RunStop.Reason.CANCELLED);
@@ -145,15 +148,13 @@ final class JobRun implements CleanseListener, ScanListener {
    * the job as the API shows it (model and reference by their redacted URIs, not the worker's directories).
    */
   private void scan(Job job) throws IOException {
-    FetchedModel model = fetched(downloads.fetch(ctx.modelUris().forFetch(job)));
+    FetchedModel model = fetched(files.model(job));
     lease.requireHeld(ctx.store().provenance(claim, model.revision(),
         ctx.json().write(RunProvenance.of(job, model, null, null))));
-    String referenceUri = ctx.modelUris().referenceForFetch(job);
-    Path reference = null;
-    if (referenceUri != null) {
+    if (job.getReferenceUri() != null) {
       event(JobStore.INFO, "fetching the reference model " + job.getReferenceUri());
-      reference = downloads.fetch(referenceUri).directory();
     }
+    Path reference = files.reference(job);
     ScanSettings settings = ctx.json().scanOptions(job).toSettings();
     ScanResult result = ctx.engine().scan(new ScanRequest(model.directory(), reference, settings), this);
     lease.requireHeld();
@@ -172,15 +173,15 @@ final class JobRun implements CleanseListener, ScanListener {
 
   private CleanseRequest request(Job job) throws IOException {
     UUID jobId = job.getId();
-    FetchedModel model = fetched(downloads.fetch(ctx.modelUris().forFetch(job)));
-    Path defenderData = ctx.dataFiles().resolve(job.getDefenderDataUri());
-    Path anchoringData = ctx.dataFiles().resolve(job.getAnchoringDataUri());
+    FetchedModel model = fetched(files.model(job));
+    Path defenderData = files.defenderData(job);
+    Path anchoringData = files.anchoringData(job);
     Provenance provenance = RunProvenance.of(job, model, defenderData, anchoringData);
     lease.requireHeld(ctx.store().provenance(claim, model.revision(), ctx.json().write(provenance)));
     ctx.engine().validateModel(model.directory());
     Path workDir = workDir();
     Files.createDirectories(workDir);
-    Path outputDir = ctx.outputs().localDirectory(jobId, job.getOutputUri());
+    Path outputDir = files.output(job);
     if (claim.attempt() > 1) {
       event(JobStore.INFO, "attempt " + claim.attempt() + ": resuming from the checkpoint in the work directory");
     }
@@ -241,7 +242,7 @@ final class JobRun implements CleanseListener, ScanListener {
 
   private void fail(String message) {
     if (!stop.fenced()) {
-      ended(ctx.store().finish(claim, JobStatus.FAILED, null, message));
+      ended(ctx.store().finish(claim, JobStatus.FAILED, null, files.shown(message)));
     }
   }
 
@@ -250,7 +251,7 @@ final class JobRun implements CleanseListener, ScanListener {
       return;
     }
     JobStore.CrashOutcome outcome =
-        ctx.store().crashed(claim, describe(e), ctx.properties().worker().maxAttempts());
+        ctx.store().crashed(claim, files.shown(describe(e)), ctx.properties().worker().maxAttempts());
     if (outcome == JobStore.CrashOutcome.FAILED) {
       ended(true);
     }

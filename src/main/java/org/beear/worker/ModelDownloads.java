@@ -27,11 +27,12 @@ final class ModelDownloads {
   }
 
   /**
-   * Fetches {@code uri} (the original, unsealed) into the model cache.
+   * Fetches {@code uri} (the original, unsealed) into the model cache; a {@code file://} model is checked for the
+   * job's tenant.
    *
    * @throws CleanseCancelledException when the run was asked to stop during the download
    */
-  FetchedModel fetch(String uri) {
+  FetchedModel fetch(String uri, String tenant) {
     FetchCancellation cancellation = new FetchCancellation();
     current = cancellation;
     if (stop.requested()) {
@@ -41,7 +42,7 @@ final class ModelDownloads {
     ScheduledFuture<?> watch = ctx.heartbeats().scheduleAtFixedRate(() -> watch(cancellation), pollMillis,
         pollMillis, TimeUnit.MILLISECONDS);
     try {
-      return ctx.sources().fetch(uri, cancellation);
+      return ctx.sources().fetch(uri, tenant, cancellation);
     } catch (FetchCancelledException e) {
       throw new CleanseCancelledException("stopped during the model download");
     } finally {

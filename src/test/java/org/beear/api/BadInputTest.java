@@ -55,8 +55,13 @@ class BadInputTest extends ServiceTestBase {
     assertThat(firstError(badModel("ftp://example.org/model"))).startsWith("model_uri: unknown URI scheme 'ftp'");
     assertThat(firstError(badModel("s3://bucket_name/model"))).contains("is not a valid bucket name");
     assertThat(firstError(badModel("hf://org"))).contains("expected hf://ORG/NAME or hf://ORG/NAME@REVISION");
-    assertThat(firstError(badModel(fileUri(MODELS.resolve("missing"))))).contains("does not exist");
-    assertThat(firstError(badModel("file:///etc"))).contains("outside the allowed roots");
+    String missing = fileUri(MODELS.resolve("missing"));
+    String notFound = ": not found or not allowed (see beear.sources.allowed-roots)";
+    assertThat(firstError(badModel(missing))).isEqualTo("model_uri: " + missing + notFound);
+    assertThat(firstError(badModel("file:///etc"))).as("one answer for missing and not allowed")
+        .isEqualTo("model_uri: file:///etc" + notFound);
+    assertThat(firstError(badModel("file:///etc/no-such-thing"))).isEqualTo("model_uri: file:///etc/no-such-thing"
+        + notFound);
     assertThat(firstError(badModel(fileUri(good) + "/../../../../etc"))).contains("'..'");
     assertThat(firstError(badModel("no-scheme-at-all"))).contains("has no scheme");
     assertThat(firstError(badModel(fileUri(good.resolve("config.json"))))).contains("not a directory");
@@ -64,7 +69,7 @@ class BadInputTest extends ServiceTestBase {
     Path outside = Files.createTempDirectory("beear-outside");
     Files.writeString(outside.resolve("config.json"), "{\"model_type\": \"llama\"}");
     Path link = Files.createSymbolicLink(MODELS.resolve(uniqueName("escape")), outside);
-    assertThat(firstError(badModel(fileUri(link)))).contains("outside the allowed roots");
+    assertThat(firstError(badModel(fileUri(link)))).isEqualTo("model_uri: " + fileUri(link) + notFound);
 
     JsonNode arch = badModel(fileUri(model(uniqueName("gpt2"), "gpt2")));
     assertThat(firstError(arch)).isEqualTo("model_uri: unsupported architecture 'gpt2': expected llama or mistral");
@@ -72,7 +77,21 @@ class BadInputTest extends ServiceTestBase {
     JsonNode output = problem(postJson("/api/v1/cleanse-jobs", """
         {"model_uri": "%s", "output_uri": "file:///tmp/elsewhere-%d"}""".formatted(fileUri(good), System.nanoTime())),
         400);
-    assertThat(firstError(output)).startsWith("output_uri:").contains("outside the allowed roots");
+    assertThat(firstError(output)).startsWith("output_uri:").contains("not allowed as an output location");
+    assertThat(jobsTable()).isEqualTo(storedBefore);
+  }
+
+  @Test
+  void passwordsInOpaqueOrMalformedModelUrisAreNeverEchoed() {
+    String password = "pw-0paque-5ecret";
+    HttpResponse<String> opaque = postJson("/api/v1/cleanse-jobs",
+        "{\"model_uri\": \"http:alice:" + password + "@127.0.0.1/m.tar.gz\"}");
+    assertThat(firstError(problem(opaque, 400))).isEqualTo("model_uri: http:***@127.0.0.1/m.tar.gz has no host");
+    HttpResponse<String> slashed = postJson("/api/v1/scan-jobs",
+        "{\"model_uri\": \"" + fileUri(good) + "\", \"reference_uri\": \"https://alice:" + password
+            + "/x@127.0.0.1/m.tar.gz\"}");
+    assertThat(firstError(problem(slashed, 400))).startsWith("reference_uri: https://***@127.0.0.1/m.tar.gz");
+    assertThat(opaque.body() + slashed.body()).doesNotContain(password);
     assertThat(jobsTable()).isEqualTo(storedBefore);
   }
 
@@ -122,6 +141,35 @@ class BadInputTest extends ServiceTestBase {
   }
 
   @Test
+  void controlCharactersInKeyNamesTriggersAndSystemPromptsAreFieldProblems() {
+    String model = fileUri(good);
+    JsonNode cleanse = problem(postJson("/api/v1/cleanse-jobs", """
+        {"model_uri": "%s", "options": {"system_prompt": "Be helpful.\\u0000"},
+         "evaluation": {"triggers": [{"text": "SUDO\\u0000", "position": "prefix"},
+                                     {"text": "\\u001b[2J", "position": "suffix"}]}}""".formatted(model)), 400);
+    assertThat(cleanse.get("errors").findValuesAsText("message")).containsExactly(
+        "system_prompt has a control character (U+0000) at position 11; only tabs and line breaks are allowed",
+        "trigger text has a control character (U+0000) at position 4; only tabs and line breaks are allowed",
+        "trigger text has a control character (U+001B) at position 0; only tabs and line breaks are allowed");
+    assertThat(cleanse.get("errors").findValuesAsText("field")).containsExactly("options.system_prompt",
+        "evaluation.triggers[0].text", "evaluation.triggers[1].text");
+    JsonNode scan = problem(postJson("/api/v1/scan-jobs", """
+        {"model_uri": "%s", "options": {"system_prompt": "\\u0000"}}""".formatted(model)), 400);
+    assertThat(firstError(scan)).startsWith("options.system_prompt: system_prompt has a control character (U+0000)");
+    long keys = jdbc.queryForObject("SELECT count(*) FROM api_keys", Long.class);
+    JsonNode key = problem(postJson("/api/v1/keys", "{\"name\": \"ci\\u0000pipeline\", \"role\": \"read\"}",
+        "Authorization", "Bearer " + adminKey()), 400);
+    assertThat(firstError(key)).isEqualTo("name: must not contain control characters (NUL, tab, line breaks...)");
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM api_keys", Long.class)).isEqualTo(keys);
+    assertThat(jobsTable()).isEqualTo(storedBefore);
+
+    assertThat(postJson("/api/v1/cleanse-jobs", """
+        {"model_uri": "%s", "options": {"system_prompt": "Be helpful.\\n\\tBe honest."},
+         "evaluation": {"triggers": [{"text": "SUDO\\r\\n", "position": "prefix"}]}}""".formatted(model))
+        .statusCode()).as("tabs and line breaks are text").isEqualTo(201);
+  }
+
+  @Test
   void unknownJobsMethodsAndParametersAreRejected() {
     problem(get("/api/v1/cleanse-jobs/6f1d0c1e-0000-4000-8000-000000000000"), 404);
     problem(get("/api/v1/cleanse-jobs/not-a-uuid"), 404);
@@ -134,5 +182,23 @@ class BadInputTest extends ServiceTestBase {
     assertThat(filter.get("errors").findValuesAsText("field")).containsExactly("status", "size");
     problem(get("/api/v1/cleanse-jobs?page=abc"), 400);
     assertThat(jobsTable()).isEqualTo(storedBefore);
+  }
+
+  @Test
+  void hugeAndNegativePagesAndSizesAreFieldProblems() {
+    for (String jobs : List.of("/api/v1/cleanse-jobs", "/api/v1/scan-jobs")) {
+      assertThat(firstError(problem(get(jobs + "?page=2147483647"), 400)))
+          .isEqualTo("page: must be at most 107374182 with size 20, got 2147483647");
+      assertThat(firstError(problem(get(jobs + "?page=21474837&size=100"), 400)))
+          .isEqualTo("page: must be at most 21474836 with size 100, got 21474837");
+      assertThat(get(jobs + "?page=21474836&size=100").statusCode()).as("the last page there is").isEqualTo(200);
+      assertThat(firstError(problem(get(jobs + "?page=99999999999"), 400)))
+          .isEqualTo("page: must be a whole number up to 2147483647, got '99999999999'");
+      assertThat(firstError(problem(get(jobs + "?page=-2147483648"), 400)))
+          .isEqualTo("page: must be 0 or more, got -2147483648");
+      assertThat(firstError(problem(get(jobs + "?size=-1"), 400))).isEqualTo("size: must be between 1 and 100, got -1");
+      assertThat(firstError(problem(get(jobs + "?size=abc"), 400)))
+          .isEqualTo("size: must be a whole number up to 2147483647, got 'abc'");
+    }
   }
 }

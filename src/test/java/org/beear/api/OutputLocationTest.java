@@ -13,7 +13,7 @@ import java.util.concurrent.Future;
 import org.beear.app.ServiceTestBase;
 import org.junit.jupiter.api.Test;
 
-/** Where outputs may go: one active job per location, and never into the service's own state. */
+/** Where outputs may go: one active job per location, and never into the service's data directory. */
 class OutputLocationTest extends ServiceTestBase {
 
   @Test
@@ -54,17 +54,20 @@ class OutputLocationTest extends ServiceTestBase {
   }
 
   @Test
-  void outputsCannotGoIntoTheDataDirectoryOutsideItsOutputsFolder() throws Exception {
+  void outputsNeverGoIntoTheDataDirectoryAndItsPathIsNeverShown() throws Exception {
     String modelUri = fileUri(model(uniqueName("inside")));
     Path data = ROOT.resolve("data");
     for (Path forbidden : List.of(data.resolve("cache").resolve("mine"), data.resolve("work").resolve("x"),
-        data, data.resolve("outputs"), data.resolve("pg-like"))) {
+        data, data.resolve("outputs"), data.resolve("pg-like"), data.resolve("outputs").resolve(uniqueName("no")))) {
       HttpResponse<String> response = postJson("/api/v1/cleanse-jobs", body(modelUri, forbidden));
       assertThat(response.statusCode()).as(forbidden + ": " + response.body()).isEqualTo(400);
-      assertThat(response.body()).contains("inside the service's data directory");
+      assertThat(json(response).get("detail").asText()).isEqualTo("output_uri: " + fileUri(forbidden)
+          + ": not allowed as an output location (it must lie in beear.sources.allowed-roots, outside the service's"
+          + " data directory and outside other jobs' outputs; leave output_uri out for the default)");
     }
-    assertThat(postJson("/api/v1/cleanse-jobs", body(modelUri, data.resolve("outputs").resolve(uniqueName("ok"))))
-        .statusCode()).isEqualTo(201);
+    String id = submit("{\"model_uri\": \"" + modelUri + "\", \"options\": {\"max_epochs\": 1}}");
+    assertThat(Path.of(java.net.URI.create(job(id).get("output_uri").asText())))
+        .as("the default output").isEqualTo(data.resolve("outputs").resolve(id));
   }
 
   private static String body(String modelUri, Path output) {

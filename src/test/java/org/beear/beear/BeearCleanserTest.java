@@ -173,4 +173,23 @@ class BeearCleanserTest {
     e = assertThrows(IllegalArgumentException.class, () -> new BeearCleanser().validateModel(tmp));
     assertTrue(e.getMessage().contains("config.json"), e.getMessage());
   }
+
+  @Test
+  void aModelWithALinkInsideIsRejectedBeforeAnythingIsReadOrWritten(@TempDir Path tmp) throws Exception {
+    Path model = java.nio.file.Files.createDirectories(tmp.resolve("model"));
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(TestOrganisms.xs("suffix-short"))) {
+      for (Path file : files.toList()) {
+        java.nio.file.Files.copy(file, model.resolve(file.getFileName()));
+      }
+    }
+    Path secret = java.nio.file.Files.writeString(tmp.resolve("secret.json"), "{\"SECRET\": 1}");
+    java.nio.file.Files.createSymbolicLink(model.resolve("special_tokens_map.json"), secret);
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BeearCleanser().cleanse(
+        new CleanseRequest(model, tmp.resolve("out"), tmp.resolve("work"), BeearOptions.defaults(), List.of(), null,
+            null), CleanseListener.NONE));
+    assertEquals(model + ": special_tokens_map.json is a symbolic link; a model directory may hold only regular "
+        + "files (links are not followed: copy the files in, e.g. with cp -L)", e.getMessage());
+    assertFalse(java.nio.file.Files.exists(tmp.resolve("out")));
+  }
 }

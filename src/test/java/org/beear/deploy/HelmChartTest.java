@@ -77,6 +77,8 @@ class HelmChartTest {
       assertEquals(Map.of("name", "beear-db", "key", "password"),
           at(env(container, "SPRING_DATASOURCE_PASSWORD"), "valueFrom", "secretKeyRef"));
       assertEquals("/data", envValue(container, "BEEAR_DATA_DIR"));
+      assertEquals("/data/models", envValue(container, "BEEAR_SOURCES_ALLOWED_ROOTS"),
+          "file:// reaches the data volume's import folder, not the volume (keys, database, other tenants' outputs)");
       assertEquals("/actuator/health/readiness", at(container, "readinessProbe", "httpGet", "path"));
       assertEquals("/actuator/health/liveness", at(container, "livenessProbe", "httpGet", "path"));
       assertEquals(true, at(container, "securityContext", "readOnlyRootFilesystem"));
@@ -121,6 +123,15 @@ class HelmChartTest {
     for (Map<String, Object> c : List.of(container, onlyContainer(api))) {
       assertEquals("cuda", envValue(c, "BEEAR_WORKER_DEVICE"), "the API plans submissions for the GPU workers");
       assertEquals("80GB", envValue(c, "BEEAR_WORKER_DEVICE_MEMORY"));
+    }
+  }
+
+  @Test
+  void extraAllowedRootsJoinTheDataVolumesModelsFolder() {
+    RenderedManifests manifests = render(t -> t.set("extraAllowedRoots[0]", "/models").set("dataDir", "/var/beear/"));
+    for (String deployment : List.of("beear-api", "beear-worker")) {
+      assertEquals("/var/beear/models,/models",
+          envValue(onlyContainer(manifests.get("Deployment", deployment)), "BEEAR_SOURCES_ALLOWED_ROOTS"));
     }
   }
 

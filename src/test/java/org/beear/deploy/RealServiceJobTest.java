@@ -111,6 +111,8 @@ class RealServiceJobTest {
       assertThat(get("/api/v1/cleanse-jobs/" + id + "/report.html").body())
           .contains("<h2>Backdoor scan before cleansing</h2>", "Likely backdoored");
 
+      tenantsUseOnlyTheirOwnOutputs(job.get("output_uri").asText());
+
       assertThat(get("/actuator/prometheus").statusCode()).as("the admin key is not a metrics key").isEqualTo(403);
       String metrics = HTTP.send(HttpRequest.newBuilder(uri("/actuator/prometheus"))
           .header("Authorization", "Bearer " + METRICS_KEY).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -133,6 +135,52 @@ class RealServiceJobTest {
         assertThat(empty).as("dashboard panels without data after a real job").isEmpty();
       }
     }
+  }
+
+  /**
+   * The cleansed output is its tenant's: another tenant (its own submit key) cannot scan it, plan it, write into it
+   * or read the service's key files, and gets the answer a path that does not exist gets; the owner can scan it.
+   */
+  private void tenantsUseOnlyTheirOwnOutputs(String output) throws Exception {
+    HttpResponse<String> created = post("/api/v1/keys", "{\"name\": \"other\", \"role\": \"submit\", "
+        + "\"tenant\": \"other-tenant\"}", adminKey());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String other = JSON.readTree(created.body()).get("key").asText();
+    String answer = ": not found or not allowed (see beear.sources.allowed-roots)";
+    String missing = data.resolve("beear/outputs").resolve(java.util.UUID.randomUUID().toString()).toUri().toString();
+    String adminKeyFile = data.resolve("beear/admin.key").toUri().toString();
+    String organism = TestOrganisms.xs("suffix-short").toUri().toString();
+
+    for (String uri : List.of(output, missing)) {
+      assertThat(detail(post("/api/v1/scan-jobs", "{\"model_uri\": \"" + uri + "\"}", other), 400))
+          .isEqualTo("model_uri: " + uri + answer);
+      assertThat(detail(post("/api/v1/plans", "{\"model_uri\": \"" + uri + "\"}", other), 400))
+          .isEqualTo("model_uri: " + uri + answer);
+    }
+    assertThat(detail(post("/api/v1/cleanse-jobs", "{\"model_uri\": \"" + organism + "\", \"output_uri\": \""
+        + output + "/sub\"}", other), 400)).startsWith("output_uri: " + output + "/sub: not allowed as an output");
+    assertThat(detail(post("/api/v1/cleanse-jobs", "{\"model_uri\": \"" + organism + "\", "
+        + "\"defender_data_uri\": \"" + adminKeyFile + "\"}", other), 400))
+        .isEqualTo("defender_data_uri: " + adminKeyFile + answer);
+    assertThat(Path.of(URI.create(output + "/sub"))).doesNotExist();
+
+    assertThat(post("/api/v1/plans", "{\"model_uri\": \"" + output + "\"}", adminKey()).statusCode())
+        .as("the owner plans its cleansed model").isEqualTo(200);
+    HttpResponse<String> scan = post("/api/v1/scan-jobs", "{\"model_uri\": \"" + output + "\"}", adminKey());
+    assertThat(scan.statusCode()).as("the owner scans its cleansed model: " + scan.body()).isEqualTo(201);
+    String scanId = JSON.readTree(scan.body()).get("id").asText();
+    assertThat(post("/api/v1/scan-jobs/" + scanId + "/cancel", "", adminKey()).statusCode()).isIn(200, 202);
+  }
+
+  private HttpResponse<String> post(String path, String body, String key) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + key)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String detail(HttpResponse<String> response, int status) throws Exception {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    return JSON.readTree(response.body()).get("detail").asText();
   }
 
   private URI uri(String path) {

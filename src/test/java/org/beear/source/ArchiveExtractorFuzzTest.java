@@ -105,7 +105,8 @@ class ArchiveExtractorFuzzTest {
     return out.toByteArray();
   }
 
-  private static void entry(ByteArrayOutputStream out, String name, char type, byte[] data) {
+  /** One ustar entry: header, data and padding (also for DownloadLimitsTest). */
+  static void entry(ByteArrayOutputStream out, String name, char type, byte[] data) {
     byte[] header = new byte[512];
     put(header, 0, name);
     put(header, 100, "0000644");
@@ -129,7 +130,7 @@ class ArchiveExtractorFuzzTest {
     System.arraycopy(bytes, 0, header, offset, bytes.length);
   }
 
-  private static byte[] gzip(byte[] data) throws IOException {
+  static byte[] gzip(byte[] data) throws IOException {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(buffer)) {
       gz.write(data);

@@ -149,6 +149,43 @@ class DownloadLimitsTest {
   }
 
   @Test
+  void anArchiveOfHugeMetadataHeadersIsRefused() throws Exception {
+    for (char type : new char[] {'L', 'x', 'g'}) {
+      ByteArrayOutputStream tar = new ByteArrayOutputStream();
+      for (int i = 0; i < 16; i++) {
+        // each header's data is 1 MiB, the most one may hold (a long name padded with NULs, which are dropped):
+        // 16 MiB in all against a cap of 4 MB, though the files are tiny
+        byte[] data = java.util.Arrays.copyOf(("f" + i + ".json").getBytes(), 1 << 20);
+        ArchiveExtractorFuzzTest.entry(tar, "././@LongLink", type, data);
+        ArchiveExtractorFuzzTest.entry(tar, "f" + i + ".json", '0', "{}".getBytes());
+      }
+      Path archive = Files.write(tmp.resolve("headers-" + type + ".tar.gz"), ended(tar));
+      assertThat(Files.size(archive)).as("16 MiB of headers compress to little").isLessThan(256 << 10);
+
+      Path target = tmp.resolve("unpacked-" + type);
+      assertThatThrownBy(() -> ArchiveExtractor.extract(archive, target,
+          new ArchiveExtractor.Limits(DataSize.ofMegabytes(4).toBytes(), 10_000, 0)))
+          .as("type '%s'", type)
+          .isInstanceOf(SourceException.class)
+          .hasMessage("the archive unpacks to more than 4.0 MB, the cap on an extracted model");
+    }
+
+    ByteArrayOutputStream tar = new ByteArrayOutputStream();
+    String longName = "n".repeat(120) + "/" + "m".repeat(120) + ".json";
+    ArchiveExtractorFuzzTest.entry(tar, "././@LongLink", 'L', longName.getBytes());
+    ArchiveExtractorFuzzTest.entry(tar, "truncated-name", '0', "{}".getBytes());
+    Path archive = Files.write(tmp.resolve("long-name.tar.gz"), ended(tar));
+    ArchiveExtractor.extract(archive, tmp.resolve("long-name"), new ArchiveExtractor.Limits(1 << 20, 10_000, 0));
+    assertThat(tmp.resolve("long-name").resolve(longName)).hasContent("{}");
+  }
+
+  /** The entries so far, ended and gzipped. */
+  private static byte[] ended(ByteArrayOutputStream tar) throws IOException {
+    tar.writeBytes(new byte[1024]);
+    return ArchiveExtractorFuzzTest.gzip(tar.toByteArray());
+  }
+
+  @Test
   void aDownloadTheDiskCannotHoldIsRefusedBeforeItsBodyIsStored() throws Exception {
     URI uri = serve("/m.zip", zip(Map.of("config.json", "{}".getBytes(), "model.safetensors", new byte[70_000])));
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import org.beear.app.BeearProperties;
 import org.beear.beear.BeearCleanser;
 import org.beear.llm.weights.Checkpoint;
 import org.beear.llm.weights.CheckpointWriter;
+import org.beear.net.ConnectionCountingListener;
 import org.beear.net.LoopbackHttpServer;
 import org.beear.organism.TestOrganisms;
 import org.junit.jupiter.api.AfterEach;
@@ -225,6 +227,34 @@ class HubModelSourceTest {
     try (HubModelSource source = source(null)) {
       assertThatThrownBy(() -> source.fetch(URI.create("hf://beear-test/tiny-organism")))
           .hasMessageEndingWith(".safetensors: fetch failed: address not allowed by egress policy");
+    }
+  }
+
+  @Test
+  void anEndpointAddressTheEgressPolicyRefusesIsRefusedAtSubmissionWithoutAConnection() throws Exception {
+    try (ConnectionCountingListener listener = new ConnectionCountingListener(InetAddress.getByName("127.0.0.1"))) {
+      BeearProperties noLoopback = TestSourceProperties.of(tmp.resolve("data"), "20MB", List.of());
+      URI model = URI.create("hf://beear-test/tiny-organism");
+      try (HubModelSource byAddress = new HubModelSource(noLoopback,
+          new HubProperties("http://127.0.0.1:" + listener.port(), null), new ModelCache(noLoopback))) {
+        assertThatThrownBy(() -> byAddress.check(model)).isInstanceOf(SourceException.class)
+            .hasMessage("the hub endpoint's address not allowed by egress policy");
+      }
+      BeearProperties allowed = TestSourceProperties.of(tmp.resolve("data"), "20MB", List.of("127.0.0.1/32"));
+      try (HubModelSource onTheAllowlist = new HubModelSource(allowed,
+          new HubProperties("http://127.0.0.1:" + listener.port(), null), new ModelCache(allowed))) {
+        assertThat(onTheAllowlist.check(model)).isEmpty();
+      }
+      // a name is judged when it is resolved, at each connection: "hub.test" is 127.0.0.1 here
+      try (HubModelSource byName = new HubModelSource(noLoopback,
+          new HubProperties("http://hub.test:" + listener.port(), null), new ModelCache(noLoopback),
+          host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")})) {
+        assertThat(byName.check(model)).isEmpty();
+        assertThatThrownBy(() -> byName.fetch(model))
+            .hasMessage("hf://beear-test/tiny-organism: fetch failed: address not allowed by egress policy");
+      }
+      Thread.sleep(200);
+      assertThat(listener.connections()).isZero();
     }
   }
 

@@ -2,8 +2,11 @@ package org.beear.beear.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,7 +25,8 @@ import org.beear.datasets.JsonLines;
  *   <li>anchoring set: {@code prompt}, {@code response}.</li>
  * </ul>
  * Every field must be a non-empty string; other fields or columns are ignored. Blank lines are skipped. Any
- * problem raises a {@link DefenderDataException} whose message starts with {@code file:line:}.
+ * problem raises a {@link DefenderDataException} whose message starts with {@code file:line:} (the file's name)
+ * and never quotes what the file holds.
  */
 public final class DefenderDataReader {
 
@@ -41,34 +45,35 @@ public final class DefenderDataReader {
   }
 
   private static <T> List<T> read(Path file, List<String> fields, Function<Map<String, String>, T> make) {
+    String source = file.getFileName().toString();
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new DefenderDataException(file + ": cannot read the file: " + e.getMessage(), e);
+      throw new DefenderDataException(source + ": cannot read the file: " + unreadable(e));
     }
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    String name = source.toLowerCase(Locale.ROOT);
     List<T> examples;
     if (name.endsWith(".jsonl") || name.endsWith(".json")) {
-      examples = readJsonLines(file, text, fields, make);
+      examples = readJsonLines(file.getFileName(), text, fields, make);
     } else if (name.endsWith(".csv")) {
-      examples = readCsv(file, text, fields, make);
+      examples = readCsv(source, text, fields, make);
     } else {
-      throw new DefenderDataException(file + ": unknown format: expected a .jsonl or .csv file");
+      throw new DefenderDataException(source + ": unknown format: expected a .jsonl or .csv file");
     }
     if (examples.isEmpty()) {
-      throw new DefenderDataException(file + ": empty file: no examples (expected fields " + fields + ")");
+      throw new DefenderDataException(source + ": empty file: no examples (expected fields " + fields + ")");
     }
     return List.copyOf(examples);
   }
 
-  private static <T> List<T> readJsonLines(Path file, String text, List<String> fields,
+  private static <T> List<T> readJsonLines(Path name, String text, List<String> fields,
       Function<Map<String, String>, T> make) {
     List<JsonLines.Line> lines;
     try {
-      lines = JsonLines.objects(file, text.lines().toList());
+      lines = JsonLines.objects(name, text.lines().toList());
     } catch (JsonLines.FormatException e) {
-      throw new DefenderDataException(e.getMessage(), e);
+      throw new DefenderDataException(e.getMessage());
     }
     List<T> out = new ArrayList<>();
     for (JsonLines.Line line : lines) {
@@ -90,13 +95,13 @@ public final class DefenderDataReader {
     return out;
   }
 
-  private static <T> List<T> readCsv(Path file, String text, List<String> fields,
+  private static <T> List<T> readCsv(String source, String text, List<String> fields,
       Function<Map<String, String>, T> make) {
     List<CsvParser.Row> rows;
     try {
-      rows = CsvParser.parse(text, file.toString());
+      rows = CsvParser.parse(text, source);
     } catch (CsvParser.CsvFormatException e) {
-      throw new DefenderDataException(e.getMessage(), e);
+      throw new DefenderDataException(e.getMessage());
     }
     if (rows.isEmpty()) {
       return List.of();
@@ -107,14 +112,16 @@ public final class DefenderDataReader {
     for (String f : fields) {
       int at = columns.indexOf(f);
       if (at < 0) {
-        throw new DefenderDataException(file + ":" + header.line() + ": the header has no column '" + f
-            + "' (found " + columns + ", expected " + fields + ")");
+        // the header's own text is not shown: the file may not be what it claims to be
+        throw new DefenderDataException(source + ":" + header.line() + ": the header has no column '" + f
+            + "' (it has " + columns.size() + (columns.size() == 1 ? " column" : " columns") + "; expected " + fields
+            + ")");
       }
       index.put(f, at);
     }
     List<T> out = new ArrayList<>();
     for (CsvParser.Row row : rows.subList(1, rows.size())) {
-      String where = file + ":" + row.line() + ": ";
+      String where = source + ":" + row.line() + ": ";
       if (row.fields().size() != columns.size()) {
         throw new DefenderDataException(where + "expected " + columns.size() + " columns as in the header, found "
             + row.fields().size());
@@ -126,6 +133,20 @@ public final class DefenderDataReader {
       out.add(make.apply(values));
     }
     return out;
+  }
+
+  /** Why the file could not be read, without its path (the exceptions' messages are the path). */
+  private static String unreadable(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof CharacterCodingException) {
+      return "not UTF-8 text";
+    }
+    return e.getClass().getSimpleName();
   }
 
   private static String nonEmpty(String value, String field, String where) {

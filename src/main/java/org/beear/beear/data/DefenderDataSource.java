@@ -75,7 +75,8 @@ public final class DefenderDataSource {
   private static <T> void splitHoldOut(List<T> all, Path file, String kind, List<T> train,
       List<T> heldOut) {
     if (all.size() < 8) {
-      throw new IllegalArgumentException(file + ": at least 8 " + kind + " examples are needed, got " + all.size());
+      throw new IllegalArgumentException(file.getFileName() + ": at least 8 " + kind + " examples are needed, got "
+          + all.size());
     }
     int held = Math.max(4, (int) Math.round(all.size() * HOLD_OUT_SHARE));
     train.addAll(all.subList(0, all.size() - held));

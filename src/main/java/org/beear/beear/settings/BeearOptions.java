@@ -3,6 +3,7 @@ package org.beear.beear.settings;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.List;
 import java.util.Map;
+import org.beear.eval.PromptText;
 import org.beear.options.ModelFacts;
 import org.beear.options.Option;
 import org.beear.options.OptionProblem;
@@ -173,6 +174,7 @@ public record BeearOptions(OptionValues values) implements Options {
       .help("a system message before every conversation (defender data, anchoring data, evaluation), for models "
           + "attacked and served with one")
       .maxLength(MAX_SYSTEM_PROMPT_CHARS)
+      .rejecting(PromptText::controlCharacterProblem, "no control characters but tabs and line breaks")
       .resolvedAs((given, r) -> given == null || given.isBlank() ? null : given, "none");
   public static final Option<Boolean> FIT = Option.flag("fit").group(Group.RUNTIME)
       .help("let the planner choose the memory settings the options leave open (micro-batches, recomputation, "

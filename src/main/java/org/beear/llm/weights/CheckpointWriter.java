@@ -3,10 +3,12 @@ package org.beear.llm.weights;
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -242,9 +244,12 @@ public final class CheckpointWriter {
 
   /**
    * Copies the non-weight model files ({@link #MODEL_FILES}) that exist in {@code fromDir} to {@code toDir},
-   * so a cleansed checkpoint keeps its config, tokenizer and chat template.
+   * so a cleansed checkpoint keeps its config, tokenizer and chat template. Links are never followed: a model file
+   * that is a symbolic link (it could name any file of the machine, which would then be published with the
+   * output) is refused, and each file is opened without following one, so a link swapped in meanwhile fails too.
    *
    * @return the names of the files copied
+   * @throws CheckpointException when a model file is a link or not a regular file, or cannot be copied
    */
   public static List<String> copyModelFiles(Path fromDir, Path toDir) {
     if (!Files.isDirectory(fromDir)) {
@@ -261,13 +266,17 @@ public final class CheckpointWriter {
     }
     for (String name : MODEL_FILES) {
       Path source = fromDir.resolve(name);
-      if (!Files.isRegularFile(source)) {
+      if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
         continue;
+      }
+      if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+        throw new CheckpointException(source, Files.isSymbolicLink(source)
+            ? "is a symbolic link; links in a model directory are not followed" : "is not a regular file");
       }
       try {
         Path temp = tempFile(toDir, name);
-        try {
-          Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
+        try (InputStream in = Files.newInputStream(source, LinkOption.NOFOLLOW_LINKS)) {
+          Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
           moveIntoPlace(temp, toDir.resolve(name));
         } finally {
           Files.deleteIfExists(temp);

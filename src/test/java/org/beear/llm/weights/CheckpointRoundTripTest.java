@@ -421,6 +421,25 @@ class CheckpointRoundTripTest {
   }
 
   @Test
+  void copyModelFilesNeverFollowsALink() throws IOException {
+    Path secret = Files.writeString(dir.resolve("secret.key"), "SECRET-KEY-MATERIAL");
+    Path from = Files.createDirectories(dir.resolve("linked"));
+    Files.writeString(from.resolve("config.json"), "{\"model_type\":\"llama\"}");
+    Files.createSymbolicLink(from.resolve("special_tokens_map.json"), secret);
+    Path to = dir.resolve("out/linked");
+
+    CheckpointException e = assertThrows(CheckpointException.class, () -> CheckpointWriter.copyModelFiles(from, to));
+    assertTrue(e.getMessage().endsWith("special_tokens_map.json: is a symbolic link; links in a model directory are"
+        + " not followed"), e.getMessage());
+    assertFalse(Files.exists(to.resolve("special_tokens_map.json"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    try (Stream<Path> files = Files.walk(to)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        assertFalse(Files.readString(file).contains("SECRET"), file + " holds the link's target");
+      }
+    }
+  }
+
+  @Test
   void aFailedWriteLeavesThePreviousCheckpointIntactAndNoTempFiles() throws IOException {
     CheckpointWriter.write(dir, Map.of("x", manager.create(new float[] {1, 2})), TensorDType.F32, 1 << 20, Map.of());
     byte[] before = Files.readAllBytes(dir.resolve("model.safetensors"));
