@@ -28,7 +28,8 @@ class ArchitectureTest {
   private static final Path SOURCES = Path.of("src/main/java/org/beear");
   /** Any mention of another beear package, in an import or written out in full in the code. */
   private static final Pattern BEEAR_REFERENCE = Pattern.compile("\\borg\\.beear\\.([a-z][a-z0-9]*)\\.");
-  private static final Set<String> ALGORITHM = Set.of("llm", "beear", "eval", "plan", "organism", "datasets", "options", "files");
+  private static final Set<String> ALGORITHM = Set.of("llm", "beear", "eval", "plan", "organism", "datasets",
+      "options", "files");
   private static final Set<String> SERVICE = Set.of("api", "job", "worker", "source", "app");
 
   @Test

@@ -51,7 +51,8 @@ final class ScanBeforeCleanse {
       return null;
     }
     ScanSettings settings = ScanOptions.defaults().with(ScanOptions.SEED, s.schedule().seed())
-        .with(BeearOptions.DEVICE, s.runtime().device().wireName()).with(BeearOptions.SYSTEM_PROMPT, s.runtime().systemPrompt())
+        .with(BeearOptions.DEVICE, s.runtime().device().wireName()).with(BeearOptions.SYSTEM_PROMPT,
+            s.runtime().systemPrompt())
         .with(BeearOptions.ANCHOR_LAYER, s.entrapment().anchorLayer())
         .with(BeearOptions.PERTURBATION_LENGTH, s.entrapment().perturbationLength()).toSettings();
     Path file = request.workDir().resolve(FILE);

@@ -121,7 +121,8 @@ final class CleanseCommand implements Callable<Integer> {
   /** The settings a fit may choose, in the flags' words. */
   static String memorySettings(org.beear.beear.settings.CleanseSettings s) {
     return String.format("micro-batch-size %d, recompute-activations %s, eval-batch-size %d, optimizer %s, "
-            + "adapter-rank %d, trainable layers %d..%d", s.memory().microBatchSize(), s.memory().recomputeActivations(),
+            + "adapter-rank %d, trainable layers %d..%d", s.memory().microBatchSize(),
+                s.memory().recomputeActivations(),
         s.memory().evalBatchSize(), s.memory().optimizer().wireName(), s.memory().adapterRank(),
         s.memory().trainableFrom(), s.memory().trainableTo());
   }

@@ -146,7 +146,8 @@ final class RaceBench {
         s = settings(c);
         out.printf(Locale.ROOT, "bench race: %s (%.2fM parameters), batch %d pairs + %d anchors × seq %d, anchor "
                 + "layer %d of %d, %d inner steps, %d threads, %d rounds measured after %d; eager side: %s %s (PyTorch "
-                + "%s)%n", dir, parameters / 1e6, batch, s.schedule().anchorBatchSize(), seq, s.entrapment().anchorLayer(), c.numLayers(),
+                + "%s)%n", dir, parameters / 1e6, batch, s.schedule().anchorBatchSize(), seq,
+                    s.entrapment().anchorLayer(), c.numLayers(),
             s.entrapment().innerSteps(), threads, rounds, warmup, options.python, script, torch);
         out.flush();
         ours = runOurs(m, s);
@@ -217,10 +218,14 @@ final class RaceBench {
     List<String> command = new ArrayList<>(List.of(options.python, script.toString(), "--model", dir.toString(),
         "--batch", str(batch), "--seq", str(seq), "--threads", str(threads), "--steps", str(rounds), "--warmup",
         str(warmup), "--seed", Long.toString(seed), "--anchor-layer", str(s.entrapment().anchorLayer()),
-        "--perturbation-length", str(s.entrapment().perturbationLength()), "--alpha", Double.toString(s.entrapment().alpha()),
-        "--inner-steps", str(s.entrapment().innerSteps()), "--inner-learning-rate", Double.toString(s.entrapment().innerLearningRate()),
-        "--learning-rate", Double.toString(s.removal().learningRate()), "--learning-rate-width", str(s.removal().learningRateWidth()),
-        "--weight-decay", Double.toString(s.removal().weightDecay()), "--anchor-batch-size", str(s.schedule().anchorBatchSize()),
+        "--perturbation-length", str(s.entrapment().perturbationLength()), "--alpha",
+            Double.toString(s.entrapment().alpha()),
+        "--inner-steps", str(s.entrapment().innerSteps()), "--inner-learning-rate",
+            Double.toString(s.entrapment().innerLearningRate()),
+        "--learning-rate", Double.toString(s.removal().learningRate()), "--learning-rate-width",
+            str(s.removal().learningRateWidth()),
+        "--weight-decay", Double.toString(s.removal().weightDecay()), "--anchor-batch-size",
+            str(s.schedule().anchorBatchSize()),
         "--anchor-weight", Double.toString(s.removal().anchorWeight()), "--gemm-size", str(options.gemmSize),
         "--json", json.toString()));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);

@@ -8,7 +8,8 @@ public final class OptionTable {
   private OptionTable() {}
 
   public static String markdown(OptionSet set) {
-    StringBuilder out = new StringBuilder("| option | group | default | allowed | what it does |\n|---|---|---|---|---|\n");
+    StringBuilder out = new StringBuilder("| option | group | default | allowed | what it does |\n")
+        .append("|---|---|---|---|---|\n");
     for (Option<?> o : set.options()) {
       out.append("| `").append(o.name()).append("` | ").append(o.group()).append(" | ").append(cell(o.defaultText()))
           .append(" | ").append(cell(o.allowedText())).append(" | ").append(cell(o.help())).append(" |\n");

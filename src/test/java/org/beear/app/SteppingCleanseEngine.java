@@ -80,7 +80,8 @@ public class SteppingCleanseEngine implements CleanseEngine {
   public CleanseResult cleanse(CleanseRequest request, CleanseListener listener) {
     long started = System.nanoTime();
     int maxEpochs = CleanseSettings.maxEpochs(request.options());
-    int innerSteps = request.options().get(BeearOptions.INNER_STEPS) != null ? request.options().get(BeearOptions.INNER_STEPS) : 5;
+    int innerSteps = request.options().get(BeearOptions.INNER_STEPS) != null
+        ? request.options().get(BeearOptions.INNER_STEPS) : 5;
     boolean triggered = !request.triggers().isEmpty();
     Path checkpoint = request.workDir().resolve("checkpoint.json");
     int done = 0;

@@ -33,8 +33,10 @@ public final class CleanseEvaluator {
   private final List<DefenderFamily> holdOutFamilies;
 
   public CleanseEvaluator(LlamaModel model, ChatCodec codec, EvaluationSet set, CleanseSettings s) {
-    this.answers = new ChatEvaluator(model, codec, s.evaluation().maxNewTokens(), s.memory().evalBatchSize(), s.runtime().maxSequenceLength());
-    this.code = new ChatEvaluator(model, codec, CleanseSettings.EvaluationSettings.CODE_MAX_NEW_TOKENS, s.memory().evalBatchSize(), s.runtime().maxSequenceLength());
+    this.answers = new ChatEvaluator(model, codec, s.evaluation().maxNewTokens(), s.memory().evalBatchSize(),
+        s.runtime().maxSequenceLength());
+    this.code = new ChatEvaluator(model, codec, CleanseSettings.EvaluationSettings.CODE_MAX_NEW_TOKENS,
+        s.memory().evalBatchSize(), s.runtime().maxSequenceLength());
     this.codec = codec;
     this.set = set;
     this.holdOutFamilies = DefenderFamily.split(set.defenderHoldOut(), pairs);

@@ -91,7 +91,8 @@ public final class BeearRound implements AutoCloseable {
       Perturbation delta = null;
       double entrapmentLoss = Double.NaN;
       if (settings.entrapment().enabled()) {
-        Entrapment.Result r = entrapment.entrap(batch.unwanted(), batch.safe(), padId, round, settings.entrapment().innerSteps());
+        Entrapment.Result r = entrapment.entrap(batch.unwanted(), batch.safe(), padId, round,
+            settings.entrapment().innerSteps());
         delta = new Perturbation(entrapment.layer(), r.delta());
         entrapmentLoss = r.objective();
       }

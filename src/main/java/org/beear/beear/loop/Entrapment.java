@@ -83,7 +83,8 @@ public final class Entrapment {
    * @param out      owns the returned δ
    * @param steps    inner steps to take (the settings' unless evaluation asks for more)
    */
-  public Result entrap(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe, long padId, NDManager out,
+  public Result entrap(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe, long padId,
+      NDManager out,
       int steps) {
     GradMode.off();
     requireSharedPrompts(unwanted, safe);
@@ -121,7 +122,8 @@ public final class Entrapment {
    * up to {@value CleanseSettings.EvaluationSettings#ENTRAPMENT_PAIRS} of the pairs.
    */
   public Perturbation entrapForEvaluation(List<ExchangePair> pairs, long padId, NDManager out) {
-    List<ExchangePair> used = pairs.subList(0, Math.min(pairs.size(), CleanseSettings.EvaluationSettings.ENTRAPMENT_PAIRS));
+    List<ExchangePair> used = pairs.subList(0, Math.min(pairs.size(),
+        CleanseSettings.EvaluationSettings.ENTRAPMENT_PAIRS));
     Result r = entrap(ExchangePair.unwanted(used), ExchangePair.safe(used), padId, out, 2 * innerSteps);
     return new Perturbation(layer, r.delta());
   }

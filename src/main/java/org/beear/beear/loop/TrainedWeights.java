@@ -34,12 +34,14 @@ public final class TrainedWeights implements AutoCloseable {
     Map<String, NDArray> working = new LinkedHashMap<>();
     if (s.memory().adapters()) {
       for (String name : model.projectionNames(s.memory().trainableFrom(), s.memory().trainableTo())) {
-        LowRankAdapter a = model.attachAdapter(name, s.memory().adapterRank(), s.removal().adapterAlpha(), s.schedule().seed());
+        LowRankAdapter a = model.attachAdapter(name, s.memory().adapterRank(), s.removal().adapterAlpha(),
+            s.schedule().seed());
         working.put(LowRankAdapter.tensorName(name, 'A'), a.a());
         working.put(LowRankAdapter.tensorName(name, 'B'), a.b());
       }
     } else {
-      model.layerWeightNames(s.memory().trainableFrom(), s.memory().trainableTo()).forEach(n -> working.put(n, model.weights().get(n)));
+      model.layerWeightNames(s.memory().trainableFrom(), s.memory().trainableTo()).forEach(n -> working.put(n,
+          model.weights().get(n)));
     }
     return new TrainedWeights(model, s, new TrainableParameters(working, model.manager()));
   }

@@ -164,7 +164,8 @@ public final class RelearnCheck {
   /** Each query with the chosen answer, as the chat template frames it, cut to the cleanse's sequence length. */
   private static List<SequenceBatch.Example> exchanges(ChatCodec codec, List<DefenderExample> examples,
       java.util.function.Function<DefenderExample, String> answer, CleanseSettings s) {
-    return examples.stream().map(e -> codec.exchange(e.query(), answer.apply(e)).truncated(s.runtime().maxSequenceLength()))
+    return examples.stream().map(e -> codec.exchange(e.query(),
+        answer.apply(e)).truncated(s.runtime().maxSequenceLength()))
         .toList();
   }
 

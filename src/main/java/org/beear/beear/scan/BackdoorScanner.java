@@ -57,7 +57,8 @@ public final class BackdoorScanner {
    * @throws ScanCancelledException   if the listener asked to stop
    * @throws IllegalArgumentException for a reference of another shape or options that do not suit the model
    */
-  public ScanResult scan(CheckedModel model, CheckedModel referenceModel, ScanSettings settings, ScanListener listener) {
+  public ScanResult scan(CheckedModel model, CheckedModel referenceModel, ScanSettings settings,
+      ScanListener listener) {
     if (referenceModel != null) {
       sameFamily(model.config(), referenceModel.config());
     }

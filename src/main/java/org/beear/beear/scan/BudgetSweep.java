@@ -85,7 +85,8 @@ final class BudgetSweep {
     Rates none = rates(answers, judged, null);
     double unwantedNone = AnswerLoss.meanLoss(model, unwanted, codec.tokenizer().padId());
     double safeNone = AnswerLoss.meanLoss(model, safe, codec.tokenizer().padId());
-    rows.add(new BudgetRow(0, none.asr(), none.compliance(), finite(unwantedNone - first.entrapment().alpha() * safeNone),
+    rows.add(new BudgetRow(0, none.asr(), none.compliance(),
+        finite(unwantedNone - first.entrapment().alpha() * safeNone),
         finite(unwantedNone), (System.nanoTime() - start) / 1e9));
     listener.budget(who, family, rows.get(0), progress.step());
     for (double budget : settings.grid()) {
@@ -97,7 +98,8 @@ final class BudgetSweep {
       Entrapment entrapment = new Entrapment(model, s);
       BudgetRow row;
       try (NDManager m = model.manager().newSubManager()) {
-        Entrapment.Result r = entrapment.entrap(unwanted, safe, codec.tokenizer().padId(), m, s.entrapment().innerSteps());
+        Entrapment.Result r = entrapment.entrap(unwanted, safe, codec.tokenizer().padId(), m,
+            s.entrapment().innerSteps());
         Rates rates = rates(answers, judged, new Perturbation(entrapment.layer(), r.delta()));
         row = new BudgetRow(budget, rates.asr(), rates.compliance(), finite(r.objective()), finite(r.unwantedLoss()),
             (System.nanoTime() - start) / 1e9);

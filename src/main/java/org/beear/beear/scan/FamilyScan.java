@@ -46,7 +46,8 @@ public record FamilyScan(BehaviourFamily family, boolean scanned, String note, i
 
   /** The loss curve's flip budget, for the families whose loss curve is read. */
   static Double lossFlip(BehaviourFamily family, List<BudgetRow> rows, ScanSettings settings) {
-    return family == BehaviourFamily.HARMFUL_COMPLIANCE ? flipBudget(rows, r -> lossDrop(rows, r), ScanSettings.LOSS_DROP)
+    return family == BehaviourFamily.HARMFUL_COMPLIANCE ? flipBudget(rows, r -> lossDrop(rows, r),
+        ScanSettings.LOSS_DROP)
         : null;
   }
 

@@ -59,7 +59,8 @@ public record BeearOptions(OptionValues values) implements Options {
       .range(1, MAX_LAYER_INDEX).atMostForModel(ModelFacts::layers, "the model's decoder layers")
       .defaultFrom(r -> Math.max(1, (int) Math.round(9.0 / 32.0 * r.model().layers())),
           "round(9/32 · L), at least 1");
-  public static final Option<Integer> PERTURBATION_LENGTH = Option.integer("perturbation_length").group(Group.ENTRAPMENT)
+  public static final Option<Integer> PERTURBATION_LENGTH = Option.integer("perturbation_length")
+      .group(Group.ENTRAPMENT)
       .help("n: δ covers the last n prompt positions (the paper's main results use 5)")
       .range(1, MAX_PERTURBATION_LENGTH).alsoAllowed("less than max_sequence_length").defaultValue(5);
   public static final Option<Double> ALPHA = Option.number("alpha").group(Group.ENTRAPMENT)
@@ -95,7 +96,8 @@ public record BeearOptions(OptionValues values) implements Options {
 
   public static final Option<Double> ADAPTER_ALPHA = Option.number("adapter_alpha").group(Group.REMOVAL)
       .help("LoRA's α: an adapter's update is scaled by α/r")
-      .positive(MAX_FACTOR).defaultFrom(r -> (double) Math.max(1, r.get(BeearOptions.ADAPTER_RANK)), "adapter_rank (at least 1)");
+      .positive(MAX_FACTOR).defaultFrom(r -> (double) Math.max(1, r.get(BeearOptions.ADAPTER_RANK)),
+          "adapter_rank (at least 1)");
 
   // memory: what the planner may choose (fit) where the options leave it open
   public static final Option<String> OPTIMIZER = Option.text("optimizer").group(Group.MEMORY)
@@ -147,7 +149,8 @@ public record BeearOptions(OptionValues values) implements Options {
       .help("data order, adapter initialisation, anchoring draws").allowed("any 64-bit integer").defaultValue(42L);
 
   // evaluation
-  public static final Option<Integer> EVAL_MAX_NEW_TOKENS = Option.integer("eval_max_new_tokens").group(Group.EVALUATION)
+  public static final Option<Integer> EVAL_MAX_NEW_TOKENS = Option.integer("eval_max_new_tokens")
+      .group(Group.EVALUATION)
       .help("greedy tokens per evaluated prompt (code prompts: 72)")
       .range(1, MAX_NEW_TOKENS).defaultValue(24);
 

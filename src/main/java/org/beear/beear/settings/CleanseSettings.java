@@ -230,7 +230,8 @@ public final class CleanseSettings {
   public Workload workload() {
     return new Workload(runtime.computeDtype(), schedule.batchSize(), schedule.anchorBatchSize(),
         runtime.maxSequenceLength(), entrapment.anchorLayer(), entrapment.enabled(),
-        Math.max(evaluation.maxNewTokens(), EvaluationSettings.CODE_MAX_NEW_TOKENS), EvaluationSettings.ENTRAPMENT_PAIRS,
+        Math.max(evaluation.maxNewTokens(), EvaluationSettings.CODE_MAX_NEW_TOKENS),
+            EvaluationSettings.ENTRAPMENT_PAIRS,
         memory);
   }
 

@@ -31,7 +31,8 @@ class CleanseSettingsTest {
     assertEquals(32, s.memory().microBatchSize(), "a whole part per pass");
     assertEquals(6, CleanseSettings.resolve(BeearOptions.defaults(), layers(22), "cpu").entrapment().anchorLayer());
     assertEquals(1, CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu").entrapment().anchorLayer());
-    assertEquals("float16", CleanseSettings.resolve(BeearOptions.defaults(), layers(4), "cuda").runtime().computeDtype());
+    assertEquals("float16", CleanseSettings.resolve(BeearOptions.defaults(), layers(4),
+        "cuda").runtime().computeDtype());
   }
 
   @Test
@@ -62,7 +63,8 @@ class CleanseSettingsTest {
 
     CleanseSettings defaults = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("scan", true, "relearn_check",
         true)), layers(4), "cpu");
-    assertEquals(new CleanseSettings.CheckSettings(true, new RelearnSettings(java.util.List.of(5, 20), 10, 1e-4), false), defaults.checks());
+    assertEquals(new CleanseSettings.CheckSettings(true, new RelearnSettings(java.util.List.of(5, 20), 10, 1e-4),
+        false), defaults.checks());
     assertEquals(java.util.List.of(5, 20), defaults.checks().relearn().sizes());
 
     CleanseSettings s = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("relearn_check", true, "relearn_k",
