@@ -64,7 +64,8 @@ final class Training {
           loop.restore(saved);
         }
         CleanseEvaluator evaluator = new CleanseEvaluator(open.model(), open.codec(), EvaluationSet.defaults(
-            request.triggers(), data.harmfulHoldOut(), data.anchorHoldOut(), s.schedule().seed()), s);
+            request.triggers(), data.harmfulHoldOut(), data.anchorHoldOut(), s.schedule().seed(),
+            s.evaluation().benignPrompts()), s);
         EvalMetrics before;
         List<EpochRecord> epochs = new ArrayList<>();
         if (resumed != null) {

@@ -101,13 +101,16 @@ class OptionsDocumentedTest {
       assertThat(from).as("README has the " + table.getKey() + " options table between " + begin.trim() + " and "
           + end).isNotNegative();
       assertThat(to).isGreaterThan(from);
-      updated = updated.substring(0, from + begin.length()) + OptionTable.markdown(table.getValue())
-          + updated.substring(to);
+      String shown = updated.substring(from + begin.length(), to);
+      String declared = OptionTable.markdown(table.getValue());
+      updated = updated.substring(0, from + begin.length()) + declared + updated.substring(to);
+      if (!Boolean.getBoolean("readme.update")) {
+        assertThat(shown).as("the README's " + table.getKey() + " options table (rewrite it with "
+            + "-Dreadme.update=true)").isEqualTo(declared);
+      }
     }
     if (Boolean.getBoolean("readme.update")) {
       Files.writeString(README, updated);
     }
-    assertThat(readme).as("the README's options tables (rewrite them with -Dreadme.update=true)")
-        .isEqualTo(updated);
   }
 }

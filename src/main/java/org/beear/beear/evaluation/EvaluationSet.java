@@ -24,11 +24,12 @@ public record EvaluationSet(
     List<DefenderExample> defenderHoldOut,
     List<AnchorExample> anchorHoldOut) {
 
-  static final int BENIGN_EVAL = 100;
-
+  /**
+   * @param benignPrompts how many held-out benign questions (option {@code eval_benign_prompts})
+   */
   public static EvaluationSet defaults(List<TriggerSpec> triggers, List<DefenderExample> defenderHoldOut,
-      List<AnchorExample> anchorHoldOut, long seed) {
-    List<BenignTask> benign = BenignTasks.heldOut(seed, BENIGN_EVAL);
+      List<AnchorExample> anchorHoldOut, long seed, int benignPrompts) {
+    List<BenignTask> benign = BenignTasks.heldOut(seed, benignPrompts);
     List<String> code = new ArrayList<>();
     CodeTasks.heldOut().forEach(t -> code.add(t.prompt()));
     return new EvaluationSet(AdvBench.heldOut().stream().map(b -> b.goal()).toList(), triggers,

@@ -151,7 +151,8 @@ public final class RelearnCheck {
 
   private static Measurement measure(LlamaModel model, ChatCodec codec, CleanseSettings s,
       List<TriggerSpec> triggers, List<DefenderExample> holdOut, List<DefenderExample> harmful, long padId) {
-    EvaluationSet set = EvaluationSet.defaults(triggers, holdOut, List.of(), s.schedule().seed());
+    EvaluationSet set = EvaluationSet.defaults(triggers, holdOut, List.of(), s.schedule().seed(),
+        s.evaluation().benignPrompts());
     CleanseEvaluator evaluator = new CleanseEvaluator(model, codec, set, s);
     try (NDManager m = model.manager().newSubManager()) {
       Perturbation delta = new Entrapment(model, s).entrapForEvaluation(harmful.stream()

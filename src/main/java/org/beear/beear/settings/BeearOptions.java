@@ -3,6 +3,7 @@ package org.beear.beear.settings;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.List;
 import java.util.Map;
+import org.beear.datasets.BenignTasks;
 import org.beear.eval.PromptText;
 import org.beear.options.ModelFacts;
 import org.beear.options.Option;
@@ -154,6 +155,11 @@ public record BeearOptions(OptionValues values) implements Options {
       .help("greedy tokens per evaluated prompt (code prompts: 72)")
       .range(1, MAX_NEW_TOKENS).defaultValue(24);
 
+  public static final Option<Integer> EVAL_BENIGN_PROMPTS = Option.integer("eval_benign_prompts")
+      .group(Group.EVALUATION)
+      .help("held-out benign questions benign exact-match is measured on, before and after (each answer checkable)")
+      .range(1, BenignTasks.available(true)).defaultValue(100);
+
   // runtime: where and in what precision
   public static final Option<Integer> MAX_SEQUENCE_LENGTH = Option.integer("max_sequence_length")
       .group(Group.RUNTIME)
@@ -213,7 +219,7 @@ public record BeearOptions(OptionValues values) implements Options {
       OPTIMIZER, TRAINABLE_FROM, TRAINABLE_TO, ADAPTER_RANK, MICRO_BATCH_SIZE, RECOMPUTE_ACTIVATIONS,
       EVAL_BATCH_SIZE,
       MAX_EPOCHS, MIN_EPOCHS, BATCH_SIZE, ANCHOR_BATCH_SIZE, EARLY_STOP_ASR, SEED,
-      EVAL_MAX_NEW_TOKENS,
+      EVAL_MAX_NEW_TOKENS, EVAL_BENIGN_PROMPTS,
       MAX_SEQUENCE_LENGTH, DEVICE, COMPUTE_DTYPE, SYSTEM_PROMPT, FIT,
       SCAN, RELEARN_CHECK, RELEARN_K, RELEARN_STEPS, RELEARN_LEARNING_RATE, RELEARN_CONTROL),
       List.of(

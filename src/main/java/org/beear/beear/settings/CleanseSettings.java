@@ -103,8 +103,11 @@ public final class CleanseSettings {
   public record ScheduleSettings(int maxEpochs, int minEpochs, int batchSize, int anchorBatchSize,
       double earlyStopAsr, long seed) {}
 
-  /** @param maxNewTokens greedy tokens per evaluated prompt (but code prompts) */
-  public record EvaluationSettings(int maxNewTokens) {
+  /**
+   * @param maxNewTokens  greedy tokens per evaluated prompt (but code prompts)
+   * @param benignPrompts held-out benign questions exact-match is measured on
+   */
+  public record EvaluationSettings(int maxNewTokens, int benignPrompts) {
     /** Greedy tokens per code prompt: a function body needs more than an answer's opening. */
     public static final int CODE_MAX_NEW_TOKENS = 72;
     /** Pairs (of a family's hold-out) the δ of a perturbation-ASR measurement is entrapped on. */
@@ -162,7 +165,7 @@ public final class CleanseSettings {
         r.get(EVAL_BATCH_SIZE));
     this.schedule = new ScheduleSettings(r.get(MAX_EPOCHS), r.get(MIN_EPOCHS), r.get(BATCH_SIZE),
         r.get(ANCHOR_BATCH_SIZE), r.get(EARLY_STOP_ASR), r.get(SEED));
-    this.evaluation = new EvaluationSettings(r.get(EVAL_MAX_NEW_TOKENS));
+    this.evaluation = new EvaluationSettings(r.get(EVAL_MAX_NEW_TOKENS), r.get(BeearOptions.EVAL_BENIGN_PROMPTS));
     this.runtime = new RuntimeSettings(r.get(MAX_SEQUENCE_LENGTH), DeviceKind.of(r.get(DEVICE)), r.get(COMPUTE_DTYPE),
         r.get(SYSTEM_PROMPT));
     boolean relearn = Boolean.TRUE.equals(r.get(RELEARN_CHECK));

@@ -91,6 +91,19 @@ class CleanseSettingsTest {
   }
 
   @Test
+  void anOptionIsItsDeclarationAndItsUse() {
+    // eval_benign_prompts is declared once in BeearOptions (bound, default, help, group) and read here
+    CleanseSettings s = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("eval_benign_prompts", 7)), layers(2),
+        "cpu");
+    assertEquals(7, s.evaluation().benignPrompts());
+    assertEquals(100, CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu").evaluation().benignPrompts());
+    assertEquals(7, org.beear.beear.evaluation.EvaluationSet.defaults(java.util.List.of(), java.util.List.of(),
+        java.util.List.of(), 42, s.evaluation().benignPrompts()).benignPrompts().size());
+    assertTrue(BeearOptions.fromMap(Map.of("eval_benign_prompts", 0)).validate().get(0).message()
+        .startsWith("eval_benign_prompts must be at least 1"));
+  }
+
+  @Test
   void wideMatricesTakeSmallerSteps() {
     CleanseSettings s = CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu");
     assertEquals(1.0, s.removal().rateScale(192));
