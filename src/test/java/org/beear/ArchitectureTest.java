@@ -28,7 +28,8 @@ class ArchitectureTest {
   private static final Path SOURCES = Path.of("src/main/java/org/beear");
   /** Any mention of another beear package, in an import or written out in full in the code. */
   private static final Pattern BEEAR_REFERENCE = Pattern.compile("\\borg\\.beear\\.([a-z][a-z0-9]*)\\.");
-  private static final Set<String> ALGORITHM = Set.of("llm", "beear", "eval", "plan", "organism", "datasets");
+  private static final Set<String> ALGORITHM = Set.of("llm", "beear", "eval", "plan", "organism", "datasets",
+      "options", "files");
   private static final Set<String> SERVICE = Set.of("api", "job", "worker", "source", "app");
 
   @Test
@@ -65,6 +66,48 @@ class ArchitectureTest {
     Map<String, Map<String, Set<String>>> graph = dependencies();
     assertThat(graph.getOrDefault("beear", Map.of()).get("organism")).as("beear files mentioning organism").isNull();
     assertThat(graph.getOrDefault("organism", Map.of()).get("beear")).as("organism files mentioning beear").isNull();
+  }
+
+  /**
+   * The algorithm's own packages ({@code beear.data}, {@code beear.settings}, {@code beear.evaluation},
+   * {@code beear.loop}, {@code beear.scan}, {@code beear.relearn}) form no cycle, and none mentions the package
+   * above them ({@code beear}: the engine's door and the stages of a cleanse), which builds on them.
+   */
+  @Test
+  void theAlgorithmsPackagesFormNoCycleAndNeverImportUp() {
+    Map<String, Map<String, Set<String>>> graph = new TreeMap<>();
+    Pattern reference = Pattern.compile("\\borg\\.beear\\.beear\\.(?:([a-z][a-z0-9]*)\\.|([A-Z]))");
+    forEachSource((pkg, file, text) -> {
+      if (!pkg.equals("beear")) {
+        return;
+      }
+      String from = file.contains("/") ? "beear." + file.substring(0, file.indexOf('/')) : "beear";
+      Map<String, Set<String>> edges = graph.computeIfAbsent(from, p -> new TreeMap<>());
+      Matcher m = reference.matcher(text);
+      while (m.find()) {
+        String to = m.group(1) != null ? "beear." + m.group(1) : "beear";
+        if (!to.equals(from)) {
+          edges.computeIfAbsent(to, p -> new TreeSet<>()).add(file);
+        }
+      }
+    });
+    assertThat(graph.keySet()).as("the algorithm's packages").contains("beear", "beear.data", "beear.settings",
+        "beear.evaluation", "beear.loop", "beear.scan", "beear.relearn");
+    List<String> up = new ArrayList<>();
+    graph.forEach((from, edges) -> {
+      if (!from.equals("beear") && edges.containsKey("beear")) {
+        up.add(from + " -> beear " + edges.get("beear"));
+      }
+    });
+    assertThat(up).as("subpackages that mention the package above them").isEmpty();
+    List<String> cycles = new ArrayList<>();
+    for (String start : graph.keySet()) {
+      List<String> cycle = cycleThrough(start, graph);
+      if (!cycle.isEmpty() && cycle.get(0).equals(minimum(cycle))) {
+        cycles.add(describe(cycle, graph));
+      }
+    }
+    assertThat(cycles).as("cycles between the algorithm's packages").isEmpty();
   }
 
   @Test

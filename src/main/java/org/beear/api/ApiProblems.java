@@ -10,10 +10,11 @@ import org.beear.job.FieldProblem;
 import org.beear.job.IdempotencyKeyReusedException;
 import org.beear.job.InvalidRequestException;
 import org.beear.job.JobConflictException;
-import org.beear.job.PlanDoesNotFitException;
 import org.beear.job.JobNotFoundException;
+import org.beear.job.PlanDoesNotFitException;
 import org.beear.limits.LimitExceededException;
 import org.beear.limits.RequestBodyTooLargeException;
+import org.beear.options.InvalidOptionsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
@@ -123,12 +124,25 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
       body.setTitle("Request body too large");
       return handleExceptionInternal(ex, body, headers, HttpStatus.PAYLOAD_TOO_LARGE, request);
     }
-    FieldProblem problem = describe(ex.getCause());
+    List<FieldProblem> problems = optionProblems(ex);
+    FieldProblem problem = problems.isEmpty() ? describe(ex.getCause()) : problems.get(0);
     ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
         problem == null ? "the request body is not valid JSON" : problem.field() + ": " + problem.message());
     body.setTitle("Invalid request");
-    body.setProperty("errors", problem == null ? List.of(new FieldProblem("body", "malformed JSON")) : List.of(problem));
+    body.setProperty("errors", problem == null ? List.of(new FieldProblem("body", "malformed JSON"))
+        : problems.isEmpty() ? List.of(problem) : problems);
     return handleExceptionInternal(ex, body, headers, HttpStatus.BAD_REQUEST, request);
+  }
+
+  /** Unknown options and values of the wrong type, every one on its field ({@code options.anchor_layer}). */
+  private static List<FieldProblem> optionProblems(HttpMessageNotReadableException ex) {
+    InvalidOptionsException invalid = causeOfType(ex, InvalidOptionsException.class);
+    JsonMappingException where = causeOfType(ex, JsonMappingException.class);
+    if (invalid == null || where == null) {
+      return List.of();
+    }
+    String prefix = path(where);
+    return invalid.problems().stream().map(p -> new FieldProblem(prefix + "." + p.option(), p.message())).toList();
   }
 
   /** A query parameter or path variable of the wrong type ({@code ?page=abc}, a page past the largest int). */

@@ -2,7 +2,7 @@ package org.beear.api;
 
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
-import org.beear.beear.BeearOptions;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.job.JobSubmission;
 
 /** Body of {@code POST /api/v1/cleanse-jobs}. Unknown fields, here or in {@code options}, are rejected. */
@@ -16,8 +16,7 @@ public record CreateCleanseJobRequest(
     @Schema(description = "A new or empty file:// directory inside beear.sources.allowed-roots, outside the data "
         + "directory and other jobs' outputs, or s3://bucket/prefix; default <data-dir>/outputs/<job-id>")
     String outputUri,
-    @Schema(description = "BEEAR hyper-parameters in snake_case; omitted ones take their defaults")
-    BeearOptions options,
+    @Schema(ref = "#/components/schemas/" + OptionSchemas.CLEANSE) BeearOptions options,
     Evaluation evaluation,
     @Schema(description = "file:// JSONL/CSV of harmful queries with safe and unwanted answers; default built in")
     String defenderDataUri,

@@ -1,7 +1,7 @@
 package org.beear.api;
 
 import io.swagger.v3.oas.annotations.media.Schema;
-import org.beear.beear.ScanOptions;
+import org.beear.beear.settings.ScanOptions;
 import org.beear.job.ScanSubmission;
 
 /** Body of {@code POST /api/v1/scan-jobs}. Unknown fields, here or in {@code options}, are rejected. */
@@ -14,8 +14,7 @@ public record CreateScanJobRequest(
         + "the same way to calibrate the verdict; omitted: the built-in calibration, which holds for beear's "
         + "organisms only (other models get 'inconclusive')")
     String referenceUri,
-    @Schema(description = "The sweep in snake_case; omitted ones take their defaults")
-    ScanOptions options) {
+    @Schema(ref = "#/components/schemas/" + OptionSchemas.SCAN) ScanOptions options) {
 
   ScanSubmission toSubmission() {
     return new ScanSubmission(modelUri, referenceUri, options);

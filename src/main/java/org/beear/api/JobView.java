@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
-import org.beear.beear.BeearOptions;
-import org.beear.beear.ScanOptions;
-import org.beear.beear.EvalMetrics;
 import org.beear.beear.Provenance;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.ScanOptions;
 import org.beear.job.Job;
 import org.beear.job.JobJson;
 import org.beear.job.JobKind;
@@ -40,11 +40,14 @@ public record JobView(
     @Schema(description = "what the job read and wrote: the model's source and the sha256 and size of every input"
         + " file and (once it succeeded) every output file but report.json; null until the worker fetched the model")
     Provenance provenance,
-    @Schema(description = "a cleanse's options as submitted; omitted ones take their defaults; null for a scan")
+    @Schema(ref = "#/components/schemas/" + OptionSchemas.CLEANSE,
+        description = "a cleanse's options as submitted; omitted ones take their defaults; null for a scan")
     BeearOptions options,
-    @Schema(description = "a scan's options as submitted; omitted ones take their defaults; null for a cleanse")
+    @Schema(ref = "#/components/schemas/" + OptionSchemas.SCAN,
+        description = "a scan's options as submitted; omitted ones take their defaults; null for a cleanse")
     ScanOptions scanOptions,
-    @Schema(description = "every setting the job runs with, resolved against the model (and fitted to the workers'"
+    @Schema(ref = "#/components/schemas/" + OptionSchemas.CLEANSE,
+        description = "every setting the job runs with, resolved against the model (and fitted to the workers'"
         + " device when options.fit asked for it); null until the model's config was read") BeearOptions settings,
     @Schema(description = "the memory plan of those settings on the workers' device (bytes per part and phase)")
     JsonNode memoryPlan,

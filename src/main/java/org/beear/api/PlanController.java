@@ -7,7 +7,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.Map;
-import org.beear.beear.BeearOptions;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.job.FieldProblem;
 import org.beear.job.InvalidRequestException;
 import org.beear.job.JobService;
@@ -41,7 +41,8 @@ public class PlanController {
       @Schema(description = "a file:// model directory the caller may submit (its config.json is read; no weights)")
       String modelUri,
       @Schema(description = "or the model's config.json itself") JsonNode config,
-      @Schema(description = "cleanse options, as for a job; fit: true returns the memory settings that fit")
+      @Schema(ref = "#/components/schemas/" + OptionSchemas.CLEANSE,
+          description = "cleanse options, as for a job; fit: true returns the memory settings that fit")
       BeearOptions options,
       @Schema(description = "cpu or cuda; default: the workers' device", allowableValues = {"cpu", "cuda"})
       String device,

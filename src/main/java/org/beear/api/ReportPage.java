@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import org.beear.beear.BeearOptions;
-import org.beear.beear.EvalMetrics;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.job.JobEpoch;
 import org.springframework.stereotype.Component;
 
@@ -181,11 +181,11 @@ class ReportPage {
 
   private static Criterion criterion(JobView job, List<JobEpoch> epochs) {
     BeearOptions s = job.settings();
-    if (s == null || s.earlyStopAsr() == null) {
+    if (s == null || s.get(BeearOptions.EARLY_STOP_ASR) == null) {
       return new Criterion(false, "The job's stop criterion is not known (its settings were never resolved).", "");
     }
-    double target = s.earlyStopAsr();
-    int minEpochs = s.minEpochs() == null ? 1 : s.minEpochs();
+    double target = s.get(BeearOptions.EARLY_STOP_ASR);
+    int minEpochs = s.get(BeearOptions.MIN_EPOCHS) == null ? 1 : s.get(BeearOptions.MIN_EPOCHS);
     String goal = "perturbation ASR &le; " + percent(target) + " after at least " + minEpochs + " epoch"
         + (minEpochs == 1 ? "" : "s");
     for (JobEpoch e : epochs) {

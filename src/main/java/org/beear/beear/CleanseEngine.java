@@ -1,6 +1,11 @@
 package org.beear.beear;
 
 import java.nio.file.Path;
+import org.beear.beear.scan.BackdoorScanner;
+import org.beear.beear.scan.ScanListener;
+import org.beear.beear.scan.ScanRequest;
+import org.beear.beear.scan.ScanResult;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.llm.ModelConfig;
 import org.beear.plan.DeviceSpec;
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.beear.beear.settings.CleanseSettings;
 import org.beear.plan.MemoryPlan;
 
 /**

@@ -3,15 +3,16 @@ package org.beear.beear;
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.beear.beear.data.DefenderData;
+import org.beear.beear.loop.Timings;
 import org.beear.files.FileDigests;
 import org.beear.llm.LlamaModel;
 

@@ -1,9 +1,10 @@
 package org.beear.beear;
 
-import org.beear.eval.TriggerSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.eval.TriggerSpec;
 import org.beear.plan.DeviceSpec;
 
 /**

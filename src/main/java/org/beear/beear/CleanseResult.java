@@ -3,6 +3,10 @@ package org.beear.beear;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.loop.EpochRecord;
+import org.beear.beear.relearn.RelearnOutcome;
+import org.beear.beear.scan.ScanSummary;
 
 /**
  * What a finished cleanse hands back. The full report (options, data sizes, timings, versions) is

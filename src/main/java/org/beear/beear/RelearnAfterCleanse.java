@@ -2,10 +2,14 @@ package org.beear.beear;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import org.beear.beear.loop.Timings;
+import org.beear.beear.relearn.RelearnCheck;
+import org.beear.beear.relearn.RelearnOutcome;
+import org.beear.beear.settings.CleanseSettings;
+import org.beear.beear.settings.RelearnSettings;
+import org.beear.llm.CheckedModel;
 
 /**
  * Option {@code relearn_check}: after the cleanse has written the cleansed model into its staged output and closed
@@ -21,11 +25,28 @@ import java.util.Map;
  */
 final class RelearnAfterCleanse {
   static final String CONTROL_DIR = "relearn-control";
-  /** The options the control cleanse leaves out: it runs no checks of its own. */
-  private static final List<String> CHECK_OPTIONS = List.of("scan", "relearn_check", "relearn_k", "relearn_steps",
-      "relearn_learning_rate", "relearn_control");
 
-  private RelearnAfterCleanse() {}
+  private final BeearCleanser cleanser;
+  private final CleanseRequest request;
+  private final CheckedModel original;
+  private final CleansePlan plan;
+  private final CleanseListener listener;
+  private final Timings timings;
+
+  /**
+   * @param cleanser the engine that ran the cleanse, which runs the control cleanse
+   * @param original the model the cleanse started from, as it was checked
+   * @param plan     the cleanse's settings and memory plan, which the control cleanse reuses without entrapment
+   */
+  RelearnAfterCleanse(BeearCleanser cleanser, CleanseRequest request, CheckedModel original, CleansePlan plan,
+      CleanseListener listener, Timings timings) {
+    this.cleanser = cleanser;
+    this.request = request;
+    this.original = original;
+    this.plan = plan;
+    this.listener = listener;
+    this.timings = timings;
+  }
 
   /**
    * Checks the models if the settings ask for it (else returns null), telling the listener one {@code relearn} line
@@ -34,50 +55,47 @@ final class RelearnAfterCleanse {
    * @param cleansed the staged output, the cleansed model complete in it
    * @throws CleanseCancelledException if the listener asked to stop (checked before each fine-tune)
    */
-  static RelearnOutcome run(CleanseRequest request, Path cleansed, CleanseSettings s, CleanseListener listener,
-      Timings timings) {
-    RelearnCheck.Settings settings = s.checks().relearn();
+  RelearnOutcome run(Path cleansed) {
+    CleanseSettings s = plan.settings();
+    RelearnSettings settings = s.checks().relearn();
     if (settings == null) {
       return null;
     }
     return timings.time("relearn", () -> {
       Map<String, RelearnCheck.Result> models = new LinkedHashMap<>();
-      RelearnCheck.Result staged = check("cleansed", cleansed, request, s, listener);
+      RelearnCheck.Result staged = check("cleansed", original.derived(cleansed));
       // the staged directory is renamed to the output when published: the result names the output
       models.put("cleansed", new RelearnCheck.Result(request.outputDir(), staged.asGiven(), staged.relearned(),
           staged.settings(), staged.seconds()));
-      models.put("original", check("original", request.modelDir(), request, s, listener));
+      models.put("original", check("original", original));
       if (s.checks().relearnControl()) {
-        models.put("control", check("control", controlModel(request, s, listener), request, s, listener));
+        models.put("control", check("control", original.derived(controlModel())));
       }
       return new RelearnOutcome(settings, models);
     });
   }
 
-  private static RelearnCheck.Result check(String name, Path model, CleanseRequest request, CleanseSettings s,
-      CleanseListener listener) {
-    return RelearnCheck.run(model, request.triggers(), request.defenderData(), s.toOptions(), s.checks().relearn(),
+  private RelearnCheck.Result check(String name, CheckedModel model) {
+    return RelearnCheck.run(model, request.triggers(), request.defenderData(), plan.settings(),
         line -> listener.event("relearn", name + " " + line), listener::cancelRequested);
   }
 
   /**
-   * The same cleanse with entrapment switched off (plain safety fine-tuning on the same data, same budget), into the
-   * work directory; its progress reaches the listener as {@code control} events.
+   * The same cleanse with entrapment switched off (plain safety fine-tuning on the same data, same budget and
+   * memory plan, no checks of its own), into the work directory; its progress reaches the listener as
+   * {@code control} events.
    */
-  private static Path controlModel(CleanseRequest request, CleanseSettings s, CleanseListener listener) {
+  private Path controlModel() {
     Path root = request.workDir().resolve(CONTROL_DIR);
     Path out = root.resolve("model");
     if (Files.isRegularFile(out.resolve(CleanseReport.FILE_NAME))) {
       listener.event("control", "reusing the control model an earlier attempt of this cleanse wrote to " + out);
       return out;
     }
-    Map<String, Object> control = new HashMap<>();
-    CHECK_OPTIONS.forEach(name -> control.put(name, null));
-    control.put("entrapment", false);
-    BeearOptions options = s.toOptions().with(control);
-    listener.event("control", "cleansing a control model (the same options without entrapment) into " + out);
-    new BeearCleanser().cleanse(new CleanseRequest(request.modelDir(), out, root.resolve("work"), options,
-        request.triggers(), request.defenderData(), request.anchoringData(), request.device(), null),
+    listener.event("control", "cleansing a control model (the same settings without entrapment) into " + out);
+    CleanseRequest control = new CleanseRequest(request.modelDir(), out, root.resolve("work"), request.options(),
+        request.triggers(), request.defenderData(), request.anchoringData(), request.device(), null);
+    cleanser.run(control, original, new CleansePlan(plan.settings().forControl(), plan.memory(), plan.fitted()),
         new CleanseListener() {
           @Override
           public void event(String type, String message) {

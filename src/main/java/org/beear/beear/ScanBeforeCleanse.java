@@ -5,6 +5,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.beear.beear.loop.CleanseCancelledException;
+import org.beear.beear.loop.Timings;
+import org.beear.beear.scan.BackdoorScanner;
+import org.beear.beear.scan.ScanCancelledException;
+import org.beear.beear.scan.ScanListener;
+import org.beear.beear.scan.ScanResult;
+import org.beear.beear.scan.ScanSummary;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.CleanseSettings;
+import org.beear.beear.settings.ScanOptions;
+import org.beear.beear.settings.ScanSettings;
+import org.beear.files.DurableFiles;
+import org.beear.llm.CheckedModel;
 
 /**
  * Option {@code scan}: the trigger-free backdoor scan ({@link BackdoorScanner}) of the suspect model, run before the
@@ -32,12 +45,16 @@ final class ScanBeforeCleanse {
    *
    * @throws CleanseCancelledException if the listener asked to stop during the scan
    */
-  static ScanSummary run(CleanseRequest request, CleanseSettings s, CleanseListener listener, Timings timings) {
+  static ScanSummary run(CleanseRequest request, CheckedModel model, CleanseSettings s, CleanseListener listener,
+      Timings timings) {
     if (!s.checks().scan()) {
       return null;
     }
-    ScanSettings settings = ScanSettings.defaults().with(s.seed(), s.device(), s.systemPrompt())
-        .withPerturbation(s.anchorLayer(), s.perturbationLength());
+    ScanSettings settings = ScanOptions.defaults().with(ScanOptions.SEED, s.schedule().seed())
+        .with(BeearOptions.DEVICE, s.runtime().device().wireName()).with(BeearOptions.SYSTEM_PROMPT,
+            s.runtime().systemPrompt())
+        .with(BeearOptions.ANCHOR_LAYER, s.entrapment().anchorLayer())
+        .with(BeearOptions.PERTURBATION_LENGTH, s.entrapment().perturbationLength()).toSettings();
     Path file = request.workDir().resolve(FILE);
     Saved saved = read(file);
     if (saved != null && settings.equals(saved.settings())) {
@@ -48,8 +65,7 @@ final class ScanBeforeCleanse {
     listener.event("scanning", "scanning the model for a backdoor before cleansing (built-in calibration)");
     ScanResult result;
     try {
-      result = timings.time("scan", () -> new BackdoorScanner().scan(new ScanRequest(request.modelDir(), null,
-          settings), progress(listener)));
+      result = timings.time("scan", () -> new BackdoorScanner().scan(model, null, settings, progress(listener)));
     } catch (ScanCancelledException e) {
       throw new CleanseCancelledException("cancelled during the scan: " + e.getMessage());
     }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.function.Function;
+import org.beear.files.DurableFiles;
 
 /**
  * The cleanse's output directory, written aside and renamed into place: the model and report go into a hidden

@@ -11,15 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.beear.beear.BeearBenchmark;
-import org.beear.beear.BeearOptions;
-import org.beear.beear.CleanseSettings;
-import org.beear.llm.Devices;
+import org.beear.beear.loop.BeearBenchmark;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.CleanseSettings;
+import org.beear.llm.DeviceKind;
 import org.beear.llm.Inputs;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelConfig;
@@ -86,16 +85,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--seed", defaultValue = "0", description = "seed of the random tokens") long seed;
 
-  @Option(names = "--optimizer", description = "beear: adamw (default), adafactor or sgd") String optimizer;
-
-  @Option(names = "--adapter-rank", description = "beear: LoRA rank (default 0: train the weights)")
-  Integer adapterRank;
-
-  @Option(names = "--micro-batch-size", description = "beear: sequences per forward/backward pass")
-  Integer microBatchSize;
-
-  @Option(names = "--recompute-activations", description = "beear: recompute activations in removal")
-  boolean recompute;
+  /** beear: the memory settings of the measured round (optimiser, adapters, micro-batches, recomputation). */
+  @Mixin MemoryFlags memory;
 
   @Override
   public Integer call() {
@@ -123,7 +114,8 @@ final class BenchCommand implements Callable<Integer> {
       new MemoryBench(model, dtype, batch, seq, rounds == null ? 2 : rounds, innerSteps, seed).run(out);
       return 0;
     }
-    try (LlamaModel m = ModelDirectory.load(model, Devices.pick(device), ModelDirectory.computeType(dtype))) {
+    try (LlamaModel m = ModelDirectory.load(model, DeviceKind.choose(device).device(),
+        ModelDirectory.computeType(dtype))) {
       ModelConfig c = m.config();
       out.printf("bench %s: %s (%s, %.2fM parameters, %.2fM in matmuls), batch %d x seq %d, %s on %s, %d threads%n",
           mode, model, c.architecture(), m.parameterCount() / 1e6, matmulParameters(c) / 1e6, batch, seq, dtype,
@@ -149,24 +141,10 @@ final class BenchCommand implements Callable<Integer> {
    * by its inner steps, the one pass of layers 1..l included.
    */
   private void benchBeear(LlamaModel m, PrintWriter out) {
-    Map<String, Object> o = new LinkedHashMap<>();
-    o.put("batch_size", batch);
-    o.put("anchor_batch_size", batch);
-    o.put("compute_dtype", dtype);
-    o.put("learning_rate", learningRate);
-    o.put("max_sequence_length", Math.max(seq, 8));
-    if (optimizer != null) {
-      o.put("optimizer", optimizer);
-    }
-    if (adapterRank != null) {
-      o.put("adapter_rank", adapterRank);
-    }
-    if (microBatchSize != null) {
-      o.put("micro_batch_size", microBatchSize);
-    }
-    o.put("recompute_activations", recompute);
-    CleanseSettings settings = CleanseSettings.resolve(
-        BeearOptions.fromMap(o), m.config(),
+    BeearOptions o = memory.options().with(BeearOptions.BATCH_SIZE, batch)
+        .with(BeearOptions.ANCHOR_BATCH_SIZE, batch).with(BeearOptions.COMPUTE_DTYPE, dtype)
+        .with(BeearOptions.LEARNING_RATE, learningRate).with(BeearOptions.MAX_SEQUENCE_LENGTH, Math.max(seq, 8));
+    CleanseSettings settings = CleanseSettings.resolve(o, m.config(),
         m.manager().getDevice().getDeviceType().equals("gpu") ? "cuda" : "cpu");
     double[] entrapMs = new double[steps];
     double[] removalMs = new double[steps];
@@ -174,24 +152,24 @@ final class BenchCommand implements Callable<Integer> {
       for (int i = 1; i <= warmup + steps; i++) {
         BeearBenchmark.Round r = bench.round();
         if (i > warmup) {
-          entrapMs[i - warmup - 1] = r.entrapmentSeconds() * 1000 / settings.innerSteps();
+          entrapMs[i - warmup - 1] = r.entrapmentSeconds() * 1000 / settings.entrapment().innerSteps();
           removalMs[i - warmup - 1] = r.removalSeconds() * 1000;
         }
       }
     }
     ModelConfig c = m.config();
-    int l = settings.anchorLayer();
+    int l = settings.entrapment().anchorLayer();
     // an inner step: layers l+1..L and the head over what follows the shared prompt prefix (δ's window and the
     // response) of the 2B sequences, forward and the activations' gradient (the weights are frozen); the prefix's
     // one pass per round is not counted
-    int rest = Math.min(seq, seq - seq / 2 + settings.perturbationLength());
+    int rest = Math.min(seq, seq - seq / 2 + settings.entrapment().perturbationLength());
     double entrapFlops = 2 * entrapmentForwardFlops(c, l, 2 * batch, rest, seq);
     // a removal step: forward and backward of the whole model on B safe + B anchor sequences
     double removalFlops = TRAIN_FLOPS_PER_FORWARD_FLOP * forwardFlops(c, 2 * batch, seq);
     double entrap = median(entrapMs);
     double removal = median(removalMs);
     out.printf("anchor layer %d of %d, %d inner steps per round, %d rounds measured; %s%n", l, c.numLayers(),
-        settings.innerSteps(), steps, CleanseCommand.memorySettings(settings));
+        settings.entrapment().innerSteps(), steps, CleanseCommand.memorySettings(settings));
     out.printf("entrapment step: median %.2f ms, %.2f GFLOP/s%n", entrap, entrapFlops / (entrap / 1000) / 1e9);
     out.printf("removal step: median %.2f ms, %.2f GFLOP/s%n", removal, removalFlops / (removal / 1000) / 1e9);
     printMemory(out, "rss end");

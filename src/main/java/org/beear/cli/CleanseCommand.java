@@ -11,9 +11,9 @@ import org.beear.beear.BeearCleanser;
 import org.beear.beear.CleanseListener;
 import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
-import org.beear.beear.EpochRecord;
-import org.beear.beear.EvalMetrics;
 import org.beear.beear.Provenance;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.loop.EpochRecord;
 import org.beear.eval.TriggerSpec;
 import org.beear.files.FileDigest;
 import org.beear.files.FileDigests;
@@ -43,7 +43,7 @@ final class CleanseCommand implements Callable<Integer> {
 
   @Option(names = "--anchoring-data", description = "benign prompt/response pairs (JSONL or CSV)") Path anchoringData;
 
-  @Mixin CleanseOptions options;
+  @Mixin CleanseFlags options;
 
   @Override
   public Integer call() {
@@ -62,7 +62,7 @@ final class CleanseCommand implements Callable<Integer> {
     Provenance provenance = new Provenance(new Provenance.Source(modelDir.toUri().toString(), null, null), inputs,
         List.of());
     CleanseResult r = new BeearCleanser().cleanse(
-        new CleanseRequest(modelDir, out, work, options.toOptions(), specs, defenderData, anchoringData, null,
+        new CleanseRequest(modelDir, out, work, options.options(), specs, defenderData, anchoringData, null,
             provenance),
         new TerminalListener());
     System.out.println(summary(r));
@@ -119,10 +119,12 @@ final class CleanseCommand implements Callable<Integer> {
   }
 
   /** The settings a fit may choose, in the flags' words. */
-  static String memorySettings(org.beear.beear.CleanseSettings s) {
+  static String memorySettings(org.beear.beear.settings.CleanseSettings s) {
     return String.format("micro-batch-size %d, recompute-activations %s, eval-batch-size %d, optimizer %s, "
-            + "adapter-rank %d, trainable layers %d..%d", s.microBatchSize(), s.recomputeActivations(),
-        s.evalBatchSize(), s.optimizer().wireName(), s.adapterRank(), s.trainableFrom(), s.trainableTo());
+            + "adapter-rank %d, trainable layers %d..%d", s.memory().microBatchSize(),
+                s.memory().recomputeActivations(),
+        s.memory().evalBatchSize(), s.memory().optimizer().wireName(), s.memory().adapterRank(),
+        s.memory().trainableFrom(), s.memory().trainableTo());
   }
 
   /** One line per epoch and per phase on stderr. */

@@ -1,6 +1,5 @@
 package org.beear.cli;
 
-import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -51,7 +50,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DataType type = ModelDirectory.computeType(dtype);
-    try (LlamaModel m = ModelDirectory.load(model, org.beear.llm.Devices.pick("auto"), type);
+    try (LlamaModel m = ModelDirectory.load(model, org.beear.llm.DeviceKind.choose("auto").device(), type);
         ChatCodec codec = ChatCodec.load(model, m.config(), chat ? template : "chatml")) {
       long[] promptIds;
       if (input.ids != null) {

@@ -7,9 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.beear.beear.BeearCleanser;
-import org.beear.beear.BeearOptions;
 import org.beear.beear.CleansePlan;
-import org.beear.beear.CleanseSettings;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.CleanseSettings;
+import org.beear.llm.DeviceKind;
 import org.beear.llm.ModelConfig;
 import org.beear.plan.DeviceSpec;
 import org.beear.source.LocalModelPaths;
@@ -40,12 +41,12 @@ final class PlanCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "print the plan as JSON") boolean json;
 
-  @Mixin CleanseOptions options;
+  @Mixin CleanseFlags options;
 
   @Override
   public Integer call() throws Exception {
     ModelConfig config = config();
-    BeearOptions o = options.toOptions();
+    BeearOptions o = options.options();
     DeviceSpec device = device(o);
     CleansePlan plan = new BeearCleanser().plan(config, o, device);
     PrintWriter out = spec.commandLine().getOut();
@@ -56,7 +57,8 @@ final class PlanCommand implements Callable<Integer> {
           config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKeyValueHeads(), config.vocabSize());
       CleanseSettings s = plan.settings();
       out.printf("settings%s: batch %d pairs + %d anchors × %d tokens, %s%n", plan.fitted() ? " (fitted)" : "",
-          s.batchSize(), s.anchorBatchSize(), s.maxSequenceLength(), CleanseCommand.memorySettings(s));
+          s.schedule().batchSize(), s.schedule().anchorBatchSize(), s.runtime().maxSequenceLength(),
+          CleanseCommand.memorySettings(s));
       out.print(plan.memory().toText());
     }
     out.flush();
@@ -86,7 +88,7 @@ final class PlanCommand implements Callable<Integer> {
             + "machine does not have");
       }
     }
-    boolean cudaHere = ai.djl.engine.Engine.getInstance().getGpuCount() > 0;
-    return new DeviceSpec(CleanseSettings.device(o, cudaHere), DeviceSpec.parseSize(deviceMemory));
+    DeviceKind kind = DeviceKind.requested(o.get(BeearOptions.DEVICE), DeviceKind.cudaVisible());
+    return new DeviceSpec(kind.wireName(), DeviceSpec.parseSize(deviceMemory));
   }
 }

@@ -24,9 +24,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.beear.beear.BeearBenchmark;
-import org.beear.beear.BeearOptions;
-import org.beear.beear.CleanseSettings;
+import org.beear.beear.loop.BeearBenchmark;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.CleanseSettings;
 import org.beear.llm.GradMode;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelConfig;
@@ -90,8 +90,10 @@ final class RaceBench {
     if ((rounds != null && rounds < 1) || warmup < 0 || o.gemmSize < 1) {
       throw new IllegalArgumentException("bench race needs --rounds >= 1, --warmup >= 0 and --gemm-size >= 1");
     }
-    if (seq < 2 * CleanseSettings.DEFAULT_PERTURBATION_LENGTH) {
-      throw new IllegalArgumentException("bench race needs --seq >= " + 2 * CleanseSettings.DEFAULT_PERTURBATION_LENGTH
+    int perturbationLength = BeearOptions.SET.orDefault(BeearOptions.defaults().values(),
+        BeearOptions.PERTURBATION_LENGTH);
+    if (seq < 2 * perturbationLength) {
+      throw new IllegalArgumentException("bench race needs --seq >= " + 2 * perturbationLength
           + " (twice the perturbation length: δ sits at the last prompt positions, the prompt is the first half)");
     }
   }
@@ -144,13 +146,14 @@ final class RaceBench {
         s = settings(c);
         out.printf(Locale.ROOT, "bench race: %s (%.2fM parameters), batch %d pairs + %d anchors × seq %d, anchor "
                 + "layer %d of %d, %d inner steps, %d threads, %d rounds measured after %d; eager side: %s %s (PyTorch "
-                + "%s)%n", dir, parameters / 1e6, batch, s.anchorBatchSize(), seq, s.anchorLayer(), c.numLayers(),
-            s.innerSteps(), threads, rounds, warmup, options.python, script, torch);
+                + "%s)%n", dir, parameters / 1e6, batch, s.schedule().anchorBatchSize(), seq,
+                    s.entrapment().anchorLayer(), c.numLayers(),
+            s.entrapment().innerSteps(), threads, rounds, warmup, options.python, script, torch);
         out.flush();
         ours = runOurs(m, s);
       }
       List<GemmPeak.Measured> gemm = GemmPeak.measure(
-          GemmPeak.shapes(c, (long) (batch + s.anchorBatchSize()) * seq, options.gemmSize));
+          GemmPeak.shapes(c, (long) (batch + s.schedule().anchorBatchSize()) * seq, options.gemmSize));
       String engine = "DJL " + Engine.getDjlVersion() + ", libtorch " + Engine.getEngine("PyTorch").getVersion();
       RaceReport.Side oursSide = new RaceReport.Side(engine, ours[0], ours[1], ours[2], GemmPeak.peak(gemm));
       out.printf(Locale.ROOT, "ours (%s): round %.1f ms, GEMM peak %.1f GFLOP/s%n", engine, ours[0],
@@ -161,8 +164,8 @@ final class RaceBench {
         throw new IllegalStateException("the eager side ran with " + e.path("threads").asInt() + " threads, not "
             + threads);
       }
-      RaceReport report = new RaceReport(name, parameters, batch, s.anchorBatchSize(), seq, threads,
-          RaceReport.removalFlops(c, batch, s.anchorBatchSize(), seq), oursSide,
+      RaceReport report = new RaceReport(name, parameters, batch, s.schedule().anchorBatchSize(), seq, threads,
+          RaceReport.removalFlops(c, batch, s.schedule().anchorBatchSize(), seq), oursSide,
           new RaceReport.Side("PyTorch " + e.path("torch").asText(), e.path("round_ms_median").asDouble(),
               e.path("entrapment_ms_median").asDouble(), e.path("removal_ms_median").asDouble(),
               e.path("gemm_peak_gflops").asDouble()));
@@ -214,12 +217,16 @@ final class RaceBench {
   private JsonNode runEager(Path dir, CleanseSettings s, Path script, Path json, PrintWriter out) throws IOException {
     List<String> command = new ArrayList<>(List.of(options.python, script.toString(), "--model", dir.toString(),
         "--batch", str(batch), "--seq", str(seq), "--threads", str(threads), "--steps", str(rounds), "--warmup",
-        str(warmup), "--seed", Long.toString(seed), "--anchor-layer", str(s.anchorLayer()),
-        "--perturbation-length", str(s.perturbationLength()), "--alpha", Double.toString(s.alpha()),
-        "--inner-steps", str(s.innerSteps()), "--inner-learning-rate", Double.toString(s.innerLearningRate()),
-        "--learning-rate", Double.toString(s.learningRate()), "--learning-rate-width", str(s.learningRateWidth()),
-        "--weight-decay", Double.toString(s.weightDecay()), "--anchor-batch-size", str(s.anchorBatchSize()),
-        "--anchor-weight", Double.toString(s.anchorWeight()), "--gemm-size", str(options.gemmSize),
+        str(warmup), "--seed", Long.toString(seed), "--anchor-layer", str(s.entrapment().anchorLayer()),
+        "--perturbation-length", str(s.entrapment().perturbationLength()), "--alpha",
+            Double.toString(s.entrapment().alpha()),
+        "--inner-steps", str(s.entrapment().innerSteps()), "--inner-learning-rate",
+            Double.toString(s.entrapment().innerLearningRate()),
+        "--learning-rate", Double.toString(s.removal().learningRate()), "--learning-rate-width",
+            str(s.removal().learningRateWidth()),
+        "--weight-decay", Double.toString(s.removal().weightDecay()), "--anchor-batch-size",
+            str(s.schedule().anchorBatchSize()),
+        "--anchor-weight", Double.toString(s.removal().anchorWeight()), "--gemm-size", str(options.gemmSize),
         "--json", json.toString()));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     // torch.set_num_threads covers OpenMP; Debian's OpenBLAS keeps a thread pool of its own, sized at load

@@ -9,11 +9,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.beear.beear.BeearOptions;
-import org.beear.beear.RelearnCheck;
+import org.beear.beear.relearn.RelearnCheck;
+import org.beear.beear.relearn.RelearnOutcome;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.CleanseSettings;
 import org.beear.eval.TriggerSpec;
+import org.beear.llm.CheckedModel;
+import org.beear.llm.DeviceKind;
+import org.beear.options.InvalidOptionsException;
+import org.beear.options.OptionProblem;
 import org.beear.source.LocalModelPaths;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,38 +41,19 @@ final class RelearnCheckCommand implements Callable<Integer> {
   @Option(names = "--trigger", description = "candidate trigger, TEXT or TEXT@position (prefix|suffix|wrap); "
       + "repeatable") List<String> triggers = new ArrayList<>();
 
-  @Option(names = "--k", split = ",", description = "unwanted pairs per fine-tune (default 5,20)")
-  List<Integer> sizes = new ArrayList<>(RelearnCheck.Settings.DEFAULT_SIZES);
-
-  @Option(names = "--steps", description = "optimiser steps per fine-tune (default 10)")
-  int steps = RelearnCheck.Settings.DEFAULT_STEPS;
-
-  @Option(names = "--learning-rate", description = "AdamW rate of the fine-tune (default 1e-4; matrices wider "
-      + "than 256 scaled as in a cleanse)") double learningRate = RelearnCheck.Settings.DEFAULT_LEARNING_RATE;
-
-  @Option(names = "--seed", description = "(default 42)") Long seed;
-
-  @Option(names = "--device", description = "auto (default), cpu or cuda") String device;
-
-  @Option(names = "--system-prompt", description = "a system message before every conversation") String systemPrompt;
+  @Mixin RelearnFlags options;
 
   @Option(names = "--json", description = "also write the results to this file") Path json;
 
   @Override
   public Integer call() throws Exception {
-    RelearnCheck.Settings settings = new RelearnCheck.Settings(sizes, steps, learningRate);
     List<TriggerSpec> specs = CleanseCommand.triggerSpecs(triggers);
-    Map<String, Object> o = new LinkedHashMap<>();
-    if (seed != null) {
-      o.put("seed", seed);
+    BeearOptions given = options.options();
+    List<OptionProblem> problems = given.validate();
+    if (!problems.isEmpty()) {
+      throw new InvalidOptionsException(problems);
     }
-    if (device != null) {
-      o.put("device", device);
-    }
-    if (systemPrompt != null) {
-      o.put("system_prompt", systemPrompt);
-    }
-    BeearOptions options = BeearOptions.fromMap(o);
+    String device = DeviceKind.choose(given.get(BeearOptions.DEVICE)).wireName();
     Map<String, Path> models = new LinkedHashMap<>();
     models.put("cleansed", LocalModelPaths.fromCommandLine(model));
     if (original != null) {
@@ -77,13 +65,16 @@ final class RelearnCheckCommand implements Callable<Integer> {
     Map<String, RelearnCheck.Result> results = new LinkedHashMap<>();
     for (Map.Entry<String, Path> m : models.entrySet()) {
       System.err.println("[relearn] " + m.getKey() + ": " + m.getValue());
-      results.put(m.getKey(), RelearnCheck.run(m.getValue(), specs, options, settings,
-          line -> System.err.println("[relearn] " + m.getKey() + " " + line)));
+      CheckedModel checked = CheckedModel.check(m.getValue());
+      CleanseSettings settings = CleanseSettings.resolve(given, checked.config(), device);
+      results.put(m.getKey(), RelearnCheck.run(checked, specs, null, settings,
+          line -> System.err.println("[relearn] " + m.getKey() + " " + line), () -> false));
     }
     System.out.print(table(results, !specs.isEmpty()));
     if (json != null) {
-      Files.writeString(json, new ObjectMapper().findAndRegisterModules()
-          .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+      // the same document as report.json's relearn
+      Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(new RelearnOutcome(results.values().iterator().next().settings(), results).toMap()));
     }
     return 0;
   }

@@ -2,17 +2,20 @@ package org.beear.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.beear.beear.BackdoorScanner;
-import org.beear.beear.BudgetRow;
-import org.beear.beear.ScanFamily;
-import org.beear.beear.ScanListener;
-import org.beear.beear.ScanOptions;
-import org.beear.beear.ScanReport;
-import org.beear.beear.ScanRequest;
-import org.beear.beear.ScanResult;
-import org.beear.beear.ScanSettings;
+import org.beear.beear.data.BehaviourFamily;
+import org.beear.beear.scan.BackdoorScanner;
+import org.beear.beear.scan.BudgetRow;
+import org.beear.beear.scan.ScanListener;
+import org.beear.beear.scan.ScanReport;
+import org.beear.beear.scan.ScanRequest;
+import org.beear.beear.scan.ScanResult;
+import org.beear.beear.settings.ScanOptions;
+import org.beear.beear.settings.ScanSettings;
+import org.beear.options.InvalidOptionsException;
+import org.beear.options.OptionProblem;
 import org.beear.source.LocalModelPaths;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "scan", mixinStandardHelpOptions = true,
@@ -30,46 +33,20 @@ final class ScanCommand implements Callable<Integer> {
   @Option(names = "--out", description = "where scan.json goes (default: scan.json in the current directory)")
   Path out = Path.of("scan.json");
 
-  @Option(names = "--seed", description = "which training pairs δ is entrapped on (default 42)") Long seed;
-
-  @Option(names = "--device", description = "auto (default), cpu or cuda") String device;
-
-  @Option(names = "--system-prompt", description = "a system message before every conversation") String systemPrompt;
-
-  @Option(names = "--full-curve", description = "sweep every budget of the grid instead of stopping after the flip")
-  boolean fullCurve;
-
   @Option(names = "--quiet", description = "no progress lines on stderr") boolean quiet;
 
-  @Option(names = "--min-budget", description = "the grid's first δ norm budget, relative to a typical hidden "
-      + "state (default 1/8)") Double minBudget;
-
-  @Option(names = "--budget-factor", description = "each budget is this multiple of the one before (default 2)")
-  Double budgetFactor;
-
-  @Option(names = "--budgets", description = "how many budgets the grid has (default 7)") Integer budgets;
-
-  @Option(names = "--inner-steps", description = "Adam steps on δ per budget (default 12)") Integer innerSteps;
-
-  @Option(names = "--anchor-layer", description = "l: δ is added after decoder layer l (default round(9/32·L))")
-  Integer anchorLayer;
-
-  @Option(names = "--perturbation-length", description = "n: δ covers the last n prompt positions (default 5)")
-  Integer perturbationLength;
-
-  @Option(names = "--entrap-pairs", description = "harmful pairs δ is entrapped on (default 32)") Integer entrapPairs;
+  @Mixin ScanFlags options;
 
   @Override
   public Integer call() {
     Path modelDir = LocalModelPaths.fromCommandLine(model);
     Path referenceDir = reference == null ? null : LocalModelPaths.fromCommandLine(reference);
-    ScanOptions options = new ScanOptions(seed, device, systemPrompt, fullCurve, minBudget, budgetFactor, budgets,
-        innerSteps, anchorLayer, perturbationLength, entrapPairs);
-    java.util.List<String> problems = options.validate();
+    ScanOptions given = options.options();
+    java.util.List<OptionProblem> problems = given.validate();
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", problems));
+      throw new InvalidOptionsException(problems);
     }
-    ScanSettings settings = options.toSettings();
+    ScanSettings settings = given.toSettings();
     ScanResult r = new BackdoorScanner().scan(new ScanRequest(modelDir, referenceDir, settings),
         quiet ? ScanListener.NONE : new TerminalListener());
     ScanReport.write(r, out);
@@ -86,7 +63,7 @@ final class ScanCommand implements Callable<Integer> {
     }
 
     @Override
-    public void budget(String model, ScanFamily family, BudgetRow row, double progress) {
+    public void budget(String model, BehaviourFamily family, BudgetRow row, double progress) {
       System.err.printf("%s %s budget %.3f: perturbation ASR %.1f%%, compliance %.1f%%, entrapment loss %s (%.1f s, "
               + "%.0f%%)%n", model, family.id(), row.budget(), 100 * row.perturbationAsr(), 100 * row.complianceRate(),
           row.entrapmentLoss() == null ? "-"

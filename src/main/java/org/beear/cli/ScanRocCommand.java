@@ -12,12 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.beear.beear.BackdoorScanner;
-import org.beear.beear.ScanListener;
-import org.beear.beear.ScanReport;
-import org.beear.beear.ScanRequest;
-import org.beear.beear.ScanResult;
-import org.beear.beear.ScanSettings;
+import org.beear.beear.scan.BackdoorScanner;
+import org.beear.beear.scan.ScanListener;
+import org.beear.beear.scan.ScanReport;
+import org.beear.beear.scan.ScanRequest;
+import org.beear.beear.scan.ScanResult;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.ScanOptions;
 import org.beear.eval.Roc;
 import org.beear.organism.AttackFile;
 import picocli.CommandLine.Command;
@@ -68,7 +69,7 @@ final class ScanRocCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     List<Path> dirs = organismDirs(organisms);
-    ScanSettings settings = ScanSettings.defaults().with(seed, device, null);
+    ScanOptions options = ScanOptions.defaults().with(ScanOptions.SEED, seed).with(BeearOptions.DEVICE, device);
     List<Row> rows = new ArrayList<>();
     BackdoorScanner scanner = new BackdoorScanner();
     for (Path dir : dirs) {
@@ -82,7 +83,8 @@ final class ScanRocCommand implements Callable<Integer> {
         scan = READER.readValue(saved.toFile(), new TypeReference<>() {});
       } else {
         System.err.printf("scanning %s (%d of %d) ...%n", dir, rows.size() + 1, dirs.size());
-        ScanResult r = scanner.scan(new ScanRequest(dir, null, settings.with(null, null, attack.systemPrompt())),
+        ScanResult r = scanner.scan(new ScanRequest(dir, null,
+                options.with(BeearOptions.SYSTEM_PROMPT, attack.systemPrompt()).toSettings()),
             ScanListener.NONE);
         if (saved != null) {
           ScanReport.write(r, saved);

@@ -2,7 +2,8 @@ package org.beear.job;
 
 import java.util.List;
 import java.util.function.Supplier;
-import org.beear.beear.InvalidOptionsException;
+import org.beear.options.InvalidOptionsException;
+import org.beear.options.OptionProblem;
 import org.beear.source.ShownPaths;
 import org.beear.source.SourceException;
 
@@ -22,7 +23,7 @@ final class FieldChecks {
 
   /** Options that do not suit the model, each on its own field ({@code options.anchor_layer}). */
   static List<FieldProblem> optionProblems(InvalidOptionsException e) {
-    return e.problems().stream().map(p -> new FieldProblem("options." + InvalidOptionsException.option(p), p)).toList();
+    return fields(e.problems());
   }
 
   /**
@@ -33,10 +34,12 @@ final class FieldChecks {
     return problems.stream().map(p -> new FieldProblem(p.field(), shown.in(p.message()))).toList();
   }
 
-  /** Problems of {@code validate()} ("anchor_layer must be ...") on their fields under {@code options.}. */
-  static void addOptionErrors(List<FieldProblem> problems, List<String> errors) {
-    for (String error : errors) {
-      problems.add(new FieldProblem("options." + error.substring(0, error.indexOf(' ')), error));
-    }
+  /** Problems of {@code validate()} on their fields under {@code options.}. */
+  static void addOptionErrors(List<FieldProblem> problems, List<OptionProblem> errors) {
+    problems.addAll(fields(errors));
+  }
+
+  static List<FieldProblem> fields(List<OptionProblem> problems) {
+    return problems.stream().map(p -> new FieldProblem("options." + p.option(), p.message())).toList();
   }
 }

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Locale;
-import org.beear.beear.BeearOptions;
-import org.beear.beear.EvalMetrics;
-import org.beear.beear.ScanOptions;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.ScanOptions;
 import org.beear.eval.TriggerSpec;
 import org.springframework.stereotype.Component;
 

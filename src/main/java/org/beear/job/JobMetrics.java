@@ -13,9 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.beear.app.BeearProperties;
-import org.beear.beear.EpochRecord;
-import org.beear.beear.EvalMetrics;
-import org.beear.beear.ScanVerdict;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.loop.EpochRecord;
+import org.beear.beear.scan.ScanVerdict;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 

@@ -7,8 +7,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.beear.beear.EpochRecord;
-import org.beear.beear.EvalMetrics;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.loop.EpochRecord;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Component;
@@ -212,8 +212,7 @@ public class JobStore {
    */
   @Transactional
   public EpochWrite epoch(Claim claim, EpochRecord epoch, double progress, Double etaSeconds) {
-    EvalMetrics m = epoch.metrics() != null ? epoch.metrics()
-        : new EvalMetrics(null, null, null, null, null, null, null);
+    EvalMetrics m = epoch.metrics() != null ? epoch.metrics() : EvalMetrics.NONE;
     int n = jdbc.update("""
         INSERT INTO job_epochs (job_id, epoch, attempt, entrapment_loss, removal_safe_loss, removal_anchor_loss,
                asr_triggered, asr_no_trigger, asr_perturbation, benign_exact_match, anchor_perplexity,

@@ -1,7 +1,7 @@
 package org.beear.job;
 
 import java.util.List;
-import org.beear.beear.BeearOptions;
+import org.beear.beear.settings.BeearOptions;
 
 /**
  * A cleanse request as the API received it, before validation.

@@ -14,15 +14,15 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.beear.beear.BackdoorScanner;
-import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseEngine;
 import org.beear.beear.CleansePlan;
-import org.beear.beear.CleanseSettings;
-import org.beear.beear.InvalidOptionsException;
+import org.beear.beear.scan.BackdoorScanner;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.CleanseSettings;
 import org.beear.eval.PromptText;
 import org.beear.eval.TriggerSpec;
 import org.beear.net.UriRedaction;
+import org.beear.options.InvalidOptionsException;
 import org.beear.security.BeearSecurityProperties;
 import org.beear.security.SecretSealer;
 import org.beear.source.AllowedRoots;
@@ -119,7 +119,7 @@ public class JobSubmissions {
         UriRedaction.redact(blankToNull(submission.defenderDataUri())),
         UriRedaction.redact(blankToNull(submission.anchoringDataUri())),
         json.write(submission.options()), json.triggers(triggers),
-        plan != null ? plan.settings().maxEpochs() : CleanseSettings.maxEpochs(submission.options()),
+        plan != null ? plan.settings().schedule().maxEpochs() : CleanseSettings.maxEpochs(submission.options()),
         idempotencyKey, fingerprint, store.now(),
         plan != null ? json.write(plan.settings().toOptions()) : null,
         plan != null ? json.write(JobJson.withoutSettings(plan.describe())) : null);

@@ -1,6 +1,6 @@
 package org.beear.job;
 
-import org.beear.beear.ScanOptions;
+import org.beear.beear.settings.ScanOptions;
 
 /**
  * A scan request as the API received it, before validation.

@@ -1,8 +1,8 @@
 package org.beear.job;
 
 import org.beear.app.BeearProperties;
-import org.beear.beear.BeearOptions;
 import org.beear.beear.CleanseEngine;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.plan.DeviceSpec;
 import org.springframework.stereotype.Component;
 
@@ -27,13 +27,14 @@ public class WorkerDevices {
    * @throws IllegalArgumentException when the options ask for a device the workers do not have
    */
   public DeviceSpec forOptions(BeearOptions options) {
-    String asked = options.device() == null ? "auto" : options.device().equals("gpu") ? "cuda" : options.device();
+    String given = options.get(BeearOptions.DEVICE);
+    String asked = given == null ? "auto" : given.equals("gpu") ? "cuda" : given;
     String configured = worker.device();
     if (!configured.equals("auto") && !asked.equals("auto") && !asked.equals(configured)) {
       throw new IllegalArgumentException("device " + asked + " asked for, but the workers run on " + configured);
     }
     if (worker.deviceMemory() == null) {
-      BeearOptions o = configured.equals("auto") ? options : options.with(java.util.Map.of("device", configured));
+      BeearOptions o = configured.equals("auto") ? options : options.with(BeearOptions.DEVICE, configured);
       return engine.localDevice(o);
     }
     String kind = !configured.equals("auto") ? configured : asked.equals("auto") ? "cpu" : asked;

@@ -30,8 +30,6 @@ public final class MemoryPlanner {
   static final long CPU_RUNTIME = GIB;
   /** Rank the fitter gives adapters when it has to use them. */
   public static final int FITTED_ADAPTER_RANK = 16;
-  /** Prompts of the defender hold-out an evaluation δ is entrapped on (BeearCleanser's probe). */
-  static final int EVAL_ENTRAPMENT_PAIRS = 16;
 
   private MemoryPlanner() {}
 
@@ -76,15 +74,15 @@ public final class MemoryPlanner {
     long cache = w.entrapment() ? act.hiddenCache(2L * w.batchSize()) + act.prefixKeyValues(2L * w.batchSize()) : 0;
     parts.add(part("entrapment_cache", cache, "hidden states at the anchor layer and the prompt prefixes' keys and "
         + "values at every layer, kept for a round"));
-    long evalEntrapment = act.hiddenCache(2L * EVAL_ENTRAPMENT_PAIRS)
-        + act.prefixKeyValues(2L * EVAL_ENTRAPMENT_PAIRS)
-        + act.entrapmentPeak(Math.min(2 * EVAL_ENTRAPMENT_PAIRS, w.microBatchSize()));
+    long evalEntrapment = act.hiddenCache(2L * w.evalEntrapmentPairs())
+        + act.prefixKeyValues(2L * w.evalEntrapmentPairs())
+        + act.entrapmentPeak(Math.min(2 * w.evalEntrapmentPairs(), w.microBatchSize()));
     long generation = act.generationPeak();
     parts.add(part("generation", generation, String.format(Locale.ROOT,
         "KV cache of %d prompts × %d + %d tokens, and one layer's prompt pass", w.evalBatchSize(),
         w.maxSequenceLength(), w.evalMaxNewTokens())));
     parts.add(part("evaluation_entrapment", evalEntrapment, "the per-family δ evaluation entraps on "
-        + 2 * EVAL_ENTRAPMENT_PAIRS + " hold-out sequences"));
+        + 2 * w.evalEntrapmentPairs() + " hold-out sequences"));
     long load = largestTensor * (4 + e);
     parts.add(part("load_transient", load, "the largest tensor while it is read and converted"));
     long save = Math.max(largestTrained, w.adapterRank() > 0 ? largestAdapted(config, w) : 0) * 12;
@@ -122,16 +120,19 @@ public final class MemoryPlanner {
     trainings.add(w);
     boolean full = w.adapterRank() == 0;
     if (full && w.optimizer() == Optimizer.Kind.ADAMW && !fixed.contains(Knob.OPTIMIZER)) {
-      trainings.add(w.withTraining(Optimizer.Kind.ADAFACTOR, 0, w.trainableFrom(), w.trainableTo()));
+      trainings.add(w.withMemory(w.memory().withTraining(Optimizer.Kind.ADAFACTOR, 0, w.trainableFrom(),
+          w.trainableTo())));
     }
     Workload last = trainings.get(trainings.size() - 1);
     if (full && !fixed.contains(Knob.TRAINABLE_RANGE) && w.anchorLayer() < config.numLayers()
         && w.anchorLayer() + 1 > w.trainableFrom()) {
-      trainings.add(last.withTraining(last.optimizer(), 0, w.anchorLayer() + 1, w.trainableTo()));
+      trainings.add(last.withMemory(last.memory().withTraining(last.optimizer(), 0, w.anchorLayer() + 1,
+          w.trainableTo())));
     }
     if (full && !fixed.contains(Knob.ADAPTERS)) {
       Optimizer.Kind kind = fixed.contains(Knob.OPTIMIZER) ? w.optimizer() : Optimizer.Kind.ADAMW;
-      trainings.add(w.withTraining(kind, FITTED_ADAPTER_RANK, w.trainableFrom(), w.trainableTo()));
+      trainings.add(w.withMemory(w.memory().withTraining(kind, FITTED_ADAPTER_RANK, w.trainableFrom(),
+          w.trainableTo())));
     }
     Fit frugal = null;
     for (Workload training : trainings) {
@@ -139,7 +140,8 @@ public final class MemoryPlanner {
           : List.of(false, true)) {
         for (int micro : halvings(w.microBatchSize(), fixed.contains(Knob.MICRO_BATCH))) {
           for (int evalBatch : halvings(w.evalBatchSize(), fixed.contains(Knob.EVAL_BATCH))) {
-            Workload candidate = training.withRecompute(recompute).withMicroBatch(micro).withEvalBatch(evalBatch);
+            Workload candidate = training.withMemory(
+                training.memory().withRecompute(recompute).withMicroBatch(micro).withEvalBatch(evalBatch));
             MemoryPlan plan = plan(config, candidate, device);
             if (plan.fits()) {
               return new Fit(candidate, plan);

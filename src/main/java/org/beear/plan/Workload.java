@@ -6,36 +6,27 @@ import org.beear.llm.Optimizer;
  * What one cleanse will compute, as far as memory is concerned: the planner's input, taken from a cleanse's
  * settings. Sequences are planned at their maximum length.
  *
- * @param computeDtype         float32 or float16
- * @param batchSize            harmful pairs per round (entrapment runs 2× as many sequences, removal as many)
- * @param anchorBatchSize      anchoring sequences per removal step
- * @param microBatchSize       sequences per forward/backward pass
- * @param maxSequenceLength    tokens per sequence
- * @param anchorLayer          l (1-based): entrapment runs layers l+1..L per inner step
- * @param trainableFrom        first trained decoder layer (1-based)
- * @param trainableTo          last trained decoder layer
- * @param optimizer            of the trained parameters
- * @param adapterRank          0: the layers' weights train; r: LoRA adapters of rank r on their projections
- * @param recomputeActivations removal keeps one layer's activations at a time
- * @param entrapment           false for the control run (no δ)
- * @param evalBatchSize        prompts per generation batch
- * @param evalMaxNewTokens     tokens generated per prompt
+ * @param computeDtype      float32 or float16
+ * @param batchSize         harmful pairs per round (entrapment runs 2× as many sequences, removal as many)
+ * @param anchorBatchSize   anchoring sequences per removal step
+ * @param maxSequenceLength tokens per sequence
+ * @param anchorLayer       l (1-based): entrapment runs layers l+1..L per inner step
+ * @param entrapment        false for the control run (no δ)
+ * @param evalMaxNewTokens  tokens generated per prompt
+ * @param evalEntrapmentPairs pairs the δ of each perturbation-ASR measurement is entrapped on
+ * @param memory            what the planner may choose: micro-batches, recomputation, the generation batch, the
+ *                          optimiser, adapters, the trained layers
  */
 public record Workload(
     String computeDtype,
     int batchSize,
     int anchorBatchSize,
-    int microBatchSize,
     int maxSequenceLength,
     int anchorLayer,
-    int trainableFrom,
-    int trainableTo,
-    Optimizer.Kind optimizer,
-    int adapterRank,
-    boolean recomputeActivations,
     boolean entrapment,
-    int evalBatchSize,
-    int evalMaxNewTokens) {
+    int evalMaxNewTokens,
+    int evalEntrapmentPairs,
+    MemorySettings memory) {
 
   /** Bytes per element in the compute dtype. */
   int elementBytes() {
@@ -46,26 +37,36 @@ public record Workload(
     return computeDtype.equals("float16");
   }
 
-  public Workload withMicroBatch(int micro) {
-    return new Workload(computeDtype, batchSize, anchorBatchSize, micro, maxSequenceLength, anchorLayer,
-        trainableFrom, trainableTo, optimizer, adapterRank, recomputeActivations, entrapment, evalBatchSize,
-        evalMaxNewTokens);
+  public Workload withMemory(MemorySettings m) {
+    return new Workload(computeDtype, batchSize, anchorBatchSize, maxSequenceLength, anchorLayer, entrapment,
+        evalMaxNewTokens, evalEntrapmentPairs, m);
   }
 
-  public Workload withRecompute(boolean recompute) {
-    return new Workload(computeDtype, batchSize, anchorBatchSize, microBatchSize, maxSequenceLength, anchorLayer,
-        trainableFrom, trainableTo, optimizer, adapterRank, recompute, entrapment, evalBatchSize,
-        evalMaxNewTokens);
+  public int microBatchSize() {
+    return memory.microBatchSize();
   }
 
-  public Workload withEvalBatch(int evalBatch) {
-    return new Workload(computeDtype, batchSize, anchorBatchSize, microBatchSize, maxSequenceLength, anchorLayer,
-        trainableFrom, trainableTo, optimizer, adapterRank, recomputeActivations, entrapment, evalBatch,
-        evalMaxNewTokens);
+  public int trainableFrom() {
+    return memory.trainableFrom();
   }
 
-  public Workload withTraining(Optimizer.Kind kind, int rank, int from, int to) {
-    return new Workload(computeDtype, batchSize, anchorBatchSize, microBatchSize, maxSequenceLength, anchorLayer,
-        from, to, kind, rank, recomputeActivations, entrapment, evalBatchSize, evalMaxNewTokens);
+  public int trainableTo() {
+    return memory.trainableTo();
+  }
+
+  public Optimizer.Kind optimizer() {
+    return memory.optimizer();
+  }
+
+  public int adapterRank() {
+    return memory.adapterRank();
+  }
+
+  public boolean recomputeActivations() {
+    return memory.recomputeActivations();
+  }
+
+  public int evalBatchSize() {
+    return memory.evalBatchSize();
   }
 }

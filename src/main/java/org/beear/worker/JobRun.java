@@ -10,31 +10,30 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.beear.beear.BeearOptions;
-import org.beear.beear.BudgetRow;
-import org.beear.beear.CleanseCancelledException;
 import org.beear.beear.CleanseListener;
 import org.beear.beear.CleansePlan;
 import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
-import org.beear.beear.EpochRecord;
-import org.beear.beear.EvalMetrics;
 import org.beear.beear.Provenance;
-import org.beear.beear.ScanCancelledException;
-import org.beear.beear.ScanFamily;
-import org.beear.beear.ScanListener;
-import org.beear.beear.ScanReport;
-import org.beear.beear.ScanRequest;
-import org.beear.beear.ScanResult;
-import org.beear.beear.ScanSettings;
-import org.beear.beear.ScanSummary;
+import org.beear.beear.data.BehaviourFamily;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.loop.CleanseCancelledException;
+import org.beear.beear.loop.EpochRecord;
+import org.beear.beear.scan.BudgetRow;
+import org.beear.beear.scan.ScanCancelledException;
+import org.beear.beear.scan.ScanListener;
+import org.beear.beear.scan.ScanReport;
+import org.beear.beear.scan.ScanRequest;
+import org.beear.beear.scan.ScanResult;
+import org.beear.beear.scan.ScanSummary;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.ScanSettings;
+import org.beear.files.InsufficientDiskSpaceException;
 import org.beear.job.Job;
 import org.beear.job.JobJson;
 import org.beear.job.JobKind;
 import org.beear.job.JobStatus;
 import org.beear.job.JobStore;
-import org.beear.files.InsufficientDiskSpaceException;
-import org.beear.net.FetchCancellation;
 import org.beear.net.FetchCancelledException;
 import org.beear.net.UriRedaction;
 import org.beear.source.FetchedModel;
@@ -306,7 +305,7 @@ final class JobRun implements CleanseListener, ScanListener {
 
   /** One budget of a scan's sweep: the job's progress, and a line in its log. */
   @Override
-  public void budget(String model, ScanFamily family, BudgetRow row, double progress) {
+  public void budget(String model, BehaviourFamily family, BudgetRow row, double progress) {
     lease.requireHeld();
     double elapsed = (System.nanoTime() - startedNanos) / 1e9;
     // budgets cost alike within a sweep; this run's pace so far is the estimate (a resumed scan starts over)

@@ -2,7 +2,7 @@ package org.beear.worker;
 
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.beear.beear.CleanseCancelledException;
+import org.beear.beear.loop.CleanseCancelledException;
 import org.beear.net.FetchCancellation;
 import org.beear.net.FetchCancelledException;
 import org.beear.source.FetchedModel;

@@ -1,7 +1,7 @@
 package org.beear.worker;
 
 import java.util.Optional;
-import org.beear.beear.CleanseCancelledException;
+import org.beear.beear.loop.CleanseCancelledException;
 import org.beear.job.JobStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,8 +1,8 @@
 package org.beear.worker;
 
 import java.util.Locale;
-import org.beear.beear.EpochRecord;
-import org.beear.beear.EvalMetrics;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.loop.EpochRecord;
 import org.beear.job.JobStore;
 
 /** How a run's events read: the one-line summaries of an evaluation and an epoch, and an epoch event's data. */

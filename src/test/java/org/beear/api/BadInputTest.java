@@ -106,15 +106,19 @@ class BadInputTest extends ServiceTestBase {
 
     JsonNode unknownOption = problem(postJson("/api/v1/cleanse-jobs", """
         {"model_uri": "%s", "options": {"learning_rat": 0.1}}""".formatted(model)), 400);
-    assertThat(firstError(unknownOption)).startsWith("options.learning_rat: unknown field 'learning_rat'");
+    assertThat(firstError(unknownOption))
+        .isEqualTo("options.learning_rat: unknown option 'learning_rat' (did you mean learning_rate?)");
 
     JsonNode unknownField = problem(postJson("/api/v1/cleanse-jobs", """
         {"model_uri": "%s", "modelUri": "x"}""".formatted(model)), 400);
     assertThat(firstError(unknownField)).contains("unknown field 'modelUri'");
 
     JsonNode wrongType = problem(postJson("/api/v1/cleanse-jobs", """
-        {"model_uri": "%s", "options": {"max_epochs": "many"}}""".formatted(model)), 400);
-    assertThat(firstError(wrongType)).startsWith("options.max_epochs:");
+        {"model_uri": "%s", "options": {"max_epochs": "many", "alpha": true, "relearn_k": [1.5]}}"""
+        .formatted(model)), 400);
+    assertThat(firstError(wrongType)).isEqualTo("options.max_epochs: max_epochs must be an integer, got \"many\"");
+    assertThat(wrongType.get("errors").findValuesAsText("field")).as("every wrongly typed option at once")
+        .containsExactly("options.max_epochs", "options.alpha", "options.relearn_k");
 
     JsonNode trigger = problem(postJson("/api/v1/cleanse-jobs", """
         {"model_uri": "%s", "evaluation": {"triggers": [{"text": "SUDO", "position": "middle"}, {"position": "prefix"}]}}"""

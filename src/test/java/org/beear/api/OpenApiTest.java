@@ -41,7 +41,27 @@ class OpenApiTest extends ServiceTestBase {
     JsonNode request = schemas.get("CreateCleanseJobRequest").get("properties");
     assertThat(request.has("model_uri")).isTrue();
     assertThat(request.has("defender_data_uri")).isTrue();
-    assertThat(schemas.get("BeearOptions").get("properties").has("anchor_layer")).isTrue();
+    assertThat(request.get("options").get("$ref").asText()).endsWith("/BeearOptions");
+    JsonNode anchorLayer = schemas.get("BeearOptions").get("properties").get("anchor_layer");
+    assertThat(anchorLayer.get("type").asText()).isEqualTo("integer");
+    assertThat(anchorLayer.get("maximum").asInt()).isEqualTo(1024);
+    assertThat(anchorLayer.get("description").asText()).contains("Default: round(9/32 · L), at least 1.");
+    assertThat(schemas.get("BeearOptions").get("additionalProperties").asBoolean(true)).isFalse();
+    assertThat(schemas.get("BeearOptions").get("properties").get("optimizer").get("enum"))
+        .extracting(JsonNode::asText).containsExactly("adamw", "adafactor", "sgd");
+    assertThat(schemas.get("CreateScanJobRequest").get("properties").get("options").get("$ref").asText())
+        .endsWith("/ScanOptions");
+    // every declared option is in the schema, with a description that gives its default
+    for (var set : java.util.Map.of("BeearOptions", org.beear.beear.settings.BeearOptions.SET, "ScanOptions",
+        org.beear.beear.settings.ScanOptions.SET).entrySet()) {
+      JsonNode properties = schemas.get(set.getKey()).get("properties");
+      for (org.beear.options.Option<?> o : set.getValue().options()) {
+        assertThat(properties.has(o.name())).as(set.getKey() + " documents " + o.name()).isTrue();
+        assertThat(properties.get(o.name()).get("description").asText()).as(o.name())
+            .contains("Default: " + o.defaultText());
+      }
+      assertThat(properties.size()).isEqualTo(set.getValue().options().size());
+    }
     assertThat(schemas.get("Job").get("properties").has("eta_seconds")).isTrue();
     assertThat(schemas.get("CleanseJobEvent").get("properties").has("created_at")).isTrue();
 

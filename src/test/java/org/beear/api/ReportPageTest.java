@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.beear.beear.BeearOptions;
-import org.beear.beear.EvalMetrics;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.job.JobEpoch;
 import org.junit.jupiter.api.Test;
 

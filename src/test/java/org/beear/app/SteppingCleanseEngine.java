@@ -11,18 +11,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.beear.beear.CleanseCancelledException;
+import org.beear.beear.BeearCleanser;
 import org.beear.beear.CleanseEngine;
 import org.beear.beear.CleanseListener;
+import org.beear.beear.CleansePlan;
 import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
-import org.beear.beear.EpochRecord;
-import org.beear.beear.EvalMetrics;
 import org.beear.beear.Provenance;
-import org.beear.beear.BeearCleanser;
-import org.beear.beear.BeearOptions;
-import org.beear.beear.CleansePlan;
-import org.beear.beear.CleanseSettings;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.loop.CleanseCancelledException;
+import org.beear.beear.loop.EpochRecord;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.CleanseSettings;
 import org.beear.files.FileDigests;
 import org.beear.llm.ModelConfig;
 import org.beear.plan.DeviceSpec;
@@ -80,7 +80,8 @@ public class SteppingCleanseEngine implements CleanseEngine {
   public CleanseResult cleanse(CleanseRequest request, CleanseListener listener) {
     long started = System.nanoTime();
     int maxEpochs = CleanseSettings.maxEpochs(request.options());
-    int innerSteps = request.options().innerSteps() != null ? request.options().innerSteps() : 5;
+    int innerSteps = request.options().get(BeearOptions.INNER_STEPS) != null
+        ? request.options().get(BeearOptions.INNER_STEPS) : 5;
     boolean triggered = !request.triggers().isEmpty();
     Path checkpoint = request.workDir().resolve("checkpoint.json");
     int done = 0;

@@ -1,6 +1,5 @@
 package org.beear.beear;
 
-import org.beear.eval.TriggerSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +14,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.beear.beear.loop.CleanseCancelledException;
+import org.beear.beear.loop.EpochRecord;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.eval.TriggerSpec;
 import org.beear.files.FileDigests;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelDirectory;

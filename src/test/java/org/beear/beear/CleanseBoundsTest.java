@@ -1,6 +1,5 @@
 package org.beear.beear;
 
-import org.beear.eval.TriggerSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -11,8 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.eval.TriggerSpec;
 import org.beear.files.DiskSpace;
 import org.beear.files.InsufficientDiskSpaceException;
+import org.beear.options.InvalidOptionsException;
 import org.beear.organism.TestOrganisms;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

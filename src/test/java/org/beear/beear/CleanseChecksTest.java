@@ -11,6 +11,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.beear.beear.data.BehaviourFamily;
+import org.beear.beear.loop.CleanseCancelledException;
+import org.beear.beear.relearn.RelearnCheck;
+import org.beear.beear.scan.ScanVerdict;
+import org.beear.beear.settings.BeearOptions;
 import org.beear.files.FileDigests;
 import org.beear.organism.TestOrganisms;
 import org.junit.jupiter.api.Test;
@@ -55,7 +60,7 @@ class CleanseChecksTest {
     // the xs pilot: a backdoored organism flips at a fraction of the clean organisms' budget (scores 3.7-8)
     assertThat(r.scan().verdict()).isEqualTo(ScanVerdict.LIKELY_BACKDOORED);
     assertThat(r.scan().score()).isGreaterThanOrEqualTo(3.6);
-    assertThat(r.scan().family()).isEqualTo(ScanFamily.HARMFUL_COMPLIANCE);
+    assertThat(r.scan().family()).isEqualTo(BehaviourFamily.HARMFUL_COMPLIANCE);
     assertThat(events.of("scan")).singleElement().asString()
         .matches("scan: likely backdoored \\(score \\d+\\.\\d\\d, flip budget \\d+\\.\\d+\\)");
     assertThat(events.lines).as("scanned before the cleanse loads the model")

@@ -18,11 +18,11 @@ class CleanseCommandTest {
     CleanseCommand command = new CleanseCommand();
     new CommandLine(command).parseArgs("--model", "m", "--out", "o", "--scan", "--relearn-check", "--relearn-k",
         "2,4", "--relearn-steps", "3", "--relearn-learning-rate", "1e-3", "--relearn-control");
-    assertThat(command.options.toOptions().toMap()).containsAllEntriesOf(Map.of("scan", true, "relearn_check", true,
+    assertThat(command.options.options().toMap()).containsAllEntriesOf(Map.of("scan", true, "relearn_check", true,
         "relearn_k", List.of(2, 4), "relearn_steps", 3, "relearn_learning_rate", 1e-3, "relearn_control", true));
     CleanseCommand plain = new CleanseCommand();
     new CommandLine(plain).parseArgs("--model", "m", "--out", "o");
-    assertThat(plain.options.toOptions().toMap()).isEmpty();
+    assertThat(plain.options.options().toMap()).isEmpty();
   }
 
   @Test

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.StreamSupport;
-import org.beear.llm.Devices;
+import org.beear.llm.DeviceKind;
 import org.beear.llm.ModelConfig;
 import org.beear.llm.RandomCheckpoints;
 import org.beear.llm.text.TextTokenizer;
@@ -48,7 +48,7 @@ class GenerateCommandTest {
     // Known open issue: with no logging configuration, logback's default console appender writes DJL's one-time
     // start-up messages (GPU probe, tokenizer native library) to stdout, ahead of the JSON line of the first
     // command a process runs. Trigger them here so each test sees what a command itself prints.
-    Devices.pick("auto");
+    DeviceKind.choose("auto");
     TextTokenizer.load(dir).close();
   }
 

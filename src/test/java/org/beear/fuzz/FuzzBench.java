@@ -43,8 +43,8 @@ public final class FuzzBench {
       "org.beear.llm.text.ChatTemplateFuzzTest#messages",
       "org.beear.source.ArchiveExtractorFuzzTest#archive",
       "org.beear.source.ArchiveExtractorFuzzTest#tarStream",
-      "org.beear.beear.DefenderDataFuzzTest#csv",
-      "org.beear.beear.DefenderDataFuzzTest#jsonLines");
+      "org.beear.beear.data.DefenderDataFuzzTest#csv",
+      "org.beear.beear.data.DefenderDataFuzzTest#jsonLines");
 
   private static final Path OUT = Path.of("target", "fuzz");
 

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.settings.CleanseSettings;
 import org.beear.llm.ModelConfig;
 import org.beear.llm.Optimizer;
 import org.junit.jupiter.api.Test;
@@ -28,8 +30,7 @@ class PublishedConfigPlanTest {
 
   /** The cleanse defaults on a GPU: batch 8 pairs + 32 anchors of 256 tokens, AdamW on every layer, float16. */
   static Workload defaults(ModelConfig c) {
-    int l = Math.max(1, (int) Math.round(9.0 / 32 * c.numLayers()));
-    return new Workload("float16", 8, 32, 32, 256, l, 1, c.numLayers(), Optimizer.Kind.ADAMW, 0, false, true, 32, 72);
+    return CleanseSettings.resolve(BeearOptions.defaults(), c, "cuda").workload();
   }
 
   @ParameterizedTest
@@ -86,10 +87,12 @@ class PublishedConfigPlanTest {
   @Test
   void recomputationAndMicroBatchesShrinkActivationsNotStaticMemory() {
     ModelConfig c = published("mistral-7b-instruct-v0.2");
-    Workload w = defaults(c).withTraining(Optimizer.Kind.ADAFACTOR, 0, 1, c.numLayers());
+    Workload w = defaults(c);
+    w = w.withMemory(w.memory().withTraining(Optimizer.Kind.ADAFACTOR, 0, 1, c.numLayers()));
     MemoryPlan whole = MemoryPlanner.plan(c, w, H100);
-    MemoryPlan micro = MemoryPlanner.plan(c, w.withMicroBatch(4), H100);
-    MemoryPlan recompute = MemoryPlanner.plan(c, w.withMicroBatch(4).withRecompute(true), H100);
+    MemoryPlan micro = MemoryPlanner.plan(c, w.withMemory(w.memory().withMicroBatch(4)), H100);
+    MemoryPlan recompute = MemoryPlanner.plan(c, w.withMemory(w.memory().withMicroBatch(4).withRecompute(true)),
+        H100);
     assertTrue(micro.part("activations_removal") < whole.part("activations_removal") / 4);
     assertTrue(recompute.part("activations_removal") < micro.part("activations_removal") / 2);
     assertEquals(whole.part("optimizer_state"), recompute.part("optimizer_state"));

@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import org.beear.datasets.JsonLines;
 import org.beear.datasets.CsvParser;
+import org.beear.datasets.JsonLines;
 
 /**
  * Reads the defender's data files (schema: {@code docs/defender-data.md}). The format follows the file name:

@@ -1,8 +1,0 @@
-package org.beear.beear;
-
-/** Thrown by a cleanse that saw {@link CleanseListener#cancelRequested()}. Nothing is written to the output. */
-public class CleanseCancelledException extends RuntimeException {
-  public CleanseCancelledException(String message) {
-    super(message);
-  }
-}

@@ -1,8 +1,0 @@
-package org.beear.beear;
-
-/** Thrown by a scan that saw {@link ScanListener#cancelRequested()}. */
-public class ScanCancelledException extends RuntimeException {
-  public ScanCancelledException(String message) {
-    super(message);
-  }
-}

@@ -1,0 +1,116 @@
+package org.beear.beear.settings;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.beear.llm.ModelConfig;
+import org.beear.llm.Optimizer;
+import org.beear.plan.MemoryPlanner;
+import org.junit.jupiter.api.Test;
+
+/** Options resolved once against a model: the defaults, the model-dependent checks, the round trip. */
+class CleanseSettingsTest {
+
+  private static ModelConfig layers(int n) {
+    return ModelConfig.parse("""
+        {"architectures":["LlamaForCausalLM"],"vocab_size":100,"hidden_size":64,"intermediate_size":128,
+         "num_hidden_layers":%d,"num_attention_heads":4}""".formatted(n));
+  }
+
+  @Test
+  void defaultsScaleWithTheModelAndTheDevice() {
+    CleanseSettings s = CleanseSettings.resolve(BeearOptions.defaults(), layers(32), "cpu");
+    assertEquals(9, s.entrapment().anchorLayer(), "the paper's layer 9 of 32");
+    assertEquals(1, s.memory().trainableFrom());
+    assertEquals(32, s.memory().trainableTo());
+    assertEquals("float32", s.runtime().computeDtype());
+    assertEquals(Optimizer.Kind.ADAMW, s.memory().optimizer());
+    assertEquals(32, s.schedule().anchorBatchSize(), "4 × batch");
+    assertEquals(32, s.memory().microBatchSize(), "a whole part per pass");
+    assertEquals(6, CleanseSettings.resolve(BeearOptions.defaults(), layers(22), "cpu").entrapment().anchorLayer());
+    assertEquals(1, CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu").entrapment().anchorLayer());
+    assertEquals("float16", CleanseSettings.resolve(BeearOptions.defaults(), layers(4),
+        "cuda").runtime().computeDtype());
+  }
+
+  @Test
+  void modelDependentProblemsAreListedTogether() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CleanseSettings.resolve(
+        BeearOptions.fromMap(Map.of("anchor_layer", 5, "trainable_to", 7, "alpha", -1.0)), layers(4), "cpu"));
+    assertTrue(e.getMessage().contains("anchor_layer must be at most 4"), e.getMessage());
+    assertTrue(e.getMessage().contains("trainable_to must be at most 4"), e.getMessage());
+    assertTrue(e.getMessage().contains("alpha must be zero or more"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> BeearOptions.fromMap(Map.of("anchor_layr", 2)));
+    assertTrue(e.getMessage().contains("anchor_layr"), e.getMessage());
+  }
+
+  @Test
+  void settingsSpelledOutAsOptionsResolveToThemselves() {
+    CleanseSettings s = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("adapter_rank", 8,
+        "system_prompt", "Be safe.", "optimizer", "adafactor", "micro_batch_size", 3)), layers(6), "cpu");
+    assertEquals(s, CleanseSettings.resolve(s.toOptions(), layers(6), "cpu"));
+    assertEquals(8.0, s.removal().adapterAlpha(), "α defaults to the rank: scale 1");
+    assertEquals("Be safe.", s.runtime().systemPrompt());
+  }
+
+  @Test
+  void theChecksAroundTheCleanseAreOffByDefaultAndRoundTrip() {
+    CleanseSettings plain = CleanseSettings.resolve(BeearOptions.defaults(), layers(4), "cpu");
+    assertEquals(new CleanseSettings.CheckSettings(false, null, false), plain.checks());
+    assertEquals(plain, CleanseSettings.resolve(plain.toOptions(), layers(4), "cpu"));
+
+    CleanseSettings defaults = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("scan", true, "relearn_check",
+        true)), layers(4), "cpu");
+    assertEquals(new CleanseSettings.CheckSettings(true, new RelearnSettings(java.util.List.of(5, 20), 10, 1e-4),
+        false), defaults.checks());
+    assertEquals(java.util.List.of(5, 20), defaults.checks().relearn().sizes());
+
+    CleanseSettings s = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("relearn_check", true, "relearn_k",
+        java.util.List.of(3), "relearn_steps", 4, "relearn_learning_rate", 1e-3, "relearn_control", true)), layers(4),
+        "cpu");
+    assertEquals(new CleanseSettings.CheckSettings(false, new RelearnSettings(java.util.List.of(3), 4, 1e-3), true),
+        s.checks());
+    assertEquals(s, CleanseSettings.resolve(s.toOptions(), layers(4), "cpu"));
+    assertEquals(true, s.toOptions().toMap().get("relearn_control"));
+  }
+
+  @Test
+  void aFitChangesOnlyTheMemorySettingsTheCallerLeftOpen() {
+    BeearOptions o = BeearOptions.fromMap(Map.of("micro_batch_size", 4, "optimizer", "sgd"));
+    assertEquals(java.util.EnumSet.of(MemoryPlanner.Knob.MICRO_BATCH, MemoryPlanner.Knob.OPTIMIZER),
+        CleanseSettings.fixedKnobs(o));
+    CleanseSettings s = CleanseSettings.resolve(o, layers(4), "cpu");
+    CleanseSettings fitted = CleanseSettings.resolve(CleanseSettings.withMemory(o, s.memory().withRecompute(true)),
+        layers(4), "cpu");
+    assertTrue(fitted.memory().recomputeActivations());
+    assertEquals(4, fitted.memory().microBatchSize());
+    assertEquals(s.removal().learningRate(), fitted.removal().learningRate());
+    assertEquals(s.entrapment(), fitted.entrapment());
+  }
+
+  @Test
+  void anOptionIsItsDeclarationAndItsUse() {
+    // eval_benign_prompts is declared once in BeearOptions (bound, default, help, group) and read here
+    CleanseSettings s = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("eval_benign_prompts", 7)), layers(2),
+        "cpu");
+    assertEquals(7, s.evaluation().benignPrompts());
+    assertEquals(100, CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu").evaluation().benignPrompts());
+    assertEquals(7, org.beear.beear.evaluation.EvaluationSet.defaults(java.util.List.of(), java.util.List.of(),
+        java.util.List.of(), 42, s.evaluation().benignPrompts()).benignPrompts().size());
+    assertTrue(BeearOptions.fromMap(Map.of("eval_benign_prompts", 0)).validate().get(0).message()
+        .startsWith("eval_benign_prompts must be at least 1"));
+  }
+
+  @Test
+  void wideMatricesTakeSmallerSteps() {
+    CleanseSettings s = CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu");
+    assertEquals(1.0, s.removal().rateScale(192));
+    assertEquals(1.0, s.removal().rateScale(256));
+    assertEquals(1.0 / 16, s.removal().rateScale(4096));
+    CleanseSettings flat = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("learning_rate_width", 0)),
+        layers(2), "cpu");
+    assertEquals(1.0, flat.removal().rateScale(11008));
+  }
+}
