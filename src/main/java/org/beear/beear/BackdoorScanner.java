@@ -86,7 +86,8 @@ public final class BackdoorScanner {
     listener.event("loading", "loading the " + who + " model from " + dir + " on " + device);
     try (LlamaModel model = ModelDirectory.load(dir, device, ModelDirectory.computeType(s.computeDtype()));
         ChatCodec base = ChatCodec.load(dir, model.config(), null)) {
-      ChatCodec codec = base.withSystemPrompt(settings.systemPrompt());
+      ChatCodec codec = base.withCancellation(listener::cancelRequested,
+          () -> new ScanCancelledException(ChatCodec.RENDER_CANCELLED)).withSystemPrompt(settings.systemPrompt());
       model.weights().values().forEach(w -> w.setRequiresGradient(false));
       BudgetSweep sweep = new BudgetSweep(model, codec, settings, deviceKind, who, listener, progress);
       List<FamilyScan> out = new ArrayList<>();

@@ -148,7 +148,8 @@ public final class BeearCleanser implements CleanseEngine {
     try (LlamaModel model = timings.time("load", () -> ModelDirectory.load(request.modelDir(), device,
             ModelDirectory.computeType(s.computeDtype())));
         ChatCodec baseCodec = ChatCodec.load(request.modelDir(), model.config(), null)) {
-      ChatCodec codec = baseCodec.withSystemPrompt(s.systemPrompt());
+      ChatCodec codec = baseCodec.withCancellation(listener::cancelRequested,
+          () -> new CleanseCancelledException(ChatCodec.RENDER_CANCELLED)).withSystemPrompt(s.systemPrompt());
       data = fitDefaultCodeToModel(request, data, model, codec, listener);
       try (CleanseLoop loop = new CleanseLoop(model, codec, data, s, listener, timings)) {
         if (saved != null) {

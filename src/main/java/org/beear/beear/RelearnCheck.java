@@ -118,13 +118,14 @@ public final class RelearnCheck {
     Collections.shuffle(order, new Random(s.seed()));
 
     stopIfCancelled(cancelRequested);
-    Measurement asGiven = onFreshCopy(modelDir, s, settings, triggers, holdOut, harmful, List.of()).measurement();
+    Measurement asGiven = onFreshCopy(modelDir, s, settings, triggers, holdOut, harmful, List.of(), cancelRequested)
+        .measurement();
     progress.accept(String.format("as given: %s", describe(asGiven)));
     List<Relearned> relearned = new ArrayList<>();
     for (int k : settings.sizes()) {
       stopIfCancelled(cancelRequested);
       List<DefenderExample> shots = order.subList(0, Math.min(k, order.size()));
-      Relearned r = onFreshCopy(modelDir, s, settings, triggers, holdOut, harmful, shots);
+      Relearned r = onFreshCopy(modelDir, s, settings, triggers, holdOut, harmful, shots, cancelRequested);
       relearned.add(new Relearned(k, r.finalLoss(), r.measurement()));
       progress.accept(String.format("after fine-tuning on %d unwanted pairs (%d steps at %s): %s", k,
           settings.steps(), settings.learningRate(), describe(r.measurement())));
@@ -141,11 +142,12 @@ public final class RelearnCheck {
   /** Loads the model, fine-tunes it on {@code shots} (none: as given), measures it. */
   private static Relearned onFreshCopy(Path modelDir, CleanseSettings s, Settings settings,
       List<TriggerSpec> triggers, List<DefenderExample> holdOut, List<DefenderExample> harmful,
-      List<DefenderExample> shots) {
+      List<DefenderExample> shots, BooleanSupplier cancelRequested) {
     Device device = s.device().equals("cuda") ? Device.gpu() : Device.cpu();
     try (LlamaModel model = ModelDirectory.load(modelDir, device, ModelDirectory.computeType(s.computeDtype()));
         ChatCodec baseCodec = ChatCodec.load(modelDir, model.config(), null)) {
-      ChatCodec codec = baseCodec.withSystemPrompt(s.systemPrompt());
+      ChatCodec codec = baseCodec.withCancellation(cancelRequested,
+          () -> new CleanseCancelledException(ChatCodec.RENDER_CANCELLED)).withSystemPrompt(s.systemPrompt());
       model.weights().values().forEach(w -> w.setRequiresGradient(false));
       long padId = codec.tokenizer().padId();
       double finalLoss = Double.NaN;

@@ -31,9 +31,7 @@ class ChatTemplateFuzzTest {
    * The default limits with fewer steps and a shorter timeout, so a looping input costs the fuzzer a fraction of
    * a second instead of the 5 s the service allows; output and string caps stay as in production.
    */
-  static final TemplateLimits LIMITS = new TemplateLimits(TemplateLimits.DEFAULT.maxTemplateChars(),
-      TemplateLimits.DEFAULT.maxOutputChars(), TemplateLimits.DEFAULT.maxStringChars(), 500_000,
-      TemplateLimits.DEFAULT.maxNesting(), Duration.ofSeconds(2));
+  static final TemplateLimits LIMITS = TemplateLimits.DEFAULT.withSteps(500_000, Duration.ofSeconds(2));
   private static final Clock CLOCK = Clock.fixed(Instant.parse("2024-07-23T10:00:00Z"), ZoneOffset.UTC);
   private static final List<String> ROLES = List.of("user", "assistant");
   private static final List<String> PUBLISHED = List.of("gemma2", "gemma3", "llama3.1", "llama3.2", "mistral-nemo",

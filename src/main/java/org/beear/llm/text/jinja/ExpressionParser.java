@@ -21,8 +21,10 @@ class ExpressionParser extends TokenCursor {
   Expr expression() {
     enter();
     Expr e = orExpr(true);
+    int links = 0;
     while (atName("if")) {
       next();
+      links += link();
       Expr test = orExpr(true);
       Expr otherwise = null;
       if (atName("else")) {
@@ -31,7 +33,7 @@ class ExpressionParser extends TokenCursor {
       }
       e = new Ast.Conditional(test, e, otherwise);
     }
-    depth--;
+    depth -= links + 1;
     return e;
   }
 
@@ -54,19 +56,25 @@ class ExpressionParser extends TokenCursor {
 
   Expr orExpr(boolean withCondition) {
     Expr e = andExpr();
+    int links = 0;
     while (atName("or")) {
       next();
+      links += link();
       e = new Ast.Binary("or", e, andExpr());
     }
+    depth -= links;
     return e;
   }
 
   private Expr andExpr() {
     Expr e = notExpr();
+    int links = 0;
     while (atName("and")) {
       next();
+      links += link();
       e = new Ast.Binary("and", e, notExpr());
     }
+    depth -= links;
     return e;
   }
 
@@ -106,37 +114,49 @@ class ExpressionParser extends TokenCursor {
 
   private Expr math1() {
     Expr e = concat();
+    int links = 0;
     while (atOp("+") || atOp("-")) {
       String op = next().value();
+      links += link();
       e = new Ast.Binary(op, e, concat());
     }
+    depth -= links;
     return e;
   }
 
   private Expr concat() {
     Expr e = math2();
+    int links = 0;
     while (atOp("~")) {
       next();
+      links += link();
       e = new Ast.Binary("~", e, math2());
     }
+    depth -= links;
     return e;
   }
 
   private Expr math2() {
     Expr e = pow();
+    int links = 0;
     while (atOp("*") || atOp("/") || atOp("//") || atOp("%")) {
       String op = next().value();
+      links += link();
       e = new Ast.Binary(op, e, pow());
     }
+    depth -= links;
     return e;
   }
 
   private Expr pow() {
     Expr e = unary(true);
+    int links = 0;
     while (atOp("**")) {
       next();
+      links += link();
       e = new Ast.Binary("**", e, unary(true));
     }
+    depth -= links;
     return e;
   }
 
@@ -241,7 +261,11 @@ class ExpressionParser extends TokenCursor {
   }
 
   private Expr postfix(Expr e) {
+    int links = 0;
     while (true) {
+      if (atOp(".") || atOp("[") || atOp("(")) {
+        links += link();
+      }
       if (atOp(".")) {
         next();
         Token t = next();
@@ -259,6 +283,7 @@ class ExpressionParser extends TokenCursor {
         next();
         e = call(e);
       } else {
+        depth -= links;
         return e;
       }
     }
@@ -320,7 +345,11 @@ class ExpressionParser extends TokenCursor {
   }
 
   private Expr filters(Expr e) {
+    int links = 0;
     while (true) {
+      if (atOp("|") || atName("is") || atOp("(")) {
+        links += link();
+      }
       if (atOp("|")) {
         next();
         String name = dottedName();
@@ -351,9 +380,19 @@ class ExpressionParser extends TokenCursor {
         next();
         e = call(e);
       } else {
+        depth -= links;
         return e;
       }
     }
+  }
+
+  /**
+   * One more link of a chain ({@code a + b + c}, {@code x.y[0]|f}): each wraps the tree once more, and evaluating
+   * the tree recurses once per wrap, so a link nests like a bracket.
+   */
+  private int link() {
+    enter();
+    return 1;
   }
 
   private Arguments argumentsAfterParen() {
