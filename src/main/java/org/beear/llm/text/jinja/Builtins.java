@@ -92,10 +92,8 @@ final class Builtins {
             Repr.str(required(args, 1, name), budget), args.size() > 2 ? Py.asLong(args.get(2)) : -1, budget);
       case "tojson":
         return PyJson.dumps(v, arg(args, kwargs, 0, "indent", null), budget);
-      case "list": {
-        List<Object> items = Access.copy(v, budget);
-        return v instanceof PyTuple ? new ArrayList<>(items) : items;
-      }
+      case "list":
+        return Access.copy(v, budget);
       case "first":
       case "last":
         return firstOrLast(v, name.equals("first"), budget);
