@@ -102,6 +102,26 @@ class ChatTemplateFuzzTest {
     List<byte[]> parts = FuzzFiles.parts(data, 9);
     String source = new String(parts.get(0), StandardCharsets.UTF_8);
     List<ChatMessage> messages = messages(parts.subList(1, parts.size()));
+    Cost cost = renderUnderBudget(source, messages);
+    if (cost.nanos() > MAX_RENDER_TIME.toNanos() || cost.bytes() > MAX_RENDER_BYTES) {
+      // the first render down a new path loads (and instruments) classes on this thread: only a second costly
+      // render of the same input, which the fixed clock makes the same render, is the template's cost
+      cost = renderUnderBudget(source, messages);
+    }
+    if (cost.nanos() > MAX_RENDER_TIME.toNanos()) {
+      throw new AssertionError("the render took " + cost.nanos() / 1_000_000 + " ms of CPU, more than "
+          + MAX_RENDER_TIME);
+    }
+    if (cost.bytes() > MAX_RENDER_BYTES) {
+      throw new AssertionError("the render allocated " + (cost.bytes() >> 20) + " MiB, more than "
+          + (MAX_RENDER_BYTES >> 20) + " MiB");
+    }
+  }
+
+  /** CPU time and allocated bytes of one render on this thread. */
+  private record Cost(long nanos, long bytes) {}
+
+  private static Cost renderUnderBudget(String source, List<ChatMessage> messages) throws Throwable {
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     long bytesBefore = threads.getCurrentThreadAllocatedBytes();
@@ -110,15 +130,7 @@ class ChatTemplateFuzzTest {
       String prompt = ChatTemplate.of(source, BUDGET, CLOCK).render(messages, true, "<s>", "</s>");
       assertTrue(prompt.length() <= BUDGET.maxOutputChars(), "output within the limit");
     }, ChatTemplateException.class);
-    long nanos = threads.getCurrentThreadCpuTime() - start;
-    long bytes = threads.getCurrentThreadAllocatedBytes() - bytesBefore;
-    if (nanos > MAX_RENDER_TIME.toNanos()) {
-      throw new AssertionError("the render took " + nanos / 1_000_000 + " ms of CPU, more than " + MAX_RENDER_TIME);
-    }
-    if (bytes > MAX_RENDER_BYTES) {
-      throw new AssertionError("the render allocated " + (bytes >> 20) + " MiB, more than " + (MAX_RENDER_BYTES >> 20)
-          + " MiB");
-    }
+    return new Cost(threads.getCurrentThreadCpuTime() - start, threads.getCurrentThreadAllocatedBytes() - bytesBefore);
   }
 
   private static void render(String source, List<ChatMessage> messages) throws Throwable {

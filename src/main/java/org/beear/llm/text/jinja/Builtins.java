@@ -24,6 +24,10 @@ final class Builtins {
       "ge", "gt", "in", "integer", "iterable", "le", "lower", "lt", "mapping", "ne", "none", "number", "odd", "sameas",
       "sequence", "string", "test", "true", "undefined", "upper", "==", "!=", "<", "<=", ">", ">=");
 
+  /** The filters that take Undefined as Jinja2's do (as empty, or as the value to replace); the rest refuse it. */
+  private static final Set<String> UNDEFINED_FILTERS = Set.of("default", "d", "string", "trim", "length", "count",
+      "list", "join", "lower", "upper", "safe", "e", "escape", "first", "last", "tojson");
+
   static boolean hasFilter(String name) {
     return FILTERS.contains(name);
   }
@@ -55,8 +59,7 @@ final class Builtins {
   }
 
   static Object filter(Interpreter in, String name, Object v, List<Object> args, Map<String, Object> kwargs) {
-    if (v instanceof Undefined u && !Set.of("default", "d", "string", "trim", "length", "count", "list", "join",
-        "lower", "upper", "safe", "e", "escape", "first", "last", "tojson").contains(name)) {
+    if (v instanceof Undefined u && !UNDEFINED_FILTERS.contains(name)) {
       throw u.error();
     }
     Budget budget = in.budget;

@@ -100,7 +100,11 @@ final class Sequences {
     Comparator<Object[]> order = (a, b) -> Py.compare(a[0], b[0], "<", budget);
     try {
       keyed.sort(reverse ? order.reversed() : order);
-    } catch (IllegalArgumentException e) { // TimSort found the order inconsistent (Python would sort anyway)
+    } catch (IllegalArgumentException e) {
+      if (e.getMessage() == null || !e.getMessage().startsWith("Comparison method violates")) {
+        throw e; // not TimSort's: a caller's (a cancellation may throw anything)
+      }
+      // TimSort found the order inconsistent (NaN in lists, say), where Python would sort anyway
       throw JinjaException.runtime("sort: values of this kind cannot be ordered consistently");
     }
     List<Object> out = new ArrayList<>(keyed.size());
