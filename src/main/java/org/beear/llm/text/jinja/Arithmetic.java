@@ -85,8 +85,12 @@ final class Arithmetic {
       }
       return a instanceof PyTuple ? new PyTuple(out) : out;
     }
-    if (b instanceof String || b instanceof List) {
+    if ((b instanceof String || b instanceof List) && (a instanceof Long || a instanceof Boolean)) {
       return multiply(b, a, budget);
+    }
+    if (a instanceof String || a instanceof List || b instanceof String || b instanceof List) {
+      throw JinjaException.runtime("can't multiply sequence by non-int of type '"
+          + Py.typeName(a instanceof String || a instanceof List ? b : a) + "'");
     }
     return numeric("*", a, b);
   }

@@ -122,6 +122,21 @@ class TemplateBudgetTest {
     assertThat(render("{{ 1" + "+1".repeat(50) + " }}", TemplateLimits.DEFAULT)).isEqualTo("51");
   }
 
+  /**
+   * Type errors a template makes are Jinja2's TypeErrors (RUNTIME), as in Python: before, each of these escaped the
+   * sandbox as a Java exception (ClassCastException, IndexOutOfBoundsException, ArithmeticException,
+   * IllegalArgumentException), and {@code 'a' * ''} as a StackOverflowError (found by the templateBudget fuzzer).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"{{ 'a' * '' }}", "{{ [1] * 1.5 }}", "{{ range('a') }}", "{{ 'a' is odd }}",
+      "{{ 'a'|abs }}", "{{ 'x'|replace }}", "{{ ' x '|trim(5) }}", "{{ 'a'|round }}", "{{ 1|attr }}",
+      "{{ [1, 2]|map }}", "{{ ''.split('a', 'b') }}", "{{ [1]|selectattr }}", "{{ 'x'|tojson(indent=[]) }}",
+      "{{ 'a' is divisibleby 0 }}", "{{ 5 is divisibleby 0 }}", "{{ 'x' is sameas }}", "{{ 1 is eq }}"})
+  void typeErrorsAreTemplateErrors(String template) {
+    JinjaException e = assertThrows(JinjaException.class, () -> render(template, TemplateLimits.DEFAULT));
+    assertEquals(JinjaException.Kind.RUNTIME, e.kind(), e.getMessage());
+  }
+
   @Test
   void aNamespaceThatHoldsItselfComparesAndHashesByIdentity() {
     assertEquals("False True", render("{% set a = namespace() %}{% set b = namespace() %}{% set a.x = a %}"
