@@ -55,27 +55,11 @@ class ExpressionParser extends TokenCursor {
   }
 
   Expr orExpr(boolean withCondition) {
-    Expr e = andExpr();
-    int links = 0;
-    while (atName("or")) {
-      next();
-      links += link();
-      e = new Ast.Binary("or", e, andExpr());
-    }
-    depth -= links;
-    return e;
+    return chain(this::andExpr, "or");
   }
 
   private Expr andExpr() {
-    Expr e = notExpr();
-    int links = 0;
-    while (atName("and")) {
-      next();
-      links += link();
-      e = new Ast.Binary("and", e, notExpr());
-    }
-    depth -= links;
-    return e;
+    return chain(this::notExpr, "and");
   }
 
   private Expr notExpr() {
@@ -113,51 +97,45 @@ class ExpressionParser extends TokenCursor {
   }
 
   private Expr math1() {
-    Expr e = concat();
-    int links = 0;
-    while (atOp("+") || atOp("-")) {
-      String op = next().value();
-      links += link();
-      e = new Ast.Binary(op, e, concat());
-    }
-    depth -= links;
-    return e;
+    return chain(this::concat, "+", "-");
   }
 
   private Expr concat() {
-    Expr e = math2();
-    int links = 0;
-    while (atOp("~")) {
-      next();
-      links += link();
-      e = new Ast.Binary("~", e, math2());
-    }
-    depth -= links;
-    return e;
+    return chain(this::math2, "~");
   }
 
   private Expr math2() {
-    Expr e = pow();
+    return chain(this::pow, "*", "/", "//", "%");
+  }
+
+  private Expr pow() {
+    return chain(() -> unary(true), "**");
+  }
+
+  /**
+   * Left-associative binary operators of one precedence level ({@code a + b - c}): each link wraps the tree once
+   * more, and evaluating it recurses once per wrap, so a link nests like a bracket.
+   */
+  private Expr chain(java.util.function.Supplier<Expr> operand, String... ops) {
+    Expr e = operand.get();
     int links = 0;
-    while (atOp("*") || atOp("/") || atOp("//") || atOp("%")) {
+    while (atAny(ops)) {
       String op = next().value();
       links += link();
-      e = new Ast.Binary(op, e, pow());
+      e = new Ast.Binary(op, e, operand.get());
     }
     depth -= links;
     return e;
   }
 
-  private Expr pow() {
-    Expr e = unary(true);
-    int links = 0;
-    while (atOp("**")) {
-      next();
-      links += link();
-      e = new Ast.Binary("**", e, unary(true));
+  /** An operator or keyword operator ({@code or}, {@code and}) among {@code ops}. */
+  private boolean atAny(String... ops) {
+    for (String op : ops) {
+      if (atOp(op) || atName(op)) {
+        return true;
+      }
     }
-    depth -= links;
-    return e;
+    return false;
   }
 
   private Expr unary(boolean withFilter) {
@@ -386,10 +364,7 @@ class ExpressionParser extends TokenCursor {
     }
   }
 
-  /**
-   * One more link of a chain ({@code a + b + c}, {@code x.y[0]|f}): each wraps the tree once more, and evaluating
-   * the tree recurses once per wrap, so a link nests like a bracket.
-   */
+  /** One more link of a chain ({@code a + b + c}, {@code x.y[0]|f}, see {@link #chain}). */
   private int link() {
     enter();
     return 1;
