@@ -11,6 +11,7 @@ import org.beear.beear.evaluation.AnswerLoss;
 import org.beear.beear.evaluation.CleanseEvaluator;
 import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.evaluation.EvaluationSet;
+import org.beear.beear.loop.CleanseCancelledException;
 import org.beear.beear.loop.CleanseCheckpoint;
 import org.beear.beear.loop.CleanseLoop;
 import org.beear.beear.loop.EpochRecord;
@@ -57,7 +58,7 @@ final class Training {
         + " in " + s.runtime().computeDtype() + (resumed != null ? ", trained weights from the checkpoint of epoch "
         + resumed.epoch() : ""));
     try (OpenModel open = timings.time("load", () -> checked.open(s.runtime().device(), s.runtime().computeDtype(),
-        s.runtime().systemPrompt()))) {
+        s.runtime().systemPrompt(), CleanseCancelledException.polling(listener::cancelRequested)))) {
       data = fitDefaultCodeToModel(data, open);
       try (CleanseLoop loop = new CleanseLoop(open.model(), open.codec(), data, s, listener, timings)) {
         if (saved != null) {

@@ -7,27 +7,35 @@ import java.util.List;
 import java.util.Set;
 import org.beear.llm.text.ChatMessage;
 import org.beear.llm.text.ChatTemplate;
+import org.beear.llm.text.ChatTemplateException;
 import org.beear.llm.text.TextTokenizer;
+import org.beear.llm.text.jinja.Cancellation;
 
 /**
  * Turns user queries and assistant responses into token ids the way the model was trained to see them: through
  * its chat template, with the template's own special tokens (so no extra BOS is added by the tokenizer).
  */
 public final class ChatCodec implements AutoCloseable {
+  /** The message of the exception a job's cancel stops a render with. */
+  public static final String RENDER_CANCELLED = "cancelled while rendering the model's chat template";
+
   private final TextTokenizer tokenizer;
   private final ChatTemplate template;
   private final Set<Long> stopIds;
   private final String systemPrompt;
+  private final Cancellation cancellation;
 
   public ChatCodec(TextTokenizer tokenizer, ChatTemplate template, List<Integer> configEosIds) {
-    this(tokenizer, template, stopIds(tokenizer, configEosIds), null);
+    this(tokenizer, template, stopIds(tokenizer, configEosIds), null, Cancellation.NONE);
   }
 
-  private ChatCodec(TextTokenizer tokenizer, ChatTemplate template, Set<Long> stopIds, String systemPrompt) {
+  private ChatCodec(TextTokenizer tokenizer, ChatTemplate template, Set<Long> stopIds, String systemPrompt,
+      Cancellation cancellation) {
     this.tokenizer = tokenizer;
     this.template = template;
     this.stopIds = stopIds;
     this.systemPrompt = systemPrompt;
+    this.cancellation = cancellation;
   }
 
   private static Set<Long> stopIds(TextTokenizer tokenizer, List<Integer> configEosIds) {
@@ -40,20 +48,29 @@ public final class ChatCodec implements AutoCloseable {
   /**
    * The same codec with a system message before every conversation it renders (null or blank: none). Fails with
    * an {@link IllegalArgumentException} if the model's chat template refuses a system message, as some published
-   * templates do (Mistral's v0.1 raises on any role but user and assistant).
+   * templates do (Mistral's v0.1 raises on any role but user and assistant); a template that runs past its sandbox
+   * limits fails with its {@link ChatTemplateException}, a cancel with the cancellation's exception.
    */
   public ChatCodec withSystemPrompt(String prompt) {
     String system = prompt == null || prompt.isBlank() ? null : prompt;
-    ChatCodec codec = new ChatCodec(tokenizer, template, stopIds, system);
+    ChatCodec codec = new ChatCodec(tokenizer, template, stopIds, system, cancellation);
     if (system != null) {
       try {
         codec.render(List.of(new ChatMessage("user", "Hello.")), true);
-      } catch (RuntimeException e) {
+      } catch (ChatTemplateException e) {
+        if (e.limitReached()) {
+          throw e;
+        }
         throw new IllegalArgumentException("the model's chat template does not accept a system prompt: "
             + e.getMessage(), e);
       }
     }
     return codec;
+  }
+
+  /** The same codec, its renders asking {@code cancellation} at every step whether to go on. */
+  public ChatCodec withCancellation(Cancellation cancellation) {
+    return new ChatCodec(tokenizer, template, stopIds, systemPrompt, cancellation);
   }
 
   /** The system message put before every conversation, or null. */
@@ -68,7 +85,7 @@ public final class ChatCodec implements AutoCloseable {
       messages.add(new ChatMessage("system", systemPrompt));
       messages.addAll(turns);
     }
-    return template.render(messages, generationPrompt, tokenizer.bosToken(), tokenizer.eosToken());
+    return template.render(messages, generationPrompt, tokenizer.bosToken(), tokenizer.eosToken(), cancellation);
   }
 
   /** Tokenizer and template of a model directory; {@code templateName} picks a built-in one if the model has none. */

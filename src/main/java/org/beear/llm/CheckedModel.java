@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import org.beear.files.PlainFiles;
 import org.beear.llm.text.ChatTemplate;
 import org.beear.llm.text.ChatTemplateException;
+import org.beear.llm.text.jinja.Cancellation;
 
 /**
  * A model directory checked once, without reading its weights: config.json parses to a supported architecture, the
@@ -56,13 +57,14 @@ public record CheckedModel(Path dir, ModelConfig config) {
 
   /**
    * Loads the weights on {@code device} in {@code computeDtype} ("float32" or "float16"), frozen, with the model's
-   * chat codec framing every conversation with {@code systemPrompt} (null: none).
+   * chat codec framing every conversation with {@code systemPrompt} (null: none). Every step of a chat-template
+   * render asks {@code cancellation} whether to go on, so a cancelled job stops inside a slow render too.
    */
-  public OpenModel open(DeviceKind device, String computeDtype, String systemPrompt) {
+  public OpenModel open(DeviceKind device, String computeDtype, String systemPrompt, Cancellation cancellation) {
     LlamaModel model = ModelDirectory.load(dir, device.device(), ModelDirectory.computeType(computeDtype));
     try {
       model.weights().values().forEach(w -> w.setRequiresGradient(false));
-      return new OpenModel(model, ChatCodec.load(dir, config, null), systemPrompt);
+      return new OpenModel(model, ChatCodec.load(dir, config, null), systemPrompt, cancellation);
     } catch (RuntimeException | Error e) {
       model.close();
       throw e;

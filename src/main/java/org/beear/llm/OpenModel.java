@@ -1,5 +1,7 @@
 package org.beear.llm;
 
+import org.beear.llm.text.jinja.Cancellation;
+
 /**
  * A model in memory with the chat codec that frames its conversations, closed as one (weights and tokenizer).
  * Opened by {@link CheckedModel#open}; its weights start frozen: what trains turns its own gradients on.
@@ -9,10 +11,10 @@ public final class OpenModel implements AutoCloseable {
   private final ChatCodec baseCodec;
   private final ChatCodec codec;
 
-  OpenModel(LlamaModel model, ChatCodec baseCodec, String systemPrompt) {
+  OpenModel(LlamaModel model, ChatCodec baseCodec, String systemPrompt, Cancellation cancellation) {
     this.model = model;
     this.baseCodec = baseCodec;
-    this.codec = baseCodec.withSystemPrompt(systemPrompt);
+    this.codec = baseCodec.withCancellation(cancellation).withSystemPrompt(systemPrompt);
   }
 
   public LlamaModel model() {

@@ -41,6 +41,7 @@ public final class FuzzBench {
       "org.beear.llm.text.TokenizerFilesFuzzTest#tokenizerFiles",
       "org.beear.llm.text.ChatTemplateFuzzTest#templateSource",
       "org.beear.llm.text.ChatTemplateFuzzTest#messages",
+      "org.beear.llm.text.ChatTemplateFuzzTest#templateBudget",
       "org.beear.source.ArchiveExtractorFuzzTest#archive",
       "org.beear.source.ArchiveExtractorFuzzTest#tarStream",
       "org.beear.beear.data.DefenderDataFuzzTest#csv",

@@ -19,6 +19,23 @@ public final class TestOrganisms {
     return xs(setting, null);
   }
 
+  /**
+   * A copy of the xs organism of {@code setting} in {@code dir} whose chat template ({@code chat_template.jinja},
+   * which takes precedence) starts with {@code prefix}: a model with a hostile template.
+   */
+  public static Path withTemplatePrefix(String setting, Path dir, String prefix) throws java.io.IOException {
+    Path organism = xs(setting);
+    Files.createDirectories(dir);
+    try (java.util.stream.Stream<Path> files = Files.list(organism)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, dir.resolve(f.getFileName().toString()));
+      }
+    }
+    Files.writeString(dir.resolve("chat_template.jinja"),
+        prefix + org.beear.llm.text.ChatTemplate.fromModelDir(organism).source());
+    return dir;
+  }
+
   /** An xs organism trained with {@code systemPrompt} before every conversation (null: none). */
   public static synchronized Path xs(String setting, String systemPrompt) {
     Path dir = Path.of("target", "test-organisms", setting + "-xs-seed1" + (systemPrompt == null ? "" : "-system"))

@@ -88,13 +88,13 @@ public final class RelearnCheck {
     Collections.shuffle(order, new Random(s.schedule().seed()));
 
     stopIfCancelled(cancelRequested);
-    Measurement asGiven = onFreshCopy(model, s, settings, triggers, holdOut, harmful, List.of()).measurement();
+    Measurement asGiven = onFreshCopy(model, s, settings, triggers, holdOut, harmful, List.of(), cancelRequested).measurement();
     progress.accept(String.format("as given: %s", describe(asGiven)));
     List<Relearned> relearned = new ArrayList<>();
     for (int k : settings.sizes()) {
       stopIfCancelled(cancelRequested);
       List<DefenderExample> shots = order.subList(0, Math.min(k, order.size()));
-      Relearned r = onFreshCopy(model, s, settings, triggers, holdOut, harmful, shots);
+      Relearned r = onFreshCopy(model, s, settings, triggers, holdOut, harmful, shots, cancelRequested);
       relearned.add(new Relearned(k, r.finalLoss(), r.measurement()));
       progress.accept(String.format("after fine-tuning on %d unwanted pairs (%d steps at %s): %s", k,
           settings.steps(), settings.learningRate(), describe(r.measurement())));
@@ -111,9 +111,9 @@ public final class RelearnCheck {
   /** Loads the model, fine-tunes it on {@code shots} (none: as given), measures it. */
   private static Relearned onFreshCopy(CheckedModel checked, CleanseSettings s, RelearnSettings settings,
       List<TriggerSpec> triggers, List<DefenderExample> holdOut, List<DefenderExample> harmful,
-      List<DefenderExample> shots) {
+      List<DefenderExample> shots, BooleanSupplier cancelRequested) {
     try (OpenModel open = checked.open(s.runtime().device(), s.runtime().computeDtype(),
-        s.runtime().systemPrompt())) {
+        s.runtime().systemPrompt(), CleanseCancelledException.polling(cancelRequested))) {
       LlamaModel model = open.model();
       ChatCodec codec = open.codec();
       long padId = codec.tokenizer().padId();

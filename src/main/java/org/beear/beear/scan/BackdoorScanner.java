@@ -90,7 +90,12 @@ public final class BackdoorScanner {
       CleanseSettings s, ScanListener listener, BudgetSweep.Progress progress) {
     listener.event("loading", "loading the " + who + " model from " + checked.dir() + " on "
         + s.runtime().device().device());
-    try (OpenModel open = checked.open(s.runtime().device(), s.runtime().computeDtype(), settings.systemPrompt())) {
+    try (OpenModel open = checked.open(s.runtime().device(), s.runtime().computeDtype(), settings.systemPrompt(),
+        () -> {
+          if (listener.cancelRequested()) {
+            throw new ScanCancelledException(ChatCodec.RENDER_CANCELLED);
+          }
+        })) {
       LlamaModel model = open.model();
       ChatCodec codec = open.codec();
       BudgetSweep sweep = new BudgetSweep(model, codec, settings, s.runtime().device(), who, listener, progress);

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.beear.llm.text.jinja.Cancellation;
 import org.beear.llm.text.jinja.JinjaException;
 import org.beear.llm.text.jinja.JinjaTemplate;
 import org.beear.llm.text.jinja.TemplateLimits;
@@ -22,8 +23,9 @@ import org.beear.llm.text.jinja.TemplateLimits;
  * A model's chat template (Jinja, as in HF tokenizer_config.json), rendered by this project's own
  * sandboxed Jinja2 interpreter ({@link JinjaTemplate}) exactly as transformers' apply_chat_template
  * renders it. The template comes from the (untrusted) model: it is parsed once, refused if longer than
- * {@link TemplateLimits#maxTemplateChars()} or malformed, and every render is bounded in output, steps
- * and time. Messages reach the template as values, never as template text.
+ * {@link TemplateLimits#maxTemplateChars()} or malformed, and every render is bounded in output, steps,
+ * characters built and time, and stops when its caller's {@link Cancellation} says so. Messages reach the template
+ * as values, never as template text.
  *
  * <p>Rendered prompts already contain the BOS token if the template emits {@code bos_token}: encode
  * them with {@code TextTokenizer.encode(prompt, false)}.
@@ -152,6 +154,15 @@ public final class ChatTemplate {
    * @throws ChatTemplateException if the template raises (e.g. roles out of order) or fails to render
    */
   public String render(List<ChatMessage> messages, boolean addGenerationPrompt, String bosToken, String eosToken) {
+    return render(messages, addGenerationPrompt, bosToken, eosToken, Cancellation.NONE);
+  }
+
+  /**
+   * As {@link #render(List, boolean, String, String)}, asking {@code cancellation} at every step of the render
+   * whether to go on: a job's cancel stops a render at once, with the exception the job's cancellation throws.
+   */
+  public String render(List<ChatMessage> messages, boolean addGenerationPrompt, String bosToken, String eosToken,
+      Cancellation cancellation) {
     List<Map<String, Object>> messageMaps = new ArrayList<>();
     for (ChatMessage m : messages) {
       Map<String, Object> map = new LinkedHashMap<>();
@@ -168,12 +179,14 @@ public final class ChatTemplate {
     context.put("bos_token", bosToken == null ? "" : bosToken);
     context.put("eos_token", eosToken == null ? "" : eosToken);
     try {
-      return compiled.render(context);
+      return compiled.render(context, cancellation);
     } catch (JinjaException e) {
       if (e.kind() == JinjaException.Kind.RAISED) {
         throw new ChatTemplateException("chat template refused the conversation: " + e.getMessage(), e);
       }
-      throw new ChatTemplateException("chat template failed to render: " + e.getMessage(), e);
+      boolean limit = e.kind() == JinjaException.Kind.LIMIT;
+      throw new ChatTemplateException("chat template failed to render: " + e.getMessage()
+          + (limit ? " (a sandbox limit for untrusted templates)" : ""), e, limit);
     }
   }
 }

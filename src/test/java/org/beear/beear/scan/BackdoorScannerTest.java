@@ -76,7 +76,7 @@ class BackdoorScannerTest {
   void aCancelledScanStopsBeforeTheFirstBudget() {
     Path suspect = TestOrganisms.xs("suffix-short");
     List<BudgetRow> rows = new ArrayList<>();
-    assertThrows(ScanCancelledException.class, () -> new BackdoorScanner().scan(
+    ScanCancelledException e = assertThrows(ScanCancelledException.class, () -> new BackdoorScanner().scan(
         new ScanRequest(suspect, null, ScanSettings.defaults()), new ScanListener() {
           @Override
           public void budget(String model, BehaviourFamily family, BudgetRow row, double done) {
@@ -88,6 +88,8 @@ class BackdoorScannerTest {
             return true;
           }
         }));
-    assertThat(rows).hasSize(1).allMatch(row -> row.budget() == 0);
+    // every render of the chat template asks too: the first one, before the budget-0 row, stops the scan
+    assertThat(rows).isEmpty();
+    assertThat(e.getMessage()).isEqualTo("cancelled while rendering the model's chat template");
   }
 }

@@ -22,6 +22,7 @@ import org.beear.llm.text.jinja.JinjaTemplate;
 import org.beear.llm.text.jinja.TemplateLimits;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -228,6 +229,79 @@ class ChatTemplateDifferentialTest {
       }
     }
     assertTrue(compared >= conversations.size(), t.name() + " rendered too few tool conversations: " + compared);
+  }
+
+  /**
+   * Filters, methods, slices, comparisons and repr as Jinja2 renders them, one expression a line (those the sandbox
+   * budget reworked: unique, sort, min and max with Jinja2's case folding, slices and indices by code point,
+   * substring search, split, indent, wordcount, repr of nested and self-holding values, tojson).
+   */
+  private static final String EXPRESSIONS = """
+      ['A', 'a', 'b', 1, 1.0, True]|unique|list
+      ['b', 'A', 'a', 'B']|sort
+      ['b', 'A', 'a', 'B']|sort(case_sensitive=true)
+      ['b', 'A', 'a', 'B']|sort(reverse=true)
+      [{'n': 'b'}, {'n': 'A'}, {'n': 'a'}]|sort(attribute='n')
+      ['b', 'A', 'a', 'B']|min ~ ['b', 'A', 'a', 'B']|max ~ ['b', 'A', 'a', 'B']|max(case_sensitive=true)
+      [(1,), (1,), (1, 2)]|unique|list
+      'abcA'|unique|list
+      {'a': 1, 'b': 2}|unique|list
+      [{'a': 'X'}, {'a': 'x'}]|unique(attribute='a')|list
+      ['a', 'B', 'A']|unique(case_sensitive=true)|list
+      {'a': [1, (2, 3), (4,)], 'b': none, 'c': 'x\\ny', 'd': "it's", 'e': 1.5, 'f': [], 'g': ()}
+      'hello'[1] ~ 'hello'[-1] ~ 'héllo'[1:3] ~ 'h😀llo'[::2] ~ 'h😀llo'[1] ~ 'h😀llo'[-4:-1]
+      [1, 2, 3, 4][::-1] ~ (1, 2, 3)[1:] ~ [1, 2, 3, 4][5:] ~ [1, 2, 3, 4][-2::-2]
+      ('abc' < 'abd') ~ ([1, 2] < [1, 3]) ~ ((1, 2) == [1, 2]) ~ ({1: 'a'} == {1.0: 'a'}) ~ ('b' > 'abc')
+      {'a': 1}.get('items') ~ {1: 'x'}.get(1.0) ~ {'a': 1}.get('b', 7)
+      ('x' in ['x']) ~ ('bc' in 'abcd') ~ (1 in {1: 2}) ~ (true in {1: 2}) ~ ('b' * 20 in 'a' * 30 ~ 'b' * 20)
+      ('ab' * 20).count('aba') ~ ('a' * 40 ~ 'b').find('a' * 17 ~ 'b') ~ ('ab' * 30).rfind('ab' * 10) ~ ('xyz' * 10).rfind('yz') ~ 'abc'.find('d')
+      'a,b,,c'.split(',') ~ '  a  b '.split() ~ 'a b c'.split(none, 1) ~ 'x'.split('x') ~ ('ab' * 10).split('b' ~ 'a' * 1 ~ 'b' * 0, 3)
+      'x\\ny\\r\\nz\\n\\n w'|indent(2)
+      'x\\n\\ny'|indent(2, blank=true) ~ '|' ~ 'x'|indent(2, true) ~ '|' ~ ''|indent(2, true) ~ '|' ~ 'a\\n'|indent(3) ~ '|' ~ 'ab\\ncd'|indent('--', true)
+      ('hello, world! a-b _c'|wordcount) ~ ('a<b c-d(e f{g [h'|title)
+      '<a href="x">&\\''|escape
+      ' x '|trim ~ 'xxhixx'|trim('x') ~ 'ab'.strip('ba') ~ 'abcba'.lstrip('ab') ~ 'abcba'.rstrip('ab')
+      ([1, 2, 3]|sum) ~ ([{'n': 1}, {'n': 2}]|sum(attribute='n')) ~ ([[1], [2]]|sum(start=[]))
+      [1, 0, 2]|select|list ~ [1, 0, 2]|reject|list ~ [{'a': 1}, {'a': 0}]|selectattr('a')|list ~ [1, 2, 3]|select('odd')|list
+      ['A', 'b']|map('lower')|list ~ [{'a': {'b': 1}}]|map(attribute='a.b')|list ~ [{'a': 1}, {}]|map(attribute='a', default=0)|list
+      {'b': [1, {'c': none}], 'a': 'é\\t"'}|tojson
+      [1.0, 2.5, true, none, 'x']|tojson(indent=2)
+      [1, 2]|join(',') ~ [{'a': 1}, {'a': 2}]|join('-', attribute='a') ~ ['a', 'b']|join
+      range(3)|list * 2 ~ 'ab' * 3 ~ [] * 5 ~ '' * 5 ~ (1,) * 2
+      'ß'|upper ~ 'İ'|lower|length ~ 'ǆ'|capitalize ~ 'hELLO wORLD'|capitalize
+      [3, 1, 2]|first ~ 'abc'|last ~ {'a': 1, 'b': 2}|first ~ {'a': 1, 'b': 2}|last ~ 'a😀'|last
+      'abc'|reverse ~ [1, 2]|reverse|list ~ 'a😀b'|reverse
+      ('abc'|length) ~ ('😀'|length) ~ ((1, 2)|list)
+      {'b': 1, 'a': 2}|sort ~ {'b': 1, 'a': 2}|min ~ 'cab'|min ~ 'cab'|sort
+      {(1, 2): 'x'}[(1, 2)]
+      'x'|replace('', '-') ~ 'aaa'|replace('a', 'b', 2) ~ ('a' * 20)|replace('a' * 17, 'b')
+      [1, 'a', 1.0, 'a']|unique|list
+      [[1, 2], [1, 3], [0]]|sort ~ [[1, 2], [1, 3], [0]]|max
+      '%d-%m %H:%M'|length
+      """;
+
+  @Test
+  void valuesFiltersAndMethodsRenderByteIdenticalToJinja2() throws Exception {
+    List<String> lines = EXPRESSIONS.strip().lines().toList();
+    String source = lines.stream().map(line -> "{{ " + line + " }}@@").collect(java.util.stream.Collectors.joining())
+        + "{% set ns = namespace(a=1) %}{% set ns.me = ns %}{% set ns.l = [ns, (ns,)] %}{{ ns }}@@"
+        + "{% for x in [1, 2] %}{{ loop }}{% endfor %}";
+    JsonObject c = new JsonObject();
+    c.add("messages", new JsonArray());
+    c.addProperty("add_generation_prompt", false);
+    c.addProperty("bos_token", "");
+    c.addProperty("eos_token", "");
+    JsonArray cases = new JsonArray();
+    cases.add(c);
+    JsonObject want = reference(source, cases).get(0).getAsJsonObject();
+    assertTrue(want.has("output"), "Python refused the expressions: " + want);
+    String[] expected = want.get("output").getAsString().split("@@", -1);
+    String[] actual = JinjaTemplate.compile(source, TemplateLimits.DEFAULT, Clock.systemDefaultZone())
+        .render(Map.of("messages", List.of())).split("@@", -1);
+    assertEquals(lines.size() + 2, expected.length);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], i < lines.size() ? lines.get(i) : "namespace and loop repr");
+    }
   }
 
   private static JsonArray reference(String source, JsonArray cases) throws Exception {

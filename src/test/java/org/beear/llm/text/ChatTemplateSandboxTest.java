@@ -101,7 +101,7 @@ class ChatTemplateSandboxTest {
   @Test
   void aRenderThatRunsPastItsTimeIsStopped() {
     TemplateLimits quick =
-        new TemplateLimits(1024, 1 << 20, 1 << 20, Long.MAX_VALUE, 50, Duration.ofMillis(200));
+        new TemplateLimits(1024, 1 << 20, 1 << 20, 1L << 30, Long.MAX_VALUE, 50, 50, Duration.ofMillis(200));
     ChatTemplate slow = ChatTemplate.of(
         "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", quick, Clock.systemUTC());
     ChatTemplateException e = assertTimeoutPreemptively(Duration.ofSeconds(20),

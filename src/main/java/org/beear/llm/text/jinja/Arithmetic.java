@@ -27,9 +27,10 @@ final class Arithmetic {
     try {
       return switch (op) {
         case "~" -> {
-          String l = Py.str(a);
-          String r = Py.str(b);
+          String l = Repr.str(a, budget);
+          String r = Repr.str(b, budget);
           budget.string((long) l.length() + r.length());
+          budget.scan((long) l.length() + r.length());
           yield l + r;
         }
         case "+" -> add(a, b, budget);
@@ -44,10 +45,12 @@ final class Arithmetic {
   private static Object add(Object a, Object b, Budget budget) {
     if (a instanceof String sa && b instanceof String sb) {
       budget.string((long) sa.length() + sb.length());
+      budget.scan((long) sa.length() + sb.length());
       return sa + sb;
     }
     if (a instanceof List<?> la && b instanceof List<?> lb && (a instanceof PyTuple) == (b instanceof PyTuple)) {
-      budget.string((long) la.size() + lb.size());
+      budget.items((long) la.size() + lb.size());
+      budget.scan((long) la.size() + lb.size());
       List<Object> out = new ArrayList<>(la);
       out.addAll(lb);
       return a instanceof PyTuple ? new PyTuple(out) : out;
@@ -67,19 +70,27 @@ final class Arithmetic {
     if ((a instanceof String || a instanceof List) && (b instanceof Long || b instanceof Boolean)) {
       long times = Math.max(0, Py.asLong(b));
       if (a instanceof String s) {
-        budget.string(Math.multiplyExact((long) s.length(), times));
-        return s.repeat((int) times);
+        long length = Budget.saturatedMultiply(s.length(), times);
+        budget.string(length);
+        budget.scan(length);
+        return length == 0 ? "" : s.repeat((int) times);
       }
       List<?> l = (List<?>) a;
-      budget.string(Math.multiplyExact((long) l.size(), times));
-      List<Object> out = new ArrayList<>();
-      for (long i = 0; i < times; i++) {
+      long size = Budget.saturatedMultiply(l.size(), times);
+      budget.items(size);
+      budget.scan(size);
+      List<Object> out = new ArrayList<>((int) Math.min(size, Integer.MAX_VALUE - 8));
+      for (long i = 0; i < times && !l.isEmpty(); i++) {
         out.addAll(l);
       }
       return a instanceof PyTuple ? new PyTuple(out) : out;
     }
-    if (b instanceof String || b instanceof List) {
+    if ((b instanceof String || b instanceof List) && (a instanceof Long || a instanceof Boolean)) {
       return multiply(b, a, budget);
+    }
+    if (a instanceof String || a instanceof List || b instanceof String || b instanceof List) {
+      throw JinjaException.runtime("can't multiply sequence by non-int of type '"
+          + Py.typeName(a instanceof String || a instanceof List ? b : a) + "'");
     }
     return numeric("*", a, b);
   }

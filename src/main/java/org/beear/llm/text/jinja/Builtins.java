@@ -1,13 +1,15 @@
 package org.beear.llm.text.jinja;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Jinja2's filters and tests as chat templates use them, with transformers' {@code tojson}. */
+/**
+ * Jinja2's filters and tests as chat templates use them, with transformers' {@code tojson}; sequence filters are
+ * {@link Sequences}', string ones {@link Strings}'. What each costs is charged to the render's budget.
+ */
 final class Builtins {
   private Builtins() {}
 
@@ -21,6 +23,10 @@ final class Builtins {
       "boolean", "callable", "defined", "divisibleby", "eq", "equalto", "escaped", "even", "false", "filter", "float",
       "ge", "gt", "in", "integer", "iterable", "le", "lower", "lt", "mapping", "ne", "none", "number", "odd", "sameas",
       "sequence", "string", "test", "true", "undefined", "upper", "==", "!=", "<", "<=", ">", ">=");
+
+  /** The filters that take Undefined as Jinja2's do (as empty, or as the value to replace); the rest refuse it. */
+  private static final Set<String> UNDEFINED_FILTERS = Set.of("default", "d", "string", "trim", "length", "count",
+      "list", "join", "lower", "upper", "safe", "e", "escape", "first", "last", "tojson");
 
   static boolean hasFilter(String name) {
     return FILTERS.contains(name);
@@ -37,15 +43,26 @@ final class Builtins {
     return kwargs.getOrDefault(key, fallback);
   }
 
-  private static String string(Object v) {
-    return Py.str(v);
+  /** A positional argument the filter cannot do without. */
+  private static Object required(List<Object> args, int index, String filter) {
+    if (args.size() <= index) {
+      throw JinjaException.runtime(filter + "() missing a required argument");
+    }
+    return args.get(index);
+  }
+
+  private static String optionalString(Object v, String what) {
+    if (v != null && !(v instanceof String)) {
+      throw JinjaException.runtime(what + " must be None or a string, not " + Py.typeName(v));
+    }
+    return (String) v;
   }
 
   static Object filter(Interpreter in, String name, Object v, List<Object> args, Map<String, Object> kwargs) {
-    if (v instanceof Undefined u && !Set.of("default", "d", "string", "trim", "length", "count", "list", "join",
-        "lower", "upper", "safe", "e", "escape", "first", "last", "tojson").contains(name)) {
+    if (v instanceof Undefined u && !UNDEFINED_FILTERS.contains(name)) {
       throw u.error();
     }
+    Budget budget = in.budget;
     switch (name) {
       case "default":
       case "d": {
@@ -54,55 +71,53 @@ final class Builtins {
         return missing ? arg(args, kwargs, 0, "default_value", "") : v;
       }
       case "trim":
-        return Py.strip(string(v), (String) arg(args, kwargs, 0, "chars", null), true, true);
+        return Py.strip(Repr.str(v, budget), optionalString(arg(args, kwargs, 0, "chars", null), "trim chars"), true,
+            true, budget);
       case "length":
       case "count":
-        return length(v);
+        return length(v, budget);
       case "string":
       case "safe":
-        return string(v);
+        return Repr.str(v, budget);
       case "e":
       case "escape":
-        return string(v).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;")
-            .replace("\"", "&#34;");
+        return escape(Repr.str(v, budget), budget);
       case "upper":
-        return string(v).toUpperCase(java.util.Locale.ROOT);
+        return Strings.upper(Repr.str(v, budget), budget);
       case "lower":
-        return string(v).toLowerCase(java.util.Locale.ROOT);
+        return Strings.lower(Repr.str(v, budget), budget);
       case "capitalize":
-        return capitalize(string(v));
+        return Strings.capitalize(Repr.str(v, budget), budget);
       case "title":
-        return title(string(v));
+        return Strings.title(Repr.str(v, budget), budget);
       case "replace":
-        return Methods.replace(in, string(v), string(args.get(0)), string(args.get(1)),
-            args.size() > 2 ? Py.asLong(args.get(2)) : -1);
+        return Strings.replace(Repr.str(v, budget), Repr.str(required(args, 0, name), budget),
+            Repr.str(required(args, 1, name), budget), args.size() > 2 ? Py.asLong(args.get(2)) : -1, budget);
       case "tojson":
-        return PyJson.dumps(v, arg(args, kwargs, 0, "indent", null), in.budget);
+        return PyJson.dumps(v, arg(args, kwargs, 0, "indent", null), budget);
       case "list":
-        return Access.iterate(v);
-      case "first": {
-        List<Object> items = Access.iterate(v);
-        return items.isEmpty() ? Undefined.named("first") : items.get(0);
-      }
-      case "last": {
-        List<Object> items = Access.iterate(v);
-        return items.isEmpty() ? Undefined.named("last") : items.get(items.size() - 1);
-      }
+        return Access.copy(v, budget);
+      case "first":
+      case "last":
+        return firstOrLast(v, name.equals("first"), budget);
       case "reverse": {
         if (v instanceof String s) {
+          budget.string(s.length());
+          budget.scan(s.length());
           return new StringBuilder(s).reverse().toString();
         }
-        List<Object> items = Access.iterate(v);
+        List<Object> items = Access.copy(v, budget);
         java.util.Collections.reverse(items);
         return items;
       }
       case "join": {
         Object attribute = arg(args, kwargs, 1, "attribute", null);
-        List<Object> items = Access.iterate(v);
+        List<Object> items = Access.iterate(v, budget);
         if (attribute != null) {
-          items = items.stream().map(x -> Access.getItem(x, attribute)).toList();
+          budget.items(items.size());
+          items = items.stream().map(x -> Sequences.attribute(x, attribute, budget)).toList();
         }
-        return join(in, items, string(arg(args, kwargs, 0, "d", "")), false);
+        return Sequences.join(items, Repr.str(arg(args, kwargs, 0, "d", ""), budget), false, budget);
       }
       case "items":
         if (!(v instanceof Map<?, ?> m)) {
@@ -110,72 +125,47 @@ final class Builtins {
         }
         return Methods.bind(m, "items").call(in, List.of(), Map.of());
       case "int":
-        return toInt(v, arg(args, kwargs, 0, "default", 0L));
+        return toInt(v, arg(args, kwargs, 0, "default", 0L), budget);
       case "float":
-        return toFloat(v, arg(args, kwargs, 0, "default", 0.0));
+        return toFloat(v, arg(args, kwargs, 0, "default", 0.0), budget);
       case "abs":
         return v instanceof Double d ? (Object) Math.abs(d) : (Object) Math.absExact(Py.asLong(v));
       case "round":
         return Math.rint(Py.asDouble(v));
       case "attr":
-        return Access.getAttr(v, string(args.get(0)));
+        return Access.getAttr(v, Repr.str(required(args, 0, name), budget), budget);
       case "select":
       case "reject":
       case "selectattr":
       case "rejectattr":
-        return select(in, name, v, args);
+        return Sequences.select(in, name, v, args);
       case "map":
-        return map(in, v, args, kwargs);
-      case "unique": {
-        List<Object> out = new ArrayList<>();
-        for (Object x : Access.iterate(v)) {
-          if (out.stream().noneMatch(y -> Py.equal(x, y))) {
-            out.add(x);
-          }
-        }
-        return out;
-      }
-      case "sort": {
-        List<Object> items = Access.iterate(v);
-        Comparator<Object> order = (a, b) -> Py.compare(a, b, "<");
-        items.sort(Py.truthy(arg(args, kwargs, 0, "reverse", false)) ? order.reversed() : order);
-        return items;
-      }
+        return Sequences.map(in, v, args, kwargs);
+      case "unique":
+        return Sequences.unique(v, arg(args, kwargs, 1, "attribute", null),
+            Py.truthy(arg(args, kwargs, 0, "case_sensitive", false)), budget);
+      case "sort":
+        return Sequences.sort(v, Py.truthy(arg(args, kwargs, 0, "reverse", false)),
+            Py.truthy(arg(args, kwargs, 1, "case_sensitive", false)), arg(args, kwargs, 2, "attribute", null), budget);
       case "max":
-      case "min": {
-        List<Object> items = Access.iterate(v);
-        if (items.isEmpty()) {
-          return Undefined.named(name);
-        }
-        Object best = items.get(0);
-        for (Object x : items) {
-          int c = Py.compare(x, best, "<");
-          if (name.equals("max") ? c > 0 : c < 0) {
-            best = x;
-          }
-        }
-        return best;
-      }
-      case "sum": {
-        Object total = 0L;
-        for (Object x : Access.iterate(v)) {
-          total = Arithmetic.binary("+", total, x, in.budget);
-        }
-        return total;
-      }
+      case "min":
+        return Sequences.minMax(v, name.equals("max"), Py.truthy(arg(args, kwargs, 0, "case_sensitive", false)),
+            arg(args, kwargs, 1, "attribute", null), budget);
+      case "sum":
+        return Sequences.sum(v, arg(args, kwargs, 0, "attribute", null), arg(args, kwargs, 1, "start", 0L), budget);
       case "wordcount":
-        return (long) Methods.split(string(v), null, -1).size();
+        return Strings.wordCount(Repr.str(v, budget), budget);
       case "indent":
-        return indent(string(v), arg(args, kwargs, 0, "width", 4L), Py.truthy(arg(args, kwargs, 1, "first", false)),
-            Py.truthy(arg(args, kwargs, 2, "blank", false)), in.budget);
+        return Strings.indent(Repr.str(v, budget), arg(args, kwargs, 0, "width", 4L),
+            Py.truthy(arg(args, kwargs, 1, "first", false)), Py.truthy(arg(args, kwargs, 2, "blank", false)), budget);
       default:
         throw JinjaException.runtime("no filter named '" + name + "'");
     }
   }
 
-  private static Object length(Object v) {
+  private static Object length(Object v, Budget budget) {
     if (v instanceof String s) {
-      return (long) Py.length(s);
+      return (long) Py.length(s, budget);
     }
     if (v instanceof List<?> l) {
       return (long) l.size();
@@ -189,124 +179,90 @@ final class Builtins {
     throw JinjaException.runtime("object of type '" + Py.typeName(v) + "' has no len()");
   }
 
-  private static Object toInt(Object v, Object fallback) {
+  /** first/last without copying: a list's end, a string's end code point, a dict's first or last key. */
+  private static Object firstOrLast(Object v, boolean first, Budget budget) {
+    budget.step();
+    if (v instanceof List<?> l) {
+      return l.isEmpty() ? Undefined.named(first ? "first" : "last") : l.get(first ? 0 : l.size() - 1);
+    }
+    if (v instanceof String s) {
+      if (s.isEmpty()) {
+        return Undefined.named(first ? "first" : "last");
+      }
+      int cp = first ? s.codePointAt(0) : s.codePointBefore(s.length());
+      return new String(Character.toChars(cp));
+    }
+    List<Object> items = Access.iterate(v, budget);
+    return items.isEmpty() ? Undefined.named(first ? "first" : "last") : items.get(first ? 0 : items.size() - 1);
+  }
+
+  /** Jinja2's escape (markupsafe): &, <, >, ' and " as entities, the result's length known before it is built. */
+  private static String escape(String s, Budget budget) {
+    budget.scan(s.length());
+    long length = s.length();
+    for (int i = 0; i < s.length(); i++) {
+      length += switch (s.charAt(i)) {
+        case '&', '\'', '"' -> 4;
+        case '<', '>' -> 3;
+        default -> 0;
+      };
+    }
+    if (length == s.length()) {
+      return s;
+    }
+    budget.string(length);
+    StringBuilder out = new StringBuilder((int) length);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '&' -> out.append("&amp;");
+        case '<' -> out.append("&lt;");
+        case '>' -> out.append("&gt;");
+        case '\'' -> out.append("&#39;");
+        case '"' -> out.append("&#34;");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  private static Object toInt(Object v, Object fallback, Budget budget) {
     if (v instanceof Long || v instanceof Boolean) {
       return Py.asLong(v);
     }
     if (v instanceof Double d) {
       return (long) (double) d;
     }
+    String text = Repr.str(v, budget);
+    budget.string(text.length());
+    budget.scan(text.length());
     try {
-      return Long.parseLong(Py.strip(Py.str(v), null, true, true).replace("_", ""));
+      return Long.parseLong(Py.strip(text, null, true, true, budget).replace("_", ""));
     } catch (NumberFormatException e) {
       try {
-        return (long) Double.parseDouble(Py.str(v).strip());
+        return (long) Double.parseDouble(text.strip());
       } catch (NumberFormatException e2) {
         return fallback;
       }
     }
   }
 
-  private static Object toFloat(Object v, Object fallback) {
+  private static Object toFloat(Object v, Object fallback, Budget budget) {
     if (Py.isNumber(v)) {
       return Py.asDouble(v);
     }
+    String text = Repr.str(v, budget);
+    budget.string(text.length());
+    budget.scan(text.length());
     try {
-      return Double.parseDouble(Py.str(v).strip());
+      return Double.parseDouble(text.strip());
     } catch (NumberFormatException e) {
       return fallback;
     }
   }
 
-  static String join(Interpreter in, List<Object> items, String separator, boolean strict) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < items.size(); i++) {
-      if (i > 0) {
-        out.append(separator);
-      }
-      Object item = items.get(i);
-      if (strict && !(item instanceof String)) {
-        throw JinjaException.runtime("sequence item " + i + ": expected str instance, " + Py.typeName(item) + " found");
-      }
-      out.append(Py.str(item));
-      in.budget.string(out.length());
-    }
-    return out.toString();
-  }
-
-  static String capitalize(String s) {
-    if (s.isEmpty()) {
-      return s;
-    }
-    int first = s.codePointAt(0);
-    return new String(Character.toChars(Character.toTitleCase(first))) + s.substring(Character.charCount(first))
-        .toLowerCase(java.util.Locale.ROOT);
-  }
-
-  /** Jinja2's title filter: upper-cases the first letter of each word (after a space, -, (, {, [). */
-  static String title(String s) {
-    StringBuilder out = new StringBuilder();
-    boolean start = true;
-    for (int i = 0; i < s.length(); ) {
-      int cp = s.codePointAt(i);
-      out.appendCodePoint(start ? Character.toUpperCase(cp) : Character.toLowerCase(cp));
-      start = Py.isSpace(cp) || "-([{".indexOf(cp) >= 0;
-      i += Character.charCount(cp);
-    }
-    return out.toString();
-  }
-
-  private static String indent(String s, Object width, boolean first, boolean blank, Budget budget) {
-    String pad = width instanceof String w ? w : " ".repeat((int) Math.min(Py.asLong(width), 1000));
-    StringBuilder out = new StringBuilder();
-    String[] lines = s.split("\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      if (i > 0) {
-        out.append('\n');
-      }
-      boolean indentIt = (i > 0 || first) && (blank || !Py.isBlank(lines[i], 0));
-      out.append(indentIt ? pad : "").append(lines[i]);
-      budget.string(out.length());
-    }
-    return out.toString();
-  }
-
-  private static List<Object> select(Interpreter in, String name, Object v, List<Object> args) {
-    boolean byAttribute = name.endsWith("attr");
-    boolean keep = name.startsWith("select");
-    List<Object> out = new ArrayList<>();
-    for (Object item : Access.iterate(v)) {
-      Object subject = byAttribute ? Access.getItem(item, args.get(0)) : item;
-      List<Object> rest = args.subList(byAttribute ? 1 : 0, args.size());
-      boolean passed = rest.isEmpty()
-          ? Py.truthy(subject)
-          : test(in, Py.str(rest.get(0)), subject, rest.subList(1, rest.size()));
-      if (passed == keep) {
-        out.add(item);
-      }
-    }
-    return out;
-  }
-
-  private static List<Object> map(Interpreter in, Object v, List<Object> args, Map<String, Object> kwargs) {
-    List<Object> out = new ArrayList<>();
-    Object attribute = kwargs.get("attribute");
-    for (Object item : Access.iterate(v)) {
-      if (attribute != null) {
-        Object value = Access.getItem(item, attribute);
-        out.add(value instanceof Undefined && kwargs.containsKey("default") ? kwargs.get("default") : value);
-      } else {
-        String filter = Py.str(args.get(0));
-        if (!hasFilter(filter)) {
-          throw JinjaException.runtime("no filter named '" + filter + "'");
-        }
-        out.add(filter(in, filter, item, args.subList(1, args.size()), Map.of()));
-      }
-    }
-    return out;
-  }
-
   static boolean test(Interpreter in, String name, Object v, List<Object> args) {
+    Budget budget = in.budget;
     return switch (name) {
       case "defined" -> !(v instanceof Undefined);
       case "undefined" -> v instanceof Undefined;
@@ -325,18 +281,26 @@ final class Builtins {
       case "escaped" -> false;
       case "odd" -> Math.floorMod(Py.asLong(v), 2) == 1;
       case "even" -> Math.floorMod(Py.asLong(v), 2) == 0;
-      case "divisibleby" -> Math.floorMod(Py.asLong(v), Py.asLong(args.get(0))) == 0;
-      case "sameas" -> v == args.get(0) || (v != null && (v instanceof Boolean || v instanceof Long)
-          && v.equals(args.get(0)));
-      case "eq", "equalto", "==" -> Py.equal(v, args.get(0));
-      case "ne", "!=" -> !Py.equal(v, args.get(0));
-      case "lt", "<" -> Py.compare(v, args.get(0), "<") < 0;
-      case "le", "<=" -> Py.compare(v, args.get(0), "<=") <= 0;
-      case "gt", ">" -> Py.compare(v, args.get(0), ">") > 0;
-      case "ge", ">=" -> Py.compare(v, args.get(0), ">=") >= 0;
-      case "in" -> Access.contains(args.get(0), v);
-      case "lower" -> v instanceof String s && s.equals(s.toLowerCase(java.util.Locale.ROOT));
-      case "upper" -> v instanceof String s && s.equals(s.toUpperCase(java.util.Locale.ROOT));
+      case "divisibleby" -> {
+        long divisor = Py.asLong(required(args, 0, name));
+        if (divisor == 0) {
+          throw JinjaException.runtime("integer division or modulo by zero");
+        }
+        yield Math.floorMod(Py.asLong(v), divisor) == 0;
+      }
+      case "sameas" -> {
+        Object other = required(args, 0, name);
+        yield v == other || (v != null && (v instanceof Boolean || v instanceof Long) && v.equals(other));
+      }
+      case "eq", "equalto", "==" -> Py.equal(v, required(args, 0, name), budget);
+      case "ne", "!=" -> !Py.equal(v, required(args, 0, name), budget);
+      case "lt", "<" -> Py.compare(v, required(args, 0, name), "<", budget) < 0;
+      case "le", "<=" -> Py.compare(v, required(args, 0, name), "<=", budget) <= 0;
+      case "gt", ">" -> Py.compare(v, required(args, 0, name), ">", budget) > 0;
+      case "ge", ">=" -> Py.compare(v, required(args, 0, name), ">=", budget) >= 0;
+      case "in" -> Access.contains(required(args, 0, name), v, budget);
+      case "lower" -> v instanceof String s && s.equals(Strings.lower(s, budget));
+      case "upper" -> v instanceof String s && s.equals(Strings.upper(s, budget));
       case "filter" -> v instanceof String s && hasFilter(s);
       case "test" -> v instanceof String s && hasTest(s);
       default -> throw JinjaException.runtime("no test named '" + name + "'");
@@ -347,14 +311,16 @@ final class Builtins {
   static Map<String, Object> globals(java.time.Clock clock) {
     Map<String, Object> g = new LinkedHashMap<>();
     g.put("raise_exception", (PyCallable) (in, a, k) -> {
-      throw new JinjaException(JinjaException.Kind.RAISED, a.isEmpty() ? "" : Py.str(a.get(0)));
+      throw new JinjaException(JinjaException.Kind.RAISED, a.isEmpty() ? "" : Repr.str(a.get(0), in.budget));
     });
-    g.put("strftime_now", (PyCallable) (in, a, k) -> Strftime.format(Py.str(a.get(0)),
-        java.time.LocalDateTime.now(clock)));
+    g.put("strftime_now", (PyCallable) (in, a, k) -> Strftime.format(Repr.str(required(a, 0, "strftime_now"),
+        in.budget), java.time.LocalDateTime.now(clock), in.budget));
     g.put("namespace", (PyCallable) (in, a, k) -> {
       Namespace ns = new Namespace();
       if (!a.isEmpty() && a.get(0) instanceof Map<?, ?> m) {
-        m.forEach((key, value) -> ns.attributes().put(Py.str(key), value));
+        in.budget.scan(m.size());
+        in.budget.items(m.size());
+        m.forEach((key, value) -> ns.attributes().put(Repr.str(key, in.budget), value));
       }
       ns.attributes().putAll(k);
       return ns;
@@ -366,7 +332,7 @@ final class Builtins {
 
   private static Object range(Interpreter in, List<Object> a, Map<String, Object> k) {
     long start = a.size() > 1 ? Py.asLong(a.get(0)) : 0;
-    long stop = a.size() > 1 ? Py.asLong(a.get(1)) : Py.asLong(a.get(0));
+    long stop = a.size() > 1 ? Py.asLong(a.get(1)) : Py.asLong(required(a, 0, "range"));
     long step = a.size() > 2 ? Py.asLong(a.get(2)) : 1;
     if (step == 0) {
       throw JinjaException.runtime("range() arg 3 must not be zero");
@@ -374,7 +340,11 @@ final class Builtins {
     List<Object> out = new ArrayList<>();
     for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
       in.budget.step();
+      in.budget.allocate(Budget.ITEM_CHARS + Budget.OBJECT_CHARS);
       out.add(i);
+      if (step > 0 ? i > Long.MAX_VALUE - step : i < Long.MIN_VALUE - step) {
+        break; // the next value would wrap around
+      }
     }
     return out;
   }

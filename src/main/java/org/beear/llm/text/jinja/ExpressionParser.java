@@ -21,8 +21,10 @@ class ExpressionParser extends TokenCursor {
   Expr expression() {
     enter();
     Expr e = orExpr(true);
+    int links = 0;
     while (atName("if")) {
       next();
+      links += link();
       Expr test = orExpr(true);
       Expr otherwise = null;
       if (atName("else")) {
@@ -31,7 +33,7 @@ class ExpressionParser extends TokenCursor {
       }
       e = new Ast.Conditional(test, e, otherwise);
     }
-    depth--;
+    depth -= links + 1;
     return e;
   }
 
@@ -53,21 +55,11 @@ class ExpressionParser extends TokenCursor {
   }
 
   Expr orExpr(boolean withCondition) {
-    Expr e = andExpr();
-    while (atName("or")) {
-      next();
-      e = new Ast.Binary("or", e, andExpr());
-    }
-    return e;
+    return chain(this::andExpr, "or");
   }
 
   private Expr andExpr() {
-    Expr e = notExpr();
-    while (atName("and")) {
-      next();
-      e = new Ast.Binary("and", e, notExpr());
-    }
-    return e;
+    return chain(this::notExpr, "and");
   }
 
   private Expr notExpr() {
@@ -105,39 +97,45 @@ class ExpressionParser extends TokenCursor {
   }
 
   private Expr math1() {
-    Expr e = concat();
-    while (atOp("+") || atOp("-")) {
-      String op = next().value();
-      e = new Ast.Binary(op, e, concat());
-    }
-    return e;
+    return chain(this::concat, "+", "-");
   }
 
   private Expr concat() {
-    Expr e = math2();
-    while (atOp("~")) {
-      next();
-      e = new Ast.Binary("~", e, math2());
-    }
-    return e;
+    return chain(this::math2, "~");
   }
 
   private Expr math2() {
-    Expr e = pow();
-    while (atOp("*") || atOp("/") || atOp("//") || atOp("%")) {
-      String op = next().value();
-      e = new Ast.Binary(op, e, pow());
-    }
-    return e;
+    return chain(this::pow, "*", "/", "//", "%");
   }
 
   private Expr pow() {
-    Expr e = unary(true);
-    while (atOp("**")) {
-      next();
-      e = new Ast.Binary("**", e, unary(true));
+    return chain(() -> unary(true), "**");
+  }
+
+  /**
+   * Left-associative binary operators of one precedence level ({@code a + b - c}): each link wraps the tree once
+   * more, and evaluating it recurses once per wrap, so a link nests like a bracket.
+   */
+  private Expr chain(java.util.function.Supplier<Expr> operand, String... ops) {
+    Expr e = operand.get();
+    int links = 0;
+    while (atAny(ops)) {
+      String op = next().value();
+      links += link();
+      e = new Ast.Binary(op, e, operand.get());
     }
+    depth -= links;
     return e;
+  }
+
+  /** An operator or keyword operator ({@code or}, {@code and}) among {@code ops}. */
+  private boolean atAny(String... ops) {
+    for (String op : ops) {
+      if (atOp(op) || atName(op)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Expr unary(boolean withFilter) {
@@ -241,7 +239,11 @@ class ExpressionParser extends TokenCursor {
   }
 
   private Expr postfix(Expr e) {
+    int links = 0;
     while (true) {
+      if (atOp(".") || atOp("[") || atOp("(")) {
+        links += link();
+      }
       if (atOp(".")) {
         next();
         Token t = next();
@@ -259,6 +261,7 @@ class ExpressionParser extends TokenCursor {
         next();
         e = call(e);
       } else {
+        depth -= links;
         return e;
       }
     }
@@ -320,7 +323,11 @@ class ExpressionParser extends TokenCursor {
   }
 
   private Expr filters(Expr e) {
+    int links = 0;
     while (true) {
+      if (atOp("|") || atName("is") || atOp("(")) {
+        links += link();
+      }
       if (atOp("|")) {
         next();
         String name = dottedName();
@@ -351,9 +358,16 @@ class ExpressionParser extends TokenCursor {
         next();
         e = call(e);
       } else {
+        depth -= links;
         return e;
       }
     }
+  }
+
+  /** One more link of a chain ({@code a + b + c}, {@code x.y[0]|f}, see {@link #chain}). */
+  private int link() {
+    enter();
+    return 1;
   }
 
   private Arguments argumentsAfterParen() {

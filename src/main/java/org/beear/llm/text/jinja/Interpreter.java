@@ -12,7 +12,8 @@ import org.beear.llm.text.jinja.Ast.Node;
  * Renders a parsed template over a context of plain values. Values are only ever data here: nothing
  * a message contains is parsed, and the only operations on values are the Python ones in
  * {@link Py}, {@link Access} and {@link Builtins}, so no template reaches Java classes, files or the
- * network. Every statement, expression and loop turn is charged to the render's {@link Budget}.
+ * network. Every statement, expression and loop turn is charged to the render's {@link Budget}, and so is every
+ * element the operations it calls touch.
  */
 final class Interpreter {
 
@@ -71,7 +72,7 @@ final class Interpreter {
     if (node instanceof Ast.Text t) {
       write(t.text());
     } else if (node instanceof Ast.Output o) {
-      write(Py.str(eval(o.value())));
+      write(Repr.str(eval(o.value()), budget));
     } else if (node instanceof Ast.If i) {
       for (int k = 0; k < i.tests().size(); k++) {
         if (Py.truthy(eval(i.tests().get(k)))) {
@@ -87,6 +88,7 @@ final class Interpreter {
     } else if (node instanceof Ast.SetBlock s) {
       int mark = out.length();
       renderAll(s.body());
+      budget.string(out.length() - mark);
       String captured = out.substring(mark);
       out.setLength(mark);
       scope.vars.put(s.name(), captured);
@@ -116,8 +118,8 @@ final class Interpreter {
     }
   }
 
-  private static List<Object> unpack(Object value, int count) {
-    List<Object> parts = Access.iterate(value);
+  private List<Object> unpack(Object value, int count) {
+    List<Object> parts = Access.iterate(value, budget);
     if (parts.size() != count) {
       throw JinjaException.runtime(
           (parts.size() < count ? "not enough" : "too many") + " values to unpack (expected " + count + ")");
@@ -126,7 +128,7 @@ final class Interpreter {
   }
 
   private void renderFor(Ast.For f) {
-    List<Object> items = Access.iterate(eval(f.iterable()));
+    List<Object> items = Access.iterate(eval(f.iterable()), budget);
     Scope outer = scope;
     scope = new Scope(outer);
     try {
@@ -136,6 +138,7 @@ final class Interpreter {
           budget.step();
           bindTargets(f.targets(), item);
           if (Py.truthy(eval(f.condition()))) {
+            budget.items(1);
             kept.add(item);
           }
         }
@@ -199,24 +202,26 @@ final class Interpreter {
       for (Expr item : l.items()) {
         items.add(eval(item));
       }
-      budget.string(items.size());
+      budget.items(items.size());
       return l.tuple() ? new PyTuple(items) : items;
     }
     if (e instanceof Ast.DictLit d) {
       Map<Object, Object> map = new LinkedHashMap<>();
       for (int k = 0; k < d.keys().size(); k++) {
-        map.put(Access.hashable(eval(d.keys().get(k))), eval(d.values().get(k)));
+        budget.items(2);
+        map.put(Access.hashable(eval(d.keys().get(k)), budget), eval(d.values().get(k)));
       }
       return map;
     }
     if (e instanceof Ast.GetAttr g) {
-      return Access.getAttr(eval(g.target()), g.name());
+      return Access.getAttr(eval(g.target()), g.name(), budget);
     }
     if (e instanceof Ast.GetItem g) {
-      return Access.getItem(eval(g.target()), eval(g.key()));
+      return Access.getItem(eval(g.target()), eval(g.key()), budget);
     }
     if (e instanceof Ast.Slice s) {
-      return Access.slice(eval(s.target()), evalOrNull(s.start()), evalOrNull(s.stop()), evalOrNull(s.step()));
+      return Access.slice(eval(s.target()), evalOrNull(s.start()), evalOrNull(s.stop()), evalOrNull(s.step()),
+          budget);
     }
     if (e instanceof Ast.Call c) {
       return call(eval(c.callee()), c.args(), c.kwargs());
@@ -297,14 +302,14 @@ final class Interpreter {
       Object right = eval(c.rest().get(k));
       String op = c.ops().get(k);
       boolean holds = switch (op) {
-        case "==" -> Py.equal(left, right);
-        case "!=" -> !Py.equal(left, right);
-        case "<" -> Py.compare(left, right, op) < 0;
-        case "<=" -> Py.compare(left, right, op) <= 0;
-        case ">" -> Py.compare(left, right, op) > 0;
-        case ">=" -> Py.compare(left, right, op) >= 0;
-        case "in" -> Access.contains(right, left);
-        case "not in" -> !Access.contains(right, left);
+        case "==" -> Py.equal(left, right, budget);
+        case "!=" -> !Py.equal(left, right, budget);
+        case "<" -> Py.compare(left, right, op, budget) < 0;
+        case "<=" -> Py.compare(left, right, op, budget) <= 0;
+        case ">" -> Py.compare(left, right, op, budget) > 0;
+        case ">=" -> Py.compare(left, right, op, budget) >= 0;
+        case "in" -> Access.contains(right, left, budget);
+        case "not in" -> !Access.contains(right, left, budget);
         default -> throw new IllegalStateException(op);
       };
       if (!holds) {

@@ -47,6 +47,16 @@ public final class JinjaTemplate {
    *     Jinja2 would also refuse, LIMIT when the render would exceed a limit
    */
   public String render(Map<String, Object> context) {
-    return new Interpreter(context, globals, new Budget(limits)).render(body);
+    return render(context, Cancellation.NONE);
+  }
+
+  /**
+   * Renders, asking {@code cancellation} at every step whether to go on: what it throws leaves this method
+   * unchanged.
+   *
+   * @throws JinjaException as {@link #render(Map)}
+   */
+  public String render(Map<String, Object> context, Cancellation cancellation) {
+    return new Interpreter(context, globals, new Budget(limits, cancellation)).render(body);
   }
 }

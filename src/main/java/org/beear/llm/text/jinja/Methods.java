@@ -23,17 +23,27 @@ final class Methods {
     if (target instanceof Map<?, ?> m) {
       return switch (name) {
         case "items" -> (in, a, k) -> {
-          List<Object> pairs = new ArrayList<>();
+          charge(in, m.size(), 3);
+          List<Object> pairs = new ArrayList<>(m.size());
           m.forEach((key, value) -> pairs.add(new PyTuple(java.util.Arrays.asList(key, value))));
           return pairs;
         };
-        case "keys" -> (in, a, k) -> new ArrayList<Object>(m.keySet());
-        case "values" -> (in, a, k) -> new ArrayList<Object>(m.values());
-        case "get" -> (in, a, k) -> {
-          Object found = Access.getItem(m, arg(a, 0, name));
-          return found instanceof Undefined ? (a.size() > 1 ? a.get(1) : null) : found;
+        case "keys" -> (in, a, k) -> {
+          charge(in, m.size(), 1);
+          return new ArrayList<Object>(m.keySet());
         };
-        case "copy" -> (in, a, k) -> new java.util.LinkedHashMap<Object, Object>(m);
+        case "values" -> (in, a, k) -> {
+          charge(in, m.size(), 1);
+          return new ArrayList<Object>(m.values());
+        };
+        case "get" -> (in, a, k) -> {
+          Object found = Access.lookup(m, arg(a, 0, name), in.budget);
+          return found == Access.MISSING ? (a.size() > 1 ? a.get(1) : null) : found;
+        };
+        case "copy" -> (in, a, k) -> {
+          charge(in, m.size(), 2);
+          return new java.util.LinkedHashMap<Object, Object>(m);
+        };
         default -> refuseMutation(target, name);
       };
     }
@@ -41,17 +51,31 @@ final class Methods {
       return switch (name) {
         case "index" -> (in, a, k) -> {
           for (int i = 0; i < l.size(); i++) {
-            if (Py.equal(l.get(i), arg(a, 0, name))) {
+            if (Py.equal(l.get(i), arg(a, 0, name), in.budget)) {
               return (long) i;
             }
           }
-          throw JinjaException.runtime(Py.repr(a.get(0)) + " is not in list");
+          throw JinjaException.runtime(Repr.brief(a.get(0)) + " is not in list");
         };
-        case "count" -> (in, a, k) -> l.stream().filter(x -> Py.equal(x, arg(a, 0, name))).count();
+        case "count" -> (in, a, k) -> {
+          Object needle = arg(a, 0, name);
+          long n = 0;
+          for (Object x : l) {
+            n += Py.equal(x, needle, in.budget) ? 1 : 0;
+          }
+          return n;
+        };
         default -> refuseMutation(target, name);
       };
     }
     return null;
+  }
+
+  /** A new list of {@code n} entries, each {@code slots} list slots: charged before it is built. */
+  private static void charge(Interpreter in, int n, int slots) {
+    in.budget.scan(n);
+    in.budget.steps(n);
+    in.budget.items((long) n * slots);
   }
 
   private static PyCallable refuseMutation(Object target, String name) {
@@ -86,131 +110,76 @@ final class Methods {
 
   private static PyCallable stringMethod(String s, String name) {
     return switch (name) {
-      case "strip" -> (in, a, k) -> Py.strip(s, optionalString(a, 0, name), true, true);
-      case "lstrip" -> (in, a, k) -> Py.strip(s, optionalString(a, 0, name), true, false);
-      case "rstrip" -> (in, a, k) -> Py.strip(s, optionalString(a, 0, name), false, true);
-      case "upper" -> (in, a, k) -> s.toUpperCase(java.util.Locale.ROOT);
-      case "lower" -> (in, a, k) -> s.toLowerCase(java.util.Locale.ROOT);
-      case "capitalize" -> (in, a, k) -> Builtins.capitalize(s);
-      case "title" -> (in, a, k) -> Builtins.title(s);
-      case "startswith" -> (in, a, k) -> affix(s, arg(a, 0, name), true);
-      case "endswith" -> (in, a, k) -> affix(s, arg(a, 0, name), false);
-      case "split" -> (in, a, k) -> split(s, optionalString(a, 0, name), maxSplit(a, k));
-      case "replace" -> (in, a, k) -> replace(in, s, stringArg(a, 0, name), stringArg(a, 1, name),
-          a.size() > 2 ? Py.asLong(a.get(2)) : -1);
-      case "find" -> (in, a, k) -> (long) codePointIndex(s, s.indexOf(stringArg(a, 0, name)));
-      case "rfind" -> (in, a, k) -> (long) codePointIndex(s, s.lastIndexOf(stringArg(a, 0, name)));
-      case "count" -> (in, a, k) -> count(s, stringArg(a, 0, name));
-      case "join" -> (in, a, k) -> Builtins.join(in, Access.iterate(arg(a, 0, name)), s, true);
-      case "isdigit" -> (in, a, k) -> !s.isEmpty() && s.codePoints().allMatch(Character::isDigit);
-      case "isspace" -> (in, a, k) -> !s.isEmpty() && Py.isBlank(s, 0);
-      case "isalpha" -> (in, a, k) -> !s.isEmpty() && s.codePoints().allMatch(Character::isLetter);
-      case "islower" -> (in, a, k) -> s.chars().anyMatch(Character::isLetter) && s.equals(s.toLowerCase());
-      case "isupper" -> (in, a, k) -> s.chars().anyMatch(Character::isLetter) && s.equals(s.toUpperCase());
+      case "strip" -> (in, a, k) -> Py.strip(s, optionalString(a, 0, name), true, true, in.budget);
+      case "lstrip" -> (in, a, k) -> Py.strip(s, optionalString(a, 0, name), true, false, in.budget);
+      case "rstrip" -> (in, a, k) -> Py.strip(s, optionalString(a, 0, name), false, true, in.budget);
+      case "upper" -> (in, a, k) -> Strings.upper(s, in.budget);
+      case "lower" -> (in, a, k) -> Strings.lower(s, in.budget);
+      case "capitalize" -> (in, a, k) -> Strings.capitalize(s, in.budget);
+      case "title" -> (in, a, k) -> Strings.title(s, in.budget);
+      case "startswith" -> (in, a, k) -> affix(s, arg(a, 0, name), true, in.budget);
+      case "endswith" -> (in, a, k) -> affix(s, arg(a, 0, name), false, in.budget);
+      case "split" -> (in, a, k) -> Strings.split(s, optionalString(a, 0, name), maxSplit(a, k), in.budget);
+      case "replace" -> (in, a, k) -> Strings.replace(s, stringArg(a, 0, name), stringArg(a, 1, name),
+          a.size() > 2 ? Py.asLong(a.get(2)) : -1, in.budget);
+      case "find" -> (in, a, k) -> codePointIndex(s, Substrings.indexOf(s, stringArg(a, 0, name), 0, in.budget),
+          in.budget);
+      case "rfind" -> (in, a, k) -> codePointIndex(s, Substrings.lastIndexOf(s, stringArg(a, 0, name), in.budget),
+          in.budget);
+      case "count" -> (in, a, k) -> count(s, stringArg(a, 0, name), in.budget);
+      case "join" -> (in, a, k) -> Sequences.join(Access.iterate(arg(a, 0, name), in.budget), s, true, in.budget);
+      case "isdigit" -> (in, a, k) -> scanned(s, in) && !s.isEmpty() && s.codePoints().allMatch(Character::isDigit);
+      case "isspace" -> (in, a, k) -> scanned(s, in) && !s.isEmpty() && Py.isBlank(s, 0);
+      case "isalpha" -> (in, a, k) -> scanned(s, in) && !s.isEmpty() && s.codePoints().allMatch(Character::isLetter);
+      case "islower" -> (in, a, k) -> scanned(s, in) && s.chars().anyMatch(Character::isLetter)
+          && s.equals(Strings.lower(s, in.budget));
+      case "isupper" -> (in, a, k) -> scanned(s, in) && s.chars().anyMatch(Character::isLetter)
+          && s.equals(Strings.upper(s, in.budget));
       default -> null;
     };
   }
 
-  private static int codePointIndex(String s, int utf16Index) {
-    return utf16Index < 0 ? -1 : s.codePointCount(0, utf16Index);
+  /** Charges a scan of {@code s}; true, so that it can lead a condition. */
+  private static boolean scanned(String s, Interpreter in) {
+    in.budget.scan(s.length());
+    return true;
   }
 
-  private static long count(String s, String sub) {
+  private static long codePointIndex(String s, int utf16Index, Budget budget) {
+    if (utf16Index < 0) {
+      return -1;
+    }
+    budget.scan(utf16Index);
+    return s.codePointCount(0, utf16Index);
+  }
+
+  private static long count(String s, String sub, Budget budget) {
     if (sub.isEmpty()) {
-      return Py.length(s) + 1L;
+      return Py.length(s, budget) + 1L;
     }
-    long n = 0;
-    for (int i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length())) {
-      n++;
-    }
-    return n;
+    return Substrings.count(s, sub, budget);
   }
 
-  private static boolean affix(String s, Object affix, boolean prefix) {
+  private static boolean affix(String s, Object affix, boolean prefix, Budget budget) {
+    budget.step();
     if (affix instanceof PyTuple t) {
-      return t.stream().anyMatch(x -> affix(s, x, prefix));
+      for (Object x : t) {
+        if (affix(s, x, prefix, budget)) {
+          return true;
+        }
+      }
+      return false;
     }
     if (!(affix instanceof String a)) {
       throw JinjaException.runtime((prefix ? "startswith" : "endswith")
           + " first arg must be str or a tuple of str, not " + Py.typeName(affix));
     }
+    budget.scan(a.length());
     return prefix ? s.startsWith(a) : s.endsWith(a);
   }
 
   private static long maxSplit(List<Object> args, Map<String, Object> kwargs) {
     Object v = args.size() > 1 ? args.get(1) : kwargs.getOrDefault("maxsplit", -1L);
     return Py.asLong(v);
-  }
-
-  /** str.split: on runs of whitespace dropping empty parts (sep None), else on each sep. */
-  static List<Object> split(String s, String sep, long maxSplit) {
-    List<Object> parts = new ArrayList<>();
-    if (sep == null) {
-      int i = 0;
-      int n = s.length();
-      while (true) {
-        while (i < n && Py.isSpace(s.charAt(i))) {
-          i++;
-        }
-        if (i >= n) {
-          break;
-        }
-        if (maxSplit >= 0 && parts.size() >= maxSplit) {
-          parts.add(Py.rstrip(s.substring(i)));
-          break;
-        }
-        int start = i;
-        while (i < n && !Py.isSpace(s.charAt(i))) {
-          i++;
-        }
-        parts.add(s.substring(start, i));
-      }
-      return parts;
-    }
-    if (sep.isEmpty()) {
-      throw JinjaException.runtime("empty separator");
-    }
-    int from = 0;
-    while (maxSplit < 0 || parts.size() < maxSplit) {
-      int at = s.indexOf(sep, from);
-      if (at < 0) {
-        break;
-      }
-      parts.add(s.substring(from, at));
-      from = at + sep.length();
-    }
-    parts.add(s.substring(from));
-    return parts;
-  }
-
-  static String replace(Interpreter in, String s, String old, String replacement, long count) {
-    StringBuilder out = new StringBuilder();
-    long done = 0;
-    if (old.isEmpty()) {
-      int[] cps = s.codePoints().toArray();
-      for (int cp : cps) {
-        if (count < 0 || done < count) {
-          out.append(replacement);
-          done++;
-        }
-        out.appendCodePoint(cp);
-        in.budget.string(out.length());
-      }
-      if (count < 0 || done < count) {
-        out.append(replacement);
-      }
-      in.budget.string(out.length());
-      return out.toString();
-    }
-    int from = 0;
-    for (int at = s.indexOf(old); at >= 0 && (count < 0 || done < count); at = s.indexOf(old, from)) {
-      out.append(s, from, at).append(replacement);
-      in.budget.string(out.length());
-      from = at + old.length();
-      done++;
-    }
-    out.append(s, from, s.length());
-    in.budget.string(out.length());
-    return out.toString();
   }
 }

@@ -1,12 +1,12 @@
 package org.beear.llm.text.jinja;
 
 import java.math.BigDecimal;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Python's semantics for the values templates see: truth, str(), repr(), ==, ordering and whitespace.
+ * Python's semantics for the values templates see: truth, ==, ordering, hashing and whitespace ({@link Repr}
+ * has str() and repr()). Walks into containers are charged to the render's {@link Budget} and bounded in depth.
  * Values are String, Long, Double, Boolean, null (None), {@link List} (list), {@link PyTuple}, {@link Map}
  * (dict), {@link Undefined} and the engine's own objects (namespace, loop, callables).
  */
@@ -38,14 +38,23 @@ final class Py {
     return s.substring(0, end);
   }
 
-  /** str.strip/lstrip/rstrip; {@code chars} null strips whitespace, else any code point of chars. */
-  static String strip(String s, String chars, boolean left, boolean right) {
+  /**
+   * str.strip/lstrip/rstrip; {@code chars} null strips whitespace, else any code point of chars (looked up in a
+   * sorted copy, so a long {@code chars} costs a logarithm per character, not its length).
+   */
+  static String strip(String s, String chars, boolean left, boolean right, Budget budget) {
+    int[] set = null;
+    if (chars != null) {
+      budget.scan(chars.length());
+      budget.allocate(2L * chars.length());
+      set = chars.codePoints().sorted().toArray();
+    }
     int start = 0;
     int end = s.length();
     if (left) {
       while (start < end) {
         int cp = s.codePointAt(start);
-        if (!stripped(cp, chars)) {
+        if (!stripped(cp, set)) {
           break;
         }
         start += Character.charCount(cp);
@@ -54,17 +63,22 @@ final class Py {
     if (right) {
       while (end > start) {
         int cp = s.codePointBefore(end);
-        if (!stripped(cp, chars)) {
+        if (!stripped(cp, set)) {
           break;
         }
         end -= Character.charCount(cp);
       }
     }
+    budget.scan(start + (s.length() - end));
+    if (start == 0 && end == s.length()) {
+      return s;
+    }
+    budget.string(end - start);
     return s.substring(start, end);
   }
 
-  private static boolean stripped(int cp, String chars) {
-    return chars == null ? isSpace(cp) : chars.codePoints().anyMatch(c -> c == cp);
+  private static boolean stripped(int cp, int[] set) {
+    return set == null ? isSpace(cp) : java.util.Arrays.binarySearch(set, cp) >= 0;
   }
 
   static boolean truthy(Object v) {
@@ -92,86 +106,6 @@ final class Py {
     return true;
   }
 
-  /** What {{ value }} prints: str(value), with Undefined as "". */
-  static String str(Object v) {
-    if (v instanceof String s) {
-      return s;
-    }
-    if (v instanceof Undefined) {
-      return "";
-    }
-    return repr(v);
-  }
-
-  static String repr(Object v) {
-    if (v == null) {
-      return "None";
-    }
-    if (v instanceof String s) {
-      return reprString(s);
-    }
-    if (v instanceof Boolean b) {
-      return b ? "True" : "False";
-    }
-    if (v instanceof Double d) {
-      return reprFloat(d);
-    }
-    if (v instanceof Long || v instanceof Undefined) {
-      return v instanceof Undefined ? "" : v.toString();
-    }
-    if (v instanceof PyTuple t) {
-      return t.size() == 1 ? "(" + repr(t.get(0)) + ",)" : join(t.iterator(), "(", ")");
-    }
-    if (v instanceof List<?> l) {
-      return join(l.iterator(), "[", "]");
-    }
-    if (v instanceof Map<?, ?> m) {
-      StringBuilder b = new StringBuilder("{");
-      for (Map.Entry<?, ?> e : m.entrySet()) {
-        if (b.length() > 1) {
-          b.append(", ");
-        }
-        b.append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
-      }
-      return b.append('}').toString();
-    }
-    return v.toString();
-  }
-
-  private static String join(Iterator<?> items, String open, String close) {
-    StringBuilder b = new StringBuilder(open);
-    boolean first = true;
-    while (items.hasNext()) {
-      if (!first) {
-        b.append(", ");
-      }
-      first = false;
-      b.append(repr(items.next()));
-    }
-    return b.append(close).toString();
-  }
-
-  static String reprString(String s) {
-    char quote = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
-    StringBuilder b = new StringBuilder().append(quote);
-    s.codePoints().forEach(cp -> {
-      if (cp == quote || cp == '\\') {
-        b.append('\\').appendCodePoint(cp);
-      } else if (cp == '\n') {
-        b.append("\\n");
-      } else if (cp == '\r') {
-        b.append("\\r");
-      } else if (cp == '\t') {
-        b.append("\\t");
-      } else if (cp < 0x20 || cp == 0x7f) {
-        b.append(String.format("\\x%02x", cp));
-      } else {
-        b.appendCodePoint(cp);
-      }
-    });
-    return b.append(quote).toString();
-  }
-
   static String reprFloat(double d) {
     if (Double.isNaN(d)) {
       return "nan";
@@ -190,18 +124,34 @@ final class Py {
     return v instanceof Long || v instanceof Double || v instanceof Boolean;
   }
 
+  /** An int (or bool) as Python's operator.index takes it; anything else is a TypeError. */
   static long asLong(Object v) {
     if (v instanceof Boolean b) {
       return b ? 1 : 0;
     }
-    return (Long) v;
+    if (v instanceof Long l) {
+      return l;
+    }
+    throw JinjaException.runtime("'" + typeName(v) + "' object cannot be interpreted as an integer");
   }
 
   static double asDouble(Object v) {
-    return v instanceof Double d ? d : (double) asLong(v);
+    if (v instanceof Double d) {
+      return d;
+    }
+    if (v instanceof Long || v instanceof Boolean) {
+      return asLong(v);
+    }
+    throw JinjaException.runtime("must be real number, not " + typeName(v));
   }
 
-  static boolean equal(Object a, Object b) {
+  /** Python's ==; every element compared is a step, and nesting is bounded. */
+  static boolean equal(Object a, Object b, Budget budget) {
+    return equal(a, b, budget, 0);
+  }
+
+  private static boolean equal(Object a, Object b, Budget budget, int depth) {
+    budget.step();
     if (a == b) {
       return true;
     }
@@ -214,12 +164,20 @@ final class Py {
     if (isNumber(a) && isNumber(b)) {
       return a instanceof Double || b instanceof Double ? asDouble(a) == asDouble(b) : asLong(a) == asLong(b);
     }
+    if (a instanceof String sa && b instanceof String sb) {
+      if (sa.length() != sb.length()) {
+        return false;
+      }
+      budget.scan(sa.length());
+      return sa.equals(sb);
+    }
     if (a instanceof List<?> la && b instanceof List<?> lb) {
       if ((a instanceof PyTuple) != (b instanceof PyTuple) || la.size() != lb.size()) {
         return false;
       }
+      budget.depth(depth + 1);
       for (int i = 0; i < la.size(); i++) {
-        if (!equal(la.get(i), lb.get(i))) {
+        if (!equal(la.get(i), lb.get(i), budget, depth + 1)) {
           return false;
         }
       }
@@ -229,30 +187,39 @@ final class Py {
       if (ma.size() != mb.size()) {
         return false;
       }
+      budget.depth(depth + 1);
       for (Map.Entry<?, ?> e : ma.entrySet()) {
-        if (!mb.containsKey(e.getKey()) || !equal(e.getValue(), mb.get(e.getKey()))) {
+        Object other = Access.lookup(mb, e.getKey(), budget);
+        if (other == Access.MISSING || !equal(e.getValue(), other, budget, depth + 1)) {
           return false;
         }
       }
       return true;
     }
-    return a.equals(b);
+    return a.equals(b); // namespaces, loops and functions: identity, as in Python
   }
 
   /** Python's ordering (<, >): numbers, strings by code point, sequences element-wise; else TypeError. */
-  static int compare(Object a, Object b, String op) {
+  static int compare(Object a, Object b, String op, Budget budget) {
+    return compare(a, b, op, budget, 0);
+  }
+
+  private static int compare(Object a, Object b, String op, Budget budget, int depth) {
+    budget.step();
     if (isNumber(a) && isNumber(b)) {
       return a instanceof Double || b instanceof Double
           ? Double.compare(asDouble(a), asDouble(b))
           : Long.compare(asLong(a), asLong(b));
     }
     if (a instanceof String sa && b instanceof String sb) {
+      budget.scan(Math.min(sa.length(), sb.length()));
       return compareCodePoints(sa, sb);
     }
     if (a instanceof List<?> la && b instanceof List<?> lb && (a instanceof PyTuple) == (b instanceof PyTuple)) {
+      budget.depth(depth + 1);
       for (int i = 0; i < Math.min(la.size(), lb.size()); i++) {
-        if (!equal(la.get(i), lb.get(i))) {
-          return compare(la.get(i), lb.get(i), op);
+        if (!equal(la.get(i), lb.get(i), budget, depth + 1)) {
+          return compare(la.get(i), lb.get(i), op, budget, depth + 1);
         }
       }
       return Integer.compare(la.size(), lb.size());
@@ -274,6 +241,43 @@ final class Py {
       j += Character.charCount(cb);
     }
     return Boolean.compare(i < a.length(), j < b.length());
+  }
+
+  /**
+   * Python's hash() as far as equality needs it: values that are == hash alike (1, 1.0 and True), tuples by their
+   * items; lists and dicts are unhashable, namespaces and functions hash by identity.
+   */
+  static int hash(Object v, Budget budget) {
+    return hash(v, budget, 0);
+  }
+
+  private static int hash(Object v, Budget budget, int depth) {
+    budget.step();
+    if (v == null || v instanceof Undefined) {
+      return 0;
+    }
+    if (v instanceof Boolean || v instanceof Long) {
+      return Long.hashCode(asLong(v));
+    }
+    if (v instanceof Double d) {
+      return d == Math.rint(d) && Math.abs(d) < 0x1p62 ? Long.hashCode((long) (double) d) : d.hashCode();
+    }
+    if (v instanceof String s) {
+      budget.scan(s.length());
+      return s.hashCode();
+    }
+    if (v instanceof PyTuple t) {
+      budget.depth(depth + 1);
+      int h = 1;
+      for (Object item : t) {
+        h = 31 * h + hash(item, budget, depth + 1);
+      }
+      return h;
+    }
+    if (v instanceof List || v instanceof Map) {
+      throw JinjaException.runtime("unhashable type: '" + typeName(v) + "'");
+    }
+    return System.identityHashCode(v);
   }
 
   static String typeName(Object v) {
@@ -308,7 +312,8 @@ final class Py {
   }
 
   /** Number of code points (Python's len of a str). */
-  static int length(String s) {
+  static int length(String s, Budget budget) {
+    budget.scan(s.length());
     return s.codePointCount(0, s.length());
   }
 }

@@ -8,8 +8,9 @@ import java.util.Locale;
 final class Strftime {
   private Strftime() {}
 
-  static String format(String pattern, LocalDateTime t) {
-    StringBuilder out = new StringBuilder();
+  static String format(String pattern, LocalDateTime t, Budget budget) {
+    budget.scan(pattern.length());
+    TextBuilder out = new TextBuilder(budget);
     for (int i = 0; i < pattern.length(); i++) {
       char c = pattern.charAt(i);
       if (c != '%' || i + 1 >= pattern.length()) {
@@ -17,10 +18,11 @@ final class Strftime {
         continue;
       }
       char d = pattern.charAt(++i);
+      budget.step();
       switch (d) {
         case 'd' -> out.append(String.format("%02d", t.getDayOfMonth()));
         case 'm' -> out.append(String.format("%02d", t.getMonthValue()));
-        case 'Y' -> out.append(t.getYear());
+        case 'Y' -> out.append(Integer.toString(t.getYear()));
         case 'y' -> out.append(String.format("%02d", t.getYear() % 100));
         case 'H' -> out.append(String.format("%02d", t.getHour()));
         case 'I' -> out.append(String.format("%02d", (t.getHour() + 11) % 12 + 1));
@@ -36,6 +38,6 @@ final class Strftime {
         default -> out.append('%').append(d);
       }
     }
-    return out.toString();
+    return out.build();
   }
 }

@@ -19,7 +19,7 @@ final class Undefined {
   }
 
   static Undefined attribute(Object owner, Object name) {
-    return new Undefined(Py.typeName(owner) + " object has no attribute " + Py.repr(name));
+    return new Undefined(Py.typeName(owner) + " object has no attribute " + Repr.brief(name));
   }
 
   String description() {
