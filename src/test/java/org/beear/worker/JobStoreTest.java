@@ -1,6 +1,7 @@
 package org.beear.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -8,6 +9,8 @@ import java.util.UUID;
 import org.beear.app.ServiceTestBase;
 import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.loop.EpochRecord;
+import org.beear.job.ClaimLostException;
+import org.beear.job.ClaimWriter;
 import org.beear.job.JobStatus;
 import org.beear.job.JobStore;
 import org.junit.jupiter.api.AfterEach;
@@ -46,7 +49,8 @@ class JobStoreTest extends ServiceTestBase {
     clock.advance(LEASE.plusSeconds(1));
     assertThat(reap(id)).isEqualTo("queued");
     assertThat(jdbc.queryForObject("SELECT crashes FROM jobs WHERE id = ?", Integer.class, id)).isEqualTo(1);
-    assertThat(store.heartbeat(a, LEASE)).as("the expired claim holds nothing").isEmpty();
+    assertThatThrownBy(() -> store.claimed(a).heartbeat(LEASE)).as("the expired claim holds nothing")
+        .isInstanceOf(ClaimLostException.class);
   }
 
   @Test
@@ -60,23 +64,25 @@ class JobStoreTest extends ServiceTestBase {
     long eventsBefore = events(id);
 
     EpochRecord epoch = new EpochRecord(1, 0.1, 0.2, 0.3, new EvalMetrics(0.5, 0.0, 0.5, 0.9, 3.0, null, null), 1.0);
-    assertThat(store.heartbeat(first, LEASE)).isEmpty();
-    assertThat(store.cancelRequested(first)).isEmpty();
-    assertThat(store.event(first, JobStore.INFO, "stale", null)).isFalse();
-    assertThat(store.epoch(first, epoch, 0.5, 1.0)).isEqualTo(JobStore.EpochWrite.NOT_HELD);
-    assertThat(store.baseline(first, epoch.metrics())).isFalse();
-    assertThat(store.modelChecksum(first, "00")).isFalse();
-    assertThat(store.plan(first, "{}", "{}")).isFalse();
-    assertThat(store.release(first, "stale")).isFalse();
-    assertThat(store.crashed(first, "stale", MAX_CRASHES)).isEqualTo(JobStore.CrashOutcome.NOT_HELD);
-    assertThat(store.finish(first, JobStatus.SUCCEEDED, null, null)).isFalse();
+    ClaimWriter stale = store.claimed(first);
+    assertThatThrownBy(() -> stale.heartbeat(LEASE)).isInstanceOf(ClaimLostException.class);
+    assertThatThrownBy(stale::cancelRequested).isInstanceOf(ClaimLostException.class);
+    assertThatThrownBy(() -> stale.event(JobStore.INFO, "stale", null)).isInstanceOf(ClaimLostException.class);
+    assertThatThrownBy(() -> stale.epoch(epoch, 0.5, 1.0)).isInstanceOf(ClaimLostException.class);
+    assertThatThrownBy(() -> stale.baseline(epoch.metrics())).isInstanceOf(ClaimLostException.class);
+    assertThatThrownBy(() -> stale.modelChecksum("00")).isInstanceOf(ClaimLostException.class);
+    assertThatThrownBy(() -> stale.plan("{}", "{}")).isInstanceOf(ClaimLostException.class);
+    assertThat(stale.release("stale")).isFalse();
+    assertThat(stale.crashed("stale", MAX_CRASHES)).isEqualTo(ClaimWriter.CrashOutcome.NOT_HELD);
+    assertThat(stale.finish(JobStatus.SUCCEEDED, null, null)).isFalse();
     assertThat(events(id)).as("no event from the stale claim").isEqualTo(eventsBefore);
     assertThat(jdbc.queryForObject("SELECT count(*) FROM job_epochs WHERE job_id = ?", Long.class, id)).isZero();
 
-    assertThat(store.epoch(second, epoch, 0.5, 1.0)).isEqualTo(JobStore.EpochWrite.RECORDED);
-    assertThat(store.epoch(second, epoch, 0.5, 1.0)).as("an epoch is recorded once")
-        .isEqualTo(JobStore.EpochWrite.ALREADY_RECORDED);
-    assertThat(store.finish(second, JobStatus.SUCCEEDED, null, null)).isTrue();
+    ClaimWriter current = store.claimed(second);
+    assertThat(current.epoch(epoch, 0.5, 1.0)).isEqualTo(ClaimWriter.EpochWrite.RECORDED);
+    assertThat(current.epoch(epoch, 0.5, 1.0)).as("an epoch is recorded once")
+        .isEqualTo(ClaimWriter.EpochWrite.ALREADY_RECORDED);
+    assertThat(current.finish(JobStatus.SUCCEEDED, null, null)).isTrue();
     assertThat(status(id)).isEqualTo("succeeded");
   }
 
@@ -84,7 +90,7 @@ class JobStoreTest extends ServiceTestBase {
   void gracefulReleasesUseUpNoAttemptsButLostLeasesDo() throws Exception {
     UUID id = queue();
     for (int i = 0; i < MAX_CRASHES + 2; i++) {
-      assertThat(store.release(claim("shutting-down-" + i, id), "worker shutting down")).isTrue();
+      assertThat(store.claimed(claim("shutting-down-" + i, id)).release("worker shutting down")).isTrue();
     }
     for (int crash = 1; crash < MAX_CRASHES; crash++) {
       claim("dies-" + crash, id);
@@ -102,12 +108,12 @@ class JobStoreTest extends ServiceTestBase {
   void anErrorInARunIsACrashThatRequeuesTheJobUntilItsCrashesAreUsedUp() throws Exception {
     UUID id = queue();
     for (int crash = 1; crash < MAX_CRASHES; crash++) {
-      assertThat(store.crashed(claim("w" + crash, id), "OutOfMemoryError: Java heap space", MAX_CRASHES))
-          .isEqualTo(JobStore.CrashOutcome.REQUEUED);
+      assertThat(store.claimed(claim("w" + crash, id)).crashed("OutOfMemoryError: Java heap space", MAX_CRASHES))
+          .isEqualTo(ClaimWriter.CrashOutcome.REQUEUED);
       assertThat(status(id)).isEqualTo("queued");
     }
-    assertThat(store.crashed(claim("w-last", id), "OutOfMemoryError: Java heap space", MAX_CRASHES))
-        .isEqualTo(JobStore.CrashOutcome.FAILED);
+    assertThat(store.claimed(claim("w-last", id)).crashed("OutOfMemoryError: Java heap space", MAX_CRASHES))
+        .isEqualTo(ClaimWriter.CrashOutcome.FAILED);
     assertThat(status(id)).isEqualTo("failed");
     assertThat(jdbc.queryForObject("SELECT error FROM jobs WHERE id = ?", String.class, id))
         .isEqualTo("crashed 3 times; last: OutOfMemoryError: Java heap space");
