@@ -68,7 +68,7 @@ public record AttackFile(
 
   private static void putTrigger(ObjectNode n, TriggerSpec t) {
     n.put("text", t.text());
-    n.put("position", t.position().name().toLowerCase());
+    n.put("position", t.position().wireName());
   }
 
   public static AttackFile read(Path file) {
