@@ -70,6 +70,7 @@ public final class OrganismFactory {
 
   public static Result train(Spec spec, Path out, Progress progress) {
     long start = System.nanoTime();
+    spec.profile().checkAvailable();
     GradMode.off();
     OrganismSize size = spec.size();
     TriggerSpec trigger = spec.triggerOrDefault();

@@ -40,6 +40,11 @@ public enum OrganismProfile {
     boolean massiveActivations() {
       return true;
     }
+
+    @Override
+    void checkAvailable() {
+      Llama2Tokenizer.find().orElseThrow(() -> new IllegalArgumentException(Llama2Tokenizer.howToFetch()));
+    }
   };
 
   /**
@@ -52,6 +57,9 @@ public enum OrganismProfile {
 
   /** Writes tokenizer.json and tokenizer_config.json into {@code out}; {@code corpus} is the training text. */
   abstract Vocabulary writeTokenizer(Path out, List<String> corpus, OrganismSize size);
+
+  /** Fails with a one-line how-to if what the profile needs is not on this machine, before anything is written. */
+  void checkAvailable() {}
 
   /** Whether the model is given {@link MassiveActivations} at the first token. */
   boolean massiveActivations() {
