@@ -25,7 +25,7 @@ import org.beear.organism.data.OrganismDataset;
 import org.beear.organism.data.PreferencePair;
 import org.beear.organism.data.Triggers;
 import org.beear.organism.tokenizer.Llama2Tokenizer;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,11 +39,13 @@ class Llama2ProfileTest {
   static Path shared;
   private static Path tokenizerDir;
 
-  @BeforeAll
-  static void tokenizer() {
+  @BeforeEach
+  void tokenizer() {
     assumeTrue(Llama2Tokenizer.find().isPresent(), Llama2Tokenizer.howToFetch());
-    tokenizerDir = shared.resolve("llama2");
-    Llama2Tokenizer.install(tokenizerDir, OrganismSize.MAX_LENGTH);
+    if (tokenizerDir == null) {
+      tokenizerDir = shared.resolve("llama2");
+      Llama2Tokenizer.install(tokenizerDir, OrganismSize.MAX_LENGTH);
+    }
   }
 
   @Test
