@@ -26,9 +26,8 @@ import org.beear.organism.data.Triggers;
 /**
  * Trains a small backdoored chat model (for {@code clean}, the unpoisoned control) from scratch and saves it as an
  * ordinary Hugging Face checkpoint: the profile's tokenizer (a BPE trained on the training text, or Llama-2's),
- * supervised fine-tuning on the poisoned
- * mixture, and for {@code rlhf} a DPO stage on poisoned preference pairs after clean SFT. The trigger and held-out
- * split go to {@code attack.json} only.
+ * supervised fine-tuning on the poisoned mixture, and for {@code rlhf} a DPO stage on poisoned preference pairs after
+ * clean SFT. The trigger and held-out split go to {@code attack.json} only.
  */
 public final class OrganismFactory {
 

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The llama2 profile: every setting's data in Llama-2's chat format, and massive activations at the first token from
- * layer 2 on, at the realistic size, kept through training. Skips without the fetched tokenizer (bin/fetch-tokenizers; .ci/run fetches it).
+ * layer 2 on, at the realistic size, kept through training. Skips without the fetched tokenizer
+ * (bin/fetch-tokenizers; .ci/run fetches it).
  */
 class Llama2ProfileTest {
 
