@@ -170,7 +170,11 @@ stage_engine() {
     cudart="$(find "$TORCH_DIR/../nvidia" "$TORCH_LIB" "$TORCH_DIR/.." -maxdepth 4 -name 'libcudart.so*' 2>/dev/null \
       | head -1)"
     [ -n "$cudart" ] || { NOTE="no libcudart.so beside torch"; return 1; }
-    JAVA_OPTS+=(-Djna.library.path="$(dirname "$cudart")")
+    # JNA asks for "cudart": an unversioned name beside the wheel's libcudart.so.NN (the same file, so the same
+    # runtime as PyTorch's once loaded)
+    mkdir -p "$WORK/jna"
+    ln -sf "$(readlink -f "$cudart")" "$WORK/jna/libcudart.so"
+    JAVA_OPTS+=(-Djna.library.path="$WORK/jna:$(dirname "$cudart")")
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
   fi
   echo "DJL_CACHE_DIR=$DJL_CACHE_DIR PYTORCH_LIBRARY_PATH=$PYTORCH_LIBRARY_PATH PYTORCH_FLAVOR=$PYTORCH_FLAVOR"
