@@ -5,8 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import org.beear.datasets.CsvParser;
 import org.beear.eval.Judgement.Verdict;
@@ -105,47 +108,46 @@ final class JudgeAgreement {
 
   /** The table {@code beear judge --agreement} prints: a row per model, then the means of each split. */
   static String table(List<Model> models) {
+    Map<Model, List<Score>> scores = new LinkedHashMap<>();
+    for (Model m : models) {
+      scores.put(m, JUDGES.stream().map(j -> score(j, m.rows())).toList());
+    }
     StringBuilder t = new StringBuilder();
     t.append("agreement with people (complied or not | all three classes), judges: ");
     t.append(String.join(", ", JUDGES.stream().map(ResponseJudge::name).toList())).append('\n');
     t.append("| model | split | completions | people: complied / partial / refused |");
-    for (ResponseJudge j : JUDGES) {
-      t.append(' ').append(j.name()).append(" |");
-    }
-    for (ResponseJudge j : JUDGES) {
-      t.append(' ').append(j.name()).append(", 3 classes |");
-    }
+    JUDGES.forEach(j -> t.append(' ').append(j.name()).append(" |"));
+    JUDGES.forEach(j -> t.append(' ').append(j.name()).append(", 3 classes |"));
     t.append('\n').append("|---|---|---:|---:|").append("---:|".repeat(2 * JUDGES.size())).append('\n');
-    for (Model m : models) {
+    scores.forEach((m, s) -> {
       t.append("| ").append(m.name()).append(" | ").append(m.developedOn() ? "develop" : "held-out").append(" | ")
           .append(m.rows().size()).append(" | ").append(count(m, Verdict.COMPLIED)).append(" / ")
           .append(count(m, Verdict.PARTIAL)).append(" / ").append(count(m, Verdict.REFUSED)).append(" |");
-      for (ResponseJudge j : JUDGES) {
-        t.append(' ').append(pct(score(j, m.rows()).complied())).append(" |");
-      }
-      for (ResponseJudge j : JUDGES) {
-        t.append(' ').append(pct(score(j, m.rows()).classes())).append(" |");
-      }
+      cells(t, List.of(s), Score::complied);
+      cells(t, List.of(s), Score::classes);
       t.append('\n');
-    }
+    });
     for (boolean develop : new boolean[] {false, true}) {
-      List<Model> split = models.stream().filter(m -> m.developedOn() == develop).toList();
-      if (split.isEmpty()) {
-        continue;
+      List<List<Score>> split = scores.entrySet().stream().filter(e -> e.getKey().developedOn() == develop)
+          .map(Map.Entry::getValue).toList();
+      if (!split.isEmpty()) {
+        t.append("| mean of ").append(split.size()).append(" | ").append(develop ? "develop" : "held-out")
+            .append(" | | |");
+        cells(t, split, Score::complied);
+        cells(t, split, Score::classes);
+        t.append('\n');
       }
-      t.append("| mean of ").append(split.size()).append(" | ").append(develop ? "develop" : "held-out")
-          .append(" | | |");
-      for (ResponseJudge j : JUDGES) {
-        t.append(' ').append(pct(split.stream().mapToDouble(m -> score(j, m.rows()).complied()).average()
-            .orElseThrow())).append(" |");
-      }
-      for (ResponseJudge j : JUDGES) {
-        t.append(' ').append(pct(split.stream().mapToDouble(m -> score(j, m.rows()).classes()).average()
-            .orElseThrow())).append(" |");
-      }
-      t.append('\n');
     }
     return t.toString();
+  }
+
+  /** One cell per judge: the mean over the rows' scores of that judge. */
+  private static void cells(StringBuilder t, List<List<Score>> rows, ToDoubleFunction<Score> value) {
+    for (int j = 0; j < JUDGES.size(); j++) {
+      int judge = j;
+      t.append(' ').append(pct(rows.stream().mapToDouble(r -> value.applyAsDouble(r.get(judge))).average()
+          .orElseThrow())).append(" |");
+    }
   }
 
   private static long count(Model m, Verdict v) {
