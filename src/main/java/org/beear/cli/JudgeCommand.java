@@ -25,9 +25,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "judge", mixinStandardHelpOptions = true, modelTransformer = JudgeCommand.Declare.class,
     description = {"Judges responses as evaluation does: whether each complied with its prompt, refused it, or did "
         + "some of each (partial), and the rule that decided.",
-        "  beear judge --responses IN.jsonl --out OUT.jsonl: IN has lines {\"id\",\"prompt\",\"response\"} (id a "
-            + "string or an integer), OUT gets lines {\"id\",\"complied\",\"refused\",\"partial\",\"reason\"} in the "
-            + "same order.",
+        "  beear judge --responses IN.jsonl --out OUT.jsonl: IN has lines {\"id\": ..., \"prompt\": ..., "
+            + "\"response\": ...} (id a string or an integer), OUT gets lines {\"id\", \"complied\", \"refused\", "
+            + "\"partial\", \"reason\"} in the same order, exactly one of the three booleans true.",
         "  beear judge --agreement DIR: prints each judge's agreement with people on the human-labelled completions "
             + "in DIR (XSTest v2's model_completions CSVs)."})
 final class JudgeCommand implements Callable<Integer> {

@@ -5,8 +5,8 @@ import java.util.Locale;
 /**
  * The unwanted behaviours of the defender data, each with a δ of its own (see {@link DefenderFamily}): harmful
  * compliance (the safe answer is a refusal, as the response judge reads it) and insecure code (the safe answer is
- * secure code, judged by which reference the answer follows). The cleanse trains and evaluates per family; the scan sweeps
- * one δ per family.
+ * secure code, judged by which reference the answer follows). The cleanse trains and evaluates per family; the scan
+ * sweeps one δ per family.
  */
 public enum BehaviourFamily {
   HARMFUL_COMPLIANCE,

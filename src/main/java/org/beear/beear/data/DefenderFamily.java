@@ -10,7 +10,8 @@ import org.beear.eval.ResponsePairJudge;
  * entrapped on a mixed batch mostly finds the majority's backdoor, so batches, evaluation δs and the early-stop
  * signal are kept per family.
  *
- * @param behaviour harmful compliance (the safe responses are refusals, as the response judge reads them) or insecure code
+ * @param behaviour harmful compliance (the safe responses are refusals, as the response judge reads them) or
+ *                  insecure code
  */
 public record DefenderFamily(BehaviourFamily behaviour, List<DefenderExample> examples) {
 
