@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.beear.beear.data.DefenderData;
+import org.beear.beear.evaluation.RateChange;
 import org.beear.beear.loop.Timings;
 import org.beear.files.FileDigests;
 import org.beear.files.JsonDocuments;
@@ -64,6 +65,10 @@ final class CleanseReport {
     }
     report.put("before", r.before());
     report.put("after", r.after());
+    RateChange overRefusal = RateChange.overRefusal(r.before(), r.after());
+    if (overRefusal != null) {
+      report.put("over_refusal", overRefusal);
+    }
     report.put("epochs", r.epochs());
     report.put("early_stopped", r.earlyStopped());
     if (r.relearn() != null) {
