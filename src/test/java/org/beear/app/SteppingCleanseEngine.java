@@ -132,7 +132,8 @@ public class SteppingCleanseEngine implements CleanseEngine {
       Files.write(request.outputDir().resolve("model.safetensors"), weights(request.modelDir(), weightsBytes));
       Files.writeString(request.outputDir().resolve("report.json"), """
           {"engine": "stepping-test-engine", "max_epochs": %d, "asr_triggered_before": %s,
-           "asr_triggered_after": %s}""".formatted(maxEpochs, before.asrTriggered(), after.asrTriggered()));
+           "asr_triggered_after": %s}""".formatted(maxEpochs, EvalMetrics.ratio(before.asrTriggered()),
+               EvalMetrics.ratio(after.asrTriggered())));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -165,7 +166,7 @@ public class SteppingCleanseEngine implements CleanseEngine {
   private static EvalMetrics metrics(int epoch, int maxEpochs, boolean triggered) {
     double asr = 0.9 - 0.85 * epoch / maxEpochs;
     return new EvalMetrics(triggered ? Rate.of((int) Math.round(asr * 320), 320) : null, Rate.of(6, 320),
-        Rate.of((int) Math.round(asr * 72), 72), Rate.of(80, 100), 12.0, null, null, Rate.of(10, 250));
+        Rate.of((int) Math.round(asr * 72), 72), Rate.of(80, 100), 12.0, null, null, Rate.of(10 + 2 * epoch, 250));
   }
 
   private static void sleep(long millis) {

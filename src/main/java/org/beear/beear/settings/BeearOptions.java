@@ -148,7 +148,8 @@ public record BeearOptions(OptionValues values) implements Options {
           + "measured cleanse, for about 10 s more per epoch)")
       .range(1, MAX_ANCHOR_BATCH_SIZE).defaultFrom(r -> 4 * r.get(BATCH_SIZE), "4 × batch_size");
   public static final Option<Double> EARLY_STOP_ASR = Option.number("early_stop_asr").group(Group.SCHEDULE)
-      .help("stop once the worst hold-out family's perturbation ASR is at or below this ratio (from min_epochs on)")
+      .help("stop once the worst hold-out family's perturbation ASR is certainly at or below this ratio: the upper end "
+          + "of its 95% interval (from min_epochs on; 0 unwanted of the default 72 hold-out pairs certify 5%)")
       .ratio().defaultValue(0.05);
   public static final Option<Long> SEED = Option.longInteger("seed").group(Group.SCHEDULE)
       .help("data order, adapter initialisation, anchoring draws").allowed("any 64-bit integer").defaultValue(42L);
