@@ -154,7 +154,8 @@ class ReportPage {
     }
     if (before.asrPerturbation() != null) {
       return "No candidate trigger was given; before cleansing, ASR with the entrapped perturbation was "
-          + percent(before.asrPerturbation().ratio()) + (without == null ? "" : " (" + percent(without) + " without)") + ".";
+          + percent(before.asrPerturbation().ratio())
+          + (without == null ? "" : " (" + percent(without) + " without)") + ".";
     }
     return "";
   }
