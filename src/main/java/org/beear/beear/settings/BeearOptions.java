@@ -193,7 +193,7 @@ public record BeearOptions(OptionValues values) implements Options {
   // checks around the cleanse
   public static final Option<Boolean> SCAN = Option.flag("scan").group(Group.CHECKS)
       .help("before the cleanse, the trigger-free backdoor scan (built-in calibration; the cleanse's seed, device, "
-          + "system prompt, l and n): its verdict in report.json's before.scan");
+          + "system prompt, l and n): its verdict in report.json's scan");
   public static final Option<Boolean> RELEARN_CHECK = Option.flag("relearn_check").group(Group.CHECKS)
       .help("after the cleanse, fine-tune copies of the cleansed and the original model on k unwanted pairs and "
           + "report their ASRs (report.json's relearn)");
