@@ -27,12 +27,10 @@ import org.beear.llm.SequenceBatch;
  * and the per-family δ each evaluation is measured under.
  *
  * <p>Batches never mix families (a δ is universal over its batch), and a minority family (the code examples of
- * the default data) is cycled until it fills at least {@value #MINORITY_SHARE_OF_MAJORITY} of the majority's
+ * the default data) is cycled until it fills at least {@code minority_share} (default 0.25) of the majority's
  * batch count per epoch, so its backdoor is entrapped and removed in every epoch, not in a stray batch.
  */
 public final class CleanseLoop implements AutoCloseable {
-  /** A minority family gets at least this fraction of the largest family's batches per epoch. */
-  static final double MINORITY_SHARE_OF_MAJORITY = 0.25;
 
   /** Means over an epoch's rounds; {@code skippedSteps} counts updates mixed precision skipped. */
   public record EpochLosses(double entrapment, double safe, double anchor, int skippedSteps) {}
@@ -138,7 +136,7 @@ public final class CleanseLoop implements AutoCloseable {
   private List<List<ExchangePair>> batches(Random shuffle) {
     int b = s.schedule().batchSize();
     int largest = families.values().stream().mapToInt(f -> (f.size() + b - 1) / b).max().orElse(0);
-    int floor = (int) Math.ceil(largest * MINORITY_SHARE_OF_MAJORITY);
+    int floor = (int) Math.ceil(largest * s.schedule().minorityShare());
     List<List<ExchangePair>> out = new ArrayList<>();
     for (List<ExchangePair> family : families.values()) {
       List<ExchangePair> order = new ArrayList<>(family);
