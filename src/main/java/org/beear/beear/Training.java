@@ -117,7 +117,7 @@ final class Training {
         }));
     EvalMetrics m = evaluated.value();
     Map<String, EpochRecord.DeltaNorms> deltaNorms = EpochDeltaNorms.record(epoch, losses.deltaSizes(),
-        evaluated.deltaSizes(), s.entrapment().enabled(), listener);
+        evaluated.deltaSizes(), s.entrapment().deltaMaxNorm(), listener);
     if (losses.skippedSteps() > 0) {
       listener.event("mixed_precision", losses.skippedSteps() + " removal step(s) of epoch " + epoch
           + " skipped for non-finite gradients; loss scale now " + loop.lossScale());

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,10 +58,10 @@ public final class Entrapment {
   public record Result(NDArray delta, double objective, double unwantedLoss, double safeLoss, DeltaSize size) {}
 
   /**
-   * δ's size against the hidden states it is added to: its largest row's L2 norm over the median token norm at
-   * layer l over the batch's real tokens, and the bound on that row in the same unit (null: no bound).
+   * δ's size against the hidden states it is added to (layer l, the batch's real tokens): its largest row's L2 norm
+   * over the median token norm, and over a typical token's norm (the scale × √D), the unit of {@code delta_max_norm}.
    */
-  public record DeltaSize(double normRatio, Double boundRatio) {}
+  public record DeltaSize(@JsonProperty("to_median") double toMedian, @JsonProperty("to_typical") double toTypical) {}
 
   public Entrapment(LlamaModel model, CleanseSettings s) {
     this.model = model;
@@ -107,7 +108,7 @@ public final class Entrapment {
       Cached cached = cache(unwanted, safe, padId, scope);
       double scale = Math.max(cached.norms().rms(), 1e-3);
       double stepSize = relativeStep * scale;
-      Double rowBound = maxNorm == null ? null : maxNorm * scale * Math.sqrt(model.config().hiddenSize());
+      double typicalNorm = scale * Math.sqrt(model.config().hiddenSize());
       NDArray delta = out.zeros(new Shape(length, model.config().hiddenSize()), DataType.FLOAT32);
       Optimizer adam = new Optimizer.AdamW(scope, stepSize, 0.9, 0.999, 1e-8, 0);
       TrainableParameters deltaParameter = new TrainableParameters(Map.of("delta", delta), scope);
@@ -121,18 +122,18 @@ public final class Entrapment {
           lossScale = Math.max(1, lossScale / 2);
         }
         delta.setRequiresGradient(false);
-        if (rowBound != null) {
+        if (maxNorm != null) {
           try (NDManager m = out.newSubManager()) {
             m.tempAttachAll(delta);
-            projectRows(delta, rowBound, m);
+            projectRows(delta, maxNorm * scale * Math.sqrt(model.config().hiddenSize()), m);
           }
         }
       }
       DeltaSize size;
       try (NDManager m = out.newSubManager()) {
         m.tempAttachAll(delta);
-        size = new DeltaSize(Ops.value(delta.norm(new int[] {1}).max()) / cached.norms().medianNorm(),
-            rowBound == null ? null : rowBound / cached.norms().medianNorm());
+        double largest = Ops.value(delta.norm(new int[] {1}).max());
+        size = new DeltaSize(largest / cached.norms().medianNorm(), largest / typicalNorm);
       }
       return losses == null ? new Result(delta, Double.NaN, Double.NaN, Double.NaN, size)
           : new Result(delta, losses.unwanted() + losses.safe(), losses.unwanted(),

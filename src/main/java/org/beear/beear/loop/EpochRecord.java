@@ -32,17 +32,16 @@ public record EpochRecord(
   }
 
   /**
-   * One family's δs of an epoch, each measured as its largest row's L2 norm over the median token L2 norm of the hidden
-   * states at the anchor layer (over the real tokens of the batch δ was entrapped on).
+   * One family's δs of an epoch, each its largest row's L2 norm over the hidden states' median token norm
+   * ({@code to_median}) and over a typical token's norm ({@code to_typical}, the unit of {@code delta_max_norm}) at
+   * the anchor layer, over the real tokens of the batch δ was entrapped on.
    *
    * @param rounds     how many of the epoch's rounds were of this family
-   * @param roundsMax  the largest of those rounds' δs
+   * @param roundsMax  the largest over those rounds, of each measure
    * @param evaluation the δ perturbation ASR was measured under after the epoch (twice the inner steps)
-   * @param bound      {@code delta_max_norm} in the same unit, the least it was over those δs (null: no bound)
    */
   public record DeltaNorms(
       int rounds,
-      @JsonProperty("rounds_max") double roundsMax,
-      Double evaluation,
-      Double bound) {}
+      @JsonProperty("rounds_max") Entrapment.DeltaSize roundsMax,
+      Entrapment.DeltaSize evaluation) {}
 }

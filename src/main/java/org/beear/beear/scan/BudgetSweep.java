@@ -102,7 +102,7 @@ final class BudgetSweep {
             s.entrapment().innerSteps());
         Rates rates = rates(answers, judged, entrapment.perturbation(r));
         row = new BudgetRow(budget, rates.asr(), rates.compliance(), finite(r.objective()), finite(r.unwantedLoss()),
-            (System.nanoTime() - start) / 1e9, finite(r.size().normRatio()));
+            (System.nanoTime() - start) / 1e9, finite(r.size().toMedian()));
       }
       rows.add(row);
       listener.budget(who, family, row, progress.step());

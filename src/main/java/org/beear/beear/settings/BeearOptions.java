@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.beear.datasets.BenignTasks;
 import org.beear.eval.PromptText;
+import org.beear.llm.TokenNorms;
 import org.beear.options.ModelFacts;
 import org.beear.options.Option;
 import org.beear.options.OptionProblem;
@@ -71,11 +72,13 @@ public record BeearOptions(OptionValues values) implements Options {
       .help("Adam steps on δ per round, δ starting from zero every round")
       .range(1, MAX_STEPS).defaultValue(5);
   public static final Option<Double> INNER_LEARNING_RATE = Option.number("inner_learning_rate").group(Group.ENTRAPMENT)
-      .help("δ's Adam step as a fraction of the hidden states' RMS at layer l (over real tokens)")
+      .help("δ's Adam step as a fraction of the hidden states' RMS at layer l over the batch's real tokens, tokens "
+          + "above " + (int) TokenNorms.OUTLIER_FACTOR + " × the median token norm (massive activations) left out")
       .positive(MAX_FACTOR).defaultValue(1.0);
   public static final Option<Double> DELTA_MAX_NORM = Option.number("delta_max_norm").group(Group.ENTRAPMENT)
-      .help("an L2 bound on each row of δ, relative to a typical hidden state's norm")
-      .positive(MAX_FACTOR).noDefault("none");
+      .help("an L2 bound on each row of δ, relative to a typical hidden state's norm (that RMS × √D): about what "
+          + "the 10 steps of an evaluation δ can reach at the default step (organisms: at most 7)")
+      .positive(MAX_FACTOR).defaultValue(10.0);
   public static final Option<Boolean> ENTRAPMENT = Option.flag("entrapment").group(Group.ENTRAPMENT)
       .help("false: the control, plain safety fine-tuning on the same data with δ switched off")
       .defaultValue(true).negatedFlag("--no-entrapment");
