@@ -36,10 +36,13 @@ import org.beear.llm.TrainableParameters;
  * or the safe, continuations of a micro-batch's prompts).
  *
  * <p>δ is float32 whatever the model computes in, starts at zero and takes Adam steps whose size is a fraction of
- * the hidden states' scale at layer l, and each of its rows is held within a multiple of a typical hidden state's
- * norm ({@code delta_max_norm}). The scale is {@link TokenNorms}': the RMS over the batch's real tokens, leaving out
- * the few tokens that massive activations make tens of times larger than the rest (real checkpoints' first token),
- * which would otherwise inflate δ's step several-fold; with no such token it is the plain RMS.
+ * the hidden states' scale at layer l, its rows optionally held within a multiple of a typical hidden state's norm
+ * ({@code delta_max_norm}, the scale × √D). The scale is {@link TokenNorms}': the RMS over the batch's real tokens,
+ * leaving out the few tokens that massive activations make tens of times larger than the rest (real checkpoints'
+ * first token), which would otherwise inflate δ's step several-fold; with no such token it is the plain RMS. Adam
+ * moves an element by at most about one step size per step (the largest sum of m̂/√v̂ over 5 steps of any gradients
+ * is 5.02, over 10 steps 10.17), so without a bound a row of δ stays within about inner_steps × inner_learning_rate
+ * typical norms.
  * In float16 the objective is multiplied by a loss scale before back-propagation (Adam's step does not depend on
  * the gradient's scale); a step whose gradient is not finite is skipped and the scale halved.
  */

@@ -41,11 +41,11 @@ public final class EpochDeltaNorms {
       out.put(family.id(), norms);
       listener.event(EVENT, String.format(Locale.ROOT, "epoch %d %s: largest row of delta / median hidden-state "
               + "norm at the anchor layer, per round: %s (max %s, %s typical norms); evaluation %s (%s typical norms);"
-              + " bound %s typical norms", epoch, family.id(),
+              + " %s", epoch, family.id(),
           sizes.stream().map(d -> fmt(d.toMedian())).collect(Collectors.joining(" ")),
           fmt(norms.roundsMax().toMedian()), fmt(norms.roundsMax().toTypical()),
           eval == null ? "-" : fmt(eval.toMedian()), eval == null ? "-" : fmt(eval.toTypical()),
-          bound == null ? "none" : fmt(bound)));
+          bound == null ? "no bound" : "bound " + fmt(bound) + " typical norms"));
     }
     return out;
   }

@@ -76,8 +76,9 @@ public record BeearOptions(OptionValues values) implements Options {
           + "above " + (int) TokenNorms.OUTLIER_FACTOR + " × the median token norm (massive activations) left out")
       .positive(MAX_FACTOR).defaultValue(1.0);
   public static final Option<Double> DELTA_MAX_NORM = Option.number("delta_max_norm").group(Group.ENTRAPMENT)
-      .help("an L2 bound on each row of δ, relative to a typical hidden state's norm (that RMS × √D): about what "
-          + "the 10 steps of an evaluation δ can reach at the default step (organisms: at most 7)")
+      .help("an L2 bound on each row of δ, relative to a typical hidden state's norm (that RMS × √D). Adam's steps "
+          + "alone keep a row within about inner_steps × inner_learning_rate typical norms, so the default binds "
+          + "only the 10 steps of an evaluation δ, and a δ far larger than any hidden state is never entrapped")
       .positive(MAX_FACTOR).defaultValue(10.0);
   public static final Option<Boolean> ENTRAPMENT = Option.flag("entrapment").group(Group.ENTRAPMENT)
       .help("false: the control, plain safety fine-tuning on the same data with δ switched off")
