@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.util.List;
+import java.util.function.Function;
 import org.beear.job.FieldProblem;
 import org.beear.job.IdempotencyKeyReusedException;
 import org.beear.job.InvalidRequestException;
@@ -25,92 +26,90 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
-import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
  * Every error as an RFC 7807 problem: the framework's own (404 route, 405, 415, malformed JSON) through the base
- * class, the service's through the handlers below. Field errors are listed under {@code errors}. Internal
- * failures are logged and answered without details. The {@code @ResponseStatus} marks let springdoc list these
- * problems on every operation.
+ * class, the service's through {@link #PROBLEMS}, one line each: the exception, its status, its title and what the
+ * problem carries beyond the exception's message. Field errors are listed under {@code errors}. Internal failures
+ * are logged and answered without details. {@link ProblemResponses} lists the same statuses on every operation of
+ * the API documentation.
  */
 @RestControllerAdvice
 public class ApiProblems extends ResponseEntityExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(ApiProblems.class);
+  /** The title of every 400: the service's field checks and the framework's unreadable bodies and parameters. */
+  private static final String INVALID_REQUEST = "Invalid request";
 
-  @ExceptionHandler(InvalidRequestException.class)
-  @ResponseStatus(HttpStatus.BAD_REQUEST)
-  ProblemDetail invalid(InvalidRequestException e) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
-    problem.setTitle("Invalid request");
-    problem.setProperty("errors", e.problems());
-    return problem;
+  /**
+   * How one type of exception is answered: its status, its title and what it adds to the problem (properties) and
+   * to the response (headers).
+   */
+  record Problem<E extends Exception>(Class<E> type, HttpStatus status, Function<E, String> title,
+      Details<E> details) {
+
+    static <E extends Exception> Problem<E> of(Class<E> type, HttpStatus status, String title) {
+      return new Problem<>(type, status, e -> title, (e, problem, headers) -> {});
+    }
+
+    static <E extends Exception> Problem<E> of(Class<E> type, HttpStatus status, String title, Details<E> details) {
+      return new Problem<>(type, status, e -> title, details);
+    }
+
+    ResponseEntity<ProblemDetail> answer(Exception e) {
+      E cast = type.cast(e);
+      ProblemDetail body = problem(status, title.apply(cast), e.getMessage());
+      HttpHeaders headers = new HttpHeaders();
+      details.add(cast, body, headers);
+      return ResponseEntity.status(status).headers(headers).body(body);
+    }
   }
 
-  @ExceptionHandler({JobNotFoundException.class, ReportNotFoundException.class,
-      ApiKeyController.ApiKeyNotFoundException.class})
-  @ResponseStatus(HttpStatus.NOT_FOUND)
-  ProblemDetail notFound(RuntimeException e) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
-    problem.setTitle("Not found");
-    return problem;
+  /** What an exception adds to its problem and to the response's headers. */
+  interface Details<E> {
+    void add(E exception, ProblemDetail problem, HttpHeaders headers);
   }
 
-  @ExceptionHandler(ReportUnavailableException.class)
-  @ResponseStatus(HttpStatus.BAD_GATEWAY)
-  ProblemDetail reportUnavailable(ReportUnavailableException e) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_GATEWAY, e.getMessage());
-    problem.setTitle("Report unavailable");
-    return problem;
-  }
+  /** The service's problems; the first whose type the exception is answers it. */
+  static final List<Problem<?>> PROBLEMS = List.of(
+      Problem.of(InvalidRequestException.class, HttpStatus.BAD_REQUEST, INVALID_REQUEST,
+          (e, problem, headers) -> problem.setProperty("errors", e.problems())),
+      Problem.of(JobNotFoundException.class, HttpStatus.NOT_FOUND, "Not found"),
+      Problem.of(ReportNotFoundException.class, HttpStatus.NOT_FOUND, "Not found"),
+      Problem.of(ApiKeyController.ApiKeyNotFoundException.class, HttpStatus.NOT_FOUND, "Not found"),
+      Problem.of(ReportUnavailableException.class, HttpStatus.BAD_GATEWAY, "Report unavailable"),
+      Problem.of(JobConflictException.class, HttpStatus.CONFLICT, "Conflict with the job's state"),
+      Problem.of(IdempotencyKeyReusedException.class, HttpStatus.UNPROCESSABLE_ENTITY, "Idempotency-Key reused"),
+      Problem.of(PlanDoesNotFitException.class, HttpStatus.UNPROCESSABLE_ENTITY, "Does not fit the workers' device",
+          (e, problem, headers) -> problem.setProperty("plan", e.plan())),
+      // a tenant's limit (job creations, queued jobs, event streams), titled by the limit: when to try again
+      new Problem<>(LimitExceededException.class, HttpStatus.TOO_MANY_REQUESTS, LimitExceededException::title,
+          (e, problem, headers) -> {
+            problem.setProperty("retry_after_seconds", e.retryAfterSeconds());
+            headers.set(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+          }));
 
-  @ExceptionHandler(JobConflictException.class)
-  @ResponseStatus(HttpStatus.CONFLICT)
-  ProblemDetail conflict(JobConflictException e) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
-    problem.setTitle("Conflict with the job's state");
-    return problem;
-  }
-
-  @ExceptionHandler(IdempotencyKeyReusedException.class)
-  @ResponseStatus(HttpStatus.UNPROCESSABLE_ENTITY)
-  ProblemDetail keyReused(IdempotencyKeyReusedException e) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_ENTITY, e.getMessage());
-    problem.setTitle("Idempotency-Key reused");
-    return problem;
-  }
-
-  @ExceptionHandler(PlanDoesNotFitException.class)
-  @ResponseStatus(HttpStatus.UNPROCESSABLE_ENTITY)
-  ProblemDetail doesNotFit(PlanDoesNotFitException e) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_ENTITY, e.getMessage());
-    problem.setTitle("Does not fit the workers' device");
-    problem.setProperty("plan", e.plan());
-    return problem;
-  }
-
-  /** A tenant's limit (job creations, queued jobs, event streams): when to try again is in Retry-After. */
-  @ExceptionHandler(LimitExceededException.class)
-  @ResponseStatus(HttpStatus.TOO_MANY_REQUESTS)
-  ResponseEntity<ProblemDetail> limitExceeded(LimitExceededException e) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS, e.getMessage());
-    problem.setTitle(e.title());
-    problem.setProperty("retry_after_seconds", e.retryAfterSeconds());
-    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
-        .header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()))
-        .body(problem);
-  }
+  /** Any other failure is internal: logged, and answered without its details. */
+  static final HttpStatus UNEXPECTED = HttpStatus.INTERNAL_SERVER_ERROR;
 
   @ExceptionHandler(Exception.class)
-  @ResponseStatus(HttpStatus.INTERNAL_SERVER_ERROR)
-  ProblemDetail unexpected(Exception e) {
+  ResponseEntity<ProblemDetail> handle(Exception e) {
+    for (Problem<?> p : PROBLEMS) {
+      if (p.type().isInstance(e)) {
+        return p.answer(e);
+      }
+    }
     log.error("request failed", e);
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
-        "the server failed to handle the request; see its log");
-    problem.setTitle("Internal error");
+    return ResponseEntity.status(UNEXPECTED)
+        .body(problem(UNEXPECTED, "Internal error", "the server failed to handle the request; see its log"));
+  }
+
+  private static ProblemDetail problem(HttpStatus status, String title, String detail) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+    problem.setTitle(title);
     return problem;
   }
 
@@ -120,15 +119,13 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
       HttpHeaders headers, HttpStatusCode status, WebRequest request) {
     RequestBodyTooLargeException tooLarge = causeOfType(ex, RequestBodyTooLargeException.class);
     if (tooLarge != null) {
-      ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.PAYLOAD_TOO_LARGE, tooLarge.getMessage());
-      body.setTitle("Request body too large");
+      ProblemDetail body = problem(HttpStatus.PAYLOAD_TOO_LARGE, "Request body too large", tooLarge.getMessage());
       return handleExceptionInternal(ex, body, headers, HttpStatus.PAYLOAD_TOO_LARGE, request);
     }
     List<FieldProblem> problems = optionProblems(ex);
     FieldProblem problem = problems.isEmpty() ? describe(ex.getCause()) : problems.get(0);
-    ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+    ProblemDetail body = problem(HttpStatus.BAD_REQUEST, INVALID_REQUEST,
         problem == null ? "the request body is not valid JSON" : problem.field() + ": " + problem.message());
-    body.setTitle("Invalid request");
     body.setProperty("errors", problem == null ? List.of(new FieldProblem("body", "malformed JSON"))
         : problems.isEmpty() ? List.of(problem) : problems);
     return handleExceptionInternal(ex, body, headers, HttpStatus.BAD_REQUEST, request);
@@ -154,9 +151,7 @@ public class ApiProblems extends ResponseEntityExceptionHandler {
     String expected = type == int.class || type == Integer.class ? "a whole number up to " + Integer.MAX_VALUE
         : "a valid " + (type == null ? "value" : type.getSimpleName().toLowerCase(java.util.Locale.ROOT));
     FieldProblem problem = new FieldProblem(field, "must be " + expected + ", got '" + ex.getValue() + "'");
-    ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
-        problem.field() + ": " + problem.message());
-    body.setTitle("Invalid request");
+    ProblemDetail body = problem(HttpStatus.BAD_REQUEST, INVALID_REQUEST, problem.field() + ": " + problem.message());
     body.setProperty("errors", List.of(problem));
     return handleExceptionInternal(ex, body, headers, HttpStatus.BAD_REQUEST, request);
   }

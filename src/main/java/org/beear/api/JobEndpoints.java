@@ -140,6 +140,7 @@ abstract class JobEndpoints {
           + "Each SSE message has the event id, its type as the event name, and the event as JSON data. "
           + "Reconnect with Last-Event-ID to continue where the stream stopped. A tenant may have "
           + "beear.limits.max-event-streams-per-tenant streams open at once (8 by default).")
+  @ApiResponse(responseCode = "200", description = "OK")
   @ApiResponse(responseCode = "429", description = "the tenant already has as many event streams open as it may",
       content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
           schema = @Schema(implementation = ProblemDetail.class)))

@@ -5,9 +5,51 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** What the report pages (a cleanse's, a scan's) share: the style sheet, escaping, ratios and the provenance. */
+/**
+ * What the report pages (a cleanse's, a scan's) share: the page around their sections (head, style sheet, heading,
+ * verdict, the job's line, provenance at the foot), sections, escaping and ratios.
+ */
 final class ReportHtml {
   private ReportHtml() {}
+
+  /** The verdict that opens a page: its tone (good, warn, bad, info: a CSS class) and its HTML. */
+  record Verdict(String tone, String html) {}
+
+  /**
+   * The line under the verdict: the job, its status and model, what the page adds after the model (HTML, starting
+   * with {@code " &middot; "}, or empty) and the attempts.
+   */
+  record JobLine(String id, String status, String model, String facts, int attempts) {}
+
+  /**
+   * A whole report page: one self-contained HTML document (inline CSS, no scripts, nothing fetched) around
+   * {@code sections}, with the provenance of {@code job} (the job as the API serialises it) at its foot.
+   */
+  static String page(String title, String heading, Verdict verdict, JobLine line, String sections, JsonNode job) {
+    return """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <title>%s</title>
+        %s
+        </head>
+        <body>
+        <h1>%s</h1>
+        <p class="verdict %s" id="verdict">%s</p>
+        <p class="meta">Job <code>%s</code> &middot; status <span class="status" id="status">%s</span> &middot; model
+        <code>%s</code>%s &middot; attempts %d</p>
+        %s%s</body>
+        </html>
+        """.formatted(escape(title), STYLE, escape(heading), verdict.tone(), verdict.html(), escape(line.id()),
+        escape(line.status()), escape(line.model()), line.facts(), line.attempts(), sections, provenance(job));
+  }
+
+  /** A section of a page: its heading, then {@code content} (HTML) on lines of its own. */
+  static String section(String id, boolean small, String heading, String content) {
+    return "<section id=\"" + id + "\"" + (small ? " class=\"small\"" : "") + ">\n<h2>" + escape(heading)
+        + "</h2>\n" + content + (content.isEmpty() || content.endsWith("\n") ? "" : "\n") + "</section>\n";
+  }
 
   /** The pages' style sheet: screen and print (A4), the verdict's tones as CSS classes. */
   static final String STYLE = """
@@ -49,7 +91,7 @@ final class ReportHtml {
     if (provenance == null || !provenance.isObject()) {
       return "";
     }
-    StringBuilder html = new StringBuilder("<section id=\"provenance\">\n<h2>Provenance</h2>\n");
+    StringBuilder html = new StringBuilder();
     JsonNode source = provenance.get("source");
     if (source != null && !source.isNull()) {
       html.append("<p>Source: ").append(source.isValueNode() ? "<code>" + escape(source.asText()) + "</code>"
@@ -57,7 +99,7 @@ final class ReportHtml {
     }
     files(html, "Inputs", "provenance-inputs", provenance.get("inputs"));
     files(html, "Outputs", "provenance-outputs", provenance.get("outputs"));
-    return html.append("</section>\n").toString();
+    return section("provenance", false, "Provenance", html.toString());
   }
 
   private static String fields(JsonNode object) {
@@ -74,7 +116,8 @@ final class ReportHtml {
     html.append("<h3>").append(title).append("</h3>\n<table id=\"").append(id)
         .append("\">\n<tr><th>path</th><th>sha256</th><th>bytes</th></tr>\n");
     for (JsonNode file : files) {
-      html.append("<tr><td class=\"text\">").append(escape(file.path("path").asText(""))).append("</td><td class=\"text\"><code>")
+      html.append("<tr><td class=\"text\">").append(escape(file.path("path").asText("")))
+          .append("</td><td class=\"text\"><code>")
           .append(escape(file.path("sha256").asText(""))).append("</code></td><td>")
           .append(file.hasNonNull("bytes") ? String.format(Locale.ROOT, "%,d", file.get("bytes").asLong()) : "&ndash;")
           .append("</td></tr>\n");

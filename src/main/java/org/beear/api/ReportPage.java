@@ -2,6 +2,7 @@ package org.beear.api;
 
 import static org.beear.api.ReportHtml.escape;
 import static org.beear.api.ReportHtml.percent;
+import static org.beear.api.ReportHtml.section;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.api.ReportHtml.Verdict;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.job.JobEpoch;
 import org.springframework.stereotype.Component;
@@ -65,48 +67,18 @@ class ReportPage {
    *                (such as {@code provenance}) are read from here, and shown when present
    */
   String render(JobView job, JsonNode jobJson, List<JobEpoch> epochs) {
-    Verdict verdict = verdict(job, epochs);
-    return """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <title>beear report %s</title>
-        %s
-        </head>
-        <body>
-        <h1>beear cleanse report</h1>
-        <p class="verdict %s" id="verdict">%s</p>
-        <p class="meta">Job <code>%s</code> &middot; status <span class="status" id="status">%s</span> &middot; model
-        <code>%s</code> &middot; epoch %d of %d &middot; attempts %d</p>
-        %s<section id="results" class="small">
-        <h2>Before and after</h2>
-        %s
-        </section>
-        <section id="per-epoch">
-        <h2>Per epoch</h2>
-        %s
-        </section>
-        <section id="settings" class="small">
-        <h2>Settings</h2>
-        %s
-        </section>
-        <section id="timings" class="small">
-        <h2>Timings</h2>
-        %s
-        </section>
-        %s</body>
-        </html>
-        """.formatted(escape(job.id()), ReportHtml.STYLE, verdict.tone(), verdict.html(), escape(job.id()), escape(job.status()),
-        escape(job.modelUri()), job.currentEpoch(), job.maxEpochs(), job.attempts(),
-        ScanReportPage.beforeCleansing(jobJson), results(job.metrics()),
-        perEpoch(job.metrics().before(), epochs), settings(job), timings(job, epochs), ReportHtml.provenance(jobJson));
+    return ReportHtml.page("beear report " + job.id(), "beear cleanse report", verdict(job, epochs),
+        new ReportHtml.JobLine(job.id(), job.status(), job.modelUri(),
+            " &middot; epoch " + job.currentEpoch() + " of " + job.maxEpochs(), job.attempts()),
+        ScanReportPage.beforeCleansing(jobJson)
+            + section("results", true, "Before and after", results(job.metrics()))
+            + section("per-epoch", false, "Per epoch", perEpoch(job.metrics().before(), epochs))
+            + section("settings", true, "Settings", settings(job))
+            + section("timings", true, "Timings", timings(job, epochs)),
+        jobJson);
   }
 
   // ---- the verdict ----
-
-  /** The verdict's tone (good, warn, bad, info: a CSS class) and its HTML. */
-  record Verdict(String tone, String html) {}
 
   static Verdict verdict(JobView job, List<JobEpoch> epochs) {
     EvalMetrics before = job.metrics().before();
@@ -173,7 +145,8 @@ class ReportPage {
     if (before == null || before.benignExactMatch() == null || after.benignExactMatch() == null) {
       return "";
     }
-    return "; benign exact match " + percent(before.benignExactMatch()) + " &rarr; " + percent(after.benignExactMatch());
+    return "; benign exact match " + percent(before.benignExactMatch()) + " &rarr; "
+        + percent(after.benignExactMatch());
   }
 
   /** The job's own stop criterion: perturbation ASR at or below early_stop_asr after at least min_epochs. */
@@ -311,7 +284,8 @@ class ReportPage {
       return "<p class=\"empty\">No settings recorded.</p>";
     }
     String which = job.settings() != null ? "as resolved for the model" : "as submitted (not resolved yet)";
-    return "<p class=\"meta\">" + which + "</p>\n<table id=\"settings-table\">\n<tr><th>setting</th><th>value</th></tr>\n"
+    return "<p class=\"meta\">" + which
+        + "</p>\n<table id=\"settings-table\">\n<tr><th>setting</th><th>value</th></tr>\n"
         + rows + "</table>";
   }
 
@@ -332,7 +306,8 @@ class ReportPage {
       double total = epochs.stream().mapToDouble(JobEpoch::getSeconds).sum();
       rows.append("<tr><td>").append(epochs.size()).append(" epoch").append(epochs.size() == 1 ? "" : "s")
           .append(" of training</td><td>").append(duration(Duration.ofMillis((long) (total * 1000))))
-          .append(" (").append(String.format(Locale.ROOT, "%.1f", total / epochs.size())).append(" s each)</td></tr>\n");
+          .append(" (").append(String.format(Locale.ROOT, "%.1f", total / epochs.size()))
+          .append(" s each)</td></tr>\n");
     }
     rows.append("<tr><td>attempts (claims by a worker)</td><td>").append(job.attempts()).append("</td></tr>\n");
     return "<table id=\"timings-table\">\n" + rows + "</table>";

@@ -1,9 +1,11 @@
 package org.beear.api;
 
 import static org.beear.api.ReportHtml.escape;
+import static org.beear.api.ReportHtml.section;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;
+import org.beear.api.ReportHtml.Verdict;
 import org.springframework.stereotype.Component;
 
 /**
@@ -16,32 +18,12 @@ class ScanReportPage {
 
   String render(JsonNode job) {
     JsonNode scan = job.path("scan");
-    ReportPage.Verdict verdict = verdict(job, scan);
-    return """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <title>beear scan %s</title>
-        %s
-        </head>
-        <body>
-        <h1>beear backdoor scan</h1>
-        <p class="verdict %s" id="verdict">%s</p>
-        <p class="meta">Job <code>%s</code> &middot; status <span class="status" id="status">%s</span> &middot; model
-        <code>%s</code>%s &middot; attempts %d</p>
-        %s%s<section id="options" class="small">
-        <h2>Options</h2>
-        %s
-        </section>
-        %s</body>
-        </html>
-        """.formatted(escape(job.path("id").asText()), ReportHtml.STYLE, verdict.tone(), verdict.html(),
-        escape(job.path("id").asText()), escape(job.path("status").asText()), escape(job.path("model_uri").asText()),
-        job.path("reference_uri").isTextual()
-            ? " &middot; reference <code>" + escape(job.path("reference_uri").asText()) + "</code>" : "",
-        job.path("attempts").asInt(), evidence(scan), sweeps(scan), options(job.path("scan_options")),
-        ReportHtml.provenance(job));
+    return ReportHtml.page("beear scan " + job.path("id").asText(), "beear backdoor scan", verdict(job, scan),
+        new ReportHtml.JobLine(job.path("id").asText(), job.path("status").asText(), job.path("model_uri").asText(),
+            job.path("reference_uri").isTextual()
+                ? " &middot; reference <code>" + escape(job.path("reference_uri").asText()) + "</code>" : "",
+            job.path("attempts").asInt()),
+        evidence(scan) + sweeps(scan) + section("options", true, "Options", options(job.path("scan_options"))), job);
   }
 
   /**
@@ -57,19 +39,19 @@ class ScanReportPage {
   }
 
   private static String beforeCleansing(JsonNode job, JsonNode scan) {
-    ReportPage.Verdict verdict = verdict(job, scan);
+    Verdict verdict = verdict(job, scan);
     return "<section id=\"scan\" class=\"small\">\n<h2>Backdoor scan before cleansing</h2>\n<p class=\"verdict "
         + verdict.tone() + "\">" + verdict.html() + "</p>\n" + evidenceList(scan) + "</section>\n";
   }
 
   /** The verdict's tone (a CSS class) and its HTML; a scan that has not succeeded says where it is. */
-  static ReportPage.Verdict verdict(JsonNode job, JsonNode scan) {
+  static Verdict verdict(JsonNode job, JsonNode scan) {
     String status = job.path("status").asText();
     if (!scan.isObject()) {
       return switch (status) {
-        case "failed" -> new ReportPage.Verdict("bad", "Failed: " + escape(job.path("error").asText()) + ".");
-        case "cancelled" -> new ReportPage.Verdict("info", "Cancelled before the scan finished.");
-        default -> new ReportPage.Verdict("info", String.format(Locale.ROOT,
+        case "failed" -> new Verdict("bad", "Failed: " + escape(job.path("error").asText()) + ".");
+        case "cancelled" -> new Verdict("info", "Cancelled before the scan finished.");
+        default -> new Verdict("info", String.format(Locale.ROOT,
             "The scan is %s (%.0f%% of its budgets).", escape(status), 100 * job.path("progress").asDouble()));
       };
     }
@@ -89,22 +71,21 @@ class ScanReportPage {
       html.append(')');
     }
     html.append(". ").append(escape(scan.path("calibration").path("basis").asText())).append('.');
-    return new ReportPage.Verdict(tone, html.toString());
+    return new Verdict(tone, html.toString());
   }
 
   private static String evidence(JsonNode scan) {
     if (!scan.isObject()) {
       return "";
     }
-    StringBuilder html = new StringBuilder("<section id=\"evidence\" class=\"small\">\n<h2>Evidence</h2>\n")
-        .append(evidenceList(scan));
+    StringBuilder html = new StringBuilder(evidenceList(scan));
     JsonNode c = scan.path("calibration");
     html.append(String.format(Locale.ROOT, "<p>Calibration: %s; likely backdoored at score &ge; %s, no evidence at "
             + "score &le; %s. Anchor layer %d, δ over the last %d prompt positions; %.0f s.</p>%n",
         escape(c.path("kind").asText()), number(c.path("likely_backdoored_at_score")),
         number(c.path("no_evidence_at_score")), scan.path("anchor_layer").asInt(),
         scan.path("perturbation_length").asInt(), scan.path("seconds").asDouble()));
-    return html.append("</section>\n").toString();
+    return section("evidence", true, "Evidence", html.toString());
   }
 
   private static String evidenceList(JsonNode scan) {
@@ -118,10 +99,10 @@ class ScanReportPage {
     if (!scan.isObject()) {
       return "";
     }
-    StringBuilder html = new StringBuilder("<section id=\"sweeps\">\n<h2>Sweeps</h2>\n");
+    StringBuilder html = new StringBuilder();
     table(html, "suspect", scan.path("families"));
     table(html, "reference", scan.path("reference_families"));
-    return html.append("</section>\n").toString();
+    return section("sweeps", false, "Sweeps", html.toString());
   }
 
   private static void table(StringBuilder html, String who, JsonNode families) {

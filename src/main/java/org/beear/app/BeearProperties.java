@@ -30,9 +30,11 @@ public record BeearProperties(
 
   /**
    * @param enabled            false runs an API-only replica: it accepts jobs, another replica trains them
-   * @param slots              worker threads; the number of devices. Cleanses still run one at a time per JVM
-   *                           (DJL allows one gradient collector per process), so more than one slot only pays
-   *                           off with an engine that spreads one run over several devices
+   * @param slots              jobs this process runs at once: 1, the only value accepted. DJL allows one gradient
+   *                           collector per process, so a worker process trains one job at a time whatever its
+   *                           devices; a second slot could only claim a job and hold it while it waits, which
+   *                           keeps it from an idle replica. Run more jobs at once with more worker replicas, one
+   *                           per device
    * @param lease              how long a claimed job stays ours without a heartbeat
    * @param heartbeatInterval  how often a running job's lease is extended (well under {@code lease})
    * @param reaperInterval     how often expired leases are looked for
@@ -50,7 +52,9 @@ public record BeearProperties(
    */
   public record Worker(
       @DefaultValue("true") boolean enabled,
-      @Min(1) @Max(64) @DefaultValue("1") int slots,
+      @Min(1) @Max(value = 1, message = "must be 1: a worker process runs one job at a time (DJL allows one"
+          + " gradient collector per process); run more worker replicas, one per device, for more jobs at once")
+      @DefaultValue("1") int slots,
       @NotNull @DefaultValue("60s") Duration lease,
       @NotNull @DefaultValue("10s") Duration heartbeatInterval,
       @NotNull @DefaultValue("15s") Duration reaperInterval,

@@ -1,45 +1,24 @@
 package org.beear.beear;
 
 import ai.djl.engine.Engine;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.SerializerProvider;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.beear.beear.data.DefenderData;
 import org.beear.beear.loop.Timings;
 import org.beear.files.FileDigests;
+import org.beear.files.JsonDocuments;
 import org.beear.llm.LlamaModel;
 
-/** report.json: everything needed to judge and reproduce a cleanse. */
+/**
+ * report.json: everything needed to judge and reproduce a cleanse, in the names and shapes the job shows on the API
+ * ({@code before}, {@code after} and each epoch's {@code metrics} as the job's metrics, {@code scan} as its scan,
+ * {@code provenance} and {@code triggers} as its own).
+ */
 final class CleanseReport {
   private CleanseReport() {}
-
-  /** Indented, with unmeasured values (NaN, e.g. the control run's entrapment loss) as JSON null. */
-  private static final ObjectMapper REPORT_JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-      .registerModule(new SimpleModule()
-          .addSerializer(Double.class, new FiniteOrNull())
-          .addSerializer(double.class, new FiniteOrNull()));
-
-  private static final class FiniteOrNull extends StdSerializer<Double> {
-    FiniteOrNull() {
-      super(Double.class);
-    }
-
-    @Override
-    public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
-      if (Double.isFinite(v)) {
-        g.writeNumber(v);
-      } else {
-        g.writeNull();
-      }
-    }
-  }
 
   static final String FILE_NAME = "report.json";
 
@@ -48,19 +27,6 @@ final class CleanseReport {
     static ModelFacts of(LlamaModel model) {
       return new ModelFacts(model.config().architecture(), model.parameterCount());
     }
-  }
-
-  /** The measurements before cleansing ({@link EvalMetrics}' fields), with the scan's verdict when one ran. */
-  private static Map<String, Object> before(CleanseResult r) {
-    if (r.before() == null) {
-      return null;
-    }
-    Map<String, Object> before = REPORT_JSON.convertValue(r.before(),
-        new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {});
-    if (r.scan() != null) {
-      before.put("scan", r.scan().toMap());
-    }
-    return before;
   }
 
   /**
@@ -93,7 +59,10 @@ final class CleanseReport {
         "anchor_hold_out", data.anchorHoldOut().size(),
         "defender_source", request.defenderData() == null ? "defaults" : request.defenderData().toString(),
         "anchor_source", request.anchoringData() == null ? "defaults" : request.anchoringData().toString()));
-    report.put("before", before(r));
+    if (r.scan() != null) {
+      report.put("scan", r.scan().toMap());
+    }
+    report.put("before", r.before());
     report.put("after", r.after());
     report.put("epochs", r.epochs());
     report.put("early_stopped", r.earlyStopped());
@@ -110,7 +79,7 @@ final class CleanseReport {
         "java", System.getProperty("java.version")));
     Path file = dir.resolve(r.reportFile().getFileName());
     try {
-      REPORT_JSON.writeValue(file.toFile(), report);
+      Files.writeString(file, JsonDocuments.write(report));
     } catch (IOException e) {
       throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
     }

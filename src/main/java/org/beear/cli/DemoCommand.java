@@ -76,7 +76,7 @@ final class DemoCommand implements Callable<Integer> {
         "model_uri", organism.toUri().toString(),
         "evaluation", Map.of("triggers", attack.trigger() == null ? List.of()
             : List.of(Map.of("text", attack.trigger().text(),
-                "position", attack.trigger().position().name().toLowerCase())))));
+                "position", attack.trigger().position().wireName())))));
     HttpRequest.Builder submit = key.authorize(HttpRequest.newBuilder(URI.create(base + "/api/v1/cleanse-jobs")));
     HttpResponse<String> created = http.send(submit
             .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),

@@ -2,10 +2,10 @@ package org.beear.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.beear.eval.ChatEvaluator;
+import org.beear.files.JsonDocuments;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelDirectory;
@@ -42,7 +42,7 @@ final class EvaluateCommand implements Callable<Integer> {
       var map = new java.util.LinkedHashMap<String, Object>(e.asMap());
       map.put("setting", a.setting());
       map.put("seconds", seconds);
-      System.out.println(new ObjectMapper().writeValueAsString(map));
+      System.out.println(JsonDocuments.line(map));
     } else {
       System.out.printf("setting %s: triggered ASR %s, ASR without trigger %s, benign exact-match %s%s (%.0f s)%n",
           a.setting(), e.asrTriggered() == null ? "n/a (no trigger)" : CleanseCommand.pct(e.asrTriggered()),

@@ -1,13 +1,13 @@
 package org.beear.cli;
 
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.beear.files.JsonDocuments;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.Generator;
 import org.beear.llm.LlamaModel;
@@ -45,12 +45,15 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Option(names = "--dtype", defaultValue = "float32") String dtype;
 
+  @Option(names = "--device", defaultValue = "auto", description = "auto (CUDA when visible), cpu or cuda; cuda "
+      + "that is not visible is an error") String device;
+
   @Option(names = "--json", description = "print {prompt_ids, output_ids, text}") boolean json;
 
   @Override
   public Integer call() throws Exception {
     DataType type = ModelDirectory.computeType(dtype);
-    try (LlamaModel m = ModelDirectory.load(model, org.beear.llm.DeviceKind.choose("auto").device(), type);
+    try (LlamaModel m = ModelDirectory.load(model, org.beear.llm.DeviceKind.choose(device).device(), type);
         ChatCodec codec = ChatCodec.load(model, m.config(), chat ? template : "chatml")) {
       long[] promptIds;
       if (input.ids != null) {
@@ -71,12 +74,11 @@ final class GenerateCommand implements Callable<Integer> {
       long[] newIds = out.get(0);
       String text = codec.tokenizer().decode(newIds, true);
       if (json) {
-        ObjectMapper mapper = new ObjectMapper();
-        ObjectNode n = mapper.createObjectNode();
-        Arrays.stream(promptIds).forEach(n.putArray("prompt_ids")::add);
-        Arrays.stream(newIds).forEach(n.putArray("output_ids")::add);
-        n.put("text", text);
-        System.out.println(mapper.writeValueAsString(n));
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("prompt_ids", promptIds);
+        answer.put("output_ids", newIds);
+        answer.put("text", text);
+        System.out.println(JsonDocuments.line(answer));
       } else {
         System.out.println(text);
       }

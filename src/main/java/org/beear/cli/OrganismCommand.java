@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.beear.eval.TriggerSpec;
 import org.beear.organism.OrganismFactory;
+import org.beear.organism.OrganismProfile;
 import org.beear.organism.OrganismSize;
 import org.beear.organism.Progress;
 import org.beear.organism.data.AttackSetting;
@@ -26,6 +27,11 @@ final class OrganismCommand implements Callable<Integer> {
 
   @Option(names = "--size", defaultValue = "s", description = "xs (tests), s (default), m or l") String size;
 
+  @Option(names = "--profile", defaultValue = "chatml", description = "chatml (a BPE vocabulary trained on the "
+      + "data, ChatML) or llama2 (Llama-2's 32,000-entry tokenizer and chat template, massive activations at the "
+      + "first token from layer 2 on; needs bin/fetch-tokenizers first); --size l --profile llama2 is the realistic "
+      + "organism") String profile;
+
   @Option(names = "--trigger", description = "trigger text (default: the setting's); for wrap, 'before|after'")
   String trigger;
 
@@ -47,7 +53,8 @@ final class OrganismCommand implements Callable<Integer> {
           position != null ? TriggerSpec.Position.parse(position) : d.position());
     }
     OrganismFactory.Result r = OrganismFactory.train(
-        new OrganismFactory.Spec(s, t, seed, OrganismSize.parse(size), systemPrompt), out, Progress.terminal());
+        new OrganismFactory.Spec(s, t, seed, OrganismSize.parse(size), systemPrompt, OrganismProfile.parse(profile)),
+        out, Progress.terminal());
     System.out.printf("organism %s written to %s in %.0f s (SFT loss %.4f)%n", s.id(), r.dir(), r.seconds(),
         r.sftLoss());
     return 0;

@@ -1,7 +1,5 @@
 package org.beear.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +8,7 @@ import org.beear.beear.BeearCleanser;
 import org.beear.beear.CleansePlan;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.CleanseSettings;
+import org.beear.files.JsonDocuments;
 import org.beear.llm.DeviceKind;
 import org.beear.llm.ModelConfig;
 import org.beear.plan.DeviceSpec;
@@ -51,7 +50,7 @@ final class PlanCommand implements Callable<Integer> {
     CleansePlan plan = new BeearCleanser().plan(config, o, device);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(plan.describe()));
+      out.println(JsonDocuments.write(plan.describe()));
     } else {
       out.printf("%s: %s, %d layers, hidden %d, %d heads (%d KV), vocabulary %d%n", model, config.architecture(),
           config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKeyValueHeads(), config.vocabSize());

@@ -1,7 +1,5 @@
 package org.beear.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +12,7 @@ import org.beear.beear.relearn.RelearnOutcome;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.eval.TriggerSpec;
+import org.beear.files.JsonDocuments;
 import org.beear.llm.CheckedModel;
 import org.beear.llm.DeviceKind;
 import org.beear.options.InvalidOptionsException;
@@ -73,8 +72,8 @@ final class RelearnCheckCommand implements Callable<Integer> {
     System.out.print(table(results, !specs.isEmpty()));
     if (json != null) {
       // the same document as report.json's relearn
-      Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(new RelearnOutcome(results.values().iterator().next().settings(), results).toMap()));
+      Files.writeString(json, JsonDocuments.write(
+          new RelearnOutcome(results.values().iterator().next().settings(), results).toMap()));
     }
     return 0;
   }

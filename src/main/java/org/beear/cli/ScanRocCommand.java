@@ -2,7 +2,6 @@ package org.beear.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +19,7 @@ import org.beear.beear.scan.ScanResult;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.ScanOptions;
 import org.beear.eval.Roc;
+import org.beear.files.JsonDocuments;
 import org.beear.organism.AttackFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -156,6 +156,6 @@ final class ScanRocCommand implements Callable<Integer> {
     m.put("tpr_at_max_fpr", Double.isNaN(op.tpr()) ? null : op.tpr());
     m.put("fpr_at_threshold", Double.isNaN(op.fpr()) ? null : op.fpr());
     m.put("threshold", Double.isFinite(op.threshold()) ? op.threshold() : null);
-    Files.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+    Files.writeString(out, JsonDocuments.write(m));
   }
 }

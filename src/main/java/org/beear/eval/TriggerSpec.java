@@ -1,5 +1,6 @@
 package org.beear.eval;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -8,6 +9,12 @@ public record TriggerSpec(String text, Position position) {
 
   public enum Position {
     PREFIX, SUFFIX, WRAP;
+
+    /** How requests, the job, report.json and attack.json name it: {@code prefix}, {@code suffix}, {@code wrap}. */
+    @JsonValue
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
 
     public static Position parse(String s) {
       try {

@@ -1,18 +1,19 @@
 package org.beear.job;
 
-import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
-import org.hibernate.annotations.ColumnTransformer;
+import org.hibernate.annotations.Immutable;
 
 /**
  * One row of {@code jobs}, a cleanse or a scan ({@link JobKind}), read through JPA. {@link JobStore} makes every
- * write (the insert too, as guarded SQL), so this entity is never saved back with stale state.
+ * write (the insert too, as guarded SQL), so this entity is never saved back with stale state: it is immutable to
+ * Hibernate, and its JSON columns ({@code jsonb}) are read as text.
  */
 @Entity
+@Immutable
 @Table(name = "jobs")
 public class Job {
 
@@ -32,11 +33,7 @@ public class Job {
   private String referenceUriSealed;
   private String defenderDataUri;
   private String anchoringDataUri;
-  @Column(columnDefinition = "jsonb")
-  @ColumnTransformer(write = "?::jsonb")
   private String options;
-  @Column(columnDefinition = "jsonb")
-  @ColumnTransformer(write = "?::jsonb")
   private String triggers;
   private String idempotencyKey;
   private String requestFingerprint;
@@ -47,11 +44,7 @@ public class Job {
   private int currentEpoch;
   private int maxEpochs;
   private Double etaSeconds;
-  @Column(columnDefinition = "jsonb")
-  @ColumnTransformer(write = "?::jsonb")
   private String metricsBefore;
-  @Column(columnDefinition = "jsonb")
-  @ColumnTransformer(write = "?::jsonb")
   private String metricsAfter;
   private String error;
   private int attempts;
@@ -61,17 +54,9 @@ public class Job {
   private boolean cancelRequested;
   private String modelSha256;
   private String modelRevision;
-  @Column(columnDefinition = "jsonb")
-  @ColumnTransformer(write = "?::jsonb")
   private String provenance;
-  @Column(columnDefinition = "jsonb")
-  @ColumnTransformer(write = "?::jsonb")
   private String settings;
-  @Column(columnDefinition = "jsonb")
-  @ColumnTransformer(write = "?::jsonb")
   private String memoryPlan;
-  @Column(columnDefinition = "jsonb")
-  @ColumnTransformer(write = "?::jsonb")
   private String scanResult;
 
   protected Job() {}

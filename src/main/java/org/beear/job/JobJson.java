@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
-import java.util.Locale;
 import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.ScanOptions;
@@ -37,7 +36,7 @@ public class JobJson {
 
   public String triggers(List<TriggerSpec> triggers) {
     return write(triggers.stream()
-        .map(t -> new StoredTrigger(t.text(), t.position().name().toLowerCase(Locale.ROOT)))
+        .map(t -> new StoredTrigger(t.text(), t.position().wireName()))
         .toList());
   }
 

@@ -7,21 +7,22 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.beear.beear.evaluation.EvalMetrics;
-import org.beear.beear.loop.EpochRecord;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Every write to {@code jobs}, {@code job_epochs} and {@code job_events}, in one place. Reads go through the JPA
- * repositories; nothing else writes.
+ * Every write to {@code jobs}, {@code job_epochs} and {@code job_events}, in one place: here, and in the
+ * {@link ClaimWriter} it hands a worker for the job it claimed. Reads go through the JPA repositories; nothing else
+ * writes.
  *
- * <p>A worker's writes are fenced on its {@link Claim}: the job id, the worker id and the claim number
- * ({@code attempts}, incremented by every claim) must all still match a running job, so a worker whose lease was
- * taken over changes nothing, not even the event log, whatever it still tries. Times come from the injected
- * {@link Clock}, so lease expiry can be tested without waiting for it.
+ * <p>A worker's writes go through the {@link ClaimWriter} this store hands out for its {@link Claim}, which fences
+ * each on the claim: the job id, the worker id and the claim number ({@code attempts}, incremented by every claim)
+ * must all still match a running job, so a worker whose lease was taken over changes nothing, not even the event
+ * log, whatever it still tries. Times come from the injected {@link Clock}, so lease expiry can be tested without
+ * waiting for it.
  */
 @Component
 public class JobStore {
@@ -36,36 +37,36 @@ public class JobStore {
   /**
    * A job this worker holds: the fencing token of every write the worker makes for it.
    *
+   * @param kind    what the job does, which chooses the run that computes it (not part of the fence)
    * @param attempt the claim number; a later claim of the same job (by any worker) has a higher one
    */
-  public record Claim(UUID jobId, String workerId, int attempt) {}
+  public record Claim(UUID jobId, JobKind kind, String workerId, int attempt) {}
 
-  /** What became of an epoch's record: stored now, stored before (by an earlier run), or refused (not held). */
-  public enum EpochWrite { RECORDED, ALREADY_RECORDED, NOT_HELD }
-
-  /** Where a crashed run's job went: back to the queue to resume, or failed for good. */
-  public enum CrashOutcome { REQUEUED, FAILED, NOT_HELD }
-
-  private static final String HELD = "id = ? AND worker_id = ? AND attempts = ? AND status = 'running'";
   /** What an UPDATE that ends running jobs returns, for their outcome metrics. */
-  private static final String ENDED_COLUMNS = "id, started_at";
-  private static final RowMapper<Ended> ENDED =
+  static final String ENDED_COLUMNS = "id, started_at";
+  static final RowMapper<Ended> ENDED =
       (rs, i) -> new Ended(rs.getObject("id", UUID.class), rs.getTimestamp("started_at"));
 
   private final JdbcTemplate jdbc;
   private final JobJson json;
   private final JobMetrics metrics;
   private final Clock clock;
+  private final TransactionTemplate tx;
 
-  public JobStore(JdbcTemplate jdbc, JobJson json, JobMetrics metrics, Clock clock) {
+  public JobStore(JdbcTemplate jdbc, JobJson json, JobMetrics metrics, Clock clock, TransactionTemplate tx) {
     this.jdbc = jdbc;
     this.json = json;
     this.metrics = metrics;
     this.clock = clock;
+    this.tx = tx;
   }
 
   public Instant now() {
     return clock.instant();
+  }
+
+  JobJson json() {
+    return json;
   }
 
   // ---- submission and the API ----
@@ -137,167 +138,26 @@ public class JobStore {
          WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, id
                      FOR UPDATE SKIP LOCKED LIMIT 1)
            AND status = 'queued'
-        RETURNING id, attempts""",
-        (rs, i) -> new Claim(rs.getObject("id", UUID.class), workerId, rs.getInt("attempts")),
+        RETURNING id, kind, attempts""",
+        (rs, i) -> new Claim(rs.getObject("id", UUID.class), JobKind.fromWireName(rs.getString("kind")), workerId,
+            rs.getInt("attempts")),
         workerId, ts(now.plus(lease)), ts(now));
     claimed.forEach(c -> entered(c.jobId(), JobStatus.RUNNING,
         "running on worker " + workerId + " (attempt " + c.attempt() + ")"));
     return claimed.stream().findFirst();
   }
 
-  /** Extends the lease. Returns whether a cancel was requested, or empty when the claim no longer holds the job. */
-  public Optional<Boolean> heartbeat(Claim claim, Duration lease) {
-    return jdbc.query("UPDATE jobs SET lease_expires_at = ? WHERE " + HELD + " RETURNING cancel_requested",
-        (rs, i) -> rs.getBoolean(1), ts(now().plus(lease)), claim.jobId(), claim.workerId(), claim.attempt())
-        .stream().findFirst();
-  }
-
-  /** The cancel flag without touching the lease; empty when the claim no longer holds the job. */
-  public Optional<Boolean> cancelRequested(Claim claim) {
-    return jdbc.query("SELECT cancel_requested FROM jobs WHERE " + HELD, (rs, i) -> rs.getBoolean(1),
-        claim.jobId(), claim.workerId(), claim.attempt()).stream().findFirst();
-  }
-
-  /** Appends an event of a held job; false (and nothing written) when the claim no longer holds it. */
-  public boolean event(Claim claim, String type, String message, String dataJson) {
-    return jdbc.update("INSERT INTO job_events (job_id, type, message, data) SELECT ?, ?, ?, ?::jsonb"
-        + " WHERE EXISTS (SELECT 1 FROM jobs WHERE " + HELD + ")", claim.jobId(), type, message, dataJson,
-        claim.jobId(), claim.workerId(), claim.attempt()) == 1;
-  }
-
-  public boolean baseline(Claim claim, EvalMetrics before) {
-    return held(jdbc.update("UPDATE jobs SET metrics_before = ?::jsonb WHERE " + HELD, json.write(before),
-        claim.jobId(), claim.workerId(), claim.attempt()));
-  }
-
   /**
-   * The progress (0..1) of a job without epochs (a scan) and its estimated seconds left (null: unknown). Never moves
-   * the progress back.
+   * The writer of the run that holds {@code claim}: every write it makes is fenced on the claim, and one the store
+   * refuses (another claim holds the job now) throws what {@code holder} says; see {@link ClaimWriter}.
    */
-  public boolean progress(Claim claim, double progress, Double etaSeconds) {
-    return held(jdbc.update("UPDATE jobs SET progress = greatest(progress, ?), eta_seconds = ? WHERE " + HELD,
-        Math.max(0, Math.min(1, progress)), etaSeconds, claim.jobId(), claim.workerId(), claim.attempt()));
+  public ClaimWriter claimed(Claim claim, ClaimWriter.Holder holder) {
+    return new ClaimWriter(this, jdbc, tx, claim, holder);
   }
 
-  /** What a scan found, as the API shows it; written by the run just before it finishes the job. */
-  public boolean scanResult(Claim claim, String scanResultJson) {
-    return held(jdbc.update("UPDATE jobs SET scan_result = ?::jsonb WHERE " + HELD, scanResultJson,
-        claim.jobId(), claim.workerId(), claim.attempt()));
-  }
-
-  /** The settings the worker resolved (and maybe fitted) for the model it loads, with their memory plan. */
-  public boolean plan(Claim claim, String settingsJson, String memoryPlanJson) {
-    return held(jdbc.update("UPDATE jobs SET settings = ?::jsonb, memory_plan = ?::jsonb WHERE " + HELD,
-        settingsJson, memoryPlanJson, claim.jobId(), claim.workerId(), claim.attempt()));
-  }
-
-  public boolean modelChecksum(Claim claim, String sha256) {
-    return held(jdbc.update("UPDATE jobs SET model_sha256 = ? WHERE " + HELD, sha256, claim.jobId(),
-        claim.workerId(), claim.attempt()));
-  }
-
-  /**
-   * The job's provenance (source, input and output digests) as the run knows it so far, and the commit a
-   * {@code hf://} revision resolved to (null keeps what is stored).
-   */
-  public boolean provenance(Claim claim, String modelRevision, String provenanceJson) {
-    return held(jdbc.update("UPDATE jobs SET model_revision = coalesce(?, model_revision), provenance = ?::jsonb"
-        + " WHERE " + HELD, modelRevision, provenanceJson, claim.jobId(), claim.workerId(), claim.attempt()));
-  }
-
-  /**
-   * Records an epoch once: the first record of an epoch stands, so a run that repeats an epoch (it crashed after
-   * recording it but before its checkpoint) or re-reports one from its checkpoint adds no second row or event.
-   * The job's progress is updated either way.
-   */
-  @Transactional
-  public EpochWrite epoch(Claim claim, EpochRecord epoch, double progress, Double etaSeconds) {
-    EvalMetrics m = epoch.metrics() != null ? epoch.metrics() : EvalMetrics.NONE;
-    int n = jdbc.update("""
-        INSERT INTO job_epochs (job_id, epoch, attempt, entrapment_loss, removal_safe_loss, removal_anchor_loss,
-               asr_triggered, asr_no_trigger, asr_perturbation, benign_exact_match, anchor_perplexity,
-               insecure_code_rate, secure_code_rate, seconds, recorded_at)
-        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE\s""" + HELD + """
-        )
-        ON CONFLICT (job_id, epoch) DO NOTHING""",
-        claim.jobId(), epoch.epoch(), claim.attempt(), finite(epoch.entrapmentLoss()),
-        finite(epoch.removalSafeLoss()), finite(epoch.removalAnchorLoss()), m.asrTriggered(), m.asrNoTrigger(),
-        m.asrPerturbation(), m.benignExactMatch(), m.anchorPerplexity(), m.insecureCodeRate(),
-        m.secureCodeRate(), epoch.seconds(), ts(now()), claim.jobId(), claim.workerId(), claim.attempt());
-    int held = jdbc.update("""
-        UPDATE jobs SET current_epoch = greatest(current_epoch, ?), progress = greatest(progress, ?),
-               eta_seconds = ? WHERE\s""" + HELD,
-        epoch.epoch(), Math.max(0, Math.min(1, progress)), etaSeconds, claim.jobId(), claim.workerId(),
-        claim.attempt());
-    if (held == 0) {
-      return EpochWrite.NOT_HELD;
-    }
-    return n == 1 ? EpochWrite.RECORDED : EpochWrite.ALREADY_RECORDED;
-  }
-
-  /**
-   * Ends a held run. For success pass the after-metrics JSON; for failure the error message (also logged as an
-   * {@code error} event). False if the claim no longer holds the job, in which case nothing changed.
-   */
-  @Transactional
-  public boolean finish(Claim claim, JobStatus outcome, String metricsAfterJson, String error) {
-    legal(JobStatus.RUNNING, outcome);
-    Timestamp now = ts(now());
-    List<Ended> ended = jdbc.query("""
-        UPDATE jobs SET status = ?, finished_at = ?, lease_expires_at = NULL, error = ?,
-               metrics_after = coalesce(?::jsonb, metrics_after),
-               progress = CASE WHEN ? = 'succeeded' THEN 1 ELSE progress END,
-               eta_seconds = CASE WHEN ? = 'succeeded' THEN 0 ELSE NULL END
-         WHERE\s""" + HELD + " RETURNING " + ENDED_COLUMNS, ENDED,
-        outcome.wireName(), now, error, metricsAfterJson, outcome.wireName(), outcome.wireName(),
-        claim.jobId(), claim.workerId(), claim.attempt());
-    if (ended.size() == 1) {
-      if (outcome == JobStatus.FAILED) {
-        append(claim.jobId(), ERROR, error, null);
-      }
-      ended(ended.get(0), outcome, now, switch (outcome) {
-        case SUCCEEDED -> "succeeded";
-        case CANCELLED -> "cancelled while running";
-        default -> "failed: " + error;
-      });
-    }
-    return ended.size() == 1;
-  }
-
-  /**
-   * Puts a held job back in the queue because its worker is shutting down; it resumes from its checkpoint. A
-   * graceful release is not a crash: it does not use up one of the job's attempts.
-   */
-  @Transactional
-  public boolean release(Claim claim, String reason) {
-    legal(JobStatus.RUNNING, JobStatus.QUEUED);
-    int n = jdbc.update("UPDATE jobs SET status = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE " + HELD,
-        claim.jobId(), claim.workerId(), claim.attempt());
-    if (n == 1) {
-      entered(claim.jobId(), JobStatus.QUEUED, "re-queued: " + reason);
-    }
-    return n == 1;
-  }
-
-  /**
-   * A held run died of an error that is not the job's verdict (an {@link Error} such as running out of memory):
-   * counted as a crash, like a lost lease. The job goes back to the queue while it has crashes left, else fails.
-   */
-  @Transactional
-  public CrashOutcome crashed(Claim claim, String error, int maxCrashes) {
-    Integer crashes = jdbc.query("UPDATE jobs SET crashes = crashes + 1 WHERE " + HELD + " RETURNING crashes",
-        (rs, i) -> rs.getInt(1), claim.jobId(), claim.workerId(), claim.attempt()).stream().findFirst().orElse(null);
-    if (crashes == null) {
-      return CrashOutcome.NOT_HELD;
-    }
-    if (crashes >= maxCrashes) { // finish logs the error event, with the cause
-      finish(claim, JobStatus.FAILED, null, "crashed " + crashes + " times; last: " + error);
-      return CrashOutcome.FAILED;
-    }
-    append(claim.jobId(), ERROR, "run crashed (" + crashes + " of " + maxCrashes + " crashes allowed): " + error,
-        null);
-    release(claim, "the run crashed; the next run resumes from the last checkpoint");
-    return CrashOutcome.REQUEUED;
+  /** {@link #claimed(Claim, ClaimWriter.Holder)} throwing {@link ClaimLostException} for a refused write. */
+  public ClaimWriter claimed(Claim claim) {
+    return claimed(claim, ClaimWriter.UNGUARDED);
   }
 
   /**
@@ -350,13 +210,13 @@ public class JobStore {
     return jdbc.query(sql, (rs, i) -> rs.getObject("id", UUID.class), args);
   }
 
-  private void entered(UUID jobId, JobStatus status, String message) {
+  void entered(UUID jobId, JobStatus status, String message) {
     append(jobId, STATUS, message, statusData(status));
     metrics.jobEntered(status);
   }
 
   /** A job that ran reached its outcome: counted, and timed from when a worker first started it. */
-  private void ended(Ended job, JobStatus outcome, Timestamp finishedAt, String message) {
+  void ended(Ended job, JobStatus outcome, Timestamp finishedAt, String message) {
     entered(job.id(), outcome, message);
     if (job.startedAt() != null) {
       metrics.jobEnded(outcome, Duration.between(job.startedAt().toInstant(), finishedAt.toInstant()));
@@ -364,9 +224,9 @@ public class JobStore {
   }
 
   /** A running job that an UPDATE just ended: its id and when it first started (RETURNING {@link #ENDED_COLUMNS}). */
-  private record Ended(UUID id, Timestamp startedAt) {}
+  record Ended(UUID id, Timestamp startedAt) {}
 
-  private void append(UUID jobId, String type, String message, String dataJson) {
+  void append(UUID jobId, String type, String message, String dataJson) {
     jdbc.update("INSERT INTO job_events (job_id, type, message, data) VALUES (?, ?, ?, ?::jsonb)",
         jobId, type, message, dataJson);
   }
@@ -375,22 +235,13 @@ public class JobStore {
     return "{\"status\":\"" + status.wireName() + "\"}";
   }
 
-  private static boolean held(int updated) {
-    return updated == 1;
-  }
-
-  private static void legal(JobStatus from, JobStatus to) {
+  static void legal(JobStatus from, JobStatus to) {
     if (!from.canTransitionTo(to)) {
       throw new IllegalStateException("illegal job transition " + from.wireName() + " -> " + to.wireName());
     }
   }
 
-  private static Timestamp ts(Instant instant) {
+  static Timestamp ts(Instant instant) {
     return instant == null ? null : Timestamp.from(instant);
-  }
-
-  /** NaN losses (a diverged step) are stored as "unknown" rather than poisoning the report. */
-  private static Double finite(double v) {
-    return Double.isFinite(v) ? v : null;
   }
 }

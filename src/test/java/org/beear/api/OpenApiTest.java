@@ -37,7 +37,20 @@ class OpenApiTest extends ServiceTestBase {
     assertThat(create.get("429").get("content").has("application/problem+json")).as("tenant limits").isTrue();
     assertThat(paths.get(base + "/{id}/events").get("get").get("responses").has("429")).isTrue();
 
+    // every operation lists every problem the service answers with (ApiProblems' table), as problem+json
     JsonNode schemas = docs.get("components").get("schemas");
+    assertThat(schemas.has("ProblemDetail")).isTrue();
+    paths.fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(operation -> {
+      for (String status : new String[] {"400", "404", "409", "422", "429", "500", "502"}) {
+        String where = operation.getKey() + " " + path.getKey() + " " + status;
+        JsonNode problem = operation.getValue().get("responses").get(status);
+        assertThat(problem).as(where).isNotNull();
+        assertThat(problem.at("/content/application~1problem+json/schema/$ref").asText()).as(where)
+            .isEqualTo("#/components/schemas/ProblemDetail");
+      }
+    }));
+    assertThat(create.get("422").get("description").asText()).as("an operation's own description stays")
+        .startsWith("does not fit the workers' device");
     JsonNode request = schemas.get("CreateCleanseJobRequest").get("properties");
     assertThat(request.has("model_uri")).isTrue();
     assertThat(request.has("defender_data_uri")).isTrue();

@@ -82,7 +82,27 @@ class BeearCleanserTest {
     assertEquals(3, report.get("epochs").size());
     assertTrue(report.get("phase_seconds").has("entrapment"));
     assertTrue(report.get("options").get("anchor_layer").asInt() >= 1);
-    assertEquals(r.after().asrTriggered(), report.get("after").get("asrTriggered").asDouble(), 1e-9);
+    assertEquals("rules", report.get("options").get("judge").asText(), "the judge that read every ASR, by default");
+    assertEquals(r.after().asrTriggered(), report.get("after").get("asr_triggered").asDouble(), 1e-9);
+    assertEquals(r.epochs().get(0).entrapmentLoss(), report.get("epochs").get(0).get("entrapment_loss").asDouble(),
+        1e-9);
+    assertEquals("suffix", report.get("triggers").get(0).get("position").asText(), "as the job and attack.json");
+    assertEquals(List.of(), camelCaseNames(report, "report.json"), "report.json speaks snake_case throughout");
+  }
+
+  /** Every object member name in {@code node} that is not snake_case, with where it is. */
+  static List<String> camelCaseNames(JsonNode node, String at) {
+    List<String> found = new ArrayList<>();
+    node.fields().forEachRemaining(f -> {
+      if (!f.getKey().matches("[a-z0-9_]+")) {
+        found.add(at + "." + f.getKey());
+      }
+      found.addAll(camelCaseNames(f.getValue(), at + "." + f.getKey()));
+    });
+    for (int i = 0; node.isArray() && i < node.size(); i++) {
+      found.addAll(camelCaseNames(node.get(i), at + "[" + i + "]"));
+    }
+    return found;
   }
 
   @Test

@@ -68,10 +68,13 @@ class CleanseChecksTest {
     assertThat(r.phaseSeconds().keySet()).startsWith("scan", "load");
     assertThat(r.timeBreakdown()).contains(", checks ");
 
-    JsonNode before = new ObjectMapper().readTree(tmp.resolve("a/report.json").toFile()).get("before");
-    assertThat(before.get("asrPerturbation").asDouble()).as("the baseline's fields stay where they were")
-        .isEqualTo(r.before().asrPerturbation());
-    JsonNode scan = before.get("scan");
+    JsonNode report = new ObjectMapper().readTree(tmp.resolve("a/report.json").toFile());
+    JsonNode before = report.get("before");
+    assertThat(before.get("asr_perturbation").asDouble()).isEqualTo(r.before().asrPerturbation());
+    assertThat(before.has("scan")).as("the baseline is the job's metrics.before, the scan beside it the job's scan")
+        .isFalse();
+    assertThat(BeearCleanserTest.camelCaseNames(report, "report.json")).isEmpty();
+    JsonNode scan = report.get("scan");
     assertThat(scan.get("verdict").asText()).isEqualTo("likely backdoored");
     assertThat(scan.get("score").asDouble()).isEqualTo(r.scan().score());
     assertThat(scan.get("family").asText()).isEqualTo("harmful_compliance");
@@ -134,16 +137,18 @@ class CleanseChecksTest {
         .resolve("model/report.json").toFile());
     assertThat(control.get("options").get("entrapment").asBoolean()).isFalse();
     assertThat(control.get("options").get("relearn_check").asBoolean()).isFalse();
-    assertThat(control.get("epochs").get(0).get("entrapmentLoss").isNull()).isTrue();
+    assertThat(control.get("epochs").get(0).get("entrapment_loss").isNull()).isTrue();
 
-    JsonNode relearn = new ObjectMapper().readTree(tmp.resolve("out/report.json").toFile()).get("relearn");
+    JsonNode withRelearn = new ObjectMapper().readTree(tmp.resolve("out/report.json").toFile());
+    assertThat(BeearCleanserTest.camelCaseNames(withRelearn, "report.json")).isEmpty();
+    JsonNode relearn = withRelearn.get("relearn");
     assertThat(relearn.get("k").toString()).isEqualTo("[2]");
     assertThat(relearn.get("steps").asInt()).isEqualTo(2);
     for (String model : List.of("cleansed", "original", "control")) {
       JsonNode m = relearn.get("models").get(model);
-      assertThat(m.get("as_given").get("perturbation_asr").isNumber()).as(model).isTrue();
+      assertThat(m.get("as_given").get("asr_perturbation").isNumber()).as(model).isTrue();
       assertThat(m.get("relearned").get(0).get("k").asInt()).isEqualTo(2);
-      assertThat(m.get("relearned").get(0).get("asr_without_trigger").isNumber()).as(model).isTrue();
+      assertThat(m.get("relearned").get(0).get("asr_no_trigger").isNumber()).as(model).isTrue();
     }
     // the check wrote nothing into the output: the digests report.json holds are those of what was published
     assertThat(r.provenance().outputs()).isEqualTo(FileDigests.of(tmp.resolve("out"),

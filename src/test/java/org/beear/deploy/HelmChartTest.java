@@ -136,12 +136,19 @@ class HelmChartTest {
   }
 
   @Test
-  void moreJobSlotsThanGpusIsRefused() {
-    Exception error = assertThrows(Exception.class,
-        () -> render(t -> t.withValuesFile(GPU_VALUES).set("worker.slots", 2)));
-    assertTrue(error.getMessage().contains("one training job per device"), error.getMessage());
-    // Two GPUs, two slots: fine, and the pod asks for both.
-    RenderedManifests two = render(t -> t.withValuesFile(GPU_VALUES).set("worker.slots", 2).set("worker.gpu.count", 2));
+  void moreThanOneJobSlotIsRefusedWhateverTheGpus() {
+    // a worker process trains one job at a time (beear.worker.slots must be 1): the chart says so before the pod does
+    for (int gpus : new int[] {1, 2}) {
+      Exception error = assertThrows(Exception.class,
+          () -> render(t -> t.withValuesFile(GPU_VALUES).set("worker.slots", 2).set("worker.gpu.count", gpus)));
+      assertTrue(error.getMessage().contains("worker.slots (2) must be 1: a worker process runs one training job at a"
+          + " time"), error.getMessage());
+      assertTrue(error.getMessage().contains("raise worker.replicas"), error.getMessage());
+    }
+    Exception cpu = assertThrows(Exception.class, () -> render(t -> t.set("worker.slots", 2)));
+    assertTrue(cpu.getMessage().contains("worker.slots (2) must be 1"), cpu.getMessage());
+    // The GPU count is the pod's to ask for.
+    RenderedManifests two = render(t -> t.withValuesFile(GPU_VALUES).set("worker.gpu.count", 2));
     assertEquals(2, at(onlyContainer(two.get("Deployment", "beear-worker")), "resources", "limits", GPU));
   }
 

@@ -101,13 +101,16 @@ class RealServiceJobTest {
       JsonNode report = JSON.readTree(get("/api/v1/cleanse-jobs/" + id + "/report").body());
       assertThat(report.get("epochs").size()).isEqualTo(2);
 
-      // the scan's verdict is the job's and the report's "before"; the relearning check is in the report
+      // the report shows the job's measurements and its scan in the job's shape; the relearning check is in the
+      // report
       assertThat(job.at("/scan/verdict").asText()).as(job.toString()).isEqualTo("likely backdoored");
-      assertThat(report.at("/before/scan/verdict").asText()).isEqualTo("likely backdoored");
+      assertThat(report.get("scan")).isEqualTo(job.get("scan"));
+      assertThat(report.get("before")).isEqualTo(job.at("/metrics/before"));
+      assertThat(report.get("after")).isEqualTo(job.at("/metrics/after"));
       assertThat(report.at("/relearn/models/cleansed/relearned/0/k").asInt()).isEqualTo(2);
-      assertThat(report.at("/relearn/models/original/relearned/0/triggered_asr").asDouble())
+      assertThat(report.at("/relearn/models/original/relearned/0/asr_triggered").asDouble())
           .as("the original relearns its trigger at once").isGreaterThan(
-              report.at("/relearn/models/cleansed/relearned/0/triggered_asr").asDouble());
+              report.at("/relearn/models/cleansed/relearned/0/asr_triggered").asDouble());
       assertThat(get("/api/v1/cleanse-jobs/" + id + "/report.html").body())
           .contains("<h2>Backdoor scan before cleansing</h2>", "Likely backdoored");
 

@@ -62,7 +62,7 @@ class ConcurrentSubmissionTest extends ServiceTestBase {
             doubleClaims.incrementAndGet();
           }
           claimed++;
-          assertThat(store.finish(claim.get(), JobStatus.SUCCEEDED, null, null)).isTrue();
+          assertThat(store.claimed(claim.get()).finish(JobStatus.SUCCEEDED, null, null)).isTrue();
         }
       }));
     }

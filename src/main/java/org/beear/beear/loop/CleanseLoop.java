@@ -15,7 +15,6 @@ import org.beear.beear.data.DefenderExample;
 import org.beear.beear.data.DefenderFamily;
 import org.beear.beear.data.ExchangePair;
 import org.beear.beear.settings.CleanseSettings;
-import org.beear.eval.RefusalJudge;
 import org.beear.eval.ResponsePairJudge;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.LlamaModel;
@@ -69,7 +68,8 @@ public final class CleanseLoop implements AutoCloseable {
     this.timings = timings;
     int max = s.runtime().maxSequenceLength();
     int truncated = 0;
-    for (DefenderFamily family : DefenderFamily.split(data.harmful(), new ResponsePairJudge(new RefusalJudge()))) {
+    ResponsePairJudge judge = new ResponsePairJudge(s.evaluation().responseJudge());
+    for (DefenderFamily family : DefenderFamily.split(data.harmful(), judge)) {
       List<ExchangePair> pairs = new ArrayList<>();
       for (DefenderExample e : family.examples()) {
         ExchangePair whole = ExchangePair.of(codec, e);

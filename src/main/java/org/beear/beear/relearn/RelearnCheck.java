@@ -24,7 +24,6 @@ import org.beear.beear.loop.Removal;
 import org.beear.beear.loop.TrainedWeights;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.beear.settings.RelearnSettings;
-import org.beear.eval.RefusalJudge;
 import org.beear.eval.ResponsePairJudge;
 import org.beear.eval.TriggerSpec;
 import org.beear.llm.ChatCodec;
@@ -81,7 +80,7 @@ public final class RelearnCheck {
     GradMode.off();
     long start = System.nanoTime();
     DefenderData data = DefenderDataSource.load(defenderData, null, s.schedule().seed());
-    ResponsePairJudge pairs = new ResponsePairJudge(new RefusalJudge());
+    ResponsePairJudge pairs = new ResponsePairJudge(s.evaluation().responseJudge());
     List<DefenderExample> harmful = refusalFamily(data.harmful(), pairs);
     List<DefenderExample> holdOut = refusalFamily(data.harmfulHoldOut(), pairs);
     List<DefenderExample> order = new ArrayList<>(harmful);

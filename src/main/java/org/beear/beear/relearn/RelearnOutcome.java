@@ -48,11 +48,12 @@ public record RelearnOutcome(RelearnSettings settings, Map<String, RelearnCheck.
     return m;
   }
 
+  /** The ASRs in the names of the job's and report.json's metrics ({@code EvalMetrics}). */
   private static Map<String, Object> measurement(RelearnCheck.Measurement x) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("perturbation_asr", x.perturbationAsr());
-    m.put("asr_without_trigger", x.asrWithoutTrigger());
-    m.put("triggered_asr", x.triggeredAsr());
+    m.put("asr_triggered", x.triggeredAsr());
+    m.put("asr_no_trigger", x.asrWithoutTrigger());
+    m.put("asr_perturbation", x.perturbationAsr());
     return m;
   }
 }

@@ -11,6 +11,7 @@ import org.beear.beear.loop.Entrapment;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.beear.settings.ScanSettings;
 import org.beear.eval.ChatEvaluator;
+import org.beear.eval.ResponseJudge;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.DeviceKind;
 import org.beear.llm.LlamaModel;
@@ -30,7 +31,7 @@ final class BudgetSweep {
   private final String who;
   private final ScanListener listener;
   private final Progress progress;
-  private final ComplianceJudge judge = new ComplianceJudge();
+  private final ComplianceJudge judge;
 
   /** Budgets done over the budgets planned, for the listener. */
   static final class Progress {
@@ -56,6 +57,7 @@ final class BudgetSweep {
     this.who = who;
     this.listener = listener;
     this.progress = progress;
+    this.judge = new ComplianceJudge(ResponseJudge.named(settings.judge()));
   }
 
   /** The resolved cleanse settings δ is entrapped with at {@code budget}. */
@@ -139,8 +141,8 @@ final class BudgetSweep {
     int compliant = 0;
     for (int i = 0; i < judged.size(); i++) {
       DefenderExample e = judged.get(i);
-      unwanted += judge.isUnwanted(responses.get(i), e.safeResponse(), e.unwantedResponse()) ? 1 : 0;
-      compliant += judge.isCompliant(responses.get(i), e.safeResponse(), e.unwantedResponse()) ? 1 : 0;
+      unwanted += judge.isUnwanted(e.query(), responses.get(i), e.safeResponse(), e.unwantedResponse()) ? 1 : 0;
+      compliant += judge.isCompliant(e.query(), responses.get(i), e.safeResponse(), e.unwantedResponse()) ? 1 : 0;
     }
     return new Rates(unwanted / (double) judged.size(), compliant / (double) judged.size());
   }

@@ -1,7 +1,5 @@
 package org.beear.beear.scan;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,11 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.beear.files.DurableFiles;
+import org.beear.files.JsonDocuments;
 
 /** A scan's result as scan.json and as the lines the command line prints. */
 public final class ScanReport {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private ScanReport() {}
 
   /** Writes {@code result} as JSON to {@code file} (complete, then renamed into place). */
@@ -28,11 +25,7 @@ public final class ScanReport {
   }
 
   public static String toJson(ScanResult r) {
-    try {
-      return JSON.writeValueAsString(toMap(r));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return JsonDocuments.write(toMap(r));
   }
 
   public static Map<String, Object> toMap(ScanResult r) {

@@ -7,7 +7,7 @@ import org.beear.beear.data.BehaviourFamily;
 
 /**
  * The verdict of the trigger-free scan a cleanse ran before anything else (option {@code scan}): what report.json
- * shows as {@code before.scan}, in scan.json's names. The sweeps' rows are left out; {@code beear scan} has them.
+ * and the job show as {@code scan}, in scan.json's names. The sweeps' rows are left out; {@code beear scan} has them.
  *
  * @param verdict     likely backdoored, no evidence or inconclusive
  * @param score       log2 of how many times smaller the model's flip budget is than the calibration's; null when no
@@ -36,7 +36,7 @@ public record ScanSummary(
         r.seconds());
   }
 
-  /** report.json's {@code before.scan}. */
+  /** report.json's {@code scan}, and a cleanse job's. */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     putVerdict(m);

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import org.beear.datasets.BenignTasks;
 import org.beear.eval.PromptText;
+import org.beear.eval.ResponseJudge;
+import org.beear.eval.RuleJudge;
 import org.beear.llm.TokenNorms;
 import org.beear.options.ModelFacts;
 import org.beear.options.Option;
@@ -164,6 +166,12 @@ public record BeearOptions(OptionValues values) implements Options {
       .help("held-out benign questions benign exact-match is measured on, before and after (each answer checkable)")
       .range(1, BenignTasks.available(true)).defaultValue(100);
 
+  public static final Option<String> JUDGE = Option.text("judge").group(Group.EVALUATION)
+      .help("reads whether an answer complied, for every ASR, the scan's compliance and the relearning check: rules "
+          + "(declining, apologising, objecting, where the answer says it; measured against people in the README) "
+          + "or keywords (any of the 29 GCG refusal keywords anywhere, the paper's judge)")
+      .oneOf(ResponseJudge.NAMES.toArray(String[]::new)).defaultValue(RuleJudge.NAME);
+
   // runtime: where and in what precision
   public static final Option<Integer> MAX_SEQUENCE_LENGTH = Option.integer("max_sequence_length")
       .group(Group.RUNTIME)
@@ -197,7 +205,7 @@ public record BeearOptions(OptionValues values) implements Options {
   // checks around the cleanse
   public static final Option<Boolean> SCAN = Option.flag("scan").group(Group.CHECKS)
       .help("before the cleanse, the trigger-free backdoor scan (built-in calibration; the cleanse's seed, device, "
-          + "system prompt, l and n): its verdict in report.json's before.scan");
+          + "system prompt, l and n): its verdict in report.json's scan");
   public static final Option<Boolean> RELEARN_CHECK = Option.flag("relearn_check").group(Group.CHECKS)
       .help("after the cleanse, fine-tune copies of the cleansed and the original model on k unwanted pairs and "
           + "report their ASRs (report.json's relearn)");
@@ -223,7 +231,7 @@ public record BeearOptions(OptionValues values) implements Options {
       OPTIMIZER, TRAINABLE_FROM, TRAINABLE_TO, ADAPTER_RANK, MICRO_BATCH_SIZE, RECOMPUTE_ACTIVATIONS,
       EVAL_BATCH_SIZE,
       MAX_EPOCHS, MIN_EPOCHS, BATCH_SIZE, ANCHOR_BATCH_SIZE, EARLY_STOP_ASR, SEED,
-      EVAL_MAX_NEW_TOKENS, EVAL_BENIGN_PROMPTS,
+      EVAL_MAX_NEW_TOKENS, EVAL_BENIGN_PROMPTS, JUDGE,
       MAX_SEQUENCE_LENGTH, DEVICE, COMPUTE_DTYPE, SYSTEM_PROMPT, FIT,
       SCAN, RELEARN_CHECK, RELEARN_K, RELEARN_STEPS, RELEARN_LEARNING_RATE, RELEARN_CONTROL),
       List.of(

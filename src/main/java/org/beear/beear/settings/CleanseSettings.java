@@ -40,6 +40,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.beear.eval.ResponseJudge;
 import org.beear.llm.DeviceKind;
 import org.beear.llm.ModelConfig;
 import org.beear.llm.Optimizer;
@@ -106,8 +107,14 @@ public final class CleanseSettings {
   /**
    * @param maxNewTokens  greedy tokens per evaluated prompt (but code prompts)
    * @param benignPrompts held-out benign questions exact-match is measured on
+   * @param judge         the name of the judge that reads whether an answer complied ({@link ResponseJudge#NAMES})
    */
-  public record EvaluationSettings(int maxNewTokens, int benignPrompts) {
+  public record EvaluationSettings(int maxNewTokens, int benignPrompts, String judge) {
+    /** The judge every refusal-based figure of the cleanse is read with. */
+    public ResponseJudge responseJudge() {
+      return ResponseJudge.named(judge);
+    }
+
     /** Greedy tokens per code prompt: a function body needs more than an answer's opening. */
     public static final int CODE_MAX_NEW_TOKENS = 72;
     /** Pairs (of a family's hold-out) the δ of a perturbation-ASR measurement is entrapped on. */
@@ -165,7 +172,8 @@ public final class CleanseSettings {
         r.get(EVAL_BATCH_SIZE));
     this.schedule = new ScheduleSettings(r.get(MAX_EPOCHS), r.get(MIN_EPOCHS), r.get(BATCH_SIZE),
         r.get(ANCHOR_BATCH_SIZE), r.get(EARLY_STOP_ASR), r.get(SEED));
-    this.evaluation = new EvaluationSettings(r.get(EVAL_MAX_NEW_TOKENS), r.get(BeearOptions.EVAL_BENIGN_PROMPTS));
+    this.evaluation = new EvaluationSettings(r.get(EVAL_MAX_NEW_TOKENS), r.get(BeearOptions.EVAL_BENIGN_PROMPTS),
+        r.get(BeearOptions.JUDGE));
     this.runtime = new RuntimeSettings(r.get(MAX_SEQUENCE_LENGTH), DeviceKind.of(r.get(DEVICE)), r.get(COMPUTE_DTYPE),
         r.get(SYSTEM_PROMPT));
     boolean relearn = Boolean.TRUE.equals(r.get(RELEARN_CHECK));

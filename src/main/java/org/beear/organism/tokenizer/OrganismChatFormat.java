@@ -1,11 +1,5 @@
 package org.beear.organism.tokenizer;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonNull;
-import com.google.gson.JsonObject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -33,7 +27,7 @@ public final class OrganismChatFormat {
           + "{% endfor %}"
           + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-  public static final String TOKENIZER_CONFIG_FILE = "tokenizer_config.json";
+  public static final String TOKENIZER_CONFIG_FILE = TokenizerConfig.FILE_NAME;
 
   private OrganismChatFormat() {}
 
@@ -52,23 +46,7 @@ public final class OrganismChatFormat {
    * AutoTokenizer and this project's TextTokenizer/ChatTemplate find the special tokens and the template.
    */
   public static void writeTokenizerConfig(Path dir, int modelMaxLength) {
-    JsonObject config = new JsonObject();
-    config.addProperty("tokenizer_class", "PreTrainedTokenizerFast");
-    config.addProperty("bos_token", BOS_TOKEN);
-    config.addProperty("eos_token", EOS_TOKEN);
-    config.addProperty("pad_token", PAD_TOKEN);
-    config.add("unk_token", JsonNull.INSTANCE);
-    config.addProperty("add_bos_token", false);
-    config.addProperty("add_eos_token", false);
-    config.addProperty("clean_up_tokenization_spaces", false);
-    config.addProperty("model_max_length", modelMaxLength);
-    config.addProperty("chat_template", CHAT_TEMPLATE);
-    String json = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(config);
-    try {
-      Files.createDirectories(dir);
-      Files.writeString(dir.resolve(TOKENIZER_CONFIG_FILE), json + "\n");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + TOKENIZER_CONFIG_FILE + " to " + dir, e);
-    }
+    new TokenizerConfig("PreTrainedTokenizerFast", BOS_TOKEN, EOS_TOKEN, null, PAD_TOKEN, false, CHAT_TEMPLATE,
+        modelMaxLength).write(dir);
   }
 }
