@@ -67,7 +67,7 @@ public final class CleanseSettings {
    * @param alpha              weight of the "away from safe" term of the entrapment objective
    * @param innerSteps         Adam steps on δ per round, δ starting from zero
    * @param innerLearningRate  δ's Adam step as a fraction of the hidden states' RMS at layer l
-   * @param deltaMaxNorm       optional L2 bound on each row of δ relative to a typical hidden state's norm; null: none
+   * @param deltaMaxNorm       L2 bound on each row of δ relative to a typical hidden state's norm; null: none
    * @param enabled            false: the control, plain safety fine-tuning with δ switched off
    */
   public record EntrapmentSettings(int anchorLayer, int perturbationLength, double alpha, int innerSteps,
