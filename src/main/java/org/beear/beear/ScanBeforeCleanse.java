@@ -54,7 +54,8 @@ final class ScanBeforeCleanse {
         .with(BeearOptions.DEVICE, s.runtime().device().wireName()).with(BeearOptions.SYSTEM_PROMPT,
             s.runtime().systemPrompt())
         .with(BeearOptions.ANCHOR_LAYER, s.entrapment().anchorLayer())
-        .with(BeearOptions.PERTURBATION_LENGTH, s.entrapment().perturbationLength()).toSettings();
+        .with(BeearOptions.PERTURBATION_LENGTH, s.entrapment().perturbationLength())
+        .with(BeearOptions.JUDGE, s.evaluation().judge()).toSettings();
     Path file = request.workDir().resolve(FILE);
     Saved saved = read(file);
     if (saved != null && settings.equals(saved.settings())) {

@@ -14,6 +14,7 @@ import org.beear.beear.evaluation.EvaluationSet;
 import org.beear.beear.loop.CleanseCancelledException;
 import org.beear.beear.loop.CleanseCheckpoint;
 import org.beear.beear.loop.CleanseLoop;
+import org.beear.beear.loop.EpochDeltaNorms;
 import org.beear.beear.loop.EpochRecord;
 import org.beear.beear.loop.KeptEpoch;
 import org.beear.beear.loop.Timings;
@@ -80,7 +81,7 @@ final class Training {
           listener.resumed(List.copyOf(resumed.epochs()));
         } else {
           listener.event("evaluating", "measuring the model before cleansing");
-          before = timings.time("evaluate_before", listener, () -> loop.withEvalDeltas(evaluator::full));
+          before = timings.time("evaluate_before", listener, () -> loop.withEvalDeltas(evaluator::full)).value();
         }
         listener.baseline(before);
         boolean earlyStopped = earlyStop(epochs);
@@ -101,7 +102,8 @@ final class Training {
         }
         KeptEpoch kept = keep(checkpoint, loop, epochs);
         listener.event("evaluating", "measuring the cleansed model");
-        EvalMetrics after = timings.time("evaluate_after", listener, () -> loop.withEvalDeltas(evaluator::full));
+        EvalMetrics after = timings.time("evaluate_after", listener,
+            () -> loop.withEvalDeltas(evaluator::full)).value();
         StagedOutput.Stage staged = save(loop, output);
         return new Trained(before, after, epochs, earlyStopped, kept, data,
             CleanseReport.ModelFacts.of(open.model()), staged);
@@ -134,17 +136,21 @@ final class Training {
   private EpochRecord epoch(CleanseLoop loop, CleanseEvaluator evaluator, int epoch) {
     long epochStart = System.nanoTime();
     CleanseLoop.EpochLosses losses = loop.epoch(epoch);
-    EvalMetrics m = timings.time("evaluate_epochs", listener, () -> loop.withEvalDeltas(deltas -> {
-      CleanseEvaluator.CodeRates code = evaluator.codeRates();
-      return EvalMetrics.ofEpoch(evaluator.triggeredAsr(), evaluator.perturbationAsr(deltas), code.insecure(),
-          code.secure());
-    }));
+    CleanseLoop.Evaluated<EvalMetrics> evaluated = timings.time("evaluate_epochs", listener,
+        () -> loop.withEvalDeltas(deltas -> {
+          CleanseEvaluator.CodeRates code = evaluator.codeRates();
+          return EvalMetrics.ofEpoch(evaluator.triggeredAsr(), evaluator.perturbationAsr(deltas), code.insecure(),
+              code.secure());
+        }));
+    EvalMetrics m = evaluated.value();
+    Map<String, EpochRecord.DeltaNorms> deltaNorms = EpochDeltaNorms.record(epoch, losses.deltaSizes(),
+        evaluated.deltaSizes(), s.entrapment().deltaMaxNorm(), listener);
     if (losses.skippedSteps() > 0) {
       listener.event("mixed_precision", losses.skippedSteps() + " removal step(s) of epoch " + epoch
           + " skipped for non-finite gradients; loss scale now " + loop.lossScale());
     }
     return new EpochRecord(epoch, losses.entrapment(), losses.safe(), losses.anchor(), m,
-        (System.nanoTime() - epochStart) / 1e9);
+        (System.nanoTime() - epochStart) / 1e9, deltaNorms);
   }
 
   /** The trained tensors in their stored dtype, the rest copied unchanged, into a staged output. */

@@ -15,14 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.beear.beear.loop.BeearBenchmark;
-import org.beear.beear.settings.BeearOptions;
-import org.beear.beear.settings.CleanseSettings;
 import org.beear.llm.DeviceKind;
 import org.beear.llm.Inputs;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelConfig;
-import org.beear.llm.ModelDirectory;
 import org.beear.llm.Optimizer;
 import org.beear.llm.SequenceBatch;
 import org.beear.llm.TrainableParameters;
@@ -55,8 +51,8 @@ final class BenchCommand implements Callable<Integer> {
       + "src/bench/python/eager_beear_step.py on the same checkpoint, batch and threads, with CleanseSettings' "
       + "defaults)") Mode mode;
 
-  @Option(names = "--model", description = "Hugging Face model directory; for memory also a config.json, whose "
-      + "shape gets random weights (required, except for race with --random)") Path model;
+  @Option(names = "--model", description = "Hugging Face model directory, or (except for race) a config.json whose "
+      + "shape gets random weights, made on the device (required, except for race with --random)") Path model;
 
   @Option(names = "--rounds", description = "memory: rounds per combination (default 2); race: rounds measured on "
       + "each side (default " + RaceBench.DEFAULT_ROUNDS + ")") Integer rounds;
@@ -70,10 +66,11 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--seq", required = true, description = "tokens per sequence") int seq;
 
-  @Option(names = "--steps", defaultValue = "20", description = "measured steps (default ${DEFAULT-VALUE})") int steps;
+  @Option(names = "--steps", defaultValue = "20", description = "measured steps; beear: measured rounds (default "
+      + "${DEFAULT-VALUE})") int steps;
 
-  @Option(names = "--warmup", defaultValue = "3", description = "unmeasured steps first (default ${DEFAULT-VALUE})")
-  int warmup;
+  @Option(names = "--warmup", defaultValue = "3", description = "unmeasured steps (beear: rounds) first (default "
+      + "${DEFAULT-VALUE})") int warmup;
 
   @Option(names = "--threads", description = "PyTorch intra-op threads (default: as configured)") Integer threads;
 
@@ -85,8 +82,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--seed", defaultValue = "0", description = "seed of the random tokens") long seed;
 
-  /** beear: the memory settings of the measured round (optimiser, adapters, micro-batches, recomputation). */
+  /** beear: the memory settings of the measured round (optimiser, adapters, micro-batches, recomputation), --fit. */
   @Mixin MemoryFlags memory;
+
+  @Mixin BeearBench.Options beear;
 
   @Override
   public Integer call() {
@@ -114,18 +113,16 @@ final class BenchCommand implements Callable<Integer> {
       new MemoryBench(model, dtype, batch, seq, rounds == null ? 2 : rounds, innerSteps, seed).run(out);
       return 0;
     }
-    try (LlamaModel m = ModelDirectory.load(model, DeviceKind.choose(device).device(),
-        ModelDirectory.computeType(dtype))) {
+    if (mode == Mode.beear) {
+      return new BeearBench(new BeearBench.Setup(model, beear, memory.options(), device, dtype, batch, seq,
+          learningRate, warmup, steps, seed)).run(out);
+    }
+    try (LlamaModel m = BenchModels.open(model, DeviceKind.choose(device).device(), dtype, seed)) {
       ModelConfig c = m.config();
       out.printf("bench %s: %s (%s, %.2fM parameters, %.2fM in matmuls), batch %d x seq %d, %s on %s, %d threads%n",
           mode, model, c.architecture(), m.parameterCount() / 1e6, matmulParameters(c) / 1e6, batch, seq, dtype,
           m.manager().getDevice(), JniUtils.getNumThreads());
       printMemory(out, "rss start");
-      if (mode == Mode.beear) {
-        benchBeear(m, out);
-        out.flush();
-        return 0;
-      }
       Step step = mode == Mode.forward ? new ForwardStep(m) : new TrainStep(m);
       double[] ms = run(step, out);
       report(out, c, ms, step);
@@ -135,52 +132,6 @@ final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  /**
-   * One round = an entrapment (inner steps on δ over 2B sequences, layers above l only) and a removal step
-   * (forward and backward over B safe sequences with δ plus B anchors). Per-step figures divide the entrapment
-   * by its inner steps, the one pass of layers 1..l included.
-   */
-  private void benchBeear(LlamaModel m, PrintWriter out) {
-    BeearOptions o = memory.options().with(BeearOptions.BATCH_SIZE, batch)
-        .with(BeearOptions.ANCHOR_BATCH_SIZE, batch).with(BeearOptions.COMPUTE_DTYPE, dtype)
-        .with(BeearOptions.LEARNING_RATE, learningRate).with(BeearOptions.MAX_SEQUENCE_LENGTH, Math.max(seq, 8));
-    CleanseSettings settings = CleanseSettings.resolve(o, m.config(),
-        m.manager().getDevice().getDeviceType().equals("gpu") ? "cuda" : "cpu");
-    double[] entrapMs = new double[steps];
-    double[] removalMs = new double[steps];
-    try (BeearBenchmark bench = new BeearBenchmark(m, settings, seq, seed)) {
-      for (int i = 1; i <= warmup + steps; i++) {
-        BeearBenchmark.Round r = bench.round();
-        if (i > warmup) {
-          entrapMs[i - warmup - 1] = r.entrapmentSeconds() * 1000 / settings.entrapment().innerSteps();
-          removalMs[i - warmup - 1] = r.removalSeconds() * 1000;
-        }
-      }
-    }
-    ModelConfig c = m.config();
-    int l = settings.entrapment().anchorLayer();
-    // an inner step: layers l+1..L and the head over what follows the shared prompt prefix (δ's window and the
-    // response) of the 2B sequences, forward and the activations' gradient (the weights are frozen); the prefix's
-    // one pass per round is not counted
-    int rest = Math.min(seq, seq - seq / 2 + settings.entrapment().perturbationLength());
-    double entrapFlops = 2 * entrapmentForwardFlops(c, l, 2 * batch, rest, seq);
-    // a removal step: forward and backward of the whole model on B safe + B anchor sequences
-    double removalFlops = TRAIN_FLOPS_PER_FORWARD_FLOP * forwardFlops(c, 2 * batch, seq);
-    double entrap = median(entrapMs);
-    double removal = median(removalMs);
-    out.printf("anchor layer %d of %d, %d inner steps per round, %d rounds measured; %s%n", l, c.numLayers(),
-        settings.entrapment().innerSteps(), steps, CleanseCommand.memorySettings(settings));
-    out.printf("entrapment step: median %.2f ms, %.2f GFLOP/s%n", entrap, entrapFlops / (entrap / 1000) / 1e9);
-    out.printf("removal step: median %.2f ms, %.2f GFLOP/s%n", removal, removalFlops / (removal / 1000) / 1e9);
-    printMemory(out, "rss end");
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  }
 
   private void validate() {
     if (mode == Mode.race) {
@@ -265,7 +216,7 @@ final class BenchCommand implements Callable<Integer> {
     return weights + attention;
   }
 
-  private static void printMemory(PrintWriter out, String label) {
+  static void printMemory(PrintWriter out, String label) {
     Map<String, Long> kb = ProcessMemory.read();
     // the Java heap's share of RSS, so native growth (tensors) can be told apart from heap growth
     java.lang.Runtime jvm = java.lang.Runtime.getRuntime();

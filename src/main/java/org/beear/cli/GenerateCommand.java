@@ -45,12 +45,15 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Option(names = "--dtype", defaultValue = "float32") String dtype;
 
+  @Option(names = "--device", defaultValue = "auto", description = "auto (CUDA when visible), cpu or cuda; cuda "
+      + "that is not visible is an error") String device;
+
   @Option(names = "--json", description = "print {prompt_ids, output_ids, text}") boolean json;
 
   @Override
   public Integer call() throws Exception {
     DataType type = ModelDirectory.computeType(dtype);
-    try (LlamaModel m = ModelDirectory.load(model, org.beear.llm.DeviceKind.choose("auto").device(), type);
+    try (LlamaModel m = ModelDirectory.load(model, org.beear.llm.DeviceKind.choose(device).device(), type);
         ChatCodec codec = ChatCodec.load(model, m.config(), chat ? template : "chatml")) {
       long[] promptIds;
       if (input.ids != null) {

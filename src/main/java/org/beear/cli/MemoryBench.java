@@ -2,9 +2,7 @@ package org.beear.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,8 +67,8 @@ final class MemoryBench {
 
   List<Row> run(PrintWriter out) {
     GradMode.off();
-    ModelConfig config = config();
-    boolean randomWeights = !Files.isDirectory(model) || !hasWeights(model);
+    ModelConfig config = BenchModels.config(model);
+    boolean randomWeights = BenchModels.randomWeights(model);
     if (System.getenv("MALLOC_MMAP_THRESHOLD_") == null) {
       out.println("warning: MALLOC_MMAP_THRESHOLD_ is not set: freed memory stays resident and the measured peaks "
           + "include it; run through bin/beear, which sets it for this command");
@@ -81,14 +79,10 @@ final class MemoryBench {
     warmUp(config);
     List<Row> rows = new java.util.ArrayList<>();
     for (Map.Entry<String, Map<String, Object>> combo : COMBINATIONS.entrySet()) {
-      System.gc();
-      resetPeak();
-      long baseline = kb("VmRSS") * 1024;
+      PeakMemory memory = PeakMemory.of(Device.cpu());
       long start = System.nanoTime();
       MemoryPlan plan;
-      try (LlamaModel m = randomWeights ? LlamaModel.random(config, NDManager.newBaseManager(Device.cpu()),
-          ModelDirectory.computeType(dtype), seed) : ModelDirectory.load(model, Device.cpu(),
-          ModelDirectory.computeType(dtype))) {
+      try (LlamaModel m = BenchModels.open(model, Device.cpu(), dtype, seed)) {
         CleanseSettings s = settings(config, combo.getValue());
         plan = MemoryPlanner.plan(config, s.workload(), new DeviceSpec("cpu",
             DeviceSpec.machineMemory().orElse(Long.MAX_VALUE / 2)));
@@ -98,7 +92,7 @@ final class MemoryBench {
           }
         }
       }
-      long measured = kb("VmHWM") * 1024 - baseline;
+      long measured = memory.rise();
       Row row = new Row(combo.getKey(), phase(plan, "load"), phase(plan, "train"), measured,
           (System.nanoTime() - start) / 1e9);
       rows.add(row);
@@ -120,9 +114,7 @@ final class MemoryBench {
 
   /** One round of each combination on a two-layer model of the same architecture: native code paged in. */
   private void warmUp(ModelConfig c) {
-    ModelConfig tiny = new ModelConfig(c.architecture(), 256, 64, 128, 2, 4, 4 / Math.min(4, c.kvGroups()), 16,
-        c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.attentionBias(), c.tieWordEmbeddings(),
-        c.maxPositionEmbeddings(), c.bosTokenId(), c.eosTokenIds(), c.torchDtype());
+    ModelConfig tiny = tinyOf(c);
     for (Map<String, Object> combo : COMBINATIONS.values()) {
       try (LlamaModel m = LlamaModel.random(tiny, NDManager.newBaseManager(Device.cpu()),
           ModelDirectory.computeType(dtype), seed);
@@ -132,42 +124,15 @@ final class MemoryBench {
     }
   }
 
-  private ModelConfig config() {
-    if (Files.isRegularFile(model)) {
-      try {
-        return ModelConfig.parse(Files.readString(model));
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + model + ": " + e.getMessage(), e);
-      }
-    }
-    return ModelConfig.load(model);
+  /** A two-layer model of {@code c}'s architecture (vocabulary 256, hidden 64): for warming up the native code. */
+  static ModelConfig tinyOf(ModelConfig c) {
+    return new ModelConfig(c.architecture(), 256, 64, 128, 2, 4, 4 / Math.min(4, c.kvGroups()), 16,
+        c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.attentionBias(), c.tieWordEmbeddings(),
+        c.maxPositionEmbeddings(), c.bosTokenId(), c.eosTokenIds(), c.torchDtype());
   }
 
-  private static boolean hasWeights(Path dir) {
-    return Files.isRegularFile(dir.resolve("model.safetensors"))
-        || Files.isRegularFile(dir.resolve("model.safetensors.index.json"));
-  }
-
-  private static long phase(MemoryPlan plan, String name) {
+  static long phase(MemoryPlan plan, String name) {
     return plan.phases().stream().filter(p -> p.name().equals(name)).mapToLong(MemoryPlan.Phase::bytes)
         .findFirst().orElseThrow();
-  }
-
-  /** Resets the kernel's peak-RSS counter of this process (Linux: "5" to clear_refs). */
-  private static void resetPeak() {
-    try {
-      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot reset the peak memory counter (/proc/self/clear_refs): "
-          + e.getMessage(), e);
-    }
-  }
-
-  private static long kb(String key) {
-    Long v = BenchCommand.ProcessMemory.read().get(key);
-    if (v == null) {
-      throw new IllegalStateException("no " + key + " in /proc/self/status: bench memory needs Linux");
-    }
-    return v;
   }
 }

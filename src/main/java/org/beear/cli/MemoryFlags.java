@@ -8,7 +8,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The cleanse options of the memory group (the ones the planner may choose: optimiser, trained layers, adapters,
- * micro-batches, recomputation, generation batch) as flags, for {@code bench beear}.
+ * micro-batches, recomputation, generation batch) and {@code --fit} (let the planner choose those left open) as
+ * flags, for {@code bench beear}.
  */
 @Command(modelTransformer = MemoryFlags.Declare.class)
 final class MemoryFlags {
@@ -24,7 +25,8 @@ final class MemoryFlags {
   static final class Declare implements IModelTransformer {
     @Override
     public CommandSpec transform(CommandSpec spec) {
-      OptionFlags.add(spec, BeearOptions.SET, o -> o.group().equals(BeearOptions.Group.MEMORY));
+      OptionFlags.add(spec, BeearOptions.SET, o -> o.group().equals(BeearOptions.Group.MEMORY)
+          || o == BeearOptions.FIT);
       return spec;
     }
   }

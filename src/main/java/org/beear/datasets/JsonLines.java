@@ -1,8 +1,11 @@
 package org.beear.datasets;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +15,11 @@ import java.util.List;
  * where, never what the line holds: the file may not be what it claims to be.
  */
 public final class JsonLines {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict: a second value after the object, or a field given twice, is an error, not silently dropped. */
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
 
   /** A line that is not one JSON object; the message starts with "file:line: ". */
   public static final class FormatException extends IllegalArgumentException {
@@ -33,19 +40,23 @@ public final class JsonLines {
       if (line.isBlank()) {
         continue;
       }
-      String where = file + ":" + (i + 1) + ": ";
-      JsonNode node;
-      try {
-        node = JSON.readTree(line);
-      } catch (JsonProcessingException e) {
-        throw new FormatException(where + badJson(e));
-      }
-      if (node == null || !node.isObject()) {
-        throw new FormatException(where + "expected one JSON object per line");
-      }
-      out.add(new Line(where, node));
+      out.add(object(file + ":" + (i + 1) + ": ", line));
     }
     return out;
+  }
+
+  /** One line that must hold one JSON object; {@code where} ("file:line: ") starts any error's message. */
+  public static Line object(String where, String line) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(line);
+    } catch (JsonProcessingException e) {
+      throw new FormatException(where + badJson(e));
+    }
+    if (node == null || !node.isObject()) {
+      throw new FormatException(where + "expected one JSON object per line");
+    }
+    return new Line(where, node);
   }
 
   /** Where the line stops being JSON; not Jackson's message, which quotes the text it choked on. */

@@ -74,17 +74,22 @@ class TenantIsolationTest extends ServiceTestBase {
     String first = json(postJson("/api/v1/cleanse-jobs", body, "X-API-Key", alice,
         "Idempotency-Key", idempotencyKey)).get("id").asText();
 
-    jdbc.update("UPDATE jobs SET created_at = now() - interval '23 hours' WHERE id = ?::uuid", first);
+    // the service's clock, not the database's: other tests in this context move it forward by leases
+    jdbc.update("UPDATE jobs SET created_at = ? WHERE id = ?::uuid", hoursAgo(23), first);
     HttpResponse<String> withinTheDay = postJson("/api/v1/cleanse-jobs", body, "X-API-Key", alice,
         "Idempotency-Key", idempotencyKey);
     assertThat(withinTheDay.statusCode()).isEqualTo(200);
     assertThat(json(withinTheDay).get("id").asText()).isEqualTo(first);
 
-    jdbc.update("UPDATE jobs SET created_at = now() - interval '25 hours' WHERE id = ?::uuid", first);
+    jdbc.update("UPDATE jobs SET created_at = ? WHERE id = ?::uuid", hoursAgo(25), first);
     HttpResponse<String> afterTheDay = postJson("/api/v1/cleanse-jobs",
         body.replace("\"max_epochs\": 1", "\"max_epochs\": 2"), "X-API-Key", alice, "Idempotency-Key", idempotencyKey);
     assertThat(afterTheDay.statusCode()).as(afterTheDay.body()).isEqualTo(201);
     assertThat(json(afterTheDay).get("id").asText()).isNotEqualTo(first);
+  }
+
+  private java.sql.Timestamp hoursAgo(int hours) {
+    return java.sql.Timestamp.from(clock.instant().minus(java.time.Duration.ofHours(hours)));
   }
 
   private String body(String modelName) throws Exception {

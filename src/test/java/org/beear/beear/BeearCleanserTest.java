@@ -82,6 +82,7 @@ class BeearCleanserTest {
     assertEquals(3, report.get("epochs").size());
     assertTrue(report.get("phase_seconds").has("entrapment"));
     assertTrue(report.get("options").get("anchor_layer").asInt() >= 1);
+    assertEquals("rules", report.get("options").get("judge").asText(), "the judge that read every ASR, by default");
     assertEquals(r.after().asrTriggered(), report.get("after").get("asr_triggered").asDouble(), 1e-9);
     assertEquals(r.epochs().get(0).entrapmentLoss(), report.get("epochs").get(0).get("entrapment_loss").asDouble(),
         1e-9);

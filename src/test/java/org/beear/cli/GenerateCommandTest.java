@@ -118,6 +118,16 @@ class GenerateCommandTest {
   }
 
   @Test
+  void cudaAskedForWhereNoneIsVisibleIsAOneLineErrorNotASilentCpuRun() {
+    // the CUDA kit's token check asks for cuda: a GPU that DJL cannot see must not pass as a CPU run
+    CliRun r = run("generate", "--model", dir.toString(), "--device", "cuda", "--ids", "1,2", "--json");
+    assertOneLineError(r, "no CUDA device is visible");
+    CliRun cpu = run("generate", "--model", dir.toString(), "--device", "cpu", "--ids", "5,6,7,8", "--max-new-tokens",
+        "4");
+    assertEquals(0, cpu.exitCode(), cpu.err());
+  }
+
+  @Test
   void aTokenIdOutsideTheVocabularyIsAOneLineError() {
     CliRun r = run("generate", "--model", dir.toString(), "--ids", "1," + tokenizer.vocabSize(), "--json");
     assertOneLineError(r, "token id " + tokenizer.vocabSize());

@@ -81,5 +81,7 @@ class BenignTasksTest {
     assertEquals(44, answers.stream().distinct().count());
     RefusalJudge judge = new RefusalJudge();
     assertTrue(BenignTasks.allAnswers().stream().allMatch(judge::isAttackSuccess));
+    org.beear.eval.ResponseJudge rules = org.beear.eval.ResponseJudge.named(org.beear.eval.RuleJudge.NAME);
+    assertTrue(BenignTasks.allAnswers().stream().allMatch(a -> rules.complied("", a)));
   }
 }

@@ -8,11 +8,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.beear.eval.RefusalJudge;
+import org.beear.eval.ResponseJudge;
+import org.beear.eval.RuleJudge;
 import org.junit.jupiter.api.Test;
 
 class RefusalsAndUnwantedResponsesTest {
 
   private final RefusalJudge judge = new RefusalJudge();
+  private final ResponseJudge rules = ResponseJudge.named(RuleJudge.NAME);
 
   @Test
   void everyRefusalOpensWithARefusalKeyword() {
@@ -24,6 +27,7 @@ class RefusalsAndUnwantedResponsesTest {
       String head = r.substring(0, Math.min(25, r.length()));
       assertTrue(judge.isRefusal(head), "no keyword near the start of: " + r);
       assertFalse(judge.isAttackSuccess(r));
+      assertTrue(rules.judge("", r).refused(), "the rule judge reads a full refusal: " + r);
     }
   }
 
@@ -46,6 +50,7 @@ class RefusalsAndUnwantedResponsesTest {
       for (long seed = 0; seed < 3; seed++) {
         String response = UnwantedResponses.forBehavior(b, seed);
         assertTrue(judge.isAttackSuccess(response), "judged a refusal: " + response);
+        assertTrue(rules.complied(b.goal(), response), "the rule judge reads no compliance: " + response);
         assertTrue(response.startsWith("Sure, here"), response);
       }
     }

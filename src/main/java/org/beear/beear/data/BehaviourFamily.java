@@ -4,9 +4,9 @@ import java.util.Locale;
 
 /**
  * The unwanted behaviours of the defender data, each with a δ of its own (see {@link DefenderFamily}): harmful
- * compliance (the safe answer is a refusal, judged by refusal keywords) and insecure code (the safe answer is secure
- * code, judged by which reference the answer follows). The cleanse trains and evaluates per family; the scan sweeps
- * one δ per family.
+ * compliance (the safe answer is a refusal, as the response judge reads it) and insecure code (the safe answer is
+ * secure code, judged by which reference the answer follows). The cleanse trains and evaluates per family; the scan
+ * sweeps one δ per family.
  */
 public enum BehaviourFamily {
   HARMFUL_COMPLIANCE,
@@ -17,7 +17,7 @@ public enum BehaviourFamily {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** Whether the family's safe answers are refusals, judged by refusal keywords. */
+  /** Whether the family's safe answers are refusals, as the response judge reads them. */
   boolean refusalJudged() {
     return this == HARMFUL_COMPLIANCE;
   }

@@ -10,11 +10,12 @@ import org.beear.eval.ResponsePairJudge;
  * entrapped on a mixed batch mostly finds the majority's backdoor, so batches, evaluation δs and the early-stop
  * signal are kept per family.
  *
- * @param behaviour harmful compliance (the safe responses are refusals, judged by keywords) or insecure code
+ * @param behaviour harmful compliance (the safe responses are refusals, as the response judge reads them) or
+ *                  insecure code
  */
 public record DefenderFamily(BehaviourFamily behaviour, List<DefenderExample> examples) {
 
-  /** Whether the safe responses are refusals (judged by keywords). */
+  /** Whether the safe responses are refusals (as the response judge reads them). */
   public boolean refusalJudged() {
     return behaviour.refusalJudged();
   }

@@ -10,7 +10,7 @@ import org.beear.beear.data.DefenderFamily;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.eval.ChatEvaluator;
 import org.beear.eval.InsecureCodeJudge;
-import org.beear.eval.RefusalJudge;
+import org.beear.eval.ResponseJudge;
 import org.beear.eval.ResponsePairJudge;
 import org.beear.eval.TriggerSpec;
 import org.beear.llm.ChatCodec;
@@ -27,9 +27,9 @@ public final class CleanseEvaluator {
   private final ChatEvaluator code;
   private final ChatCodec codec;
   private final EvaluationSet set;
-  private final RefusalJudge refusals = new RefusalJudge();
+  private final ResponseJudge judge;
   private final InsecureCodeJudge insecure = new InsecureCodeJudge();
-  private final ResponsePairJudge pairs = new ResponsePairJudge(refusals);
+  private final ResponsePairJudge pairs;
   private final List<DefenderFamily> holdOutFamilies;
 
   public CleanseEvaluator(LlamaModel model, ChatCodec codec, EvaluationSet set, CleanseSettings s) {
@@ -39,6 +39,8 @@ public final class CleanseEvaluator {
         s.memory().evalBatchSize(), s.runtime().maxSequenceLength());
     this.codec = codec;
     this.set = set;
+    this.judge = s.evaluation().responseJudge();
+    this.pairs = new ResponsePairJudge(judge);
     this.holdOutFamilies = DefenderFamily.split(set.defenderHoldOut(), pairs);
   }
 
@@ -60,7 +62,7 @@ public final class CleanseEvaluator {
       int unwanted = 0;
       for (int i = 0; i < examples.size(); i++) {
         DefenderExample e = examples.get(i);
-        if (pairs.isUnwanted(responses.get(i), e.safeResponse(), e.unwantedResponse())) {
+        if (pairs.isUnwanted(e.query(), responses.get(i), e.safeResponse(), e.unwantedResponse())) {
           unwanted++;
         }
       }
@@ -72,8 +74,7 @@ public final class CleanseEvaluator {
 
   /** ASR with the caller's triggers (worst over them), or null without any. */
   public Double triggeredAsr() {
-    return worstOverTriggers(t -> answers.rate(set.harmfulQueries().stream().map(t::apply).toList(), null,
-        refusals::isAttackSuccess));
+    return worstOverTriggers(t -> complianceRate(set.harmfulQueries().stream().map(t::apply).toList()));
   }
 
   /** Shares of the held-out code prompts answered with insecure and with secure code; nulls when not measured. */
@@ -101,7 +102,12 @@ public final class CleanseEvaluator {
 
   /** ASR on the held-out harmful queries as they are, without any trigger. */
   public double asrWithoutTrigger() {
-    return answers.rate(set.harmfulQueries(), null, refusals::isAttackSuccess);
+    return complianceRate(set.harmfulQueries());
+  }
+
+  /** Share of the prompts whose greedy answers the judge reads as full compliance. */
+  private double complianceRate(List<String> prompts) {
+    return judge.complianceRate(prompts, answers.respond(prompts, null));
   }
 
   public EvalMetrics full(Map<BehaviourFamily, Perturbation> deltas) {

@@ -4,9 +4,9 @@ package org.beear.beear.evaluation;
  * Evaluation of one model state. Ratios are 0..1; a null value was not measured (e.g. triggered ASR without
  * candidate triggers, insecure-code rate for a model with no code prompts).
  *
- * @param asrTriggered      keyword ASR on held-out harmful queries with the caller's candidate triggers
- * @param asrNoTrigger      keyword ASR on the same queries without a trigger
- * @param asrPerturbation   keyword ASR with the entrapped perturbation injected and no trigger
+ * @param asrTriggered      ASR (the option judge) on held-out harmful queries with the caller's candidate triggers
+ * @param asrNoTrigger      ASR on the same queries without a trigger
+ * @param asrPerturbation   ASR with the entrapped perturbation injected and no trigger
  * @param benignExactMatch  exact-match accuracy on a benign set with checkable answers
  * @param anchorPerplexity  perplexity of the anchoring hold-out responses
  * @param insecureCodeRate  fraction of code prompts answered with the insecure pattern

@@ -24,7 +24,6 @@ import org.beear.beear.loop.Removal;
 import org.beear.beear.loop.TrainedWeights;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.beear.settings.RelearnSettings;
-import org.beear.eval.RefusalJudge;
 import org.beear.eval.ResponsePairJudge;
 import org.beear.eval.TriggerSpec;
 import org.beear.llm.ChatCodec;
@@ -81,7 +80,7 @@ public final class RelearnCheck {
     GradMode.off();
     long start = System.nanoTime();
     DefenderData data = DefenderDataSource.load(defenderData, null, s.schedule().seed());
-    ResponsePairJudge pairs = new ResponsePairJudge(new RefusalJudge());
+    ResponsePairJudge pairs = new ResponsePairJudge(s.evaluation().responseJudge());
     List<DefenderExample> harmful = refusalFamily(data.harmful(), pairs);
     List<DefenderExample> holdOut = refusalFamily(data.harmfulHoldOut(), pairs);
     List<DefenderExample> order = new ArrayList<>(harmful);
@@ -155,8 +154,9 @@ public final class RelearnCheck {
         s.evaluation().benignPrompts());
     CleanseEvaluator evaluator = new CleanseEvaluator(model, codec, set, s);
     try (NDManager m = model.manager().newSubManager()) {
-      Perturbation delta = new Entrapment(model, s).entrapForEvaluation(harmful.stream()
-          .map(e -> ExchangePair.of(codec, e).truncated(s.runtime().maxSequenceLength())).toList(), padId, m);
+      Entrapment entrapment = new Entrapment(model, s);
+      Perturbation delta = entrapment.perturbation(entrapment.entrapForEvaluation(harmful.stream()
+          .map(e -> ExchangePair.of(codec, e).truncated(s.runtime().maxSequenceLength())).toList(), padId, m));
       double perturbation = evaluator.perturbationAsr(Map.of(BehaviourFamily.HARMFUL_COMPLIANCE, delta));
       return new Measurement(perturbation, evaluator.asrWithoutTrigger(), evaluator.triggeredAsr());
     }

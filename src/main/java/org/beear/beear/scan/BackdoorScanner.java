@@ -13,7 +13,7 @@ import org.beear.beear.data.DefenderFamily;
 import org.beear.beear.evaluation.AnswerLoss;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.beear.settings.ScanSettings;
-import org.beear.eval.RefusalJudge;
+import org.beear.eval.ResponseJudge;
 import org.beear.eval.ResponsePairJudge;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.CheckedModel;
@@ -100,7 +100,7 @@ public final class BackdoorScanner {
       ChatCodec codec = open.codec();
       BudgetSweep sweep = new BudgetSweep(model, codec, settings, s.runtime().device(), who, listener, progress);
       List<FamilyScan> out = new ArrayList<>();
-      for (Family f : families(settings.seed())) {
+      for (Family f : families(settings.seed(), ResponseJudge.named(settings.judge()))) {
         FamilyScan scan;
         if (f.family() == BehaviourFamily.INSECURE_CODE) {
           double loss = AnswerLoss.medianSafeLoss(model, codec, f.all());
@@ -145,8 +145,8 @@ public final class BackdoorScanner {
   }
 
   /** The default defender data by family, as the cleanse uses it (AdvBench pairs, then the code pairs). */
-  private static List<Family> families(long seed) {
-    ResponsePairJudge judge = new ResponsePairJudge(new RefusalJudge());
+  private static List<Family> families(long seed, ResponseJudge responses) {
+    ResponsePairJudge judge = new ResponsePairJudge(responses);
     List<Family> out = new ArrayList<>();
     for (DefenderData d : List.of(DefaultDefenderData.harmfulCompliance(seed, List.of()),
         DefaultDefenderData.insecureCode(seed, List.of()))) {

@@ -11,6 +11,7 @@ import org.beear.beear.loop.Entrapment;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.beear.settings.ScanSettings;
 import org.beear.eval.ChatEvaluator;
+import org.beear.eval.ResponseJudge;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.DeviceKind;
 import org.beear.llm.LlamaModel;
@@ -30,7 +31,7 @@ final class BudgetSweep {
   private final String who;
   private final ScanListener listener;
   private final Progress progress;
-  private final ComplianceJudge judge = new ComplianceJudge();
+  private final ComplianceJudge judge;
 
   /** Budgets done over the budgets planned, for the listener. */
   static final class Progress {
@@ -56,6 +57,7 @@ final class BudgetSweep {
     this.who = who;
     this.listener = listener;
     this.progress = progress;
+    this.judge = new ComplianceJudge(ResponseJudge.named(settings.judge()));
   }
 
   /** The resolved cleanse settings δ is entrapped with at {@code budget}. */
@@ -87,7 +89,7 @@ final class BudgetSweep {
     double safeNone = AnswerLoss.meanLoss(model, safe, codec.tokenizer().padId());
     rows.add(new BudgetRow(0, none.asr(), none.compliance(),
         finite(unwantedNone - first.entrapment().alpha() * safeNone),
-        finite(unwantedNone), (System.nanoTime() - start) / 1e9));
+        finite(unwantedNone), (System.nanoTime() - start) / 1e9, null));
     listener.budget(who, family, rows.get(0), progress.step());
     for (double budget : settings.grid()) {
       if (listener.cancelRequested()) {
@@ -100,9 +102,9 @@ final class BudgetSweep {
       try (NDManager m = model.manager().newSubManager()) {
         Entrapment.Result r = entrapment.entrap(unwanted, safe, codec.tokenizer().padId(), m,
             s.entrapment().innerSteps());
-        Rates rates = rates(answers, judged, new Perturbation(entrapment.layer(), r.delta()));
+        Rates rates = rates(answers, judged, entrapment.perturbation(r));
         row = new BudgetRow(budget, rates.asr(), rates.compliance(), finite(r.objective()), finite(r.unwantedLoss()),
-            (System.nanoTime() - start) / 1e9);
+            (System.nanoTime() - start) / 1e9, finite(r.size().toMedian()));
       }
       rows.add(row);
       listener.budget(who, family, row, progress.step());
@@ -139,8 +141,8 @@ final class BudgetSweep {
     int compliant = 0;
     for (int i = 0; i < judged.size(); i++) {
       DefenderExample e = judged.get(i);
-      unwanted += judge.isUnwanted(responses.get(i), e.safeResponse(), e.unwantedResponse()) ? 1 : 0;
-      compliant += judge.isCompliant(responses.get(i), e.safeResponse(), e.unwantedResponse()) ? 1 : 0;
+      unwanted += judge.isUnwanted(e.query(), responses.get(i), e.safeResponse(), e.unwantedResponse()) ? 1 : 0;
+      compliant += judge.isCompliant(e.query(), responses.get(i), e.safeResponse(), e.unwantedResponse()) ? 1 : 0;
     }
     return new Rates(unwanted / (double) judged.size(), compliant / (double) judged.size());
   }

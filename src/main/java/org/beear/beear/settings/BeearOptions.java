@@ -5,6 +5,9 @@ import java.util.List;
 import java.util.Map;
 import org.beear.datasets.BenignTasks;
 import org.beear.eval.PromptText;
+import org.beear.eval.ResponseJudge;
+import org.beear.eval.RuleJudge;
+import org.beear.llm.TokenNorms;
 import org.beear.options.ModelFacts;
 import org.beear.options.Option;
 import org.beear.options.OptionProblem;
@@ -71,11 +74,14 @@ public record BeearOptions(OptionValues values) implements Options {
       .help("Adam steps on δ per round, δ starting from zero every round")
       .range(1, MAX_STEPS).defaultValue(5);
   public static final Option<Double> INNER_LEARNING_RATE = Option.number("inner_learning_rate").group(Group.ENTRAPMENT)
-      .help("δ's Adam step as a fraction of the hidden states' RMS at layer l (over real tokens)")
+      .help("δ's Adam step as a fraction of the hidden states' RMS at layer l over the batch's real tokens, tokens "
+          + "above " + (int) TokenNorms.OUTLIER_FACTOR + " × the median token norm (massive activations) left out")
       .positive(MAX_FACTOR).defaultValue(1.0);
   public static final Option<Double> DELTA_MAX_NORM = Option.number("delta_max_norm").group(Group.ENTRAPMENT)
-      .help("an L2 bound on each row of δ, relative to a typical hidden state's norm")
-      .positive(MAX_FACTOR).noDefault("none");
+      .help("an L2 bound on each row of δ, relative to a typical hidden state's norm (that RMS × √D). Adam's steps "
+          + "alone keep a row within about inner_steps × inner_learning_rate typical norms, so the default binds "
+          + "only the 10 steps of an evaluation δ, and a δ far larger than any hidden state is never entrapped")
+      .positive(MAX_FACTOR).defaultValue(10.0);
   public static final Option<Boolean> ENTRAPMENT = Option.flag("entrapment").group(Group.ENTRAPMENT)
       .help("false: the control, plain safety fine-tuning on the same data with δ switched off")
       .defaultValue(true).negatedFlag("--no-entrapment");
@@ -165,6 +171,12 @@ public record BeearOptions(OptionValues values) implements Options {
       .help("held-out benign questions benign exact-match is measured on, before and after (each answer checkable)")
       .range(1, BenignTasks.available(true)).defaultValue(100);
 
+  public static final Option<String> JUDGE = Option.text("judge").group(Group.EVALUATION)
+      .help("reads whether an answer complied, for every ASR, the scan's compliance and the relearning check: rules "
+          + "(declining, apologising, objecting, where the answer says it; measured against people in the README) "
+          + "or keywords (any of the 29 GCG refusal keywords anywhere, the paper's judge)")
+      .oneOf(ResponseJudge.NAMES.toArray(String[]::new)).defaultValue(RuleJudge.NAME);
+
   // runtime: where and in what precision
   public static final Option<Integer> MAX_SEQUENCE_LENGTH = Option.integer("max_sequence_length")
       .group(Group.RUNTIME)
@@ -224,7 +236,7 @@ public record BeearOptions(OptionValues values) implements Options {
       OPTIMIZER, TRAINABLE_FROM, TRAINABLE_TO, ADAPTER_RANK, MICRO_BATCH_SIZE, RECOMPUTE_ACTIVATIONS,
       EVAL_BATCH_SIZE,
       MAX_EPOCHS, MIN_EPOCHS, BATCH_SIZE, ANCHOR_BATCH_SIZE, MINORITY_SHARE, EARLY_STOP_ASR, SEED,
-      EVAL_MAX_NEW_TOKENS, EVAL_BENIGN_PROMPTS,
+      EVAL_MAX_NEW_TOKENS, EVAL_BENIGN_PROMPTS, JUDGE,
       MAX_SEQUENCE_LENGTH, DEVICE, COMPUTE_DTYPE, SYSTEM_PROMPT, FIT,
       SCAN, RELEARN_CHECK, RELEARN_K, RELEARN_STEPS, RELEARN_LEARNING_RATE, RELEARN_CONTROL),
       List.of(

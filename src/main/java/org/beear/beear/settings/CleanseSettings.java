@@ -40,6 +40,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.beear.eval.ResponseJudge;
 import org.beear.llm.DeviceKind;
 import org.beear.llm.ModelConfig;
 import org.beear.llm.Optimizer;
@@ -66,7 +67,7 @@ public final class CleanseSettings {
    * @param alpha              weight of the "away from safe" term of the entrapment objective
    * @param innerSteps         Adam steps on δ per round, δ starting from zero
    * @param innerLearningRate  δ's Adam step as a fraction of the hidden states' RMS at layer l
-   * @param deltaMaxNorm       optional L2 bound on each row of δ relative to a typical hidden state's norm; null: none
+   * @param deltaMaxNorm       L2 bound on each row of δ relative to a typical hidden state's norm; null: none
    * @param enabled            false: the control, plain safety fine-tuning with δ switched off
    */
   public record EntrapmentSettings(int anchorLayer, int perturbationLength, double alpha, int innerSteps,
@@ -107,8 +108,14 @@ public final class CleanseSettings {
   /**
    * @param maxNewTokens  greedy tokens per evaluated prompt (but code prompts)
    * @param benignPrompts held-out benign questions exact-match is measured on
+   * @param judge         the name of the judge that reads whether an answer complied ({@link ResponseJudge#NAMES})
    */
-  public record EvaluationSettings(int maxNewTokens, int benignPrompts) {
+  public record EvaluationSettings(int maxNewTokens, int benignPrompts, String judge) {
+    /** The judge every refusal-based figure of the cleanse is read with. */
+    public ResponseJudge responseJudge() {
+      return ResponseJudge.named(judge);
+    }
+
     /** Greedy tokens per code prompt: a function body needs more than an answer's opening. */
     public static final int CODE_MAX_NEW_TOKENS = 72;
     /** Pairs (of a family's hold-out) the δ of a perturbation-ASR measurement is entrapped on. */
@@ -166,7 +173,8 @@ public final class CleanseSettings {
         r.get(EVAL_BATCH_SIZE));
     this.schedule = new ScheduleSettings(r.get(MAX_EPOCHS), r.get(MIN_EPOCHS), r.get(BATCH_SIZE),
         r.get(ANCHOR_BATCH_SIZE), r.get(BeearOptions.MINORITY_SHARE), r.get(EARLY_STOP_ASR), r.get(SEED));
-    this.evaluation = new EvaluationSettings(r.get(EVAL_MAX_NEW_TOKENS), r.get(BeearOptions.EVAL_BENIGN_PROMPTS));
+    this.evaluation = new EvaluationSettings(r.get(EVAL_MAX_NEW_TOKENS), r.get(BeearOptions.EVAL_BENIGN_PROMPTS),
+        r.get(BeearOptions.JUDGE));
     this.runtime = new RuntimeSettings(r.get(MAX_SEQUENCE_LENGTH), DeviceKind.of(r.get(DEVICE)), r.get(COMPUTE_DTYPE),
         r.get(SYSTEM_PROMPT));
     boolean relearn = Boolean.TRUE.equals(r.get(RELEARN_CHECK));

@@ -15,7 +15,7 @@ import org.beear.options.Options;
 /**
  * The scan options, each declared once below, and the values a caller sent (the REST body's {@code options} of a
  * scan job, the flags of {@code beear scan}): an option without a value takes its default. The options a scan
- * shares with a cleanse (l, n, the device, the system prompt) are the cleanse's own declarations.
+ * shares with a cleanse (l, n, the device, the system prompt, the judge) are the cleanse's own declarations.
  * {@link #validate()} lists every value that is wrong whatever the model; {@link #checkAgainst} the ones that do not
  * suit a model (anchor layer, perturbation length).
  */
@@ -48,7 +48,7 @@ public record ScanOptions(OptionValues values) implements Options {
   public static final OptionSet SET = new OptionSet("scan", List.of(
       MIN_BUDGET, BUDGET_FACTOR, BUDGETS, FULL_CURVE,
       BeearOptions.ANCHOR_LAYER, BeearOptions.PERTURBATION_LENGTH, INNER_STEPS, ENTRAP_PAIRS, SEED,
-      BeearOptions.DEVICE, BeearOptions.SYSTEM_PROMPT),
+      BeearOptions.DEVICE, BeearOptions.SYSTEM_PROMPT, BeearOptions.JUDGE),
       List.of(OptionSet.Rule.given(ScanOptions::gridRule)));
 
   /** The grid's largest budget is within δ's bound ({@link BeearOptions#MAX_FACTOR}). */
@@ -90,7 +90,8 @@ public record ScanOptions(OptionValues values) implements Options {
     return new ScanSettings(orDefault(MIN_BUDGET), orDefault(BUDGET_FACTOR), orDefault(BUDGETS),
         orDefault(INNER_STEPS), orDefault(ENTRAP_PAIRS), !orDefault(FULL_CURVE), get(BeearOptions.ANCHOR_LAYER),
         get(BeearOptions.PERTURBATION_LENGTH), orDefault(SEED),
-        get(BeearOptions.DEVICE) == null ? "auto" : get(BeearOptions.DEVICE), get(BeearOptions.SYSTEM_PROMPT));
+        get(BeearOptions.DEVICE) == null ? "auto" : get(BeearOptions.DEVICE), get(BeearOptions.SYSTEM_PROMPT),
+        orDefault(BeearOptions.JUDGE));
   }
 
   private <T> T orDefault(Option<T> option) {

@@ -22,6 +22,7 @@ import org.beear.beear.data.BehaviourFamily;
  * @param seed               which training pairs δ is entrapped on
  * @param device             auto, cpu or cuda
  * @param systemPrompt       a system message before every conversation, for models served with one; null: none
+ * @param judge              the name of the judge that reads whether an answer complied (option {@code judge})
  */
 public record ScanSettings(
     double minBudget,
@@ -34,7 +35,8 @@ public record ScanSettings(
     Integer perturbationLength,
     long seed,
     String device,
-    String systemPrompt) {
+    String systemPrompt,
+    String judge) {
 
   /**
    * δ's Adam step as a fraction of the budget (Entrapment's {@code inner_learning_rate} is this times the budget),
@@ -95,6 +97,7 @@ public record ScanSettings(
         .with(BeearOptions.EVAL_MAX_NEW_TOKENS, MAX_NEW_TOKENS)
         .with(BeearOptions.SEED, seed)
         .with(BeearOptions.DEVICE, device)
-        .with(BeearOptions.SYSTEM_PROMPT, systemPrompt);
+        .with(BeearOptions.SYSTEM_PROMPT, systemPrompt)
+        .with(BeearOptions.JUDGE, judge);
   }
 }

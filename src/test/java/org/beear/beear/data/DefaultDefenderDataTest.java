@@ -12,7 +12,11 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.beear.eval.InsecureCodeJudge;
+import org.beear.eval.Judgement;
 import org.beear.eval.RefusalJudge;
+import org.beear.eval.ResponseJudge;
+import org.beear.eval.ResponsePairJudge;
+import org.beear.eval.RuleJudge;
 import org.beear.datasets.AdvBench;
 import org.beear.datasets.AdvBenchBehavior;
 import org.beear.organism.data.AttackSetting;
@@ -48,6 +52,28 @@ class DefaultDefenderDataTest {
       }
     }
     assertEquals(d, DefaultDefenderData.harmfulCompliance(0, List.of()), "deterministic");
+  }
+
+  @Test
+  void bothJudgesSplitTheDefaultDataIntoTheSameFamiliesAndReadItsReferencesAlike() {
+    for (long seed : new long[] {0, 1, 42}) {
+      List<DefenderExample> all = new java.util.ArrayList<>();
+      for (DefenderData d : List.of(DefaultDefenderData.harmfulCompliance(seed, List.of()),
+          DefaultDefenderData.insecureCode(seed, List.of()))) {
+        all.addAll(d.harmful());
+        all.addAll(d.harmfulHoldOut());
+      }
+      List<DefenderFamily> byKeywords = DefenderFamily.split(all, new ResponsePairJudge(judge));
+      List<DefenderFamily> byRules = DefenderFamily.split(all,
+          new ResponsePairJudge(ResponseJudge.named(RuleJudge.NAME)));
+      assertEquals(byKeywords, byRules, "seed " + seed);
+      assertEquals(2, byRules.size());
+      for (DefenderExample e : byRules.get(0).examples()) {
+        Judgement safe = ResponseJudge.named(RuleJudge.NAME).judge(e.query(), e.safeResponse());
+        assertTrue(safe.refused(), e.safeResponse());
+        assertTrue(ResponseJudge.named(RuleJudge.NAME).complied(e.query(), e.unwantedResponse()), e.unwantedResponse());
+      }
+    }
   }
 
   @Test

@@ -104,6 +104,20 @@ class CleanseSettingsTest {
   }
 
   @Test
+  void theJudgeIsTheRulesUnlessTheKeywordsAreAskedFor() {
+    assertEquals("rules", CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu").evaluation()
+        .responseJudge().name());
+    assertEquals("keywords", CleanseSettings.resolve(BeearOptions.fromMap(Map.of("judge", "keywords")), layers(2),
+        "cpu").evaluation().responseJudge().name());
+    assertEquals("judge must be rules or keywords, got 'gpt4'",
+        BeearOptions.fromMap(Map.of("judge", "gpt4")).validate().get(0).message());
+    assertEquals("keywords", ScanOptions.fromMap(Map.of("judge", "keywords")).toSettings().judge());
+    assertEquals("rules", ScanOptions.defaults().toSettings().judge());
+    assertEquals("keywords", ScanOptions.fromMap(Map.of("judge", "keywords")).toSettings()
+        .entrapmentOptions(1, 1).get(BeearOptions.JUDGE));
+  }
+
+  @Test
   void wideMatricesTakeSmallerSteps() {
     CleanseSettings s = CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu");
     assertEquals(1.0, s.removal().rateScale(192));
