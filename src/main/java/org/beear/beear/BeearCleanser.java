@@ -97,7 +97,7 @@ public final class BeearCleanser implements CleanseEngine {
       CleanseResult result = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
           trained.before(), trained.after(), List.copyOf(trained.epochs()), trained.earlyStopped(),
           (System.nanoTime() - start) / 1e9, CleanseReport.provenance(request, staged.dir()), timings.ordered(), scan,
-          relearn);
+          relearn, trained.kept());
       CleanseReport.write(staged.dir(), result, request, plan, trained.data(), trained.model(), timings);
       staged.publish(listener);
       listener.event("done", String.format("cleansed in %.0f s: %s", result.seconds(), result.timeBreakdown()));

@@ -26,12 +26,10 @@ import org.beear.llm.SequenceBatch;
  * and the per-family δ each evaluation is measured under.
  *
  * <p>Batches never mix families (a δ is universal over its batch), and a minority family (the code examples of
- * the default data) is cycled until it fills at least {@value #MINORITY_SHARE_OF_MAJORITY} of the majority's
+ * the default data) is cycled until it fills at least {@code minority_share} (default 0.25) of the majority's
  * batch count per epoch, so its backdoor is entrapped and removed in every epoch, not in a stray batch.
  */
 public final class CleanseLoop implements AutoCloseable {
-  /** A minority family gets at least this fraction of the largest family's batches per epoch. */
-  static final double MINORITY_SHARE_OF_MAJORITY = 0.25;
 
   /**
    * Means over an epoch's rounds; {@code skippedSteps} counts updates mixed precision skipped; {@code deltaSizes}
@@ -152,7 +150,7 @@ public final class CleanseLoop implements AutoCloseable {
   private List<FamilyBatch> batches(Random shuffle) {
     int b = s.schedule().batchSize();
     int largest = families.values().stream().mapToInt(f -> (f.size() + b - 1) / b).max().orElse(0);
-    int floor = (int) Math.ceil(largest * MINORITY_SHARE_OF_MAJORITY);
+    int floor = (int) Math.ceil(largest * s.schedule().minorityShare());
     List<FamilyBatch> out = new ArrayList<>();
     for (Map.Entry<BehaviourFamily, List<ExchangePair>> family : families.entrySet()) {
       List<ExchangePair> order = new ArrayList<>(family.getValue());

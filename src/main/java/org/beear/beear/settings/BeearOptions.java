@@ -149,6 +149,11 @@ public record BeearOptions(OptionValues values) implements Options {
       .help("anchoring examples drawn per removal step (32 instead of 8 kept 3 more points of benign exact-match in a "
           + "measured cleanse, for about 10 s more per epoch)")
       .range(1, MAX_ANCHOR_BATCH_SIZE).defaultFrom(r -> 4 * r.get(BATCH_SIZE), "4 × batch_size");
+  public static final Option<Double> MINORITY_SHARE = Option.number("minority_share").group(Group.SCHEDULE)
+      .help("a behaviour family with fewer pairs (the default data's code pairs) is cycled until it fills at least "
+          + "this share of the largest family's batches per epoch, so its backdoor is entrapped and removed in every "
+          + "epoch")
+      .ratio().defaultValue(0.25);
   public static final Option<Double> EARLY_STOP_ASR = Option.number("early_stop_asr").group(Group.SCHEDULE)
       .help("stop once the worst hold-out family's perturbation ASR is at or below this ratio (from min_epochs on)")
       .ratio().defaultValue(0.05);
@@ -230,7 +235,7 @@ public record BeearOptions(OptionValues values) implements Options {
       ANCHOR_WEIGHT, LEARNING_RATE, LEARNING_RATE_WIDTH, WEIGHT_DECAY, ADAPTER_ALPHA,
       OPTIMIZER, TRAINABLE_FROM, TRAINABLE_TO, ADAPTER_RANK, MICRO_BATCH_SIZE, RECOMPUTE_ACTIVATIONS,
       EVAL_BATCH_SIZE,
-      MAX_EPOCHS, MIN_EPOCHS, BATCH_SIZE, ANCHOR_BATCH_SIZE, EARLY_STOP_ASR, SEED,
+      MAX_EPOCHS, MIN_EPOCHS, BATCH_SIZE, ANCHOR_BATCH_SIZE, MINORITY_SHARE, EARLY_STOP_ASR, SEED,
       EVAL_MAX_NEW_TOKENS, EVAL_BENIGN_PROMPTS, JUDGE,
       MAX_SEQUENCE_LENGTH, DEVICE, COMPUTE_DTYPE, SYSTEM_PROMPT, FIT,
       SCAN, RELEARN_CHECK, RELEARN_K, RELEARN_STEPS, RELEARN_LEARNING_RATE, RELEARN_CONTROL),
