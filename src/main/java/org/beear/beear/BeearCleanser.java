@@ -97,7 +97,7 @@ public final class BeearCleanser implements CleanseEngine {
       Provenance provenance = CleanseReport.provenance(request, staged.dir());
       CleanseResult result = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
           trained.before(), trained.after(), List.copyOf(trained.epochs()), trained.earlyStopped(),
-          (System.nanoTime() - start) / 1e9, provenance, timings.ordered(), scan, relearn,
+          (System.nanoTime() - start) / 1e9, provenance, timings.ordered(), scan, relearn, trained.kept(),
           CleanseReport.predicate(request, provenance, plan, trained));
       CleanseReport.write(staged.dir(), result, request, plan, trained.data(), trained.model(), timings);
       staged.publish(listener);

@@ -76,6 +76,14 @@ final class CleanseReport {
     report.put("after", r.after());
     report.put("epochs", r.epochs());
     report.put("early_stopped", r.earlyStopped());
+    if (r.kept() != null) {
+      Map<String, Object> kept = new LinkedHashMap<>();
+      kept.put("epoch", r.kept().epoch());
+      kept.put("of", r.kept().epochs());
+      kept.put("perturbation_asr", r.kept().signal());
+      kept.put("reason", r.kept().reason());
+      report.put("kept_epoch", kept);
+    }
     if (r.relearn() != null) {
       report.put("relearn", r.relearn().toMap());
     }

@@ -146,7 +146,7 @@ public class SteppingCleanseEngine implements CleanseEngine {
         List.of(), new CleansePredicate.Judge("stepping-test-engine", "0"),
         new CleansePredicate.Results(before, after, maxEpochs, false), null, java.util.Map.of());
     return new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"), before, after, epochs,
-        false, (System.nanoTime() - started) / 1e9, provenance, java.util.Map.of(), null, null, predicate);
+        false, (System.nanoTime() - started) / 1e9, provenance, java.util.Map.of(), null, null, null, predicate);
   }
 
   /** What the engine writes as the cleansed weights of this model: {@code bytes} of them when positive. */
