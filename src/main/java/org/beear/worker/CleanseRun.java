@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.beear.attest.Attestations;
 import org.beear.beear.CleanseListener;
 import org.beear.beear.CleansePlan;
 import org.beear.beear.CleanseRequest;
@@ -44,6 +45,7 @@ final class CleanseRun extends JobRun implements CleanseListener {
     maxEpochs = job.getMaxEpochs();
     CleanseResult result = ctx.engine().cleanse(request(job), this);
     lease.requireHeld();
+    attest(result);
     publish(job);
     if (result.provenance() != null) { // now with the digests of the published output
       writes.provenance(null, ctx.json().write(result.provenance()));
@@ -59,6 +61,20 @@ final class CleanseRun extends JobRun implements CleanseListener {
         ctx.metrics().scanned(result.scan().verdict());
       }
     }
+  }
+
+  /**
+   * Signs the cleansed model's attestation with the service's key and writes it beside the model, into the local
+   * output (an {@code s3://} output's staging directory, uploaded with the model). Its subjects are the files the
+   * engine wrote, by the digests it computed before publishing them.
+   */
+  private void attest(CleanseResult result) {
+    if (result.predicate() == null || result.provenance() == null) {
+      event(JobStore.INFO, "the engine recorded no predicate: the cleansed model is not attested");
+      return;
+    }
+    Attestations.write(result.outputDir(), result.provenance().outputs(), result.predicate(),
+        ctx.attestationKey().key());
   }
 
   private CleanseRequest request(Job job) throws IOException {

@@ -87,6 +87,14 @@ class BeearCleanserTest {
     assertTrue(report.get("phase_seconds").has("entrapment"));
     assertTrue(report.get("options").get("anchor_layer").asInt() >= 1);
     assertEquals("rules", report.get("options").get("judge").asText(), "the judge that read every ASR, by default");
+    // the epoch handed back: the lowest perturbation ASR (the upper end of its interval, as the stop reads it) from
+    // min_epochs (2) on, the later of equals
+    int best = r.epochs().get(2).metrics().asrPerturbation().upper()
+        <= r.epochs().get(1).metrics().asrPerturbation().upper() ? 3 : 2;
+    assertEquals(best, report.get("kept_epoch").get("epoch").asInt(), report.get("kept_epoch").toString());
+    assertEquals(3, report.get("kept_epoch").get("of").asInt());
+    assertTrue(report.get("kept_epoch").get("reason").asText().contains("perturbation ASR"),
+        report.get("kept_epoch").toString());
     assertEquals(r.after().asrTriggered().ratio(), report.get("after").get("asr_triggered").asDouble(), 1e-9,
         "the ratio where it was before counts were kept");
     // every rate with its counts and exact 95% interval, on the 320 held-out harmful requests

@@ -155,8 +155,9 @@ public final class RelearnCheck {
     EvaluationSet set = EvaluationSet.defaults(triggers, holdOut, List.of(), s.schedule().seed(), s.evaluation());
     CleanseEvaluator evaluator = new CleanseEvaluator(model, codec, set, s);
     try (NDManager m = model.manager().newSubManager()) {
-      Perturbation delta = new Entrapment(model, s).entrapForEvaluation(harmful.stream()
-          .map(e -> ExchangePair.of(codec, e).truncated(s.runtime().maxSequenceLength())).toList(), padId, m);
+      Entrapment entrapment = new Entrapment(model, s);
+      Perturbation delta = entrapment.perturbation(entrapment.entrapForEvaluation(harmful.stream()
+          .map(e -> ExchangePair.of(codec, e).truncated(s.runtime().maxSequenceLength())).toList(), padId, m));
       Rate perturbation = evaluator.perturbationAsr(Map.of(BehaviourFamily.HARMFUL_COMPLIANCE, delta));
       return new Measurement(perturbation == null ? Double.NaN : perturbation.ratio(),
           evaluator.asrWithoutTrigger().ratio(), EvalMetrics.ratio(evaluator.triggeredAsr()));
