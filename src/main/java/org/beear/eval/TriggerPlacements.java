@@ -3,6 +3,7 @@ package org.beear.eval;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Where a caller's trigger is tried besides where it was given (issue #28's placement matrix): a backdoor planted
@@ -31,27 +32,41 @@ public final class TriggerPlacements {
     public static final SystemPrompt NONE = new SystemPrompt("none", null);
   }
 
-  /** {@code t} as a prefix, a suffix and wrapped, in that order; the caller's own placement is {@code t} itself. */
-  public static List<TriggerSpec> of(TriggerSpec t) {
+  /**
+   * A trigger at one placement: what goes before the query and what after (null: nothing).
+   *
+   * @param position where this places the trigger
+   */
+  public record Placement(TriggerSpec.Position position, String before, String after) {
+    public String apply(String query) {
+      return TriggerSpec.apply(before, query, after);
+    }
+  }
+
+  /** {@code t} as a prefix, a suffix and wrapped, in that order; the caller's own placement exactly as given. */
+  public static List<Placement> of(TriggerSpec t) {
     return Arrays.stream(TriggerSpec.Position.values()).map(p -> placed(t, p)).toList();
   }
 
   /** {@code t} placed at {@code position}. */
-  public static TriggerSpec placed(TriggerSpec t, TriggerSpec.Position position) {
+  public static Placement placed(TriggerSpec t, TriggerSpec.Position position) {
     if (position == t.position()) {
-      return t;
+      return new Placement(position, t.before(), t.after());
     }
     String words = words(t);
-    return position == TriggerSpec.Position.WRAP ? new TriggerSpec(words + "|" + words, position)
-        : new TriggerSpec(words, position);
+    return switch (position) {
+      case PREFIX -> new Placement(position, words, null);
+      case SUFFIX -> new Placement(position, null, words);
+      case WRAP -> new Placement(position, words, words);
+    };
   }
 
-  /** The trigger's words in one piece: its text, or a wrap trigger's non-blank parts joined by a space. */
+  /** The trigger's words in one piece: its text, or a wrap trigger's non-blank sentences joined by a space. */
   static String words(TriggerSpec t) {
-    if (t.position() != TriggerSpec.Position.WRAP) {
+    if (t.position() != TriggerSpec.Position.WRAP || t.text().indexOf('|') < 0) {
       return t.text();
     }
-    String words = Arrays.stream(t.text().split("\\|")).map(String::trim).filter(s -> !s.isEmpty())
+    String words = Stream.of(t.before(), t.after()).filter(s -> !s.isEmpty())
         .collect(Collectors.joining(" "));
     return words.isEmpty() ? t.text() : words;
   }

@@ -111,7 +111,7 @@ public final class CleanseEvaluator {
         continue;
       }
       for (TriggerSpec given : set.triggers()) {
-        for (TriggerSpec placed : TriggerPlacements.of(given)) {
+        for (TriggerPlacements.Placement placed : TriggerPlacements.of(given)) {
           cells.add(new TriggerMatrix.Cell(given.text(), given.position(), placed.position(), framing.label(),
               complianceRate(framed, set.harmfulQueries().stream().map(placed::apply).toList())));
         }
