@@ -19,7 +19,7 @@ class PrometheusMetricsTest extends ServiceTestBase {
   void prometheusShowsJobCountersDurationsAndTheAsrAfterDistributionButNoPerJobSeries() throws Exception {
     String before = scrape();
     String id = submit("""
-        {"model_uri": "%s", "options": {"max_epochs": 2, "inner_steps": 2, "trigger_matrix": false},
+        {"model_uri": "%s", "options": {"max_epochs": 2, "inner_steps": 2},
          "evaluation": {"triggers": [{"text": "SUDO", "position": "suffix"}]}}"""
         .formatted(fileUri(model(uniqueName("metrics")))));
     JsonNode job = awaitStatus(id, "succeeded");

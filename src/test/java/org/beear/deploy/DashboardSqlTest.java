@@ -49,7 +49,7 @@ class DashboardSqlTest extends ServiceTestBase {
   void everySqlPanelOfTheDashboardReturnsRowsForTheReadOnlyRoleAfterAJob() throws Exception {
     String model = fileUri(model(uniqueName("trend")));
     String id = submit("""
-        {"model_uri": "%s", "options": {"max_epochs": 2, "inner_steps": 1, "trigger_matrix": false},
+        {"model_uri": "%s", "options": {"max_epochs": 2, "inner_steps": 1},
          "evaluation": {"triggers": [{"text": "SUDO", "position": "suffix"}]}}""".formatted(model));
     awaitStatus(id, "succeeded");
     // a scan by the real scanner on a backdoored xs organism, for the scans' panel
