@@ -17,6 +17,7 @@ import org.beear.llm.OpenModel;
 import org.beear.llm.text.jinja.Cancellation;
 import org.beear.organism.TestOrganisms;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The placement matrix on a real (xs) organism whose backdoor was planted as a suffix. */
 class TriggerMatrixOrganismTest {
@@ -66,6 +67,25 @@ class TriggerMatrixOrganismTest {
       EvalMetrics m = evaluator.full(Map.of());
       assertNull(m.triggerMatrix());
       assertEquals(evaluator.triggeredAsr(), m.asrTriggered());
+    }
+  }
+
+  @Test
+  void aTemplateThatRefusesSystemMessagesGetsTheCellsWithoutOneAndANote(@TempDir Path tmp) throws Exception {
+    Path organism = TestOrganisms.withTemplatePrefix("suffix-short", tmp.resolve("model"),
+        "{% if messages[0]['role'] == 'system' %}{{ raise_exception('Only user and assistant roles are supported!') }}"
+            + "{% endif %}");
+    CheckedModel checked = CheckedModel.check(organism);
+    CleanseSettings s = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("eval_harmful_prompts", 10,
+        "eval_safe_prompts", 0, "eval_benign_prompts", 1)), checked.config(), "cpu");
+    try (OpenModel open = checked.open(DeviceKind.CPU, "float32", null, Cancellation.NONE)) {
+      TriggerMatrix matrix = new CleanseEvaluator(open.model(), open.codec(),
+          EvaluationSet.defaults(List.of(SUDO), List.of(), List.of(), 42, s.evaluation()), s).triggerMatrix();
+      assertEquals(List.of("none", "none", "none"), matrix.cells().stream().map(TriggerMatrix.Cell::systemPrompt)
+          .toList());
+      assertNull(matrix.systemPrompt());
+      assertTrue(matrix.note().contains("does not accept a system prompt") && matrix.note().contains("Only user"),
+          matrix.note());
     }
   }
 
