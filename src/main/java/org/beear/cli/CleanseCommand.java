@@ -17,6 +17,8 @@ import org.beear.beear.loop.EpochRecord;
 import org.beear.eval.TriggerSpec;
 import org.beear.files.FileDigest;
 import org.beear.files.FileDigests;
+import org.beear.policy.ReportAmendment;
+import org.beear.policy.TodaysResults;
 import org.beear.source.LocalModelPaths;
 import org.beear.source.ModelFileFilter;
 import picocli.CommandLine.Command;
@@ -45,8 +47,13 @@ final class CleanseCommand implements Callable<Integer> {
 
   @Mixin CleanseFlags options;
 
+  @Mixin PolicyFlags gate;
+
+  @Mixin GateJsonFlag gateJson;
+
   @Override
   public Integer call() {
+    gate.readPolicy();
     Path modelDir = LocalModelPaths.fromCommandLine(model);
     List<TriggerSpec> specs = triggerSpecs(triggers);
     // beside the output, not in it: the output is renamed into place complete, so it must be new or empty
@@ -69,7 +76,14 @@ final class CleanseCommand implements Callable<Integer> {
     if (r.relearn() != null) {
       System.out.print(RelearnCheckCommand.table(r.relearn().models(), !specs.isEmpty()));
     }
-    return 0;
+    // the gate reads the cleansed model: its files as published, report.json aside (it cannot hold its own digest)
+    PolicyFlags.Gate g = gate.gate("cleanse", r.outputDir(), () -> r.provenance() == null ? List.of()
+        : r.provenance().outputs(), TodaysResults.of(r), gateJson.json);
+    System.out.print(g.text());
+    if (g.outcome() != null) {
+      ReportAmendment.add(r.reportFile(), gate.policy(), g.outcome());
+    }
+    return g.exitCode();
   }
 
   /** {@code --trigger} values, TEXT or TEXT@position (the last @ splits). */
