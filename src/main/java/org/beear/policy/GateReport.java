@@ -75,7 +75,7 @@ public record GateReport(String version, String command, Path modelDir, List<Fil
     List<Map<String, Object>> files = new ArrayList<>();
     for (FileDigest f : artifacts) {
       Map<String, Object> a = new LinkedHashMap<>();
-      a.put("location", Map.of("uri", f.path(), "uriBaseId", MODEL_ROOT));
+      a.put("location", Map.of("uri", relativeUri(f.path()), "uriBaseId", MODEL_ROOT));
       a.put("length", f.bytes());
       a.put("roles", List.of("analysisTarget"));
       a.put("hashes", Map.of("sha-256", f.sha256()));
@@ -103,7 +103,7 @@ public record GateReport(String version, String command, Path modelDir, List<Fil
         int at = primaryArtifact();
         if (at >= 0) {
           result.put("locations", List.of(Map.of("physicalLocation", Map.of("artifactLocation",
-              Map.of("uri", artifacts.get(at).path(), "uriBaseId", MODEL_ROOT, "index", at)))));
+              Map.of("uri", relativeUri(artifacts.get(at).path()), "uriBaseId", MODEL_ROOT, "index", at)))));
         }
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("status", r.status().label());
@@ -144,6 +144,17 @@ public record GateReport(String version, String command, Path modelDir, List<Fil
       }
     }
     return artifacts.isEmpty() ? -1 : 0;
+  }
+
+  /** A relative path as a URI reference: "sub dir/a.json" is "sub%20dir/a.json"; a colon cannot start a scheme. */
+  static String relativeUri(String path) {
+    try {
+      String uri = new java.net.URI(null, null, path, null).toASCIIString();
+      int colon = uri.indexOf(':');
+      return colon >= 0 && (uri.indexOf('/') < 0 || colon < uri.indexOf('/')) ? "./" + uri : uri;
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("cannot name " + path + " by a URI", e);
+    }
   }
 
   private static String directoryUri(Path dir) {
