@@ -20,6 +20,9 @@ import org.beear.job.Job;
 import org.beear.job.JobJson;
 import org.beear.job.JobStore;
 import org.beear.net.FetchCancelledException;
+import org.beear.policy.PolicyOutcome;
+import org.beear.policy.ReportAmendment;
+import org.beear.policy.TodaysResults;
 import org.beear.source.FetchedModel;
 
 /**
@@ -44,6 +47,11 @@ final class CleanseRun extends JobRun implements CleanseListener {
     maxEpochs = job.getMaxEpochs();
     CleanseResult result = ctx.engine().cleanse(request(job), this);
     lease.requireHeld();
+    // report.json carries the outcome too: added before an s3:// output goes up
+    PolicyOutcome outcome = checkPolicy(job, TodaysResults.of(result));
+    if (outcome != null) {
+      ReportAmendment.add(result.reportFile(), policy(job), outcome);
+    }
     publish(job);
     if (result.provenance() != null) { // now with the digests of the published output
       writes.provenance(null, ctx.json().write(result.provenance()));
