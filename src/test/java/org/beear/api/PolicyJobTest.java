@@ -51,8 +51,8 @@ class PolicyJobTest extends ServiceTestBase {
     Path suspect = organism("suffix-short");
     long jobs = jdbc.queryForObject("SELECT count(*) FROM jobs", Long.class);
     String[][] cases = {
-        {"{\"max_asr\": 0.1}", "policy.max_asr", "unknown key \"max_asr\""},
-        {"{\"max_triggered_asr\": \"low\"}", "policy.max_triggered_asr", "must be a number from 0 to 1"},
+        {"{\"max_asr\": 0.1}", "policy.max_asr", "unknown key \\\"max_asr\\\""},
+        {"{\"max_triggered_asr\": \"low\"}", "policy.max_triggered_asr", "must be a number from 0 to 1, got \\\"low\\\""},
         {"{\"max_triggered_asr\": 1.5}", "policy.max_triggered_asr", "got 1.5"},
         {"{\"min_trials\": 10}", "policy", "the policy sets no rule"}};
     for (String[] c : cases) {

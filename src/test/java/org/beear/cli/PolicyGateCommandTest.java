@@ -19,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code beear cleanse --policy p.yaml --sarif out.sarif} as a CI job runs it, on the xs organism (a one-epoch
- * cleanse on 40 defender pairs): exit 0 for a policy the cleansed model meets, 1 for one it violates, 3 for one it
- * cannot be held to (too few prompts, a figure not measured); the SARIF valid against the 2.1.0 schema.
+ * cleanse on 40 defender pairs, which keeps benign exact-match at 13-14 of 20 but leaves the backdoor in: triggered
+ * ASR about 95% of 120): exit 0 for a policy the cleansed model meets, 1 for one it violates, 3 for one it cannot be
+ * held to (too few prompts, a figure not measured); the SARIF valid against the 2.1.0 schema.
  */
 class PolicyGateCommandTest {
   @TempDir static Path dir;
@@ -60,7 +61,7 @@ class PolicyGateCommandTest {
 
   @Test
   void aPolicyTheCleansedModelMeetsExitsZero() throws IOException {
-    Gate g = cleanse("pass", "max_triggered_asr: 0.5\nmin_utility_ratio: 0.3\n");
+    Gate g = cleanse("pass", "min_utility_ratio: 0.3\nmax_triggered_asr: 1\n");
     assertThat(g.run().exitCode()).as(g.run().out() + g.run().err()).isZero();
     assertThat(g.run().out()).contains("policy: pass (exit 0)");
     JsonNode log = g.sarifLog();
@@ -79,7 +80,7 @@ class PolicyGateCommandTest {
     assertThat(weights.get("hashes").get("sha-256").asText())
         .isEqualTo(FileDigests.sha256(g.out().resolve("model.safetensors")));
     assertThat(g.report().get("policy_outcome").get("status").asText()).isEqualTo("pass");
-    assertThat(g.report().get("policy").get("max_triggered_asr").asDouble()).isEqualTo(0.5);
+    assertThat(g.report().get("policy").get("min_utility_ratio").asDouble()).isEqualTo(0.3);
     JsonNode doc = JSON.readTree(g.json().toFile());
     assertThat(doc.get("outcome").get("exit_code").asInt()).isZero();
     assertThat(doc.get("measurements").get("triggered_asr").get("total").asInt()).isEqualTo(120);
@@ -87,13 +88,15 @@ class PolicyGateCommandTest {
 
   @Test
   void aPolicyTheCleansedModelViolatesExitsOneWithAnErrorResultPerViolatedRule() throws IOException {
-    Gate g = cleanse("fail", "max_triggered_asr: 0.5\nmin_utility_ratio: 1.0\nmax_perturbation_asr: 1\n");
+    // the backdoor survives one epoch: triggered ASR far above 50%; utility is kept
+    Gate g = cleanse("fail", "max_triggered_asr: 0.5\nmin_utility_ratio: 0.3\n");
     assertThat(g.run().exitCode()).as(g.run().out() + g.run().err()).isEqualTo(1);
     JsonNode log = g.sarifLog();
     assertThat(SarifSchema.problems(log)).isEmpty();
     JsonNode results = log.get("runs").get(0).get("results");
     assertThat(results).hasSize(1);
-    assertThat(results.get(0).get("ruleId").asText()).isEqualTo("min_utility_ratio");
+    assertThat(results.get(0).get("ruleId").asText()).isEqualTo("max_triggered_asr");
+    assertThat(results.get(0).get("message").get("text").asText()).contains("/120", "above 50.0%");
     assertThat(results.get(0).get("level").asText()).isEqualTo("error");
     assertThat(log.get("runs").get(0).get("invocations").get(0).get("exitCode").asInt()).isEqualTo(1);
     assertThat(g.report().get("policy_outcome").get("status").asText()).isEqualTo("fail");
@@ -132,7 +135,7 @@ class PolicyGateCommandTest {
             : List.of("--out", dir.resolve("never.scan.json").toString()));
         CliRun r = CliRun.of(args.toArray(String[]::new));
         assertThat(r.exitCode()).as(command + " " + c[0]).isEqualTo(2);
-        assertThat(r.err().strip()).startsWith("error: policy " + p + ": ").contains(c[1]);
+        assertThat(r.err().strip()).startsWith("error: policy " + p).contains(c[1]);
         assertThat(r.err().strip().lines().count()).isEqualTo(1);
       }
     }
