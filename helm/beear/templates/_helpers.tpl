@@ -62,6 +62,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- include "beear.securitySecretEnv" (dict "root" . "name" "BEEAR_SECURITY_BOOTSTRAP_KEY" "key" $keys.bootstrapKey) }}
 {{ include "beear.securitySecretEnv" (dict "root" . "name" "BEEAR_SECURITY_METRICS_KEY" "key" $keys.metricsKey) }}
 {{ include "beear.securitySecretEnv" (dict "root" . "name" "BEEAR_SECURITY_SECRETS_KEY" "key" $keys.secretsKey) }}
+{{ include "beear.securitySecretEnv" (dict "root" . "name" "BEEAR_ATTESTATION_SIGNING_KEY" "key" $keys.attestationSigningKey) }}
 {{- range $setting, $env := dict "issuer" "ISSUER" "jwkSetUri" "JWK_SET_URI" "audience" "AUDIENCE" "tenantClaim" "TENANT_CLAIM" "rolesClaim" "ROLES_CLAIM" }}
 {{- $value := get $.Values.security.oidc $setting }}
 {{- if $value }}

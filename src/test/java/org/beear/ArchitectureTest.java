@@ -29,7 +29,7 @@ class ArchitectureTest {
   /** Any mention of another beear package, in an import or written out in full in the code. */
   private static final Pattern BEEAR_REFERENCE = Pattern.compile("\\borg\\.beear\\.([a-z][a-z0-9]*)\\.");
   private static final Set<String> ALGORITHM = Set.of("llm", "beear", "eval", "plan", "organism", "datasets",
-      "options", "files");
+      "options", "files", "attest");
   private static final Set<String> SERVICE = Set.of("api", "job", "worker", "source", "app");
 
   @Test
@@ -55,6 +55,13 @@ class ArchitectureTest {
   void servicePackagesKnowNothingOfTensors() {
     assertThat(filesMentioning(SERVICE, Pattern.compile("\\b(ai\\.djl|org\\.beear\\.llm)\\.")))
         .as("service files that use DJL or the engine").isEmpty();
+  }
+
+  /** Attestations sign and check files: the engine and the service both use them, and they use neither. */
+  @Test
+  void attestationsKnowNothingOfTensorsOrTheEngine() {
+    assertThat(filesMentioning(Set.of("attest"), Pattern.compile("\\b(ai\\.djl|org\\.beear\\.(llm|beear))\\.")))
+        .as("attest files that use DJL or the engine").isEmpty();
   }
 
   /**

@@ -10,6 +10,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
 import java.util.List;
+import org.beear.attest.CleansePredicate;
 import org.beear.job.FieldProblem;
 import org.beear.job.InvalidRequestException;
 import org.beear.job.Job;
@@ -100,6 +101,37 @@ public class CleanseJobController extends JobEndpoints {
       return mapper.readTree(report);
     } catch (IOException e) {
       throw new ReportUnavailableException("the report of job " + id + " is not valid JSON");
+    }
+  }
+
+  @Operation(summary = "The signed attestation of a succeeded job's cleansed model",
+      description = "A DSSE envelope (payloadType application/vnd.in-toto+json) holding an in-toto Statement v1: "
+          + "the cleansed model's files with their SHA-256 digests as subjects, and a predicate of type "
+          + CleansePredicate.TYPE + " with the source, settings, seed, data, judge and ASR before and after. "
+          + "Signed with the service's Ed25519 key, whose public key is GET /api/v1/attestation-key; check it with "
+          + "beear verify --attestation FILE --model DIR --public-key FILE.")
+  @ApiResponse(responseCode = "200", description = "the envelope")
+  @ApiResponse(responseCode = "404", description = "no such job, or it has not succeeded, or its output holds no "
+      + "attestation", content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+          schema = @Schema(implementation = ProblemDetail.class)))
+  @GetMapping(path = "/{id}/attestation", produces = MediaType.APPLICATION_JSON_VALUE)
+  public JsonNode attestation(@PathVariable String id) {
+    Job job = job(id);
+    if (job.getStatus() != JobStatus.SUCCEEDED) {
+      throw new ReportNotFoundException("job " + id + " is " + job.getStatus().wireName()
+          + "; its attestation exists once it has succeeded");
+    }
+    String envelope;
+    try {
+      envelope = outputs.attestation(job.getOutputUri()).orElseThrow(() -> new ReportNotFoundException(
+          "the attestation of job " + id + " is missing from its output location"));
+    } catch (SourceException e) {
+      throw new ReportUnavailableException("job " + id + ": " + e.getMessage());
+    }
+    try {
+      return mapper.readTree(envelope);
+    } catch (IOException e) {
+      throw new ReportUnavailableException("the attestation of job " + id + " is not valid JSON");
     }
   }
 

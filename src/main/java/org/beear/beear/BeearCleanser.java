@@ -94,10 +94,11 @@ public final class BeearCleanser implements CleanseEngine {
       // the training's model is closed: the check loads copies of its own, one at a time
       RelearnOutcome relearn = new RelearnAfterCleanse(this, request, model, plan, listener, timings)
           .run(staged.dir());
+      Provenance provenance = CleanseReport.provenance(request, staged.dir());
       CleanseResult result = new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"),
           trained.before(), trained.after(), List.copyOf(trained.epochs()), trained.earlyStopped(),
-          (System.nanoTime() - start) / 1e9, CleanseReport.provenance(request, staged.dir()), timings.ordered(), scan,
-          relearn);
+          (System.nanoTime() - start) / 1e9, provenance, timings.ordered(), scan, relearn, trained.kept(),
+          CleanseReport.predicate(request, provenance, plan, trained));
       CleanseReport.write(staged.dir(), result, request, plan, trained.data(), trained.model(), timings);
       staged.publish(listener);
       listener.event("done", String.format("cleansed in %.0f s: %s", result.seconds(), result.timeBreakdown()));

@@ -3,8 +3,10 @@ package org.beear.beear;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.beear.attest.CleansePredicate;
 import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.loop.EpochRecord;
+import org.beear.beear.loop.KeptEpoch;
 import org.beear.beear.relearn.RelearnOutcome;
 import org.beear.beear.scan.ScanSummary;
 
@@ -19,6 +21,9 @@ import org.beear.beear.scan.ScanSummary;
  *                     measured
  * @param scan         the trigger-free scan of the model before cleansing (option {@code scan}); null when not run
  * @param relearn      the relearning check after cleansing (option {@code relearn_check}); null when not run
+ * @param kept         the epoch whose weights were handed back, and why; null from an engine that does not choose
+ * @param predicate    what a signed attestation of the cleansed model says of it ({@link CleansePredicate}); null
+ *                     from an engine that does not record one
  */
 public record CleanseResult(
     Path outputDir,
@@ -31,7 +36,9 @@ public record CleanseResult(
     Provenance provenance,
     Map<String, Double> phaseSeconds,
     ScanSummary scan,
-    RelearnOutcome relearn) {
+    RelearnOutcome relearn,
+    KeptEpoch kept,
+    CleansePredicate predicate) {
 
   public CleanseResult {
     phaseSeconds = phaseSeconds == null ? Map.of() : java.util.Collections.unmodifiableMap(
@@ -42,7 +49,8 @@ public record CleanseResult(
   public CleanseResult(Path outputDir, Path reportFile, EvalMetrics before, EvalMetrics after,
       List<EpochRecord> epochs, boolean earlyStopped, double seconds, Provenance provenance,
       Map<String, Double> phaseSeconds) {
-    this(outputDir, reportFile, before, after, epochs, earlyStopped, seconds, provenance, phaseSeconds, null, null);
+    this(outputDir, reportFile, before, after, epochs, earlyStopped, seconds, provenance, phaseSeconds, null, null,
+        null, null);
   }
 
   public CleanseResult(Path outputDir, Path reportFile, EvalMetrics before, EvalMetrics after,

@@ -14,7 +14,9 @@ import org.beear.beear.evaluation.EvaluationSet;
 import org.beear.beear.loop.CleanseCancelledException;
 import org.beear.beear.loop.CleanseCheckpoint;
 import org.beear.beear.loop.CleanseLoop;
+import org.beear.beear.loop.EpochDeltaNorms;
 import org.beear.beear.loop.EpochRecord;
+import org.beear.beear.loop.KeptEpoch;
 import org.beear.beear.loop.Timings;
 import org.beear.beear.loop.TrainedWeights;
 import org.beear.beear.settings.CleanseSettings;
@@ -31,9 +33,12 @@ import org.beear.llm.weights.Checkpoint;
  */
 final class Training {
 
-  /** What a training leaves: the figures, and the cleansed model in the staged output (not yet published). */
+  /**
+   * What a training leaves: the figures, the epoch whose weights it handed back, and the cleansed model in the
+   * staged output (not yet published).
+   */
   record Trained(EvalMetrics before, EvalMetrics after, List<EpochRecord> epochs, boolean earlyStopped,
-      DefenderData data, CleanseReport.ModelFacts model, StagedOutput.Stage staged) {}
+      KeptEpoch kept, DefenderData data, CleanseReport.ModelFacts model, StagedOutput.Stage staged) {}
 
   private final CleanseRequest request;
   private final CheckedModel checked;
@@ -76,7 +81,7 @@ final class Training {
           listener.resumed(List.copyOf(resumed.epochs()));
         } else {
           listener.event("evaluating", "measuring the model before cleansing");
-          before = timings.time("evaluate_before", listener, () -> loop.withEvalDeltas(evaluator::full));
+          before = timings.time("evaluate_before", listener, () -> loop.withEvalDeltas(evaluator::full)).value();
         }
         listener.baseline(before);
         boolean earlyStopped = earlyStop(epochs);
@@ -86,7 +91,8 @@ final class Training {
           // the checkpoint first, then the record: a crash between the two loses nothing (the resumed run hands
           // the checkpoint's epochs to listener.resumed) and runs no epoch twice
           checkpoint.write(loop.round.trained(), loop.round.optimizer().state(),
-              new CleanseCheckpoint.State(epoch, before, epochs, loop.resume()));
+              new CleanseCheckpoint.State(epoch, before, epochs, loop.resume()),
+              KeptEpoch.toKeep(epochs, s.schedule().minEpochs()));
           listener.epoch(record, epoch / (double) s.schedule().maxEpochs());
           earlyStopped = earlyStop(epochs);
           if (earlyStopped) {
@@ -94,30 +100,57 @@ final class Training {
                 record.metrics().asrPerturbation(), s.schedule().earlyStopAsr(), epoch));
           }
         }
+        KeptEpoch kept = keep(checkpoint, loop, epochs);
         listener.event("evaluating", "measuring the cleansed model");
-        EvalMetrics after = timings.time("evaluate_after", listener, () -> loop.withEvalDeltas(evaluator::full));
+        EvalMetrics after = timings.time("evaluate_after", listener,
+            () -> loop.withEvalDeltas(evaluator::full)).value();
         StagedOutput.Stage staged = save(loop, output);
-        return new Trained(before, after, epochs, earlyStopped, data, CleanseReport.ModelFacts.of(open.model()),
-            staged);
+        return new Trained(before, after, epochs, earlyStopped, kept, data,
+            CleanseReport.ModelFacts.of(open.model()), staged);
       }
     }
+  }
+
+  /**
+   * Puts back the weights of the epoch to hand back ({@link KeptEpoch}) when it is not the last one: its checkpoint
+   * outlived the newer ones for this.
+   */
+  private KeptEpoch keep(CleanseCheckpoint checkpoint, CleanseLoop loop, List<EpochRecord> epochs) {
+    if (epochs.isEmpty()) {
+      return null;
+    }
+    KeptEpoch kept = KeptEpoch.choose(epochs, s.schedule().minEpochs());
+    if (kept.epoch() != epochs.get(epochs.size() - 1).epoch()) {
+      CleanseCheckpoint.Saved saved = checkpoint.readEpoch(kept.epoch());
+      if (saved == null) {
+        throw new IllegalStateException("the checkpoint of epoch " + kept.epoch() + ", the one to hand back, is gone"
+            + " from " + request.workDir());
+      }
+      CleanseCheckpoint.restoreWeights(saved, loop.round.trained());
+    }
+    listener.event("kept_epoch", kept.reason());
+    return kept;
   }
 
   /** One epoch of rounds, then the figures the stop decides on. */
   private EpochRecord epoch(CleanseLoop loop, CleanseEvaluator evaluator, int epoch) {
     long epochStart = System.nanoTime();
     CleanseLoop.EpochLosses losses = loop.epoch(epoch);
-    EvalMetrics m = timings.time("evaluate_epochs", listener, () -> loop.withEvalDeltas(deltas -> {
-      CleanseEvaluator.CodeRates code = evaluator.codeRates();
-      return EvalMetrics.ofEpoch(evaluator.triggeredAsr(), evaluator.perturbationAsr(deltas), code.insecure(),
-          code.secure());
-    }));
+    CleanseLoop.Evaluated<EvalMetrics> evaluated = timings.time("evaluate_epochs", listener,
+        () -> loop.withEvalDeltas(deltas -> {
+          CleanseEvaluator.CodeRates code = evaluator.codeRates();
+          return EvalMetrics.ofEpoch(evaluator.triggeredAsr(), evaluator.perturbationAsr(deltas), code.insecure(),
+              code.secure());
+        }));
+    EvalMetrics m = evaluated.value();
+    Map<String, EpochRecord.DeltaNorms> deltaNorms = EpochDeltaNorms.record(epoch, losses.deltaSizes(),
+        evaluated.deltaSizes(), s.entrapment().deltaMaxNorm(), listener);
     if (losses.skippedSteps() > 0) {
       listener.event("mixed_precision", losses.skippedSteps() + " removal step(s) of epoch " + epoch
           + " skipped for non-finite gradients; loss scale now " + loop.lossScale());
     }
     return new EpochRecord(epoch, losses.entrapment(), losses.safe(), losses.anchor(), m,
-        (System.nanoTime() - epochStart) / 1e9);
+        (System.nanoTime() - epochStart) / 1e9, deltaNorms);
   }
 
   /** The trained tensors in their stored dtype, the rest copied unchanged, into a staged output. */

@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.beear.attest.Attestations;
+import org.beear.attest.ModelSubjects;
+import org.beear.attest.SigningKey;
 import org.beear.beear.BeearCleanser;
 import org.beear.beear.CleanseListener;
 import org.beear.beear.CleanseRequest;
@@ -27,7 +30,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "cleanse", mixinStandardHelpOptions = true,
     description = "Removes a safety backdoor from a Hugging Face model directory with BEEAR and writes the cleansed "
-        + "model plus report.json.")
+        + "model plus report.json, and with --signing-key a signed attestation.")
 final class CleanseCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "model directory or file:// URI") String model;
 
@@ -45,6 +48,12 @@ final class CleanseCommand implements Callable<Integer> {
 
   @Option(names = "--anchoring-data", description = "benign prompt/response pairs (JSONL or CSV)") Path anchoringData;
 
+  @Option(names = "--signing-key", description = "sign an attestation of the cleansed model with this Ed25519 "
+      + "private key (PEM, PKCS#8) and write it into the output as " + ModelSubjects.ATTESTATION_FILE
+      + "; a missing file is created (mode 0600) with its public key beside it as FILE.pub. Without it, nothing is "
+      + "signed")
+  Path signingKey;
+
   @Mixin CleanseFlags options;
 
   @Mixin PolicyFlags gate;
@@ -55,6 +64,7 @@ final class CleanseCommand implements Callable<Integer> {
   public Integer call() {
     gate.readPolicy();
     Path modelDir = LocalModelPaths.fromCommandLine(model);
+    SigningKey key = signingKey == null ? null : signingKey(signingKey); // a bad key fails before any training
     List<TriggerSpec> specs = triggerSpecs(triggers);
     // beside the output, not in it: the output is renamed into place complete, so it must be new or empty
     Path absolute = out.toAbsolutePath().normalize();
@@ -83,7 +93,29 @@ final class CleanseCommand implements Callable<Integer> {
     if (g.outcome() != null) {
       ReportAmendment.add(r.reportFile(), gate.policy(), g.outcome());
     }
+    if (key != null) { // after the gate: the attestation records the policy's outcome
+      Path attestation = Attestations.write(r.outputDir(), r.provenance().outputs(),
+          g.outcome() == null ? r.predicate() : r.predicate().withPolicy(g.outcome().toMap()), key);
+      System.out.println("attestation: " + attestation + " (signed by key " + key.keyId() + ")");
+    }
     return g.exitCode();
+  }
+
+  /** The key in {@code file}, created first when there is none, its public key written beside it then. */
+  private static SigningKey signingKey(Path file) {
+    if (Files.exists(file)) {
+      return SigningKey.read(file);
+    }
+    SigningKey key = SigningKey.readOrCreate(file);
+    Path publicKey = file.resolveSibling(file.getFileName() + ".pub");
+    try {
+      Files.writeString(publicKey, key.publicPem());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the public key " + publicKey, e);
+    }
+    System.err.println("created the signing key " + file + " (mode 0600); its public key, to verify with: "
+        + publicKey);
+    return key;
   }
 
   /** {@code --trigger} values, TEXT or TEXT@position (the last @ splits). */

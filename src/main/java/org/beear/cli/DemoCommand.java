@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.beear.app.BeearApplication;
 import org.beear.app.BeearProperties;
+import org.beear.attest.ModelSubjects;
 import org.beear.organism.AttackFile;
 import org.beear.organism.OrganismFactory;
 import org.beear.organism.OrganismSize;
@@ -99,6 +100,7 @@ final class DemoCommand implements Callable<Integer> {
       System.out.printf("perturbation ASR   %6.1f%% -> %6.1f%%%n", pct(before, "asr_perturbation"), pct(after, "asr_perturbation"));
       System.out.printf("benign exact-match %6.1f%% -> %6.1f%%%n", pct(before, "benign_exact_match"), pct(after, "benign_exact_match"));
       System.out.println("cleansed model:  " + job.path("output_uri").asText());
+      printAttestation(base, key, job.path("output_uri").asText());
     } else {
       System.out.println("error: " + job.path("error").asText());
     }
@@ -109,6 +111,21 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("The service keeps running; Ctrl-C stops it.");
     ServeCommand.awaitShutdown(context);
     return 0;
+  }
+
+  /** Where the signed attestation is, and the command that checks it with the service's public key (saved). */
+  private void printAttestation(String base, ServiceKey key, String outputUri) throws Exception {
+    HttpResponse<String> publicKey = http.send(key.authorize(HttpRequest.newBuilder(URI.create(base
+        + "/api/v1/attestation-key"))).GET().build(), HttpResponse.BodyHandlers.ofString());
+    if (publicKey.statusCode() != 200 || !outputUri.startsWith("file:")) {
+      return;
+    }
+    Path keyFile = dataDir.resolve("attestation-key.pub").toAbsolutePath();
+    Files.writeString(keyFile, publicKey.body());
+    Path output = Path.of(URI.create(outputUri));
+    System.out.println("attestation:     " + output.resolve(ModelSubjects.ATTESTATION_FILE) + "; check it with");
+    System.out.println("  bin/beear verify --attestation " + output.resolve(ModelSubjects.ATTESTATION_FILE)
+        + " --model " + output + " --public-key " + keyFile);
   }
 
   private JsonNode poll(String jobUrl, ServiceKey key) throws Exception {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     description = "Removes safety backdoors from instruction-tuned LLMs with BEEAR.",
     subcommands = {ServeCommand.class, DemoCommand.class, CleanseCommand.class, PlanCommand.class, OrganismCommand.class,
         EvaluateCommand.class, GenerateCommand.class, BenchCommand.class, KeysCommand.class, ScanCommand.class,
-        ScanRocCommand.class, RelearnCheckCommand.class, JudgeCommand.class})
+        ScanRocCommand.class, RelearnCheckCommand.class, StatsCommand.class, JudgeCommand.class, VerifyCommand.class})
 public final class Main {
   /** The release, as SARIF's driver and the JSON outputs name it. */
   static final String SEMVER = "0.1.0";

@@ -78,10 +78,12 @@ final class ScanCommand implements Callable<Integer> {
 
     @Override
     public void budget(String model, BehaviourFamily family, BudgetRow row, double progress) {
-      System.err.printf("%s %s budget %.3f: perturbation ASR %.1f%%, compliance %.1f%%, entrapment loss %s (%.1f s, "
+      System.err.printf("%s %s budget %.3f: perturbation ASR %.1f%%, compliance %.1f%%, entrapment loss %s%s (%.1f s, "
               + "%.0f%%)%n", model, family.id(), row.budget(), 100 * row.perturbationAsr(), 100 * row.complianceRate(),
           row.entrapmentLoss() == null ? "-"
-              : String.format("%.3f", row.entrapmentLoss()), row.seconds(), 100 * progress);
+              : String.format("%.3f", row.entrapmentLoss()),
+          row.deltaNormRatio() == null ? "" : String.format(", delta %.3g x the median hidden-state norm",
+              row.deltaNormRatio()), row.seconds(), 100 * progress);
     }
   }
 }

@@ -20,15 +20,17 @@ public final class PromptPrefix implements PastKeyValues, AutoCloseable {
   private final int[] lengths;
   private final int width;
   private final double squaredNormAtLayer;
+  private final double[] tokenSquaredNorms;
 
   private PromptPrefix(NDManager manager, NDArray[] keys, NDArray[] values, int[] lengths, int width,
-      double squaredNormAtLayer) {
+      double squaredNormAtLayer, double[] tokenSquaredNorms) {
     this.manager = manager;
     this.keys = keys;
     this.values = values;
     this.lengths = lengths;
     this.width = width;
     this.squaredNormAtLayer = squaredNormAtLayer;
+    this.tokenSquaredNorms = tokenSquaredNorms;
   }
 
   /**
@@ -36,8 +38,8 @@ public final class PromptPrefix implements PastKeyValues, AutoCloseable {
    * their keys and values for {@code copies} continuations of each: rows 0..m-1 continue prompts 0..m-1, rows
    * m..2m-1 continue them again, and so on, so one pass holds every continuation.
    *
-   * @param layer the anchor layer l: the squared norm of F_{1..l} over the prefixes' real tokens is kept, counted
-   *              once per continuation
+   * @param layer the anchor layer l: the squared norm of F_{1..l} over the prefixes' real tokens is kept, in all and
+   *              per token, counted once per continuation
    */
   public static PromptPrefix compute(LlamaModel model, NDManager parent, List<long[]> prefixes, long padId,
       int layer, int copies) {
@@ -52,7 +54,7 @@ public final class PromptPrefix implements PastKeyValues, AutoCloseable {
     }
     int width = java.util.Arrays.stream(lengths).max().orElse(0);
     if (width == 0) {
-      return new PromptPrefix(m, keys, values, lengths, 0, 0);
+      return new PromptPrefix(m, keys, values, lengths, 0, 0, new double[0]);
     }
     PastKeyValues recorder = (i, k, v) -> {
       keys[i] = tiled(k, copies, m); // out of the layer's scope: the prefix keeps them
@@ -60,6 +62,7 @@ public final class PromptPrefix implements PastKeyValues, AutoCloseable {
       return new NDArray[] {k, v};
     };
     double squares;
+    double[] tokenSquares = new double[lengths.length == 0 ? 0 : java.util.Arrays.stream(lengths).sum()];
     try (NDManager pass = m.newSubManager()) {
       Inputs in = Inputs.of(pass, prefixes.toArray(long[][]::new), null, false, padId);
       NDArray hidden = model.prefill(in, recorder, layer); // [m, P, D]
@@ -70,9 +73,18 @@ public final class PromptPrefix implements PastKeyValues, AutoCloseable {
       NDArray wide = Ops.atLeastFloat32(hidden);
       NDArray mask = pass.create(real, new ai.djl.ndarray.types.Shape(once.length, width, 1))
           .toType(wide.getDataType(), false);
-      squares = copies * Ops.value(wide.square().mul(mask).sum());
+      NDArray square = wide.square();
+      squares = copies * Ops.value(square.mul(mask).sum());
+      double[] perToken = Ops.values(square.sum(new int[] {2})); // [m · P], row-major
+      int at = 0;
+      for (int c = 0; c < copies; c++) {
+        for (int i = 0; i < once.length; i++) {
+          System.arraycopy(perToken, i * width, tokenSquares, at, once[i]);
+          at += once[i];
+        }
+      }
     }
-    return new PromptPrefix(m, keys, values, lengths, width, squares);
+    return new PromptPrefix(m, keys, values, lengths, width, squares, tokenSquares);
   }
 
   /** [m, ...] → [copies·m, ...], the rows repeated block-wise, owned by {@code owner}. */
@@ -105,6 +117,11 @@ public final class PromptPrefix implements PastKeyValues, AutoCloseable {
   /** The sum of squares of F_{1..l} over the prefixes' real tokens, once per continuation. */
   public double squaredNormAtLayer() {
     return squaredNormAtLayer;
+  }
+
+  /** Each real token's squared L2 norm of F_{1..l}, prompt by prompt, once per continuation. */
+  public double[] tokenSquaredNorms() {
+    return tokenSquaredNorms.clone();
   }
 
   /** The prefixes' real tokens, once per continuation. */

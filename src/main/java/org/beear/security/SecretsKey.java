@@ -3,16 +3,13 @@ package org.beear.security;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.UUID;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
+import org.beear.files.OwnerOnlyFiles;
 
 /**
  * The AES-256 key that seals secrets at rest: {@code beear.security.secrets-key} (base64 of 32 bytes) when set,
@@ -54,31 +51,11 @@ public final class SecretsKey {
     return new SecretKeySpec(key, "AES");
   }
 
-  /**
-   * Writes a fresh key next to its final name with mode 0600, then links it into place: the link fails if another
-   * process got there first, and then both use that one.
-   */
+  /** A fresh key, created once with owner-only permissions ({@link OwnerOnlyFiles#createOnce}). */
   private static void generate(Path file) throws IOException {
-    Files.createDirectories(file.getParent());
     byte[] key = new byte[BYTES];
     new SecureRandom().nextBytes(key);
-    Path temp = file.resolveSibling(FILE_NAME + "." + UUID.randomUUID() + ".tmp");
-    try {
-      if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-        Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } else {
-        Files.createFile(temp);
-      }
-      Files.writeString(temp, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
-      try {
-        Files.createLink(file, temp);
-      } catch (FileAlreadyExistsException raced) {
-        // another process generated it first; use theirs
-      } catch (UnsupportedOperationException noLinks) {
-        Files.move(temp, file);
-      }
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    OwnerOnlyFiles.createOnce(file,
+        (Base64.getEncoder().encodeToString(key) + "\n").getBytes(StandardCharsets.US_ASCII));
   }
 }

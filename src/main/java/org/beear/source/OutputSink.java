@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.beear.app.BeearProperties;
+import org.beear.attest.ModelSubjects;
 import org.beear.net.FetchCancelledException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +32,12 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 public class OutputSink {
 
   private static final Logger log = LoggerFactory.getLogger(OutputSink.class);
-  private static final String REPORT = "report.json";
-  /** A report.json is a few kilobytes; a larger object under that name is not ours to read into memory. */
-  private static final long MAX_REPORT_BYTES = 16L << 20;
+  private static final String REPORT = ModelSubjects.REPORT_FILE;
+  /**
+   * A report.json or an attestation is at most a few hundred kilobytes; a larger object under that name is not ours
+   * to read into memory.
+   */
+  private static final long MAX_DOCUMENT_BYTES = 16L << 20;
 
   private final BeearProperties properties;
   private final S3Storage storage;
@@ -132,31 +136,47 @@ public class OutputSink {
    * @throws SourceException when the output location could not be read
    */
   public Optional<String> report(String outputUri) {
+    return read(outputUri, REPORT, "report");
+  }
+
+  /**
+   * The signed attestation of a job's output ({@value ModelSubjects#ATTESTATION_FILE}), read from its directory or
+   * its prefix; empty when there is none.
+   *
+   * @throws SourceException when the output location could not be read
+   */
+  public Optional<String> attestation(String outputUri) {
+    return read(outputUri, ModelSubjects.ATTESTATION_FILE, "attestation");
+  }
+
+  /** One of the small documents beear writes beside the model, by file name; {@code what} names it in messages. */
+  private Optional<String> read(String outputUri, String name, String what) {
     URI uri = URI.create(outputUri);
     if (!S3Location.isS3(uri)) {
       try {
-        return Optional.of(Files.readString(Path.of(uri).resolve(REPORT)));
+        return Optional.of(Files.readString(Path.of(uri).resolve(name)));
       } catch (NoSuchFileException e) {
         return Optional.empty();
       } catch (IOException e) {
-        throw new SourceException("the report could not be read from the output directory");
+        throw new SourceException("the " + what + " could not be read from the output directory");
       }
     }
     S3Location location = S3Location.parse(uri);
-    try (var in = storage.client().getObject(b -> b.bucket(location.bucket()).key(location.key(REPORT)))) {
-      byte[] bytes = in.readNBytes((int) MAX_REPORT_BYTES + 1);
-      if (bytes.length > MAX_REPORT_BYTES) {
-        throw new SourceException(location.key(REPORT) + " is larger than a report");
+    try (var in = storage.client().getObject(b -> b.bucket(location.bucket()).key(location.key(name)))) {
+      byte[] bytes = in.readNBytes((int) MAX_DOCUMENT_BYTES + 1);
+      if (bytes.length > MAX_DOCUMENT_BYTES) {
+        throw new SourceException(location.key(name) + " is larger than a " + what);
       }
       return Optional.of(new String(bytes, StandardCharsets.UTF_8));
     } catch (NoSuchKeyException e) {
       return Optional.empty();
     } catch (SdkException e) {
-      log.warn("reading the report from {} failed", location, e);
-      throw new SourceException("the report could not be read from " + location + ": " + S3Storage.describe(e));
+      log.warn("reading the {} from {} failed", what, location, e);
+      throw new SourceException("the " + what + " could not be read from " + location + ": "
+          + S3Storage.describe(e));
     } catch (IOException e) {
-      log.warn("reading the report from {} failed", location, e);
-      throw new SourceException("the report could not be read from " + location);
+      log.warn("reading the {} from {} failed", what, location, e);
+      throw new SourceException("the " + what + " could not be read from " + location);
     }
   }
 

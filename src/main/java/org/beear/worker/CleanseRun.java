@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.beear.attest.Attestations;
 import org.beear.beear.CleanseListener;
 import org.beear.beear.CleansePlan;
 import org.beear.beear.CleanseRequest;
@@ -47,11 +48,12 @@ final class CleanseRun extends JobRun implements CleanseListener {
     maxEpochs = job.getMaxEpochs();
     CleanseResult result = ctx.engine().cleanse(request(job), this);
     lease.requireHeld();
-    // report.json carries the outcome too: added before an s3:// output goes up
+    // report.json and the attestation carry the outcome too: added before an s3:// output goes up
     PolicyOutcome outcome = checkPolicy(job, TodaysResults.of(result));
     if (outcome != null) {
       ReportAmendment.add(result.reportFile(), policy(job), outcome);
     }
+    attest(result, outcome);
     publish(job);
     if (result.provenance() != null) { // now with the digests of the published output
       writes.provenance(null, ctx.json().write(result.provenance()));
@@ -67,6 +69,22 @@ final class CleanseRun extends JobRun implements CleanseListener {
         ctx.metrics().scanned(result.scan().verdict());
       }
     }
+  }
+
+  /**
+   * Signs the cleansed model's attestation with the service's key and writes it beside the model, into the local
+   * output (an {@code s3://} output's staging directory, uploaded with the model). Its subjects are the files the
+   * engine wrote, by the digests it computed before publishing them.
+   */
+  /** Signs the cleansed model's files with what produced them and the policy's outcome (null without a policy). */
+  private void attest(CleanseResult result, PolicyOutcome outcome) {
+    if (result.predicate() == null || result.provenance() == null) {
+      event(JobStore.INFO, "the engine recorded no predicate: the cleansed model is not attested");
+      return;
+    }
+    Attestations.write(result.outputDir(), result.provenance().outputs(),
+        outcome == null ? result.predicate() : result.predicate().withPolicy(outcome.toMap()),
+        ctx.attestationKey().key());
   }
 
   private CleanseRequest request(Job job) throws IOException {

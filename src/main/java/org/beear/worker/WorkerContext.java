@@ -9,6 +9,7 @@ import org.beear.job.JobRepository;
 import org.beear.job.JobStore;
 import org.beear.job.ModelUris;
 import org.beear.job.WorkerDevices;
+import org.beear.security.AttestationKey;
 import org.beear.source.DataFiles;
 import org.beear.source.ModelSources;
 import org.beear.source.OutputSink;
@@ -27,4 +28,5 @@ record WorkerContext(
     WorkerDevices devices,
     WorkDirectorySweeper workDirectories,
     OutputSink outputs,
+    AttestationKey attestationKey,
     ScheduledExecutorService heartbeats) {}

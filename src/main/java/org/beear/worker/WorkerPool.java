@@ -19,6 +19,7 @@ import org.beear.job.ModelUris;
 import org.beear.job.WorkerDevices;
 import org.beear.source.DataFiles;
 import org.beear.source.ModelSources;
+import org.beear.security.AttestationKey;
 import org.beear.source.OutputSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +49,8 @@ public class WorkerPool implements SmartLifecycle {
   public WorkerPool(BeearProperties properties, CleanseEngine engine, JobRepository jobs,
       JobStore store, JobJson json, JobMetrics metrics,
       ModelSources sources, ModelUris modelUris, DataFiles dataFiles, WorkerDevices devices,
-      ReplicaIdentity replica, WorkDirectorySweeper workDirectories, OutputSink outputs) {
+      ReplicaIdentity replica, WorkDirectorySweeper workDirectories, OutputSink outputs,
+      AttestationKey attestationKey) {
     this.properties = properties;
     this.replica = replica;
     this.store = store;
@@ -58,7 +60,7 @@ public class WorkerPool implements SmartLifecycle {
       return t;
     });
     this.context = new WorkerContext(properties, engine, jobs, store, json, metrics,
-        sources, modelUris, dataFiles, devices, workDirectories, outputs, heartbeats);
+        sources, modelUris, dataFiles, devices, workDirectories, outputs, attestationKey, heartbeats);
   }
 
   @Override

@@ -85,7 +85,8 @@ class S3JobTest extends ServiceTestBase {
 
     List<String> keys = s3.listObjectsV2(b -> b.bucket(bucket).prefix("cleansed/run-1/")).contents().stream()
         .map(S3Object::key).toList();
-    assertThat(keys).containsExactlyInAnyOrder("cleansed/run-1/model.safetensors", "cleansed/run-1/report.json");
+    assertThat(keys).containsExactlyInAnyOrder("cleansed/run-1/model.safetensors", "cleansed/run-1/report.json",
+        "cleansed/run-1/attestation.intoto.jsonl");
 
     byte[] expected = SteppingCleanseEngine.weights(model, 11 << 20);
     ResponseBytes<GetObjectResponse> weights = s3.getObjectAsBytes(b -> b.bucket(bucket)
@@ -107,6 +108,16 @@ class S3JobTest extends ServiceTestBase {
     HttpResponse<String> served = get("/api/v1/cleanse-jobs/" + id + "/report");
     assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
     assertThat(json(served).get("engine").asText()).isEqualTo("stepping-test-engine");
+
+    // the attestation went up with the model, and what it attests is what was uploaded
+    HttpResponse<String> attestation = get("/api/v1/cleanse-jobs/" + id + "/attestation");
+    assertThat(attestation.statusCode()).as(attestation.body()).isEqualTo(200);
+    JsonNode statement = mapper.readTree(java.util.Base64.getDecoder().decode(json(attestation).get("payload")
+        .asText()));
+    assertThat(statement.at("/subject/0/name").asText()).isEqualTo("model.safetensors");
+    assertThat(statement.at("/subject/0/digest/sha256").asText()).isEqualTo(hex(MessageDigest.getInstance("SHA-256")
+        .digest(expected)));
+    assertThat(statement.get("subject")).hasSize(1);
   }
 
   @Test

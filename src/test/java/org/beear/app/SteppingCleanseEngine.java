@@ -11,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.beear.attest.CleansePredicate;
+import org.beear.attest.ModelSubjects;
 import org.beear.beear.BeearCleanser;
 import org.beear.beear.CleanseEngine;
 import org.beear.beear.CleanseListener;
@@ -23,7 +25,6 @@ import org.beear.beear.loop.CleanseCancelledException;
 import org.beear.beear.loop.EpochRecord;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.CleanseSettings;
-import org.beear.files.FileDigests;
 import org.beear.llm.ModelConfig;
 import org.beear.plan.DeviceSpec;
 
@@ -137,9 +138,15 @@ public class SteppingCleanseEngine implements CleanseEngine {
     }
     // as the real engine: the request's provenance with the digests of what was written, report.json aside
     Provenance provenance = (request.provenance() != null ? request.provenance() : new Provenance(null, null, null))
-        .withOutputs(FileDigests.of(request.outputDir(), p -> !p.equals("report.json"), () -> false));
+        .withOutputs(ModelSubjects.digests(request.outputDir()));
+    Provenance.Source source = provenance.source();
+    CleansePredicate predicate = new CleansePredicate(source == null ? null
+        : new CleansePredicate.Source(source.uri(), source.revision(), source.archiveSha256(), provenance.inputs()),
+        java.util.Map.of("max_epochs", maxEpochs, "inner_steps", innerSteps), java.util.Map.of("seed", 0L),
+        List.of(), new CleansePredicate.Judge("stepping-test-engine", "0"),
+        new CleansePredicate.Results(before, after, maxEpochs, false), null, java.util.Map.of());
     return new CleanseResult(request.outputDir(), request.outputDir().resolve("report.json"), before, after, epochs,
-        false, (System.nanoTime() - started) / 1e9, provenance, java.util.Map.of());
+        false, (System.nanoTime() - started) / 1e9, provenance, java.util.Map.of(), null, null, null, predicate);
   }
 
   /** What the engine writes as the cleansed weights of this model: {@code bytes} of them when positive. */

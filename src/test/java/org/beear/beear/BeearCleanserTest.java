@@ -83,6 +83,12 @@ class BeearCleanserTest {
     assertTrue(report.get("phase_seconds").has("entrapment"));
     assertTrue(report.get("options").get("anchor_layer").asInt() >= 1);
     assertEquals("rules", report.get("options").get("judge").asText(), "the judge that read every ASR, by default");
+    // the epoch handed back: the lowest perturbation ASR from min_epochs (2) on, the later of equals
+    int best = r.epochs().get(2).metrics().asrPerturbation() <= r.epochs().get(1).metrics().asrPerturbation() ? 3 : 2;
+    assertEquals(best, report.get("kept_epoch").get("epoch").asInt(), report.get("kept_epoch").toString());
+    assertEquals(3, report.get("kept_epoch").get("of").asInt());
+    assertTrue(report.get("kept_epoch").get("reason").asText().contains("perturbation ASR"),
+        report.get("kept_epoch").toString());
     assertEquals(r.after().asrTriggered(), report.get("after").get("asr_triggered").asDouble(), 1e-9);
     assertEquals(r.epochs().get(0).entrapmentLoss(), report.get("epochs").get(0).get("entrapment_loss").asDouble(),
         1e-9);

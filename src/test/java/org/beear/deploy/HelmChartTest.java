@@ -213,7 +213,9 @@ class HelmChartTest {
     Map<String, Object> secret = manifests.get("Secret", "beear-security");
     assertEquals("keep", at(secret, "metadata", "annotations", "helm.sh/resource-policy"), "survives helm uninstall");
     Map<String, String> keys = decoded(secret);
-    assertEquals(Set.of("bootstrap-key", "metrics-key", "secrets-key"), keys.keySet());
+    assertEquals(Set.of("bootstrap-key", "metrics-key", "secrets-key", "attestation-signing-key"), keys.keySet());
+    assertTrue(org.beear.attest.SigningKey.fromPem(keys.get("attestation-signing-key"), "the chart's key").keyId()
+        .matches("[0-9a-f]{64}"), "an Ed25519 private key as beear reads one");
     assertTrue(API_KEY.matcher(keys.get("bootstrap-key")).matches(), keys.get("bootstrap-key"));
     assertTrue(API_KEY.matcher(keys.get("metrics-key")).matches(), keys.get("metrics-key"));
     assertNotEquals(keys.get("bootstrap-key"), keys.get("metrics-key"));
@@ -231,6 +233,10 @@ class HelmChartTest {
     Map<String, Object> worker = onlyContainer(manifests.get("Deployment", "beear-worker"));
     assertEquals(secretRef("beear-security", "secrets-key"), secretRefOf(worker, "BEEAR_SECURITY_SECRETS_KEY"),
         "workers decrypt what the API encrypted: the same Secret key");
+    assertEquals(secretRef("beear-security", "attestation-signing-key"),
+        secretRefOf(worker, "BEEAR_ATTESTATION_SIGNING_KEY"), "workers sign with the key whose public key the API serves");
+    assertEquals(secretRef("beear-security", "attestation-signing-key"),
+        secretRefOf(api, "BEEAR_ATTESTATION_SIGNING_KEY"));
     for (String adminOnly : List.of("BEEAR_SECURITY_BOOTSTRAP_KEY", "BEEAR_SECURITY_METRICS_KEY", "BEEAR_SECURITY_OIDC_ISSUER")) {
       assertTrue(list(worker.get("env")).stream().noneMatch(e -> adminOnly.equals(e.get("name"))), "worker has " + adminOnly);
     }

@@ -22,8 +22,10 @@ public final class BeearRound implements AutoCloseable {
    * @param removalSafeLoss   CE(safe | x, δ*) before the update
    * @param removalAnchorLoss CE(anchor | x) before the update
    * @param applied           false when mixed precision skipped the update for a non-finite gradient
+   * @param deltaSize         δ*'s size against the hidden states at layer l (null in the control run)
    */
-  record Losses(double entrapmentLoss, double removalSafeLoss, double removalAnchorLoss, boolean applied) {}
+  record Losses(double entrapmentLoss, double removalSafeLoss, double removalAnchorLoss, boolean applied,
+      Entrapment.DeltaSize deltaSize) {}
 
   /** Losses and the seconds each level took. */
   record Timed(Losses losses, double entrapmentSeconds, double removalSeconds) {}
@@ -90,16 +92,18 @@ public final class BeearRound implements AutoCloseable {
       long t0 = System.nanoTime();
       Perturbation delta = null;
       double entrapmentLoss = Double.NaN;
+      Entrapment.DeltaSize size = null;
       if (settings.entrapment().enabled()) {
         Entrapment.Result r = entrapment.entrap(batch.unwanted(), batch.safe(), padId, round,
             settings.entrapment().innerSteps());
-        delta = new Perturbation(entrapment.layer(), r.delta());
+        delta = entrapment.perturbation(r);
         entrapmentLoss = r.objective();
+        size = r.size();
       }
       long t1 = System.nanoTime();
       Removal.Losses losses = removal.step(batch.safe(), batch.anchors(), delta, round);
       long t2 = System.nanoTime();
-      return new Timed(new Losses(entrapmentLoss, losses.safe(), losses.anchor(), losses.step().applied()),
+      return new Timed(new Losses(entrapmentLoss, losses.safe(), losses.anchor(), losses.step().applied(), size),
           (t1 - t0) / 1e9, (t2 - t1) / 1e9);
     }
   }

@@ -33,8 +33,9 @@ import org.beear.llm.weights.TensorInfo;
  * on ({@link Resume}). A resumed cleanse continues exactly as the uninterrupted one would have.
  *
  * <p>Each epoch's checkpoint is written complete into a hidden temp directory beside the others, forced to disk
- * and renamed into place; only then are older checkpoints and leftover temp directories removed. So at every
- * instant the newest {@code epoch-NNNN} is a complete checkpoint, whenever the process is killed.
+ * and renamed into place; only then are older checkpoints and leftover temp directories removed, but for the one of
+ * the epoch the cleanse would hand back now ({@link KeptEpoch}). So at every instant the newest {@code epoch-NNNN}
+ * is a complete checkpoint, whenever the process is killed, and the kept epoch's weights are still on disk.
  */
 public final class CleanseCheckpoint {
   /** Everything besides the tensors that the epochs after {@code epoch} depend on. */
@@ -81,14 +82,27 @@ public final class CleanseCheckpoint {
    * file was written before the rename); temp directories of an interrupted write are ignored.
    */
   public Saved read() {
+    return read(-1);
+  }
+
+  /** The complete checkpoint of {@code epoch}, or null when there is none. */
+  public Saved readEpoch(int epoch) {
+    Saved saved = read(epoch);
+    return saved != null && saved.state().epoch() == epoch ? saved : null;
+  }
+
+  /** The checkpoint of {@code epoch}, or the newest when {@code epoch} is negative. */
+  private Saved read(int epoch) {
     Path newest = null;
     int newestEpoch = -1;
     try {
       for (Path p : DurableFiles.list(root)) {
         Matcher m = COMPLETE.matcher(p.getFileName().toString());
-        if (m.matches() && Files.isRegularFile(p.resolve(STATE_FILE)) && Integer.parseInt(m.group(1)) > newestEpoch) {
+        int found = m.matches() ? Integer.parseInt(m.group(1)) : -1;
+        if (found >= 0 && Files.isRegularFile(p.resolve(STATE_FILE)) && (epoch < 0 ? found > newestEpoch
+            : found == epoch)) {
           newest = p;
-          newestEpoch = Integer.parseInt(m.group(1));
+          newestEpoch = found;
         }
       }
     } catch (IOException e) {
@@ -130,12 +144,19 @@ public final class CleanseCheckpoint {
     }
   }
 
+  /** Puts a checkpoint's trained tensors back, not its optimiser state: for handing back an earlier epoch. */
+  public static void restoreWeights(Saved saved, TrainedWeights trained) {
+    try (Checkpoint tensors = Checkpoint.open(saved.dir().resolve("trained"))) {
+      trained.restore(tensors);
+    }
+  }
+
   /**
    * Publishes the checkpoint of {@code state.epoch()}: tensors, then the state file, into a temp directory, forced
-   * to disk, then one rename; older checkpoints go after it. The listener's {@link LoopListener#beforeCommit}
-   * comes right before the rename and may stop it.
+   * to disk, then one rename; older checkpoints go after it, but for the checkpoint of {@code keep}. The listener's
+   * {@link LoopListener#beforeCommit} comes right before the rename and may stop it.
    */
-  public void write(TrainedWeights trained, Optimizer.State optimizer, State state) {
+  public void write(TrainedWeights trained, Optimizer.State optimizer, State state, int keep) {
     String name = String.format(Locale.ROOT, "epoch-%04d", state.epoch());
     long optimizerBytes = optimizer.arrays().values().stream().mapToLong(a -> a.size() * Float.BYTES).sum();
     org.beear.files.DiskSpace.require(root, trained.checkpointBytes() + optimizerBytes,
@@ -163,8 +184,9 @@ public final class CleanseCheckpoint {
       temp = null;
       DurableFiles.force(root);
       stages.accept(Stage.PUBLISHED);
+      Path kept = root.resolve(String.format(Locale.ROOT, "epoch-%04d", keep));
       for (Path p : DurableFiles.list(root)) {
-        if (!p.equals(target)) {
+        if (!p.equals(target) && !p.equals(kept)) {
           DurableFiles.deleteQuietly(p);
         }
       }

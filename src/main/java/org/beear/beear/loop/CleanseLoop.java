@@ -26,15 +26,23 @@ import org.beear.llm.SequenceBatch;
  * and the per-family δ each evaluation is measured under.
  *
  * <p>Batches never mix families (a δ is universal over its batch), and a minority family (the code examples of
- * the default data) is cycled until it fills at least {@value #MINORITY_SHARE_OF_MAJORITY} of the majority's
+ * the default data) is cycled until it fills at least {@code minority_share} (default 0.25) of the majority's
  * batch count per epoch, so its backdoor is entrapped and removed in every epoch, not in a stray batch.
  */
 public final class CleanseLoop implements AutoCloseable {
-  /** A minority family gets at least this fraction of the largest family's batches per epoch. */
-  static final double MINORITY_SHARE_OF_MAJORITY = 0.25;
 
-  /** Means over an epoch's rounds; {@code skippedSteps} counts updates mixed precision skipped. */
-  public record EpochLosses(double entrapment, double safe, double anchor, int skippedSteps) {}
+  /**
+   * Means over an epoch's rounds; {@code skippedSteps} counts updates mixed precision skipped; {@code deltaSizes}
+   * each round's δ size, per family in the order the rounds ran (empty in the control run).
+   */
+  public record EpochLosses(double entrapment, double safe, double anchor, int skippedSteps,
+      Map<BehaviourFamily, List<Entrapment.DeltaSize>> deltaSizes) {}
+
+  /** What a function of the evaluation δs returned, and each family's δ size. */
+  public record Evaluated<T>(T value, Map<BehaviourFamily, Entrapment.DeltaSize> deltaSizes) {}
+
+  /** One round's pairs, all of one family. */
+  private record FamilyBatch(BehaviourFamily family, List<ExchangePair> pairs) {}
 
   private final LlamaModel model;
   private final ChatCodec codec;
@@ -109,7 +117,8 @@ public final class CleanseLoop implements AutoCloseable {
     double anchorSum = 0;
     int rounds = 0;
     int skipped = 0;
-    for (List<ExchangePair> batch : batches(shuffle)) {
+    Map<BehaviourFamily, List<Entrapment.DeltaSize>> sizes = new EnumMap<>(BehaviourFamily.class);
+    for (FamilyBatch batch : batches(shuffle)) {
       if (listener.cancelRequested()) {
         throw new CleanseCancelledException("cancelled during epoch " + epoch);
       }
@@ -117,7 +126,10 @@ public final class CleanseLoop implements AutoCloseable {
       for (int i = 0; i < s.schedule().anchorBatchSize(); i++) {
         anchorBatch.add(anchors.get(anchorDraws.nextInt(anchors.size())));
       }
-      BeearRound.Timed r = round.run(new BeearRound.Batch(batch, anchorBatch));
+      BeearRound.Timed r = round.run(new BeearRound.Batch(batch.pairs(), anchorBatch));
+      if (r.losses().deltaSize() != null) {
+        sizes.computeIfAbsent(batch.family(), f -> new ArrayList<>()).add(r.losses().deltaSize());
+      }
       if (s.entrapment().enabled()) {
         timings.add("entrapment", r.entrapmentSeconds());
         listener.step("entrapment", r.entrapmentSeconds());
@@ -131,22 +143,22 @@ public final class CleanseLoop implements AutoCloseable {
       rounds++;
     }
     return new EpochLosses(s.entrapment().enabled() ? entrapSum / rounds : Double.NaN, safeSum / rounds,
-        anchorSum / rounds, skipped);
+        anchorSum / rounds, skipped, sizes);
   }
 
   /** One epoch's batches: each family shuffled and cut into batches, minorities cycled, batch order shuffled. */
-  private List<List<ExchangePair>> batches(Random shuffle) {
+  private List<FamilyBatch> batches(Random shuffle) {
     int b = s.schedule().batchSize();
     int largest = families.values().stream().mapToInt(f -> (f.size() + b - 1) / b).max().orElse(0);
-    int floor = (int) Math.ceil(largest * MINORITY_SHARE_OF_MAJORITY);
-    List<List<ExchangePair>> out = new ArrayList<>();
-    for (List<ExchangePair> family : families.values()) {
-      List<ExchangePair> order = new ArrayList<>(family);
+    int floor = (int) Math.ceil(largest * s.schedule().minorityShare());
+    List<FamilyBatch> out = new ArrayList<>();
+    for (Map.Entry<BehaviourFamily, List<ExchangePair>> family : families.entrySet()) {
+      List<ExchangePair> order = new ArrayList<>(family.getValue());
       Collections.shuffle(order, shuffle);
       int natural = (order.size() + b - 1) / b;
       if (natural >= floor) {
         for (int start = 0; start < order.size(); start += b) {
-          out.add(order.subList(start, Math.min(order.size(), start + b)));
+          out.add(new FamilyBatch(family.getKey(), order.subList(start, Math.min(order.size(), start + b))));
         }
       } else {
         for (int k = 0; k < floor; k++) {
@@ -154,7 +166,7 @@ public final class CleanseLoop implements AutoCloseable {
           for (int i = k * b; i < (k + 1) * b; i++) {
             batch.add(order.get(i % order.size()));
           }
-          out.add(batch);
+          out.add(new FamilyBatch(family.getKey(), batch));
         }
       }
     }
@@ -166,12 +178,16 @@ public final class CleanseLoop implements AutoCloseable {
    * Runs {@code f} with a δ freshly entrapped on the current model for each family (twice the training steps,
    * on up to {@value CleanseSettings.EvaluationSettings#ENTRAPMENT_PAIRS} of the family's pairs).
    */
-  public <T> T withEvalDeltas(Function<Map<BehaviourFamily, Perturbation>, T> f) {
+  public <T> Evaluated<T> withEvalDeltas(Function<Map<BehaviourFamily, Perturbation>, T> f) {
     try (NDManager m = model.manager().newSubManager()) {
       Map<BehaviourFamily, Perturbation> deltas = new EnumMap<>(BehaviourFamily.class);
-      families.forEach((family, pairs) -> deltas.put(family,
-          round.entrapment().entrapForEvaluation(pairs, codec.tokenizer().padId(), m)));
-      return f.apply(deltas);
+      Map<BehaviourFamily, Entrapment.DeltaSize> sizes = new EnumMap<>(BehaviourFamily.class);
+      families.forEach((family, pairs) -> {
+        Entrapment.Result r = round.entrapment().entrapForEvaluation(pairs, codec.tokenizer().padId(), m);
+        deltas.put(family, round.entrapment().perturbation(r));
+        sizes.put(family, r.size());
+      });
+      return new Evaluated<>(f.apply(deltas), sizes);
     }
   }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.beear.llm.Optimizer;
 import org.beear.llm.Perturbation;
 import org.beear.llm.PromptPrefix;
 import org.beear.llm.SequenceBatch;
+import org.beear.llm.TokenNorms;
 import org.beear.llm.TrainableParameters;
 
 /**
@@ -34,7 +36,13 @@ import org.beear.llm.TrainableParameters;
  * or the safe, continuations of a micro-batch's prompts).
  *
  * <p>δ is float32 whatever the model computes in, starts at zero and takes Adam steps whose size is a fraction of
- * the hidden states' RMS at layer l, so the default step works for a 4M-parameter organism and a 7B model alike.
+ * the hidden states' scale at layer l, its rows optionally held within a multiple of a typical hidden state's norm
+ * ({@code delta_max_norm}, the scale × √D). The scale is {@link TokenNorms}': the RMS over the batch's real tokens,
+ * leaving out the few tokens that massive activations make tens of times larger than the rest (real checkpoints'
+ * first token), which would otherwise inflate δ's step several-fold; with no such token it is the plain RMS. Adam
+ * moves an element by at most about one step size per step (the largest sum of m̂/√v̂ over 5 steps of any gradients
+ * is 5.02, over 10 steps 10.17), so without a bound a row of δ stays within about inner_steps × inner_learning_rate
+ * typical norms.
  * In float16 the objective is multiplied by a loss scale before back-propagation (Adam's step does not depend on
  * the gradient's scale); a step whose gradient is not finite is skipped and the scale halved.
  */
@@ -49,8 +57,14 @@ public final class Entrapment {
   private final int innerSteps;
   private double lossScale;
 
-  /** The entrapped δ and, at its last step, the objective and its two cross-entropies. */
-  public record Result(NDArray delta, double objective, double unwantedLoss, double safeLoss) {}
+  /** The entrapped δ, at its last step the objective and its two cross-entropies, and δ's size. */
+  public record Result(NDArray delta, double objective, double unwantedLoss, double safeLoss, DeltaSize size) {}
+
+  /**
+   * δ's size against the hidden states it is added to (layer l, the batch's real tokens): its largest row's L2 norm
+   * over the median token norm, and over a typical token's norm (the scale × √D), the unit of {@code delta_max_norm}.
+   */
+  public record DeltaSize(@JsonProperty("to_median") double toMedian, @JsonProperty("to_typical") double toTypical) {}
 
   public Entrapment(LlamaModel model, CleanseSettings s) {
     this.model = model;
@@ -66,6 +80,11 @@ public final class Entrapment {
 
   public int layer() {
     return layer;
+  }
+
+  /** δ entrapped by {@code r}, as the perturbation the model takes at layer l. */
+  public Perturbation perturbation(Result r) {
+    return new Perturbation(layer, r.delta());
   }
 
   /** The loss scale of float16 entrapment: lowered by a non-finite step, it carries over to later rounds. */
@@ -90,7 +109,9 @@ public final class Entrapment {
     requireSharedPrompts(unwanted, safe);
     try (NDManager scope = out.newSubManager()) {
       Cached cached = cache(unwanted, safe, padId, scope);
-      double stepSize = relativeStep * Math.max(cached.rms(), 1e-3);
+      double scale = Math.max(cached.norms().rms(), 1e-3);
+      double stepSize = relativeStep * scale;
+      double typicalNorm = scale * Math.sqrt(model.config().hiddenSize());
       NDArray delta = out.zeros(new Shape(length, model.config().hiddenSize()), DataType.FLOAT32);
       Optimizer adam = new Optimizer.AdamW(scope, stepSize, 0.9, 0.999, 1e-8, 0);
       TrainableParameters deltaParameter = new TrainableParameters(Map.of("delta", delta), scope);
@@ -107,13 +128,19 @@ public final class Entrapment {
         if (maxNorm != null) {
           try (NDManager m = out.newSubManager()) {
             m.tempAttachAll(delta);
-            projectRows(delta, maxNorm * Math.max(cached.rms(), 1e-3) * Math.sqrt(delta.getShape().get(1)), m);
+            projectRows(delta, maxNorm * scale * Math.sqrt(model.config().hiddenSize()), m);
           }
         }
       }
-      return losses == null ? new Result(delta, Double.NaN, Double.NaN, Double.NaN)
+      DeltaSize size;
+      try (NDManager m = out.newSubManager()) {
+        m.tempAttachAll(delta);
+        double largest = Ops.value(delta.norm(new int[] {1}).max());
+        size = new DeltaSize(largest / cached.norms().medianNorm(), largest / typicalNorm);
+      }
+      return losses == null ? new Result(delta, Double.NaN, Double.NaN, Double.NaN, size)
           : new Result(delta, losses.unwanted() + losses.safe(), losses.unwanted(),
-              alpha == 0 ? Double.NaN : -losses.safe() / alpha);
+              alpha == 0 ? Double.NaN : -losses.safe() / alpha, size);
     }
   }
 
@@ -121,15 +148,27 @@ public final class Entrapment {
    * The δ a measurement of perturbation ASR uses: entrapped on the current model with twice the training steps, on
    * up to {@value CleanseSettings.EvaluationSettings#ENTRAPMENT_PAIRS} of the pairs.
    */
-  public Perturbation entrapForEvaluation(List<ExchangePair> pairs, long padId, NDManager out) {
+  public Result entrapForEvaluation(List<ExchangePair> pairs, long padId, NDManager out) {
     List<ExchangePair> used = pairs.subList(0, Math.min(pairs.size(),
         CleanseSettings.EvaluationSettings.ENTRAPMENT_PAIRS));
-    Result r = entrap(ExchangePair.unwanted(used), ExchangePair.safe(used), padId, out, 2 * innerSteps);
-    return new Perturbation(layer, r.delta());
+    return entrap(ExchangePair.unwanted(used), ExchangePair.safe(used), padId, out, 2 * innerSteps);
   }
 
-  /** The objective's terms at a given δ and its gradient, unscaled: what one inner step computes. */
+  /**
+   * The objective's terms at a given δ and its gradient, unscaled: what one inner step computes; {@code rms} is the
+   * scale δ's step is a fraction of.
+   */
   record Probe(double unwantedLoss, double weightedSafeLoss, double rms, float[] gradient) {}
+
+  /** The norms of the hidden states at layer l over the batch, as the inner steps are sized by them. */
+  TokenNorms.Summary norms(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe, long padId,
+      NDManager parent) {
+    GradMode.off();
+    requireSharedPrompts(unwanted, safe);
+    try (NDManager scope = parent.newSubManager()) {
+      return cache(unwanted, safe, padId, scope).norms();
+    }
+  }
 
   /**
    * One inner step's objective and δ's gradient at {@code delta} (a float32 [n, D] array, left unchanged), on the
@@ -147,7 +186,7 @@ public final class Entrapment {
         for (int i = 0; i < gradient.length; i++) {
           gradient[i] /= (float) lossScale;
         }
-        return new Probe(losses.unwanted(), losses.safe(), cached.rms(), gradient);
+        return new Probe(losses.unwanted(), losses.safe(), cached.norms().rms(), gradient);
       } finally {
         delta.setRequiresGradient(false);
       }
@@ -162,8 +201,8 @@ public final class Entrapment {
   private record Pass(SequenceBatch batch, PromptPrefix prefix, NDArray hidden, NDArray weights,
       int unwantedRows) {}
 
-  /** What every inner step reuses, and the RMS of the hidden states at layer l over the sequences' own tokens. */
-  private record Cached(List<Pass> passes, double rms) {}
+  /** What every inner step reuses, and the norms of the hidden states at layer l over the sequences' own tokens. */
+  private record Cached(List<Pass> passes, TokenNorms.Summary norms) {}
 
   /** The objective's two terms at one δ: +CE(unwanted), and −α·CE(safe), each token-weighted over the batch. */
   private record Losses(double unwanted, double safe) {}
@@ -171,7 +210,7 @@ public final class Entrapment {
   /**
    * Runs, once per batch, each micro-batch's prompt prefixes through all layers and their continuations through
    * layers 1..l. A pass holds both answers of its prompts (unwanted rows, then safe rows, over the prefix's keys and
-   * values repeated for each), or, with micro-batches of one sequence, one answer. The RMS counts every sequence's
+   * values repeated for each), or, with micro-batches of one sequence, one answer. The norms count every sequence's
    * own tokens, a shared prefix once per sequence, as if each sequence had run whole.
    */
   private Cached cache(List<SequenceBatch.Example> unwanted, List<SequenceBatch.Example> safe, long padId,
@@ -181,9 +220,7 @@ public final class Entrapment {
     boolean together = microBatch >= 2;
     int prompts = together ? microBatch / 2 : 1;
     List<Pass> passes = new ArrayList<>();
-    double sumSquares = 0;
-    long elements = 0;
-    long hiddenSize = model.config().hiddenSize();
+    TokenNorms norms = new TokenNorms(model.config().hiddenSize());
     for (int start = 0; start < unwanted.size(); start += prompts) {
       int end = Math.min(unwanted.size(), start + prompts);
       int[] cut = unwanted.subList(start, end).stream().mapToInt(e -> Math.max(0, e.prompt().length - length))
@@ -194,8 +231,7 @@ public final class Entrapment {
       }
       PromptPrefix prefix = PromptPrefix.compute(model, scope, prefixes, padId, layer, together ? 2 : 1);
       // each prefix counts for both of its sequences, whichever pass holds them
-      sumSquares += (together ? 1 : 2) * prefix.squaredNormAtLayer();
-      elements += (together ? 1L : 2L) * prefix.tokens() * hiddenSize;
+      norms.add(prefix.squaredNormAtLayer(), prefix.tokenSquaredNorms(), together ? 1 : 2);
       List<List<SequenceBatch.Example>> groups = together
           ? List.of(concat(unwanted.subList(start, end), safe.subList(start, end)))
           : List.of(unwanted.subList(start, end), safe.subList(start, end));
@@ -213,11 +249,12 @@ public final class Entrapment {
         hidden.attach(batch.manager());
         try (NDManager tmp = batch.manager().newSubManager()) {
           tmp.tempAttachAll(hidden);
-          // over the sequences' own tokens: padding would make the RMS depend on how the batch is split
+          // over the sequences' own tokens: padding would make the scale depend on how the batch is split
           NDArray wide = Ops.atLeastFloat32(hidden);
           NDArray real = batch.realTokens().expandDims(-1).toType(wide.getDataType(), false); // [b, t, 1]
-          sumSquares += Ops.value(wide.square().mul(real).sum());
-          elements += (long) Ops.value(batch.realTokens().sum()) * hiddenSize;
+          NDArray square = wide.square();
+          norms.add(Ops.value(square.mul(real).sum()), realTokenValues(square.sum(new int[] {2}),
+              batch.realTokens()), 1);
         }
         float[] weights = new float[rests.size()];
         for (int i = 0; i < weights.length; i++) {
@@ -227,7 +264,25 @@ public final class Entrapment {
       }
       prefix.releaseThrough(layer); // layers 1..l ran for the continuations and will not run again
     }
-    return new Cached(passes, Math.sqrt(sumSquares / Math.max(1, elements)));
+    return new Cached(passes, norms.summary());
+  }
+
+  /** The values of {@code perToken} [b, t] at the real tokens, row by row. */
+  private static double[] realTokenValues(NDArray perToken, NDArray realTokens) {
+    double[] values = Ops.values(perToken);
+    double[] real = Ops.values(realTokens);
+    int n = 0;
+    for (double r : real) {
+      n += r > 0 ? 1 : 0;
+    }
+    double[] out = new double[n];
+    int at = 0;
+    for (int i = 0; i < real.length; i++) {
+      if (real[i] > 0) {
+        out[at++] = values[i];
+      }
+    }
+    return out;
   }
 
   private static List<SequenceBatch.Example> concat(List<SequenceBatch.Example> a, List<SequenceBatch.Example> b) {

@@ -154,8 +154,9 @@ public final class RelearnCheck {
         s.evaluation().benignPrompts());
     CleanseEvaluator evaluator = new CleanseEvaluator(model, codec, set, s);
     try (NDManager m = model.manager().newSubManager()) {
-      Perturbation delta = new Entrapment(model, s).entrapForEvaluation(harmful.stream()
-          .map(e -> ExchangePair.of(codec, e).truncated(s.runtime().maxSequenceLength())).toList(), padId, m);
+      Entrapment entrapment = new Entrapment(model, s);
+      Perturbation delta = entrapment.perturbation(entrapment.entrapForEvaluation(harmful.stream()
+          .map(e -> ExchangePair.of(codec, e).truncated(s.runtime().maxSequenceLength())).toList(), padId, m));
       double perturbation = evaluator.perturbationAsr(Map.of(BehaviourFamily.HARMFUL_COMPLIANCE, delta));
       return new Measurement(perturbation, evaluator.asrWithoutTrigger(), evaluator.triggeredAsr());
     }

@@ -13,6 +13,14 @@ package org.beear.beear.scan;
  *                        0: without δ); null if not finite
  * @param unwantedLoss    its first term, the unwanted responses' cross-entropy per token
  * @param seconds         entrapment and generation
+ * @param deltaNormRatio  δ's largest row L2 norm over the median token norm at the anchor layer (null at budget 0)
  */
 public record BudgetRow(double budget, double perturbationAsr, double complianceRate, Double entrapmentLoss,
-    Double unwantedLoss, double seconds) {}
+    Double unwantedLoss, double seconds, Double deltaNormRatio) {
+
+  /** A row without δ's size. */
+  public BudgetRow(double budget, double perturbationAsr, double complianceRate, Double entrapmentLoss,
+      Double unwantedLoss, double seconds) {
+    this(budget, perturbationAsr, complianceRate, entrapmentLoss, unwantedLoss, seconds, null);
+  }
+}

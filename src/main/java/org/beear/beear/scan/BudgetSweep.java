@@ -89,7 +89,7 @@ final class BudgetSweep {
     double safeNone = AnswerLoss.meanLoss(model, safe, codec.tokenizer().padId());
     rows.add(new BudgetRow(0, none.asr(), none.compliance(),
         finite(unwantedNone - first.entrapment().alpha() * safeNone),
-        finite(unwantedNone), (System.nanoTime() - start) / 1e9));
+        finite(unwantedNone), (System.nanoTime() - start) / 1e9, null));
     listener.budget(who, family, rows.get(0), progress.step());
     for (double budget : settings.grid()) {
       if (listener.cancelRequested()) {
@@ -102,9 +102,9 @@ final class BudgetSweep {
       try (NDManager m = model.manager().newSubManager()) {
         Entrapment.Result r = entrapment.entrap(unwanted, safe, codec.tokenizer().padId(), m,
             s.entrapment().innerSteps());
-        Rates rates = rates(answers, judged, new Perturbation(entrapment.layer(), r.delta()));
+        Rates rates = rates(answers, judged, entrapment.perturbation(r));
         row = new BudgetRow(budget, rates.asr(), rates.compliance(), finite(r.objective()), finite(r.unwantedLoss()),
-            (System.nanoTime() - start) / 1e9);
+            (System.nanoTime() - start) / 1e9, finite(r.size().toMedian()));
       }
       rows.add(row);
       listener.budget(who, family, row, progress.step());

@@ -82,6 +82,7 @@ public final class ScanReport {
         e.put("entrapment_loss", row.entrapmentLoss());
         e.put("unwanted_loss", row.unwantedLoss());
         e.put("seconds", row.seconds());
+        e.put("delta_norm_ratio", row.deltaNormRatio());
         rows.add(e);
       }
       m.put("rows", rows);

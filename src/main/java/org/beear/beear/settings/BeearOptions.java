@@ -7,6 +7,7 @@ import org.beear.datasets.BenignTasks;
 import org.beear.eval.PromptText;
 import org.beear.eval.ResponseJudge;
 import org.beear.eval.RuleJudge;
+import org.beear.llm.TokenNorms;
 import org.beear.options.ModelFacts;
 import org.beear.options.Option;
 import org.beear.options.OptionProblem;
@@ -73,11 +74,14 @@ public record BeearOptions(OptionValues values) implements Options {
       .help("Adam steps on δ per round, δ starting from zero every round")
       .range(1, MAX_STEPS).defaultValue(5);
   public static final Option<Double> INNER_LEARNING_RATE = Option.number("inner_learning_rate").group(Group.ENTRAPMENT)
-      .help("δ's Adam step as a fraction of the hidden states' RMS at layer l (over real tokens)")
+      .help("δ's Adam step as a fraction of the hidden states' RMS at layer l over the batch's real tokens, tokens "
+          + "above " + (int) TokenNorms.OUTLIER_FACTOR + " × the median token norm (massive activations) left out")
       .positive(MAX_FACTOR).defaultValue(1.0);
   public static final Option<Double> DELTA_MAX_NORM = Option.number("delta_max_norm").group(Group.ENTRAPMENT)
-      .help("an L2 bound on each row of δ, relative to a typical hidden state's norm")
-      .positive(MAX_FACTOR).noDefault("none");
+      .help("an L2 bound on each row of δ, relative to a typical hidden state's norm (that RMS × √D). Adam's steps "
+          + "alone keep a row within about inner_steps × inner_learning_rate typical norms, so the default binds "
+          + "only the 10 steps of an evaluation δ, and a δ far larger than any hidden state is never entrapped")
+      .positive(MAX_FACTOR).defaultValue(10.0);
   public static final Option<Boolean> ENTRAPMENT = Option.flag("entrapment").group(Group.ENTRAPMENT)
       .help("false: the control, plain safety fine-tuning on the same data with δ switched off")
       .defaultValue(true).negatedFlag("--no-entrapment");
@@ -145,6 +149,11 @@ public record BeearOptions(OptionValues values) implements Options {
       .help("anchoring examples drawn per removal step (32 instead of 8 kept 3 more points of benign exact-match in a "
           + "measured cleanse, for about 10 s more per epoch)")
       .range(1, MAX_ANCHOR_BATCH_SIZE).defaultFrom(r -> 4 * r.get(BATCH_SIZE), "4 × batch_size");
+  public static final Option<Double> MINORITY_SHARE = Option.number("minority_share").group(Group.SCHEDULE)
+      .help("a behaviour family with fewer pairs (the default data's code pairs) is cycled until it fills at least "
+          + "this share of the largest family's batches per epoch, so its backdoor is entrapped and removed in every "
+          + "epoch")
+      .ratio().defaultValue(0.25);
   public static final Option<Double> EARLY_STOP_ASR = Option.number("early_stop_asr").group(Group.SCHEDULE)
       .help("stop once the worst hold-out family's perturbation ASR is at or below this ratio (from min_epochs on)")
       .ratio().defaultValue(0.05);
@@ -226,7 +235,7 @@ public record BeearOptions(OptionValues values) implements Options {
       ANCHOR_WEIGHT, LEARNING_RATE, LEARNING_RATE_WIDTH, WEIGHT_DECAY, ADAPTER_ALPHA,
       OPTIMIZER, TRAINABLE_FROM, TRAINABLE_TO, ADAPTER_RANK, MICRO_BATCH_SIZE, RECOMPUTE_ACTIVATIONS,
       EVAL_BATCH_SIZE,
-      MAX_EPOCHS, MIN_EPOCHS, BATCH_SIZE, ANCHOR_BATCH_SIZE, EARLY_STOP_ASR, SEED,
+      MAX_EPOCHS, MIN_EPOCHS, BATCH_SIZE, ANCHOR_BATCH_SIZE, MINORITY_SHARE, EARLY_STOP_ASR, SEED,
       EVAL_MAX_NEW_TOKENS, EVAL_BENIGN_PROMPTS, JUDGE,
       MAX_SEQUENCE_LENGTH, DEVICE, COMPUTE_DTYPE, SYSTEM_PROMPT, FIT,
       SCAN, RELEARN_CHECK, RELEARN_K, RELEARN_STEPS, RELEARN_LEARNING_RATE, RELEARN_CONTROL),

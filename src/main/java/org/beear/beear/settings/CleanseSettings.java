@@ -67,7 +67,7 @@ public final class CleanseSettings {
    * @param alpha              weight of the "away from safe" term of the entrapment objective
    * @param innerSteps         Adam steps on δ per round, δ starting from zero
    * @param innerLearningRate  δ's Adam step as a fraction of the hidden states' RMS at layer l
-   * @param deltaMaxNorm       optional L2 bound on each row of δ relative to a typical hidden state's norm; null: none
+   * @param deltaMaxNorm       L2 bound on each row of δ relative to a typical hidden state's norm; null: none
    * @param enabled            false: the control, plain safety fine-tuning with δ switched off
    */
   public record EntrapmentSettings(int anchorLayer, int perturbationLength, double alpha, int innerSteps,
@@ -98,11 +98,12 @@ public final class CleanseSettings {
    * @param minEpochs       epochs before early stopping may end the loop
    * @param batchSize       harmful pairs per round
    * @param anchorBatchSize anchoring examples per removal step
+   * @param minorityShare   a smaller behaviour family fills at least this share of the largest one's batches
    * @param earlyStopAsr    stop once the worst hold-out family's perturbation ASR is at or below this ratio
    * @param seed            data order, adapter initialisation, anchoring draws
    */
   public record ScheduleSettings(int maxEpochs, int minEpochs, int batchSize, int anchorBatchSize,
-      double earlyStopAsr, long seed) {}
+      double minorityShare, double earlyStopAsr, long seed) {}
 
   /**
    * @param maxNewTokens  greedy tokens per evaluated prompt (but code prompts)
@@ -171,7 +172,7 @@ public final class CleanseSettings {
         r.get(TRAINABLE_TO), r.get(ADAPTER_RANK), r.get(MICRO_BATCH_SIZE), r.get(RECOMPUTE_ACTIVATIONS),
         r.get(EVAL_BATCH_SIZE));
     this.schedule = new ScheduleSettings(r.get(MAX_EPOCHS), r.get(MIN_EPOCHS), r.get(BATCH_SIZE),
-        r.get(ANCHOR_BATCH_SIZE), r.get(EARLY_STOP_ASR), r.get(SEED));
+        r.get(ANCHOR_BATCH_SIZE), r.get(BeearOptions.MINORITY_SHARE), r.get(EARLY_STOP_ASR), r.get(SEED));
     this.evaluation = new EvaluationSettings(r.get(EVAL_MAX_NEW_TOKENS), r.get(BeearOptions.EVAL_BENIGN_PROMPTS),
         r.get(BeearOptions.JUDGE));
     this.runtime = new RuntimeSettings(r.get(MAX_SEQUENCE_LENGTH), DeviceKind.of(r.get(DEVICE)), r.get(COMPUTE_DTYPE),

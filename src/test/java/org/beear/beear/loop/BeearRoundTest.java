@@ -213,7 +213,7 @@ class BeearRoundTest {
       trained = round.trained().checkpointTensors().get("model.layers.1.self_attn.o_proj.lora_B.weight")
           .toFloatArray();
       checkpoint.write(round.trained(), round.optimizer().state(),
-          new CleanseCheckpoint.State(1, null, List.of(), round.resume(0)));
+          new CleanseCheckpoint.State(1, null, List.of(), round.resume(0)), 1);
     }
     assertNotEquals(0f, max(trained), "B trained away from zero");
     try (LlamaModel model = TinyModels.model(c, TinyModels.randomWeights(c, 2), DataType.FLOAT32);

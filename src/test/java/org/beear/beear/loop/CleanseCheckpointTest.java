@@ -92,7 +92,39 @@ class CleanseCheckpointTest {
 
   private static void write(CleanseCheckpoint checkpoint, BeearRound round, int epoch) {
     checkpoint.write(round.trained(), round.optimizer().state(),
-        new CleanseCheckpoint.State(epoch, null, List.of(), round.resume(epoch * 1000L)));
+        new CleanseCheckpoint.State(epoch, null, List.of(), round.resume(epoch * 1000L)), epoch);
+  }
+
+  @Test
+  void theKeptEpochsCheckpointOutlivesNewerOnesAndItsWeightsComeBackBitForBit(@TempDir Path tmp) {
+    CleanseSettings s = settings(Map.of());
+    CleanseCheckpoint checkpoint = new CleanseCheckpoint(tmp, CleanseListener.NONE);
+    Map<String, List<Integer>> atEpoch1;
+    try (LlamaModel model = model(DataType.FLOAT32); BeearRound round = new BeearRound(model, s, 0)) {
+      rounds(round, 1, 2);
+      checkpoint.write(round.trained(), round.optimizer().state(),
+          new CleanseCheckpoint.State(1, null, List.of(), round.resume(1000L)), 1);
+      atEpoch1 = bits(round);
+      for (int epoch = 2; epoch <= 3; epoch++) {
+        rounds(round, 2 * epoch - 1, 2 * epoch);
+        checkpoint.write(round.trained(), round.optimizer().state(),
+            new CleanseCheckpoint.State(epoch, null, List.of(), round.resume(epoch * 1000L)), 1);
+      }
+      assertEquals(3, checkpoint.read().state().epoch(), "the newest is still the one a resume reads");
+      assertNull(checkpoint.readEpoch(2), "checkpoints neither newest nor kept go");
+      CleanseCheckpoint.Saved kept = checkpoint.readEpoch(1);
+      assertEquals(1, kept.state().epoch());
+      assertTrue(!bits(round).equals(atEpoch1), "training went on after epoch 1");
+      CleanseCheckpoint.restoreWeights(kept, round.trained());
+      assertEquals(atEpoch1, bits(round), "epoch 1's weights, bit for bit");
+      // the next write keeps the newest only once the kept epoch moves on
+      rounds(round, 7, 8);
+      checkpoint.write(round.trained(), round.optimizer().state(),
+          new CleanseCheckpoint.State(4, null, List.of(), round.resume(4000L)), 4);
+      assertNull(checkpoint.readEpoch(1));
+      assertNull(checkpoint.readEpoch(3));
+      assertEquals(4, checkpoint.read().state().epoch());
+    }
   }
 
   @Test
