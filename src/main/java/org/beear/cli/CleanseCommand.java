@@ -23,7 +23,7 @@ import org.beear.eval.TriggerSpec;
 import org.beear.files.FileDigest;
 import org.beear.files.FileDigests;
 import org.beear.policy.ReportAmendment;
-import org.beear.policy.TodaysResults;
+import org.beear.policy.MeasuredInputs;
 import org.beear.source.LocalModelPaths;
 import org.beear.source.ModelFileFilter;
 import picocli.CommandLine.Command;
@@ -90,7 +90,7 @@ final class CleanseCommand implements Callable<Integer> {
     }
     // the gate reads the cleansed model: its files as published, report.json aside (it cannot hold its own digest)
     PolicyFlags.Gate g = gate.gate("cleanse", r.outputDir(), () -> r.provenance() == null ? List.of()
-        : r.provenance().outputs(), TodaysResults.of(r), gateJson.json);
+        : r.provenance().outputs(), MeasuredInputs.of(r), gateJson.json);
     System.out.print(g.text());
     if (g.outcome() != null) {
       ReportAmendment.add(r.reportFile(), gate.policy(), g.outcome());

@@ -11,7 +11,7 @@ import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelDirectory;
 import org.beear.organism.AttackFile;
 import org.beear.organism.OrganismEvaluation;
-import org.beear.policy.TodaysResults;
+import org.beear.policy.MeasuredInputs;
 import org.beear.source.ModelFileFilter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,7 +49,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     PolicyFlags.Gate g = gate.gate("evaluate", model, () -> ModelFileFilter.digests(model, () -> false),
-        TodaysResults.of(e, a.harmful().size()), PRINT.equals(json) || json == null ? null : Path.of(json));
+        MeasuredInputs.of(e, a.harmful().size()), PRINT.equals(json) || json == null ? null : Path.of(json));
     if (PRINT.equals(json)) {
       var map = new java.util.LinkedHashMap<String, Object>(e.asMap());
       map.put("setting", a.setting());

@@ -14,7 +14,7 @@ import org.beear.beear.settings.ScanSettings;
 import org.beear.options.InvalidOptionsException;
 import org.beear.options.OptionProblem;
 import org.beear.policy.ReportAmendment;
-import org.beear.policy.TodaysResults;
+import org.beear.policy.MeasuredInputs;
 import org.beear.source.LocalModelPaths;
 import org.beear.source.ModelFileFilter;
 import picocli.CommandLine.Command;
@@ -61,7 +61,7 @@ final class ScanCommand implements Callable<Integer> {
     System.out.print(ScanReport.text(r));
     System.out.println("scan.json: " + out);
     PolicyFlags.Gate g = gate.gate("scan", modelDir, () -> ModelFileFilter.digests(modelDir, () -> false),
-        TodaysResults.of(r), gateJson.json);
+        MeasuredInputs.of(r), gateJson.json);
     System.out.print(g.text());
     if (g.outcome() != null) {
       ReportAmendment.add(out, gate.policy(), g.outcome());

@@ -23,7 +23,7 @@ import org.beear.job.JobStore;
 import org.beear.net.FetchCancelledException;
 import org.beear.policy.PolicyOutcome;
 import org.beear.policy.ReportAmendment;
-import org.beear.policy.TodaysResults;
+import org.beear.policy.MeasuredInputs;
 import org.beear.source.FetchedModel;
 
 /**
@@ -49,7 +49,7 @@ final class CleanseRun extends JobRun implements CleanseListener {
     CleanseResult result = ctx.engine().cleanse(request(job), this);
     lease.requireHeld();
     // report.json and the attestation carry the outcome too: added before an s3:// output goes up
-    PolicyOutcome outcome = checkPolicy(job, TodaysResults.of(result));
+    PolicyOutcome outcome = checkPolicy(job, MeasuredInputs.of(result));
     if (outcome != null) {
       ReportAmendment.add(result.reportFile(), policy(job), outcome);
     }

@@ -16,7 +16,7 @@ import org.beear.job.Job;
 import org.beear.job.JobStore;
 import org.beear.net.UriRedaction;
 import org.beear.policy.PolicyOutcome;
-import org.beear.policy.TodaysResults;
+import org.beear.policy.MeasuredInputs;
 import org.beear.source.FetchedModel;
 
 /**
@@ -46,7 +46,7 @@ final class ScanRun extends JobRun implements ScanListener {
     Map<String, Object> shown = new LinkedHashMap<>(ScanReport.toMap(result));
     shown.put("model", UriRedaction.redact(job.getModelUri()));
     shown.put("reference", UriRedaction.redact(job.getReferenceUri()));
-    PolicyOutcome outcome = checkPolicy(job, TodaysResults.of(result));
+    PolicyOutcome outcome = checkPolicy(job, MeasuredInputs.of(result));
     if (outcome != null) { // the scan's report is its result: it carries the policy as scan.json does
       shown.put("policy", policy(job).toMap());
       shown.put("policy_outcome", outcome.toMap());
