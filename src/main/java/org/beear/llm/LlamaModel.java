@@ -202,7 +202,25 @@ public final class LlamaModel implements AutoCloseable {
     }
     NDArray aArray = Ops.nativeCopy(manager.create(a, new Shape(rank, in))).toType(dtype, false);
     NDArray bArray = manager.zeros(new Shape(out, rank), dtype);
-    LowRankAdapter adapter = new LowRankAdapter(weightName, aArray, bArray, scalars.of(alpha / rank));
+    return attachAdapter(weightName, aArray, bArray, alpha / rank);
+  }
+
+  /**
+   * Attaches the adapter A [r, in], B [out, r] with scale s to the projection {@code weightName}, replacing an
+   * earlier one; the model owns A and B from then on (they should be in its dtype, manager and device).
+   */
+  public LowRankAdapter attachAdapter(String weightName, NDArray a, NDArray b, double scale) {
+    Projection p = projections.get(weightName);
+    if (p == null) {
+      throw new IllegalArgumentException("no projection named " + weightName);
+    }
+    Shape w = p.weight().getShape();
+    long rank = a.getShape().get(0);
+    if (!a.getShape().equals(new Shape(rank, w.get(1))) || !b.getShape().equals(new Shape(w.get(0), rank))) {
+      throw new IllegalArgumentException("adapter of " + weightName + " has A " + a.getShape() + " and B "
+          + b.getShape() + ", which do not fit its weight " + w);
+    }
+    LowRankAdapter adapter = new LowRankAdapter(weightName, a, b, scalars.of(scale));
     detach(p);
     p.attach(adapter);
     return adapter;
