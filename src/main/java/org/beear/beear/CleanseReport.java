@@ -54,6 +54,9 @@ final class CleanseReport {
       ModelFacts model, Timings timings) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("model", request.modelDir().toString());
+    if (request.baseDir() != null) {
+      report.put("base", request.baseDir().toString());
+    }
     report.put("output", request.outputDir().toString());
     report.put("architecture", model.architecture());
     report.put("parameters", model.parameters());

@@ -52,11 +52,14 @@ final class CleanseCommand implements Callable<Integer> {
       + "signed")
   Path signingKey;
 
+  @Mixin BaseFlag base;
+
   @Mixin CleanseFlags options;
 
   @Override
   public Integer call() {
     Path modelDir = LocalModelPaths.fromCommandLine(model);
+    Path baseDir = base.dir();
     SigningKey key = signingKey == null ? null : signingKey(signingKey); // a bad key fails before any training
     List<TriggerSpec> specs = triggerSpecs(triggers);
     // beside the output, not in it: the output is renamed into place complete, so it must be new or empty
@@ -64,6 +67,11 @@ final class CleanseCommand implements Callable<Integer> {
     Path work = workDir != null ? workDir : absolute.resolveSibling("." + absolute.getFileName() + ".beear-work");
     // report.json records the digests of the files read, as the service's jobs do
     List<FileDigest> inputs = new ArrayList<>(ModelFileFilter.digests(modelDir, () -> false));
+    if (baseDir != null) {
+      // the base's files go by their URIs: an adapter and its base may both hold a tokenizer.json
+      ModelFileFilter.digests(baseDir, () -> false).forEach(d -> inputs.add(new FileDigest(
+          baseDir.resolve(d.path()).toUri().toString(), d.sha256(), d.bytes())));
+    }
     for (Path data : new Path[] {defenderData, anchoringData}) {
       if (data != null && Files.isRegularFile(data)) {
         inputs.add(digest(data));
@@ -73,7 +81,7 @@ final class CleanseCommand implements Callable<Integer> {
         List.of());
     CleanseResult r = new BeearCleanser().cleanse(
         new CleanseRequest(modelDir, out, work, options.options(), specs, defenderData, anchoringData, null,
-            provenance),
+            provenance, baseDir),
         new TerminalListener());
     System.out.println(summary(r));
     if (key != null) {

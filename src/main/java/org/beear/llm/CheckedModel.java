@@ -35,21 +35,26 @@ public record CheckedModel(Path dir, ModelConfig config, PeftAdapter adapter) {
    * @throws IllegalArgumentException with a user-facing message naming what is missing or wrong
    */
   public static CheckedModel check(Path dir, Path base) {
-    if (PeftAdapter.isAdapter(dir)) {
-      if (base == null) {
-        LoraConfig config = LoraConfig.load(dir);
-        throw new IllegalArgumentException(dir + " holds a PEFT adapter (" + LoraConfig.FILE_NAME + "): give its "
-            + "base model (--base on the command line, base_uri on a job)" + (config.baseModel() == null ? ""
-            : "; it was trained on '" + config.baseModel() + "'"));
-      }
+    if (PeftAdapter.isAdapter(dir) || base != null) {
+      requireBase(dir, base);
       CheckedModel full = checkFull(base);
       return new CheckedModel(full.dir(), full.config(), PeftAdapter.check(dir, full.config()));
     }
-    if (base != null) {
+    return checkFull(dir);
+  }
+
+  /** An adapter needs a base, and a base needs an adapter. */
+  private static void requireBase(Path dir, Path base) {
+    if (!PeftAdapter.isAdapter(dir)) {
       throw new IllegalArgumentException("a base model was given, but " + dir + " is not a PEFT adapter (it has no "
           + LoraConfig.FILE_NAME + ")");
     }
-    return checkFull(dir);
+    if (base == null) {
+      LoraConfig config = LoraConfig.load(dir);
+      throw new IllegalArgumentException(dir + " holds a PEFT adapter (" + LoraConfig.FILE_NAME + "): give its "
+          + "base model (--base on the command line, base_uri on a job)" + (config.baseModel() == null ? ""
+          : "; it was trained on '" + config.baseModel() + "'"));
+    }
   }
 
   private static CheckedModel checkFull(Path dir) {
@@ -86,6 +91,52 @@ public record CheckedModel(Path dir, ModelConfig config, PeftAdapter adapter) {
         : new CheckedModel(derived, config, null);
   }
 
+  /**
+   * The weights alone, frozen, the adapter (if any) attached unmerged: for tools that frame text themselves
+   * ({@code generate}, {@code evaluate}). {@link #open} loads them this way too.
+   */
+  public LlamaModel weights(ai.djl.Device device, ai.djl.ndarray.types.DataType computeType) {
+    LlamaModel model = ModelDirectory.load(dir, device, computeType);
+    try {
+      model.weights().values().forEach(w -> w.setRequiresGradient(false));
+      if (adapter != null) {
+        adapter.attachTo(model);
+      }
+      return model;
+    } catch (RuntimeException | Error e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The weights of {@code dir}, or of the adapter in {@code dir} on {@code base}, checked as far as weights go
+   * (config.json, the adapter against it) without asking for a tokenizer or chat template.
+   */
+  public static LlamaModel weights(Path dir, Path base, ai.djl.Device device, ai.djl.ndarray.types.DataType type) {
+    CheckedModel located = locate(dir, base);
+    return located.weights(device, type);
+  }
+
+  /** The config of the base an adapter in {@code dir} applies to, after checking the adapter against it. */
+  public static ModelConfig weightsConfig(Path dir, Path base) {
+    return locate(dir, base).config();
+  }
+
+  /** The directory holding config, tokenizer and template: the base's for an adapter, else {@code dir}. */
+  public static Path modelFilesDir(Path dir, Path base) {
+    return locate(dir, base).dir();
+  }
+
+  private static CheckedModel locate(Path dir, Path base) {
+    if (PeftAdapter.isAdapter(dir) || base != null) {
+      requireBase(dir, base);
+      ModelConfig config = ModelConfig.load(base);
+      return new CheckedModel(base, config, PeftAdapter.check(dir, config));
+    }
+    return new CheckedModel(dir, ModelConfig.load(dir), null);
+  }
+
   /** Where the model was given: the adapter's directory for an adapter, else the model directory. */
   public Path location() {
     return adapter == null ? dir : adapter.dir();
@@ -98,12 +149,8 @@ public record CheckedModel(Path dir, ModelConfig config, PeftAdapter adapter) {
    * cancelled job stops inside a slow render too.
    */
   public OpenModel open(DeviceKind device, String computeDtype, String systemPrompt, Cancellation cancellation) {
-    LlamaModel model = ModelDirectory.load(dir, device.device(), ModelDirectory.computeType(computeDtype));
+    LlamaModel model = weights(device.device(), ModelDirectory.computeType(computeDtype));
     try {
-      model.weights().values().forEach(w -> w.setRequiresGradient(false));
-      if (adapter != null) {
-        adapter.attachTo(model);
-      }
       return new OpenModel(model, ChatCodec.load(dir, config, null), systemPrompt, cancellation);
     } catch (RuntimeException | Error e) {
       model.close();
