@@ -237,6 +237,26 @@ public final class LlamaModel implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Folds every attached adapter into its weight, W ← W + s·B·A in the model's dtype, and frees the adapters: the
+   * model computes what it computed, on one path, so that other adapters can be attached where these were.
+   */
+  public void mergeAdapters() {
+    GradMode.off();
+    for (Projection p : projections.values()) {
+      LowRankAdapter a = p.adapter();
+      if (a == null) {
+        continue;
+      }
+      try (NDManager scope = manager.newSubManager()) {
+        scope.tempAttachAll(a.a(), a.b(), a.scale(), p.weight());
+        NDArray delta = a.b().matMul(a.a()).mul(a.scale());
+        p.weight().set(new ai.djl.ndarray.index.NDIndex("..."), p.weight().add(delta));
+      }
+      detach(p);
+    }
+  }
+
   /** Removes and frees every adapter. */
   public void detachAdapters() {
     projections.values().forEach(LlamaModel::detach);

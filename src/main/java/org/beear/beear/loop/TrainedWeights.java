@@ -10,6 +10,7 @@ import java.util.Map;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.LowRankAdapter;
+import org.beear.llm.Ops;
 import org.beear.llm.TrainableParameters;
 import org.beear.llm.weights.Checkpoint;
 
@@ -22,15 +23,42 @@ public final class TrainedWeights implements AutoCloseable {
   private final LlamaModel model;
   private final CleanseSettings settings;
   private final TrainableParameters parameters;
+  /**
+   * The update s·B·A of the adapter the model was opened with (a PEFT adapter input), float32 on the host, by the
+   * weight it adapts: part of every weight a merged output writes, trained or not.
+   */
+  private final Map<String, NDArray> inputAdapter;
+  private final NDManager inputAdapterManager;
 
-  private TrainedWeights(LlamaModel model, CleanseSettings settings, TrainableParameters parameters) {
+  private TrainedWeights(LlamaModel model, CleanseSettings settings, TrainableParameters parameters,
+      Map<String, NDArray> inputAdapter, NDManager inputAdapterManager) {
     this.model = model;
     this.settings = settings;
     this.parameters = parameters;
+    this.inputAdapter = inputAdapter;
+    this.inputAdapterManager = inputAdapterManager;
   }
 
-  /** Selects (or, with adapters, attaches) what trains. */
+  /**
+   * Selects (or, with adapters, attaches) what trains. An adapter the model was opened with stays frozen: attached
+   * while the layers' weights train, or merged into them first when adapters of this cleanse's own train there.
+   */
   public static TrainedWeights attach(LlamaModel model, CleanseSettings s) {
+    NDManager inputManager = NDManager.newBaseManager(Device.cpu());
+    Map<String, NDArray> input = new LinkedHashMap<>();
+    model.adapters().forEach((name, a) -> {
+      try (NDManager scope = model.manager().newSubManager()) {
+        scope.tempAttachAll(a.a(), a.b(), a.scale());
+        NDArray delta = Ops.atLeastFloat32(a.b()).matMul(Ops.atLeastFloat32(a.a()))
+            .mul(a.scale().toType(DataType.FLOAT32, false))
+            .toDevice(Device.cpu(), true);
+        delta.attach(inputManager);
+        input.put(name, delta);
+      }
+    });
+    if (s.memory().adapters()) {
+      model.mergeAdapters();
+    }
     Map<String, NDArray> working = new LinkedHashMap<>();
     if (s.memory().adapters()) {
       for (String name : model.projectionNames(s.memory().trainableFrom(), s.memory().trainableTo())) {
@@ -43,7 +71,7 @@ public final class TrainedWeights implements AutoCloseable {
       model.layerWeightNames(s.memory().trainableFrom(), s.memory().trainableTo()).forEach(n -> working.put(n,
           model.weights().get(n)));
     }
-    return new TrainedWeights(model, s, new TrainableParameters(working, model.manager()));
+    return new TrainedWeights(model, s, new TrainableParameters(working, model.manager()), input, inputManager);
   }
 
   public TrainableParameters parameters() {
@@ -98,9 +126,15 @@ public final class TrainedWeights implements AutoCloseable {
     parameters.syncWorking();
   }
 
-  /** The source tensors a cleansed checkpoint replaces: the trained weights, or the adapted ones. */
+  /**
+   * The source tensors a cleansed checkpoint replaces: the trained weights, or the adapted ones, and those the input
+   * adapter adapts.
+   */
   public java.util.Set<String> replacedTensors() {
-    return settings.memory().adapters() ? model.adapters().keySet() : parameters.masters().keySet();
+    java.util.Set<String> out = new java.util.LinkedHashSet<>(
+        settings.memory().adapters() ? model.adapters().keySet() : parameters.masters().keySet());
+    out.addAll(inputAdapter.keySet());
+    return out;
   }
 
   /**
@@ -109,7 +143,21 @@ public final class TrainedWeights implements AutoCloseable {
    * (not its float16 copy), computed on the host.
    */
   public NDArray forSaving(String name, Checkpoint source) {
-    if (!settings.memory().adapters()) {
+    NDArray saved = trainedForSaving(name, source);
+    NDArray delta = inputAdapter.get(name);
+    if (delta == null) {
+      return saved;
+    }
+    try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+      saved.attach(scope);
+      NDArray merged = saved.add(delta);
+      merged.detach();
+      return merged;
+    }
+  }
+
+  private NDArray trainedForSaving(String name, Checkpoint source) {
+    if (!settings.memory().adapters() && parameters.masters().containsKey(name)) {
       NDArray master = parameters.masters().get(name);
       NDArray copy = master.toDevice(Device.cpu(), true);
       copy.detach();
@@ -118,6 +166,10 @@ public final class TrainedWeights implements AutoCloseable {
     try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
       Map<String, NDArray> masters = parameters.masters();
       NDArray weight = source.load(name, scope, DataType.FLOAT32); // [out, in]
+      if (!masters.containsKey(LowRankAdapter.tensorName(name, 'A'))) {
+        weight.detach();
+        return weight;
+      }
       NDArray a = masters.get(LowRankAdapter.tensorName(name, 'A')).toDevice(Device.cpu(), true);
       NDArray b = masters.get(LowRankAdapter.tensorName(name, 'B')).toDevice(Device.cpu(), true);
       a.attach(scope);
@@ -133,6 +185,7 @@ public final class TrainedWeights implements AutoCloseable {
   @Override
   public void close() {
     parameters.close();
+    inputAdapterManager.close();
     model.detachAdapters();
   }
 }
