@@ -142,6 +142,36 @@ public record PeftAdapter(Path dir, LoraConfig config, List<String> targets) {
     }
   }
 
+  /**
+   * Writes an adapter as PEFT's save_pretrained does, loadable by PEFT on the same base: {@code config} as
+   * adapter_config.json and {@code tensors} (weight name → {A [r, in], B [out, r]}, any float dtype) as
+   * adapter_model.safetensors in {@code dtype}, under PEFT's names. The tensors must be exactly the ones the
+   * config targets on a base of shape {@code base}; the written directory is checked as an input would be.
+   */
+  public static PeftAdapter write(Path outDir, LoraConfig config, ModelConfig base,
+      Map<String, NDArray[]> tensors, org.beear.llm.weights.TensorDType dtype) {
+    Map<String, NDArray> named = new LinkedHashMap<>();
+    tensors.forEach((weightName, ab) -> {
+      if (!config.targets(weightName)) {
+        throw new IllegalArgumentException("the adapter config does not target " + weightName);
+      }
+      named.put(key(weightName, 'A'), ab[0]);
+      named.put(key(weightName, 'B'), ab[1]);
+    });
+    try {
+      Files.createDirectories(outDir);
+      org.beear.llm.weights.CheckpointWriter.writeFile(outDir.resolve(WEIGHTS_FILE), named, dtype, Map.of());
+      Path configFile = outDir.resolve(LoraConfig.FILE_NAME);
+      Path temp = Files.createTempFile(outDir, "." + LoraConfig.FILE_NAME + ".", ".tmp");
+      Files.writeString(temp, config.toJson());
+      Files.move(temp, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the adapter to " + outDir + ": " + e.getMessage(), e);
+    }
+    return check(outDir, base);
+  }
+
   /** The float32 A and B of {@code weightName} as stored, on the host, in {@code manager}. */
   public NDArray[] load(String weightName, NDManager manager) {
     try (Checkpoint checkpoint = Checkpoint.open(dir.resolve(WEIGHTS_FILE))) {

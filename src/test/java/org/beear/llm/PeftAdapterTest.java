@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.beear.llm.weights.TensorDType;
@@ -186,6 +187,55 @@ class PeftAdapterTest {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> checked.attachTo(model));
       assertTrue(e.getMessage().contains("NaN"), e.getMessage());
       assertTrue(model.adapters().isEmpty(), "nothing stays attached");
+    }
+  }
+
+  @Test
+  void anAdapterWrittenInPeftFormatReadsBackBitForBitWithItsConfig() throws IOException {
+    ModelConfig config = TinyModels.config("gqa-tied");
+    String json = RandomAdapters.config(3, 6, true, "[\"k_proj\", \"down_proj\"]");
+    LoraConfig lora = LoraConfig.parse(json);
+    List<String> targets = LlamaModel.expectedShapes(config).keySet().stream().filter(lora::targets).toList();
+    RandomAdapters.Written input = RandomAdapters.write(tmp.resolve("in"), config, json, 3, targets,
+        TensorDType.BF16, 4);
+    PeftAdapter read = PeftAdapter.check(input.dir(), config);
+    Path out = tmp.resolve("out");
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, ai.djl.ndarray.NDArray[]> tensors = new java.util.LinkedHashMap<>();
+      targets.forEach(t -> tensors.put(t, read.load(t, m)));
+      PeftAdapter written = PeftAdapter.write(out, read.config(), config, tensors, TensorDType.BF16);
+      assertEquals(targets, written.targets());
+      Map<String, float[]> back = RandomCheckpoints.readBack(out.resolve(PeftAdapter.WEIGHTS_FILE), m);
+      assertEquals(input.stored().keySet(), back.keySet());
+      input.stored().forEach((k, v) -> org.junit.jupiter.api.Assertions.assertArrayEquals(v, back.get(k), k));
+      assertEquals(read.config().json(), written.config().json());
+    }
+  }
+
+  @Test
+  void aCorrectiveAdapterOnChosenModulesIsAppliedToThoseOnly() {
+    ModelConfig config = TinyModels.config("llama");
+    RandomCheckpoints.Written base = RandomCheckpoints.write(tmp.resolve("base"), config, 5, TensorDType.F32,
+        Long.MAX_VALUE);
+    List<String> modules = List.of("model.layers.1.self_attn.q_proj", "model.layers.2.mlp.down_proj");
+    LoraConfig lora = LoraConfig.create(2, 3.0, modules, base.dir().toString());
+    List<String> targets = modules.stream().map(mod -> mod + ".weight").toList();
+    RandomAdapters.Written random = RandomAdapters.write(tmp.resolve("random"), config, lora.toJson(), 2, targets,
+        TensorDType.F32, 8);
+    Path out = tmp.resolve("corrective");
+    long[] tokens = {4, 8, 15, 16, 23, 42};
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, ai.djl.ndarray.NDArray[]> tensors = new java.util.LinkedHashMap<>();
+      PeftAdapter source = PeftAdapter.check(random.dir(), config);
+      targets.forEach(t -> tensors.put(t, source.load(t, m)));
+      PeftAdapter written = PeftAdapter.write(out, lora, config, tensors, TensorDType.F32);
+      assertEquals(targets, written.targets());
+      try (LlamaModel model = ModelDirectory.load(base.dir(), Device.cpu(), DataType.FLOAT32)) {
+        written.attachTo(model);
+        float[] got = model.logits(Inputs.of(m, new long[][] {tokens}, null, false, 0), null).toFloatArray();
+        LlamaModelTest.assertClose(new ReferenceDecoder(config, random.merged(config, base.storedWeights()))
+            .logits(tokens, 0, null), got, 1e-3, "corrective adapter");
+      }
     }
   }
 
