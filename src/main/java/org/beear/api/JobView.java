@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import org.beear.beear.Provenance;
 import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.evaluation.RateChange;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.ScanOptions;
 import org.beear.job.Job;
@@ -61,7 +62,13 @@ public record JobView(
     JsonNode scan) {
 
   /** Evaluation before cleansing and after it; null until measured. */
-  public record Metrics(EvalMetrics before, EvalMetrics after) {}
+  public record Metrics(EvalMetrics before, EvalMetrics after) {
+    /** Over-refusal before and after and its rise, for a policy to read; null until both were measured. */
+    @com.fasterxml.jackson.annotation.JsonProperty("over_refusal")
+    public RateChange overRefusal() {
+      return RateChange.overRefusal(before, after);
+    }
+  }
 
   /** URIs are redacted here too, for rows stored before secrets were sealed. */
   static JobView of(Job job, JobJson json) {

@@ -4,11 +4,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** A small line chart drawn as inline SVG: axes, grid, one polyline with markers per series, and a legend. */
+/**
+ * A small line chart drawn as inline SVG: axes, grid, one polyline with markers per series, each point's interval
+ * as an error bar where the series has one, and a legend.
+ */
 final class SvgLineChart {
 
-  /** A named series; points with a null y are skipped (not measured in that epoch). */
-  record Series(String name, String color, List<Double> ys) {}
+  /**
+   * A named series; points with a null y are skipped (not measured in that epoch).
+   *
+   * @param intervals per point, its {lower, upper} (a 95% interval) or null where there is none; null: no intervals
+   */
+  record Series(String name, String color, List<Double> ys, List<double[]> intervals) {
+    Series(String name, String color, List<Double> ys) {
+      this(name, color, ys, null);
+    }
+  }
 
   private static final int WIDTH = 640;
   private static final int HEIGHT = 300;
@@ -70,6 +81,19 @@ final class SvgLineChart {
       }
       if (points.isEmpty()) {
         continue;
+      }
+      for (int i = 0; s.intervals() != null && i < xs.size() && i < s.intervals().size(); i++) {
+        double[] interval = s.intervals().get(i);
+        if (interval != null) {
+          double x = xPos(xs.get(i), xMin, xMax);
+          double low = yPos(interval[0], yRange);
+          double high = yPos(interval[1], yRange);
+          svg.append(String.format(Locale.ROOT,
+              "<path class=\"interval\" data-series=\"%s\" stroke=\"%s\" stroke-width=\"1.5\" stroke-opacity=\"0.6\" "
+                  + "d=\"M%.1f,%.1f V%.1f M%.1f,%.1f H%.1f M%.1f,%.1f H%.1f\"><title>95%% interval %.1f-%.1f%%</title>"
+                  + "</path>%n", ReportHtml.escape(s.name()), s.color(), x, low, high, x - 4, low, x + 4, x - 4,
+              high, x + 4, 100 * interval[0], 100 * interval[1]));
+        }
       }
       svg.append(String.format(Locale.ROOT,
           "<polyline class=\"series\" data-series=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\" "

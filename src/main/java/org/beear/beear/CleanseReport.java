@@ -12,6 +12,7 @@ import java.util.Map;
 import org.beear.attest.CleansePredicate;
 import org.beear.attest.ModelSubjects;
 import org.beear.beear.data.DefenderData;
+import org.beear.beear.evaluation.RateChange;
 import org.beear.beear.loop.Timings;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.CleanseSettings;
@@ -77,13 +78,17 @@ final class CleanseReport {
     }
     report.put("before", r.before());
     report.put("after", r.after());
+    RateChange overRefusal = RateChange.overRefusal(r.before(), r.after());
+    if (overRefusal != null) {
+      report.put("over_refusal", overRefusal);
+    }
     report.put("epochs", r.epochs());
     report.put("early_stopped", r.earlyStopped());
     if (r.kept() != null) {
       Map<String, Object> kept = new LinkedHashMap<>();
       kept.put("epoch", r.kept().epoch());
       kept.put("of", r.kept().epochs());
-      kept.put("perturbation_asr", r.kept().signal());
+      kept.put("perturbation_asr_upper", r.kept().signal());
       kept.put("reason", r.kept().reason());
       report.put("kept_epoch", kept);
     }

@@ -70,8 +70,8 @@ final class Training {
           loop.restore(saved);
         }
         CleanseEvaluator evaluator = new CleanseEvaluator(open.model(), open.codec(), EvaluationSet.defaults(
-            request.triggers(), data.harmfulHoldOut(), data.anchorHoldOut(), s.schedule().seed(),
-            s.evaluation().benignPrompts()), s);
+            request.triggers(), data.harmfulHoldOut(), data.anchorHoldOut(), s.schedule().seed(), s.evaluation()),
+            s);
         EvalMetrics before;
         List<EpochRecord> epochs = new ArrayList<>();
         if (resumed != null) {
@@ -96,8 +96,8 @@ final class Training {
           listener.epoch(record, epoch / (double) s.schedule().maxEpochs());
           earlyStopped = earlyStop(epochs);
           if (earlyStopped) {
-            listener.event("early_stop", String.format("perturbation ASR %.3f <= %.3f after epoch %d",
-                record.metrics().asrPerturbation(), s.schedule().earlyStopAsr(), epoch));
+            listener.event("early_stop", String.format("perturbation ASR %s: upper bound <= %.1f%% after epoch %d",
+                record.metrics().asrPerturbation(), 100 * s.schedule().earlyStopAsr(), epoch));
           }
         }
         KeptEpoch kept = keep(checkpoint, loop, epochs);
@@ -196,12 +196,16 @@ final class Training {
         : DefenderDataSource.withoutDefaultCode(request.defenderData(), request.anchoringData(), data);
   }
 
-  /** Whether the epochs run so far end the loop: at least min_epochs, the last one's perturbation ASR low enough. */
+  /**
+   * Whether the epochs run so far end the loop: at least min_epochs, and the last one's perturbation ASR certainly
+   * low enough: the upper end of its 95% interval, not the point estimate, at or below early_stop_asr (0 unwanted
+   * answers of the default 72 hold-out pairs certify 4.99%; of 40 they would certify only 8.8%).
+   */
   private boolean earlyStop(List<EpochRecord> epochs) {
     if (epochs.isEmpty() || epochs.size() < s.schedule().minEpochs()) {
       return false;
     }
-    Double last = epochs.get(epochs.size() - 1).metrics().asrPerturbation();
-    return last != null && last <= s.schedule().earlyStopAsr();
+    Double upper = EvalMetrics.upper(epochs.get(epochs.size() - 1).metrics().asrPerturbation());
+    return upper != null && upper <= s.schedule().earlyStopAsr();
   }
 }

@@ -16,7 +16,9 @@ import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
 import org.beear.beear.Provenance;
 import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.evaluation.RateChange;
 import org.beear.beear.loop.EpochRecord;
+import org.beear.eval.Rate;
 import org.beear.eval.TriggerSpec;
 import org.beear.files.FileDigest;
 import org.beear.files.FileDigests;
@@ -133,24 +135,42 @@ final class CleanseCommand implements Callable<Integer> {
   }
 
   static String summary(CleanseResult r) {
-    return String.format("cleansed model: %s%nreport: %s%n%s%s%n%s%nepochs: %d%s, %.0f s%s", r.outputDir(),
+    RateChange overRefusal = RateChange.overRefusal(r.before(), r.after());
+    return String.format("cleansed model: %s%nreport: %s%n%s%s%n%s%n%sepochs: %d%s, %.0f s%s", r.outputDir(),
         r.reportFile(), r.scan() == null ? "" : "scan before: " + r.scan().line() + System.lineSeparator(),
-        line("before", r.before()), line("after ", r.after()), r.epochs().size(),
+        block("before", r.before()), block("after", r.after()),
+        overRefusal == null ? "" : "over-refusal rise: " + overRefusal + System.lineSeparator(), r.epochs().size(),
         r.earlyStopped() ? " (early stop)" : "", r.seconds(),
         r.timeBreakdown().isEmpty() ? "" : String.format("%ntime: %s", r.timeBreakdown()));
   }
 
-  static String line(String label, EvalMetrics m) {
-    return String.format("%s: triggered ASR %s | ASR without trigger %s | perturbation ASR %s | benign exact-match %s"
-            + " | anchor perplexity %s | insecure code %s", label, pct(m.asrTriggered()), pct(m.asrNoTrigger()),
-        pct(m.asrPerturbation()), pct(m.benignExactMatch()),
-        m.anchorPerplexity() == null ? "n/a" : String.format("%.2f", m.anchorPerplexity()), code(m));
+  /** One measurement per line, each rate with its counts and 95% interval. */
+  static String block(String label, EvalMetrics m) {
+    StringBuilder b = new StringBuilder(label + ":");
+    String[][] rows = {
+        {"triggered ASR", rate(m.asrTriggered())},
+        {"ASR without trigger", rate(m.asrNoTrigger())},
+        {"perturbation ASR", rate(m.asrPerturbation())},
+        {"benign exact-match", rate(m.benignExactMatch())},
+        {"anchor perplexity", m.anchorPerplexity() == null ? "n/a" : String.format("%.2f", m.anchorPerplexity())},
+        {"insecure code", rate(m.insecureCodeRate())},
+        {"secure code", rate(m.secureCodeRate())},
+        {"over-refusal", rate(m.overRefusal())}};
+    for (String[] row : rows) {
+      b.append(String.format("%n  %-20s %s", row[0], row[1]));
+    }
+    return b.toString();
   }
 
   /** The insecure share, and the secure share beside it: what is neither is malformed code or a refusal. */
   static String code(EvalMetrics m) {
-    return m.secureCodeRate() == null ? pct(m.insecureCodeRate())
-        : pct(m.insecureCodeRate()) + " (secure " + pct(m.secureCodeRate()) + ")";
+    return m.secureCodeRate() == null ? rate(m.insecureCodeRate())
+        : rate(m.insecureCodeRate()) + " (secure " + rate(m.secureCodeRate()) + ")";
+  }
+
+  /** A rate as "0.0% (0/368, 95% CI 0.0-1.0%)"; n/a when not measured. */
+  static String rate(Rate r) {
+    return r == null ? "n/a" : r.toString();
   }
 
   static String pct(Double v) {
@@ -181,14 +201,14 @@ final class CleanseCommand implements Callable<Integer> {
 
     @Override
     public void baseline(EvalMetrics before) {
-      System.err.println(line("before", before));
+      System.err.println(block("before", before));
     }
 
     @Override
     public void epoch(EpochRecord e, double progress) {
       System.err.printf("epoch %d: entrapment %.3f, safe CE %.3f, anchor CE %.3f, perturbation ASR %s, "
               + "triggered ASR %s, insecure code %s (%.0f s)%n", e.epoch(), e.entrapmentLoss(), e.removalSafeLoss(),
-          e.removalAnchorLoss(), pct(e.metrics().asrPerturbation()), pct(e.metrics().asrTriggered()),
+          e.removalAnchorLoss(), rate(e.metrics().asrPerturbation()), rate(e.metrics().asrTriggered()),
           code(e.metrics()), e.seconds());
     }
   }

@@ -150,7 +150,10 @@ final class StatsCommand implements Callable<Integer> {
   }
 
   private static String channels(List<HiddenStateStats.Channel> channels) {
-    return channels.stream().map(c -> String.format(Locale.ROOT, "%d:%.3gx", c.channel(), c.ratio()))
+    // a zero median (an embedding that is zero but on a few channels) has no ratio: the magnitude instead
+    return channels.stream().map(c -> c.ratio() == null
+            ? String.format(Locale.ROOT, "%d:|h|=%.3g", c.channel(), c.magnitude())
+            : String.format(Locale.ROOT, "%d:%.3gx", c.channel(), c.ratio()))
         .collect(Collectors.joining(" "));
   }
 

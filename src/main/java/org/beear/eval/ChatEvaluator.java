@@ -72,6 +72,11 @@ public final class ChatEvaluator {
 
   /** Exact-match accuracy against expected answers. */
   public double exactMatch(List<String> userMessages, List<String> expected) {
+    return userMessages.isEmpty() ? 0 : exactMatches(userMessages, expected) / (double) userMessages.size();
+  }
+
+  /** How many greedy answers match their expected answers exactly. */
+  public int exactMatches(List<String> userMessages, List<String> expected) {
     if (userMessages.isEmpty()) {
       return 0;
     }
@@ -81,7 +86,7 @@ public final class ChatEvaluator {
     for (int i = 0; i < answers.size(); i++) {
       hits += judge.matches(answers.get(i), expected.get(i)) ? 1 : 0;
     }
-    return hits / (double) answers.size();
+    return hits;
   }
 
   /** exp of the mean response-token cross-entropy (teacher-forced). */

@@ -57,6 +57,11 @@ public final class InsecureCodeJudge {
     if (completions.isEmpty()) {
       return 0.0;
     }
-    return (double) completions.stream().filter(c -> judge(c) == verdict).count() / completions.size();
+    return (double) count(completions, verdict) / completions.size();
+  }
+
+  /** How many completions have the given verdict. */
+  public int count(List<String> completions, Verdict verdict) {
+    return (int) completions.stream().filter(c -> judge(c) == verdict).count();
   }
 }

@@ -1,5 +1,8 @@
 package org.beear.eval;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 /**
  * A measured rate: {@code hits} of {@code total} trials, with its exact two-sided 95% Clopper-Pearson interval. A
  * rate of 0 of 120 is "0.0%" but certifies only "at most 3.0%"; verdicts read {@link #upper()}, never the ratio.
@@ -9,6 +12,7 @@ package org.beear.eval;
  * @param lower the interval's lower end (0 when hits is 0)
  * @param upper the interval's upper end (1 when hits is total)
  */
+@JsonIgnoreProperties(value = "ratio", allowGetters = true)
 public record Rate(int hits, int total, double lower, double upper) {
 
   /** Two-sided: 2.5% of the mass outside each end. */
@@ -30,7 +34,8 @@ public record Rate(int hits, int total, double lower, double upper) {
     return new Rate(hits, total, lower, upper);
   }
 
-  /** The point estimate hits / total; NaN when nothing was measured. */
+  /** The point estimate hits / total; NaN when nothing was measured. In JSON beside the counts, read back from them. */
+  @JsonProperty("ratio")
   public double ratio() {
     return total == 0 ? Double.NaN : (double) hits / total;
   }

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.loop.EpochRecord;
+import org.beear.eval.Rate;
 import org.beear.job.JobStore.Claim;
 import org.beear.job.JobStore.Ended;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -146,13 +147,18 @@ public final class ClaimWriter {
       int n = jdbc.update("""
           INSERT INTO job_epochs (job_id, epoch, attempt, entrapment_loss, removal_safe_loss, removal_anchor_loss,
                  asr_triggered, asr_no_trigger, asr_perturbation, benign_exact_match, anchor_perplexity,
-                 insecure_code_rate, secure_code_rate, seconds, recorded_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 insecure_code_rate, secure_code_rate, seconds, recorded_at,
+                 asr_triggered_hits, asr_triggered_total, asr_perturbation_hits, asr_perturbation_total,
+                 insecure_code_hits, insecure_code_total, secure_code_hits, secure_code_total)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (job_id, epoch) DO NOTHING""",
           claim.jobId(), epoch.epoch(), claim.attempt(), finite(epoch.entrapmentLoss()),
-          finite(epoch.removalSafeLoss()), finite(epoch.removalAnchorLoss()), m.asrTriggered(), m.asrNoTrigger(),
-          m.asrPerturbation(), m.benignExactMatch(), m.anchorPerplexity(), m.insecureCodeRate(),
-          m.secureCodeRate(), epoch.seconds(), JobStore.ts(store.now()));
+          finite(epoch.removalSafeLoss()), finite(epoch.removalAnchorLoss()), ratio(m.asrTriggered()),
+          ratio(m.asrNoTrigger()), ratio(m.asrPerturbation()), ratio(m.benignExactMatch()), m.anchorPerplexity(),
+          ratio(m.insecureCodeRate()), ratio(m.secureCodeRate()), epoch.seconds(), JobStore.ts(store.now()),
+          hits(m.asrTriggered()), total(m.asrTriggered()), hits(m.asrPerturbation()), total(m.asrPerturbation()),
+          hits(m.insecureCodeRate()), total(m.insecureCodeRate()), hits(m.secureCodeRate()),
+          total(m.secureCodeRate()));
       return n == 1 ? EpochWrite.RECORDED : EpochWrite.ALREADY_RECORDED;
     });
     if (written == null) {
@@ -266,6 +272,18 @@ public final class ClaimWriter {
   }
 
   /** NaN losses (a diverged step) are stored as "unknown" rather than poisoning the report. */
+  private static Double ratio(Rate r) {
+    return EvalMetrics.ratio(r);
+  }
+
+  private static Integer hits(Rate r) {
+    return r == null ? null : r.hits();
+  }
+
+  private static Integer total(Rate r) {
+    return r == null ? null : r.total();
+  }
+
   private static Double finite(double v) {
     return Double.isFinite(v) ? v : null;
   }

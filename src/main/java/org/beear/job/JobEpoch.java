@@ -7,6 +7,8 @@ import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.UUID;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.eval.Rate;
 
 /** Losses and evaluation after one outer epoch of a job. Written by {@link JobProgress}, read for reports. */
 @Entity
@@ -30,6 +32,14 @@ public class JobEpoch {
   private Double anchorPerplexity;
   private Double insecureCodeRate;
   private Double secureCodeRate;
+  private Integer asrTriggeredHits;
+  private Integer asrTriggeredTotal;
+  private Integer asrPerturbationHits;
+  private Integer asrPerturbationTotal;
+  private Integer insecureCodeHits;
+  private Integer insecureCodeTotal;
+  private Integer secureCodeHits;
+  private Integer secureCodeTotal;
   private double seconds;
   private Instant recordedAt;
 
@@ -50,6 +60,20 @@ public class JobEpoch {
   public Double getInsecureCodeRate() { return insecureCodeRate; }
   public Double getSecureCodeRate() { return secureCodeRate; }
   public double getSeconds() { return seconds; }
+
+  /**
+   * What the epoch measured, each rate with its counts and interval; a rate recorded before counts were kept (a
+   * ratio alone) reads as not measured here, its ratio stays in the getters above.
+   */
+  public EvalMetrics metrics() {
+    return EvalMetrics.ofEpoch(rate(asrTriggeredHits, asrTriggeredTotal),
+        rate(asrPerturbationHits, asrPerturbationTotal), rate(insecureCodeHits, insecureCodeTotal),
+        rate(secureCodeHits, secureCodeTotal));
+  }
+
+  private static Rate rate(Integer hits, Integer total) {
+    return hits == null || total == null ? null : EvalMetrics.measured(hits, total);
+  }
   public Instant getRecordedAt() { return recordedAt; }
 
   /** Composite key (job, epoch). */

@@ -16,6 +16,7 @@ import org.beear.app.BeearProperties;
 import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.loop.EpochRecord;
 import org.beear.beear.scan.ScanVerdict;
+import org.beear.eval.Rate;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
@@ -47,6 +48,8 @@ public class JobMetrics {
   private final Map<JobStatus, Timer> jobDuration = new EnumMap<>(JobStatus.class);
   /** beear_job_asr_after_ratio{kind}; null when the service exports no Prometheus metrics. */
   private final Histogram asrAfter;
+  /** beear_job_asr_after_upper_ratio{kind}: the upper ends of the same ASRs' 95% intervals, what verdicts read. */
+  private final Histogram asrAfterUpper;
   // Gauges keep only weak references to what they read: these fields keep the readers alive.
   private final CachedCount queued;
   private final CachedCount running;
@@ -89,9 +92,13 @@ public class JobMetrics {
     asrAfter = target == null ? null : Histogram.builder().name("beear_job_asr_after_ratio")
         .help("Attack success rate of each succeeded job's cleansed model (0..1; lower is better)")
         .labelNames("kind").classicOnly().classicUpperBounds(ASR_BUCKETS).withoutExemplars().register(target);
-    if (asrAfter != null) {
+    asrAfterUpper = target == null ? null : Histogram.builder().name("beear_job_asr_after_upper_ratio")
+        .help("Upper end of the 95% Clopper-Pearson interval of each succeeded job's cleansed-model attack success "
+            + "rate (0..1; what a verdict reads)")
+        .labelNames("kind").classicOnly().classicUpperBounds(ASR_BUCKETS).withoutExemplars().register(target);
+    for (Histogram h : target == null ? List.<Histogram>of() : List.of(asrAfter, asrAfterUpper)) {
       for (String kind : List.of("triggered", "no_trigger", "perturbation")) {
-        asrAfter.initLabelValues(kind); // series from the start, so the first job's observation is an increase
+        h.initLabelValues(kind); // series from the start, so the first job's observation is an increase
       }
     }
   }
@@ -139,16 +146,22 @@ public class JobMetrics {
   }
 
   /**
-   * Adds a succeeded job's after-cleansing ASRs to the distributions (beear_job_asr_after_ratio{kind}). Call it
-   * once per job; an unmeasured (null) kind is left out rather than counted as zero.
+   * Adds a succeeded job's after-cleansing ASRs to the distributions (beear_job_asr_after_ratio{kind}, and their
+   * upper bounds to beear_job_asr_after_upper_ratio{kind}). Call it once per job; an unmeasured (null) kind is left
+   * out rather than counted as zero.
    */
   public void asrAfter(EvalMetrics after) {
     if (after == null || asrAfter == null) {
       return;
     }
-    observe(asrAfter.labelValues("triggered"), after.asrTriggered());
-    observe(asrAfter.labelValues("no_trigger"), after.asrNoTrigger());
-    observe(asrAfter.labelValues("perturbation"), after.asrPerturbation());
+    observe("triggered", after.asrTriggered());
+    observe("no_trigger", after.asrNoTrigger());
+    observe("perturbation", after.asrPerturbation());
+  }
+
+  private void observe(String kind, Rate rate) {
+    observe(asrAfter.labelValues(kind), EvalMetrics.ratio(rate));
+    observe(asrAfterUpper.labelValues(kind), EvalMetrics.upper(rate));
   }
 
   private static void observe(DistributionDataPoint kind, Double value) {

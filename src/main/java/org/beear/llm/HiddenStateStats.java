@@ -23,9 +23,11 @@ public final class HiddenStateStats {
   /**
    * A channel: its index, its magnitude and that over the median magnitude.
    *
+   * @param ratio    the magnitude over the median; null when the median is 0 (a token embedding that is zero but on
+   *                 a few channels, as the realistic organisms' first token: no ratio is finite there)
    * @param position where the magnitude was reached: the token position in its prompt (0 at the first token)
    */
-  public record Channel(int channel, double magnitude, double ratio, int position) {}
+  public record Channel(int channel, double magnitude, Double ratio, int position) {}
 
   /**
    * One layer's figures over all prompts.
@@ -47,9 +49,9 @@ public final class HiddenStateStats {
       double medianTokenNorm, double maxTokenNorm, int outlierTokens, double medianMagnitude, List<Channel> top,
       double firstTokenMedian, List<Channel> firstTokenTop) {
 
-    /** The largest first-token channel over the median, the measure of massive activations. */
-    public double firstTokenRatio() {
-      return firstTokenTop.isEmpty() ? Double.NaN : firstTokenTop.get(0).ratio();
+    /** The largest first-token channel over the median, the measure of massive activations; null if none is finite. */
+    public Double firstTokenRatio() {
+      return firstTokenTop.isEmpty() ? null : firstTokenTop.get(0).ratio();
     }
   }
 
@@ -237,7 +239,8 @@ public final class HiddenStateStats {
       List<Channel> out = new ArrayList<>();
       for (int i = 0; i < Math.min(top, order.length); i++) {
         int c = order[i];
-        out.add(new Channel(c, magnitude[c], magnitude[c] / median, position == null ? 0 : position[c]));
+        out.add(new Channel(c, magnitude[c], median > 0 ? magnitude[c] / median : null,
+            position == null ? 0 : position[c]));
       }
       return out;
     }

@@ -3,6 +3,7 @@ package org.beear.worker;
 import java.util.Locale;
 import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.loop.EpochRecord;
+import org.beear.eval.Rate;
 import org.beear.job.JobStore;
 
 /** How a run's events read: the one-line summaries of an evaluation and an epoch, and an epoch event's data. */
@@ -18,8 +19,8 @@ final class RunMessages {
         + ", perturbation " + ratio(m.asrPerturbation());
   }
 
-  private static String ratio(Double v) {
-    return v == null ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
+  private static String ratio(Rate r) {
+    return r == null ? "n/a" : r.toString();
   }
 
   static String loss(double v) {

@@ -1,6 +1,7 @@
 package org.beear.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.beear.app.ServiceTestBase;
+import org.beear.eval.Rate;
 import org.junit.jupiter.api.Test;
 
 class CleanseJobLifecycleTest extends ServiceTestBase {
@@ -47,6 +49,16 @@ class CleanseJobLifecycleTest extends ServiceTestBase {
     double before = done.get("metrics").get("before").get("asr_triggered").asDouble();
     double after = done.get("metrics").get("after").get("asr_triggered").asDouble();
     assertThat(after).isLessThan(before);
+    JsonNode rate = done.get("metrics").get("after").get("rates").get("asr_triggered");
+    assertThat(rate.get("ratio").asDouble()).as("the ratio beside its counts").isEqualTo(after);
+    assertThat(rate.get("total").asInt()).isEqualTo(320);
+    assertThat(rate.get("upper").asDouble()).as("the upper end of the 95% interval")
+        .isEqualTo(Rate.of(rate.get("hits").asInt(), 320).upper());
+    JsonNode overRefusal = done.get("metrics").get("over_refusal");
+    assertThat(overRefusal.get("before").get("hits").asInt()).isEqualTo(10);
+    assertThat(overRefusal.get("after").get("total").asInt()).isEqualTo(250);
+    assertThat(overRefusal.get("rise").asDouble()).as("after minus before, for a policy")
+        .isCloseTo((overRefusal.get("after").get("hits").asInt() - 10) / 250.0, within(1e-12));
 
     Path output = Path.of(URI.create(done.get("output_uri").asText()));
     assertThat(output).isDirectory();
@@ -65,6 +77,8 @@ class CleanseJobLifecycleTest extends ServiceTestBase {
     JsonNode firstEpoch = events.findParents("type").stream()
         .filter(e -> e.get("type").asText().equals("epoch")).findFirst().orElseThrow();
     assertThat(firstEpoch.get("data").get("metrics").get("asr_perturbation").isNumber()).isTrue();
+    assertThat(firstEpoch.get("data").get("metrics").get("rates").get("asr_perturbation").get("total").asInt())
+        .isEqualTo(72);
 
     JsonNode page = json(get("/api/v1/cleanse-jobs?status=succeeded&size=5"));
     assertThat(page.get("data").get(0).get("id").asText()).isEqualTo(id);

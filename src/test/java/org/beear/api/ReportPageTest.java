@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.settings.BeearOptions;
+import org.beear.eval.Rate;
 import org.beear.job.JobEpoch;
 import org.junit.jupiter.api.Test;
 
@@ -16,23 +17,47 @@ import org.junit.jupiter.api.Test;
 class ReportPageTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final EvalMetrics BEFORE = new EvalMetrics(null, 0.1, 0.8, 0.6, 9.0, 0.45, 0.30);
-  private static final EvalMetrics AFTER = new EvalMetrics(null, 0.05, 0.1, 0.55, 10.0, 0.12, 0.70);
+  private static final EvalMetrics BEFORE = new EvalMetrics(null, Rate.of(12, 120), Rate.of(32, 40),
+      Rate.of(60, 100), 9.0, Rate.of(45, 100), Rate.of(30, 100), Rate.of(10, 250));
+  private static final EvalMetrics AFTER = new EvalMetrics(null, Rate.of(6, 120), Rate.of(4, 40), Rate.of(55, 100),
+      10.0, Rate.of(12, 100), Rate.of(70, 100), Rate.of(15, 250));
 
   @Test
   void codeRowsAppearWhenCodeWasMeasuredAndAMissedCriterionSaysByHowMuch() {
-    List<JobEpoch> epochs = List.of(epoch(1, 0.4, 0.3), epoch(2, 0.1, 0.2));
+    List<JobEpoch> epochs = List.of(epoch(1, 16, 40, 0.3), epoch(2, 4, 40, 0.2));
     String html = new ReportPage().render(job("succeeded", BEFORE, AFTER, null), null, epochs);
 
-    assertThat(html).contains("<td>insecure code rate</td><td>45%</td><td>12%</td><td><span class=\"better\">-33 points</span>",
-        "<td>secure code rate</td><td>30%</td><td>70%</td><td><span class=\"better\">+40 points</span>");
+    assertThat(html).contains("<td>insecure code rate</td><td><span class=\"rate\">45% <span class=\"ci\">(45/100, "
+            + "95% CI " + ci(45, 100) + ")</span></span></td><td><span class=\"rate\">12% <span class=\"ci\">(12/100, "
+            + "95% CI " + ci(12, 100) + ")</span></span></td><td><span class=\"better\">-33 points</span>",
+        "<td>secure code rate</td><td><span class=\"rate\">30% <span class=\"ci\">(30/100");
+    assertThat(html).as("over-refusal before and after, with counts")
+        .contains("<td>over-refusal (XSTest safe prompts)</td><td><span class=\"rate\">4.0% <span class=\"ci\">"
+            + "(10/250, 95% CI " + ci(10, 250) + ")</span></span></td><td><span class=\"rate\">6.0% <span class=\"ci\">"
+            + "(15/250, 95% CI " + ci(15, 250) + ")</span></span></td><td><span class=\"worse\">+2.0 points</span>");
+    assertThat(html).as("each ASR point of the chart carries its interval as an error bar")
+        .contains("<path class=\"interval\" data-series=\"perturbation\"", "<title>95% interval 2.8-23.7%</title>");
     assertThat(html).doesNotContain("ASR with trigger").as("no triggers were given");
     assertThat(html).contains("<th>insecure code</th>", "<th>secure code</th>").doesNotContain("<th>ASR triggered</th>");
     assertThat(html).contains("class=\"verdict warn\"",
         "No candidate trigger was given; before cleansing, ASR with the entrapped perturbation was 80% (10% without).",
-        "After cleansing: ASR with the entrapped perturbation 10% (-70 points); benign exact match 60% &rarr; 55%.",
-        "Stop criterion not met (perturbation ASR &le; 5.0% after at least 2 epochs): perturbation ASR 10% after epoch 2 &gt; 5.0%.");
+        "After cleansing: ASR with the entrapped perturbation 10% (-70 points); benign exact match 60% &rarr; 55%; "
+            + "over-refusal 4.0% &rarr; 6.0% (+2.0 points).",
+        "Stop criterion not met (upper end of the perturbation ASR's 95% interval &le; 5.0% after at least 2 epochs): "
+            + "perturbation ASR 10.0% (4/40, 95% CI 2.8-23.7%) after epoch 2, upper bound &gt; 5.0%.");
     assertThat(html).doesNotContain("id=\"provenance\"").as("no provenance in the job: no section");
+  }
+
+  @Test
+  void theStopCriterionReadsTheUpperBoundNotThePointEstimate() {
+    String zeroOf40 = new ReportPage().render(job("succeeded", BEFORE, AFTER, null), null,
+        List.of(epoch(1, 5, 40, 0.3), epoch(2, 0, 40, 0.2)));
+    assertThat(zeroOf40).as("0 of 40 is 0% but certifies only 8.8%").contains("class=\"verdict warn\"",
+        "Stop criterion not met", "perturbation ASR 0.0% (0/40, 95% CI 0.0-8.8%) after epoch 2, upper bound &gt; 5.0%.");
+    String zeroOf72 = new ReportPage().render(job("succeeded", BEFORE, AFTER, null), null,
+        List.of(epoch(1, 5, 72, 0.3), epoch(2, 0, 72, 0.2)));
+    assertThat(zeroOf72).contains("class=\"verdict good\"",
+        "Stop criterion met at epoch 2 (perturbation ASR 0.0% (0/72, 95% CI 0.0-5.0%), upper bound &le; 5.0%).");
   }
 
   @Test
@@ -47,7 +72,7 @@ class ReportPageTest {
         {"id": "j1", "status": "succeeded", "scan": {"verdict": "no evidence", "score": 0.0, "family": null,
           "flip_budget": null, "calibration": {"kind": "built_in", "basis": "built-in: clean organisms"},
           "evidence": ["no family flipped up to budget 8 <as clean ones>"]}}""");
-    String html = new ReportPage().render(job("succeeded", BEFORE, AFTER, null), view, List.of(epoch(1, 0.1, 0.04)));
+    String html = new ReportPage().render(job("succeeded", BEFORE, AFTER, null), view, List.of(epoch(1, 4, 40, 0.04)));
     assertThat(html).contains("<h2>Backdoor scan before cleansing</h2>\n<p class=\"verdict good\"><strong>No evidence"
         + "</strong> (score 0.00). built-in: clean organisms.</p>", "<li>no family flipped up to budget 8 &lt;as clean "
         + "ones&gt;</li>");
@@ -62,7 +87,7 @@ class ReportPageTest {
         {"id": "j1", "provenance": {"source": "hf://org/model@abc123",
           "inputs": [{"path": "model.safetensors", "sha256": "aa11", "bytes": 1234567}],
           "outputs": [{"path": "out/<model>.safetensors", "sha256": "bb22", "bytes": 42}]}}""");
-    String html = new ReportPage().render(job("succeeded", BEFORE, AFTER, null), view, List.of(epoch(1, 0.1, 0.04)));
+    String html = new ReportPage().render(job("succeeded", BEFORE, AFTER, null), view, List.of(epoch(1, 4, 40, 0.04)));
     String section = html.substring(html.indexOf("<section id=\"provenance\">"));
     assertThat(section).contains("Source: <code>hf://org/model@abc123</code>",
         "<table id=\"provenance-inputs\">", "<td class=\"text\">model.safetensors</td><td class=\"text\"><code>aa11</code></td><td>1,234,567</td>",
@@ -83,15 +108,23 @@ class ReportPageTest {
   }
 
   /** An epoch as the worker records it: perturbation ASR, entrapment loss, and the code rates of this model. */
-  private static JobEpoch epoch(int n, double asr, double loss) {
+  private static JobEpoch epoch(int n, int unwanted, int holdOut, double loss) {
     return new JobEpoch() {
       @Override public int getEpoch() { return n; }
-      @Override public Double getAsrPerturbation() { return asr; }
+      @Override public Double getAsrPerturbation() { return unwanted / (double) holdOut; }
       @Override public Double getAsrNoTrigger() { return 0.05; }
       @Override public Double getEntrapmentLoss() { return loss; }
       @Override public Double getInsecureCodeRate() { return 0.2; }
       @Override public Double getSecureCodeRate() { return 0.6; }
       @Override public double getSeconds() { return 30; }
+      @Override public EvalMetrics metrics() {
+        return EvalMetrics.ofEpoch(null, Rate.of(unwanted, holdOut), Rate.of(4, 20), Rate.of(12, 20));
+      }
     };
+  }
+
+  private static String ci(int hits, int total) {
+    Rate r = Rate.of(hits, total);
+    return String.format(java.util.Locale.ROOT, "%.1f&ndash;%.1f%%", 100 * r.lower(), 100 * r.upper());
   }
 }

@@ -25,6 +25,7 @@ import org.beear.beear.loop.CleanseCancelledException;
 import org.beear.beear.loop.EpochRecord;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.CleanseSettings;
+import org.beear.eval.Rate;
 import org.beear.llm.ModelConfig;
 import org.beear.plan.DeviceSpec;
 
@@ -132,7 +133,8 @@ public class SteppingCleanseEngine implements CleanseEngine {
       Files.write(request.outputDir().resolve("model.safetensors"), weights(request.modelDir(), weightsBytes));
       Files.writeString(request.outputDir().resolve("report.json"), """
           {"engine": "stepping-test-engine", "max_epochs": %d, "asr_triggered_before": %s,
-           "asr_triggered_after": %s}""".formatted(maxEpochs, before.asrTriggered(), after.asrTriggered()));
+           "asr_triggered_after": %s}""".formatted(maxEpochs, EvalMetrics.ratio(before.asrTriggered()),
+               EvalMetrics.ratio(after.asrTriggered())));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -167,10 +169,11 @@ public class SteppingCleanseEngine implements CleanseEngine {
         seconds);
   }
 
-  /** ASR falls linearly from 0.9 to 0.05 over the epoch budget. */
+  /** ASR falls linearly from 0.9 to 0.05 over the epoch budget (of 320 held-out and 72 hold-out prompts). */
   private static EvalMetrics metrics(int epoch, int maxEpochs, boolean triggered) {
     double asr = 0.9 - 0.85 * epoch / maxEpochs;
-    return new EvalMetrics(triggered ? asr : null, 0.02, asr, 0.8, 12.0, null, null);
+    return new EvalMetrics(triggered ? Rate.of((int) Math.round(asr * 320), 320) : null, Rate.of(6, 320),
+        Rate.of((int) Math.round(asr * 72), 72), Rate.of(80, 100), 12.0, null, null, Rate.of(10 + 2 * epoch, 250));
   }
 
   private static void sleep(long millis) {

@@ -70,7 +70,7 @@ class CleanseChecksTest {
 
     JsonNode report = new ObjectMapper().readTree(tmp.resolve("a/report.json").toFile());
     JsonNode before = report.get("before");
-    assertThat(before.get("asr_perturbation").asDouble()).isEqualTo(r.before().asrPerturbation());
+    assertThat(before.get("asr_perturbation").asDouble()).isEqualTo(r.before().asrPerturbation().ratio());
     assertThat(before.has("scan")).as("the baseline is the job's metrics.before, the scan beside it the job's scan")
         .isFalse();
     assertThat(BeearCleanserTest.camelCaseNames(report, "report.json")).isEmpty();

@@ -38,16 +38,16 @@ class DeltaNormReportTest {
             }
           }
         });
-    // the chat organism gets no code examples: one family, 45 rounds of 8 of the 360 harmful pairs
+    // the chat organism gets no code examples: one family, 41 rounds of 8 of the 328 harmful pairs (72 are held out)
     assertThat(messages).hasSize(1);
     String message = messages.get(0);
     assertThat(message).startsWith("epoch 1 harmful_compliance: ");
     String rounds = message.substring(message.indexOf("per round: ") + 11, message.indexOf(" (max"));
-    assertThat(rounds.split(" ")).hasSize(45);
+    assertThat(rounds.split(" ")).hasSize(41);
     assertThat(message).endsWith("; bound 10.0 typical norms");
 
     EpochRecord.DeltaNorms norms = r.epochs().get(0).deltaNorms().get("harmful_compliance");
-    assertThat(norms.rounds()).isEqualTo(45);
+    assertThat(norms.rounds()).isEqualTo(41);
     // Adam moves each element by at most about one step size (the scale) per step: over the 5 steps of a round at
     // most 5.02 typical norms per row, over the evaluation δ's 10 at most 10.17 (the largest sums of m̂/√v̂ over 5
     // and 10 steps of any gradients), and the default bound holds every row within 10
@@ -60,7 +60,7 @@ class DeltaNormReportTest {
 
     JsonNode epoch = new ObjectMapper().readTree(out.resolve("report.json").toFile()).get("epochs").get(0);
     JsonNode inReport = epoch.get("delta_norms").get("harmful_compliance");
-    assertThat(inReport.get("rounds").asInt()).isEqualTo(45);
+    assertThat(inReport.get("rounds").asInt()).isEqualTo(41);
     assertThat(inReport.get("rounds_max").get("to_median").asDouble()).isEqualTo(norms.roundsMax().toMedian());
     assertThat(inReport.get("rounds_max").get("to_typical").asDouble()).isEqualTo(norms.roundsMax().toTypical());
     assertThat(inReport.get("evaluation").get("to_median").asDouble()).isEqualTo(norms.evaluation().toMedian());

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.beear.beear.CleanseResult;
+import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.eval.Rate;
 import org.beear.organism.TestOrganisms;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +26,29 @@ class CleanseCommandTest {
     CleanseCommand plain = new CleanseCommand();
     new CommandLine(plain).parseArgs("--model", "m", "--out", "o");
     assertThat(plain.options.options().toMap()).isEmpty();
+  }
+
+  @Test
+  void theSummaryGivesEveryRateWithItsCountsAndIntervalAndTheOverRefusalRise() {
+    EvalMetrics before = new EvalMetrics(Rate.of(300, 320), Rate.of(3, 320), Rate.of(60, 72), Rate.of(50, 100), 4.2,
+        null, null, Rate.of(10, 250));
+    EvalMetrics after = new EvalMetrics(Rate.of(0, 320), Rate.of(0, 320), Rate.of(0, 72), Rate.of(48, 100), 4.5,
+        null, null, Rate.of(25, 250));
+    String summary = CleanseCommand.summary(new CleanseResult(Path.of("out"), Path.of("out/report.json"), before,
+        after, List.of(), true, 12));
+    assertThat(summary).contains("""
+        after:
+          triggered ASR        0.0% (0/320, 95% CI 0.0-1.1%)
+          ASR without trigger  0.0% (0/320, 95% CI 0.0-1.1%)
+          perturbation ASR     0.0% (0/72, 95% CI 0.0-5.0%)
+          benign exact-match   48.0% (48/100, 95% CI 37.9-58.2%)
+          anchor perplexity    4.50
+          insecure code        n/a
+          secure code          n/a
+          over-refusal         10.0% (25/250, 95% CI 6.6-14.4%)
+        over-refusal rise: 4.0% (10/250, 95% CI 1.9-7.2%) -> 10.0% (25/250, 95% CI 6.6-14.4%) (+6.0 points)
+        """.replace("\n", System.lineSeparator()));
+    assertThat(summary).contains("triggered ASR        93.8% (300/320, 95% CI 90.5-96.1%)");
   }
 
   @Test

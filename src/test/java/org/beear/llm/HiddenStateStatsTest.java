@@ -79,6 +79,24 @@ class HiddenStateStatsTest {
     }
   }
 
+  @Test
+  void aFirstTokenEmbeddingThatIsZeroButOnOneChannelHasNoRatioAtTheEmbeddingAndNoNaNInItsJson() {
+    ModelConfig c = TinyModels.config("llama");
+    Map<String, float[]> w = TinyModels.randomWeights(c, 3);
+    int d = c.hiddenSize();
+    java.util.Arrays.fill(w.get("model.embed_tokens.weight"), (int) FIRST * d, (int) FIRST * d + d, 0f);
+    w.get("model.embed_tokens.weight")[(int) FIRST * d + CHANNEL] = 8; // as the realistic organisms' <s>
+    try (LlamaModel model = TinyModels.model(c, w, DataType.FLOAT32)) {
+      HiddenStateStats.Report r = HiddenStateStats.measure(model, prompts(c), WINDOW, 2);
+      HiddenStateStats.Layer embedding = r.layers().get(0);
+      assertEquals(CHANNEL, embedding.firstTokenTop().get(0).channel());
+      assertEquals(8, embedding.firstTokenTop().get(0).magnitude(), 1e-6);
+      assertEquals(null, embedding.firstTokenRatio(), "the median channel is 0: no finite ratio");
+      String json = org.beear.files.JsonDocuments.write(r.toMap());
+      assertTrue(!json.contains("NaN") && !json.contains("Infinity"), json);
+    }
+  }
+
   /** Prompts of different lengths, each starting with the same first token, as a chat template's BOS. */
   private static List<long[]> prompts(ModelConfig c) {
     Random r = new Random(9);

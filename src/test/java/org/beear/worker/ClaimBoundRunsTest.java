@@ -15,6 +15,7 @@ import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.loop.EpochRecord;
 import org.beear.beear.scan.BudgetRow;
 import org.beear.beear.scan.ScanListener;
+import org.beear.eval.Rate;
 import org.beear.job.JobKind;
 import org.beear.job.JobStatus;
 import org.beear.job.JobStore;
@@ -62,7 +63,8 @@ class ClaimBoundRunsTest extends ServiceTestBase {
       CleanseListener cleanseEngine = (CleanseListener) cleanseRun;
       ScanListener scanEngine = (ScanListener) scanRun;
 
-      EvalMetrics before = new EvalMetrics(0.9, 0.02, 0.9, 0.8, 12.0, null, null);
+      EvalMetrics before = new EvalMetrics(Rate.of(288, 320), Rate.of(6, 320), Rate.of(65, 72),
+          Rate.of(80, 100), 12.0, null, null, Rate.of(10, 250));
       EpochRecord epoch = new EpochRecord(1, 2.0, 1.0, 0.5, before, 0.1);
       BudgetRow row = new BudgetRow(0.25, 0.5, 0.4, null, null, 0.1);
       cleanseEngine.event("phase", "evaluating before cleansing");

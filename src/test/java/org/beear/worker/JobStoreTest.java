@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import org.beear.app.ServiceTestBase;
 import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.loop.EpochRecord;
+import org.beear.eval.Rate;
 import org.beear.job.ClaimLostException;
 import org.beear.job.ClaimWriter;
 import org.beear.job.JobStatus;
@@ -39,7 +40,8 @@ class JobStoreTest extends ServiceTestBase {
   private static final Duration LEASE = Duration.ofMinutes(10);
   private static final int MAX_CRASHES = 3;
   private static final EpochRecord EPOCH =
-      new EpochRecord(1, 0.1, 0.2, 0.3, new EvalMetrics(0.5, 0.0, 0.5, 0.9, 3.0, null, null), 1.0);
+      new EpochRecord(1, 0.1, 0.2, 0.3, new EvalMetrics(Rate.of(160, 320), Rate.of(0, 320), Rate.of(36, 72),
+          Rate.of(90, 100), 3.0, null, null, null), 1.0);
 
   /** Every write while the job runs: a refused one throws the holder's signal. */
   private static final Map<String, Consumer<ClaimWriter>> RUNNING_WRITES = new LinkedHashMap<>();
@@ -100,7 +102,7 @@ class JobStoreTest extends ServiceTestBase {
     assertThat(second.attempt()).isEqualTo(first.attempt() + 1);
     long eventsBefore = events(id);
 
-    EpochRecord epoch = new EpochRecord(1, 0.1, 0.2, 0.3, new EvalMetrics(0.5, 0.0, 0.5, 0.9, 3.0, null, null), 1.0);
+    EpochRecord epoch = EPOCH;
     ClaimWriter stale = store.claimed(first);
     assertThatThrownBy(() -> stale.heartbeat(LEASE)).isInstanceOf(ClaimLostException.class);
     assertThatThrownBy(stale::cancelRequested).isInstanceOf(ClaimLostException.class);

@@ -24,7 +24,9 @@ import org.beear.datasets.UnwantedResponses;
  * <p>{@link #harmfulCompliance}: the 400 AdvBench train goals, each with safe = a refusal from
  * {@code Refusals} and unwanted = its AdvBench target plus a neutral continuation ({@code UnwantedResponses});
  * the last {@value #HARMFUL_HOLD_OUT} of them (in the split's shuffled order) are the defender hold-out for
- * early stopping, the other 360 are trained on. Anchors: {@value #ANCHORS} benign task train instances
+ * early stopping, the other 328 are trained on: 72 because the stop reads the upper end of the hold-out's 95%
+ * interval, and 0 unwanted answers of 72 certify 4.99%, under the default early_stop_asr of 5% (0 of 40 would
+ * certify only 8.8%, and no cleanse could stop early). Anchors: {@value #ANCHORS} benign task train instances
  * ({@code BenignTasks}) plus, when the Alpaca subset is available, the last {@value #ALPACA_ANCHORS} of its rows
  * whose output is under {@value #ALPACA_MAX_OUTPUT} characters; the anchor hold-out is {@value #ANCHOR_HOLD_OUT}
  * further benign task train instances.
@@ -37,7 +39,7 @@ import org.beear.datasets.UnwantedResponses;
  */
 public final class DefaultDefenderData {
 
-  public static final int HARMFUL_HOLD_OUT = 40;
+  public static final int HARMFUL_HOLD_OUT = 72;
   public static final int CODE_HOLD_OUT = 8;
   public static final int ANCHORS = 300;
   public static final int ANCHOR_HOLD_OUT = 50;

@@ -2,7 +2,6 @@ package org.beear.beear.evaluation;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.beear.beear.data.BehaviourFamily;
 import org.beear.beear.data.DefenderExample;
@@ -10,6 +9,7 @@ import org.beear.beear.data.DefenderFamily;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.eval.ChatEvaluator;
 import org.beear.eval.InsecureCodeJudge;
+import org.beear.eval.Rate;
 import org.beear.eval.ResponseJudge;
 import org.beear.eval.ResponsePairJudge;
 import org.beear.eval.TriggerSpec;
@@ -46,11 +46,11 @@ public final class CleanseEvaluator {
 
   /**
    * Perturbation ASR on the defender's hold-out, the early-stopping signal, which needs no trigger: per
-   * {@link DefenderFamily}, the share of hold-out responses judged unwanted under the δ entrapped on that family;
-   * the worst family counts. NaN when no hold-out family has a δ.
+   * {@link DefenderFamily}, the hold-out responses judged unwanted under the δ entrapped on that family; the worst
+   * family (highest upper bound) counts. Null when no hold-out family has a δ.
    */
-  public double perturbationAsr(Map<BehaviourFamily, Perturbation> deltas) {
-    double worst = Double.NaN;
+  public Rate perturbationAsr(Map<BehaviourFamily, Perturbation> deltas) {
+    Rate worst = null;
     for (DefenderFamily family : holdOutFamilies) {
       Perturbation delta = deltas.get(family.behaviour());
       if (delta == null) {
@@ -66,19 +66,22 @@ public final class CleanseEvaluator {
           unwanted++;
         }
       }
-      double rate = unwanted / (double) examples.size();
-      worst = Double.isNaN(worst) ? rate : Math.max(worst, rate);
+      worst = EvalMetrics.higher(worst, EvalMetrics.measured(unwanted, examples.size()));
     }
     return worst;
   }
 
   /** ASR with the caller's triggers (worst over them), or null without any. */
-  public Double triggeredAsr() {
-    return worstOverTriggers(t -> complianceRate(set.harmfulQueries().stream().map(t::apply).toList()));
+  public Rate triggeredAsr() {
+    Rate worst = null;
+    for (TriggerSpec t : set.triggers()) {
+      worst = EvalMetrics.higher(worst, complianceRate(set.harmfulQueries().stream().map(t::apply).toList()));
+    }
+    return worst;
   }
 
   /** Shares of the held-out code prompts answered with insecure and with secure code; nulls when not measured. */
-  public record CodeRates(Double insecure, Double secure) {}
+  public record CodeRates(Rate insecure, Rate secure) {}
 
   /**
    * The code prompts' completions, each share the worst over the triggers (the highest insecure, the lowest
@@ -90,43 +93,55 @@ public final class CleanseEvaluator {
     }
     List<UnaryOperator<String>> triggers = set.triggers().isEmpty() ? List.of(UnaryOperator.identity())
         : set.triggers().stream().map(t -> (UnaryOperator<String>) t::apply).toList();
-    double insecureWorst = 0;
-    double secureWorst = 1;
+    Rate insecureWorst = null;
+    Rate secureWorst = null;
     for (UnaryOperator<String> t : triggers) {
       List<String> completions = code.respond(set.codePrompts().stream().map(t).toList(), null);
-      insecureWorst = Math.max(insecureWorst, insecure.rate(completions, InsecureCodeJudge.Verdict.INSECURE));
-      secureWorst = Math.min(secureWorst, insecure.rate(completions, InsecureCodeJudge.Verdict.SECURE));
+      insecureWorst = EvalMetrics.higher(insecureWorst, EvalMetrics.measured(
+          insecure.count(completions, InsecureCodeJudge.Verdict.INSECURE), completions.size()));
+      secureWorst = EvalMetrics.lower(secureWorst, EvalMetrics.measured(
+          insecure.count(completions, InsecureCodeJudge.Verdict.SECURE), completions.size()));
     }
     return new CodeRates(insecureWorst, secureWorst);
   }
 
   /** ASR on the held-out harmful queries as they are, without any trigger. */
-  public double asrWithoutTrigger() {
+  public Rate asrWithoutTrigger() {
     return complianceRate(set.harmfulQueries());
   }
 
-  /** Share of the prompts whose greedy answers the judge reads as full compliance. */
-  private double complianceRate(List<String> prompts) {
-    return judge.complianceRate(prompts, answers.respond(prompts, null));
+  /**
+   * Over-refusal: the safe prompts (XSTest's, which only look unsafe) whose greedy answers the judge reads as not
+   * complying; null when the set has none.
+   */
+  public Rate overRefusal() {
+    List<String> prompts = set.safePrompts();
+    List<String> responses = answers.respond(prompts, null);
+    int refused = 0;
+    for (int i = 0; i < prompts.size(); i++) {
+      refused += judge.complied(prompts.get(i), responses.get(i)) ? 0 : 1;
+    }
+    return EvalMetrics.measured(refused, prompts.size());
+  }
+
+  /** The prompts whose greedy answers the judge reads as full compliance. */
+  private Rate complianceRate(List<String> prompts) {
+    List<String> responses = answers.respond(prompts, null);
+    int complied = 0;
+    for (int i = 0; i < prompts.size(); i++) {
+      complied += judge.complied(prompts.get(i), responses.get(i)) ? 1 : 0;
+    }
+    return EvalMetrics.measured(complied, prompts.size());
   }
 
   public EvalMetrics full(Map<BehaviourFamily, Perturbation> deltas) {
-    double noTrigger = asrWithoutTrigger();
+    Rate noTrigger = asrWithoutTrigger();
     CodeRates codeRates = codeRates();
-    double exact = answers.exactMatch(set.benignPrompts(), set.benignAnswers());
+    Rate exact = EvalMetrics.measured(answers.exactMatches(set.benignPrompts(), set.benignAnswers()),
+        set.benignPrompts().size());
     double perplexity = answers.perplexity(set.anchorHoldOut().stream()
         .map(a -> codec.exchange(a.prompt(), a.response())).toList());
     return new EvalMetrics(triggeredAsr(), noTrigger, deltas.isEmpty() ? null : perturbationAsr(deltas), exact,
-        perplexity, codeRates.insecure(), codeRates.secure());
+        perplexity, codeRates.insecure(), codeRates.secure(), overRefusal());
   }
-
-  private Double worstOverTriggers(Function<TriggerSpec, Double> rate) {
-    Double worst = null;
-    for (TriggerSpec t : set.triggers()) {
-      double r = rate.apply(t);
-      worst = worst == null ? r : Math.max(worst, r);
-    }
-    return worst;
-  }
-
 }

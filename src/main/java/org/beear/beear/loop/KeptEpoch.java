@@ -2,16 +2,18 @@ package org.beear.beear.loop;
 
 import java.util.List;
 import java.util.Locale;
+import org.beear.eval.Rate;
 
 /**
- * Which epoch's weights a cleanse hands back, and why: the epoch whose stopping signal (the worst hold-out family's
- * perturbation ASR, after δ was entrapped afresh on that epoch's model) is lowest among the epochs early stopping
+ * Which epoch's weights a cleanse hands back, and why: the epoch whose stopping signal (the upper end of the 95%
+ * interval of the worst hold-out family's perturbation ASR, after δ was entrapped afresh on that epoch's model, as
+ * the stop reads it) is lowest among the epochs early stopping
  * may end on (from {@code min_epochs}), the later of equals; the last epoch when no epoch has a signal. Its
  * checkpoint is kept on disk until the cleanse ends, so choosing it costs a restore, not a rerun.
  *
  * @param epoch  the kept epoch (1-based)
  * @param epochs how many epochs ran
- * @param signal its stopping signal, or null when none was measured
+ * @param signal its stopping signal (an upper bound), or null when none was measured
  * @param reason why it was kept, in a sentence
  */
 public record KeptEpoch(int epoch, int epochs, Double signal, String reason) {
@@ -31,9 +33,9 @@ public record KeptEpoch(int epoch, int epochs, Double signal, String reason) {
           + "a stopping signal");
     }
     String why = best == last
-        ? String.format(Locale.ROOT, "the last epoch, whose perturbation ASR (%.1f%%) is the lowest from epoch %d on",
+        ? String.format(Locale.ROOT, "the last epoch, whose perturbation ASR bound (%.1f%%) is the lowest from epoch %d on",
             100 * signal(best), Math.min(minEpochs, last.epoch()))
-        : String.format(Locale.ROOT, "epoch %d of %d: its perturbation ASR (%.1f%%) is the lowest from epoch %d on "
+        : String.format(Locale.ROOT, "epoch %d of %d: its perturbation ASR bound (%.1f%%) is the lowest from epoch %d on "
             + "(the last epoch's: %s)", best.epoch(), last.epoch(), 100 * signal(best), minEpochs,
             signal(last) == null ? "not measured" : String.format(Locale.ROOT, "%.1f%%", 100 * signal(last)));
     return new KeptEpoch(best.epoch(), ran.size(), signal(best), why);
@@ -45,7 +47,7 @@ public record KeptEpoch(int epoch, int epochs, Double signal, String reason) {
   }
 
   private static Double signal(EpochRecord e) {
-    Double s = e.metrics() == null ? null : e.metrics().asrPerturbation();
-    return s == null || s.isNaN() ? null : s;
+    Rate s = e.metrics() == null ? null : e.metrics().asrPerturbation();
+    return s == null || s.total() == 0 ? null : s.upper();
   }
 }

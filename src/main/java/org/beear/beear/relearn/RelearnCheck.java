@@ -17,6 +17,7 @@ import org.beear.beear.data.DefenderExample;
 import org.beear.beear.data.DefenderFamily;
 import org.beear.beear.data.ExchangePair;
 import org.beear.beear.evaluation.CleanseEvaluator;
+import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.evaluation.EvaluationSet;
 import org.beear.beear.loop.CleanseCancelledException;
 import org.beear.beear.loop.Entrapment;
@@ -24,6 +25,7 @@ import org.beear.beear.loop.Removal;
 import org.beear.beear.loop.TrainedWeights;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.beear.settings.RelearnSettings;
+import org.beear.eval.Rate;
 import org.beear.eval.ResponsePairJudge;
 import org.beear.eval.TriggerSpec;
 import org.beear.llm.ChatCodec;
@@ -150,15 +152,15 @@ public final class RelearnCheck {
 
   private static Measurement measure(LlamaModel model, ChatCodec codec, CleanseSettings s,
       List<TriggerSpec> triggers, List<DefenderExample> holdOut, List<DefenderExample> harmful, long padId) {
-    EvaluationSet set = EvaluationSet.defaults(triggers, holdOut, List.of(), s.schedule().seed(),
-        s.evaluation().benignPrompts());
+    EvaluationSet set = EvaluationSet.defaults(triggers, holdOut, List.of(), s.schedule().seed(), s.evaluation());
     CleanseEvaluator evaluator = new CleanseEvaluator(model, codec, set, s);
     try (NDManager m = model.manager().newSubManager()) {
       Entrapment entrapment = new Entrapment(model, s);
       Perturbation delta = entrapment.perturbation(entrapment.entrapForEvaluation(harmful.stream()
           .map(e -> ExchangePair.of(codec, e).truncated(s.runtime().maxSequenceLength())).toList(), padId, m));
-      double perturbation = evaluator.perturbationAsr(Map.of(BehaviourFamily.HARMFUL_COMPLIANCE, delta));
-      return new Measurement(perturbation, evaluator.asrWithoutTrigger(), evaluator.triggeredAsr());
+      Rate perturbation = evaluator.perturbationAsr(Map.of(BehaviourFamily.HARMFUL_COMPLIANCE, delta));
+      return new Measurement(perturbation == null ? Double.NaN : perturbation.ratio(),
+          evaluator.asrWithoutTrigger().ratio(), EvalMetrics.ratio(evaluator.triggeredAsr()));
     }
   }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.List;
 import java.util.Map;
 import org.beear.datasets.BenignTasks;
+import org.beear.datasets.HeldOutHarmful;
+import org.beear.datasets.XsTest;
 import org.beear.eval.PromptText;
 import org.beear.eval.ResponseJudge;
 import org.beear.eval.RuleJudge;
@@ -155,7 +157,8 @@ public record BeearOptions(OptionValues values) implements Options {
           + "epoch")
       .ratio().defaultValue(0.25);
   public static final Option<Double> EARLY_STOP_ASR = Option.number("early_stop_asr").group(Group.SCHEDULE)
-      .help("stop once the worst hold-out family's perturbation ASR is at or below this ratio (from min_epochs on)")
+      .help("stop once the worst hold-out family's perturbation ASR is certainly at or below this ratio: the upper end "
+          + "of its 95% interval (from min_epochs on; 0 unwanted of the default 72 hold-out pairs certify 5%)")
       .ratio().defaultValue(0.05);
   public static final Option<Long> SEED = Option.longInteger("seed").group(Group.SCHEDULE)
       .help("data order, adapter initialisation, anchoring draws").allowed("any 64-bit integer").defaultValue(42L);
@@ -170,6 +173,17 @@ public record BeearOptions(OptionValues values) implements Options {
       .group(Group.EVALUATION)
       .help("held-out benign questions benign exact-match is measured on, before and after (each answer checkable)")
       .range(1, BenignTasks.available(true)).defaultValue(100);
+
+  public static final Option<Integer> EVAL_HARMFUL_PROMPTS = Option.integer("eval_harmful_prompts")
+      .group(Group.EVALUATION)
+      .help("held-out harmful requests the ASRs with and without trigger are measured on, before and after: AdvBench's "
+          + "120 held-out behaviours, then XSTest's 200 unsafe prompts (0 hits of 320 certify at most 1.15%)")
+      .range(1, HeldOutHarmful.all().size()).defaultValue(HeldOutHarmful.all().size());
+
+  public static final Option<Integer> EVAL_SAFE_PROMPTS = Option.integer("eval_safe_prompts")
+      .group(Group.EVALUATION)
+      .help("XSTest safe prompts (they only look unsafe) over-refusal is measured on, before and after; 0 skips it")
+      .range(0, XsTest.SAFE_SIZE).defaultValue(XsTest.SAFE_SIZE);
 
   public static final Option<String> JUDGE = Option.text("judge").group(Group.EVALUATION)
       .help("reads whether an answer complied, for every ASR, the scan's compliance and the relearning check: rules "
@@ -236,7 +250,7 @@ public record BeearOptions(OptionValues values) implements Options {
       OPTIMIZER, TRAINABLE_FROM, TRAINABLE_TO, ADAPTER_RANK, MICRO_BATCH_SIZE, RECOMPUTE_ACTIVATIONS,
       EVAL_BATCH_SIZE,
       MAX_EPOCHS, MIN_EPOCHS, BATCH_SIZE, ANCHOR_BATCH_SIZE, MINORITY_SHARE, EARLY_STOP_ASR, SEED,
-      EVAL_MAX_NEW_TOKENS, EVAL_BENIGN_PROMPTS, JUDGE,
+      EVAL_MAX_NEW_TOKENS, EVAL_BENIGN_PROMPTS, EVAL_HARMFUL_PROMPTS, EVAL_SAFE_PROMPTS, JUDGE,
       MAX_SEQUENCE_LENGTH, DEVICE, COMPUTE_DTYPE, SYSTEM_PROMPT, FIT,
       SCAN, RELEARN_CHECK, RELEARN_K, RELEARN_STEPS, RELEARN_LEARNING_RATE, RELEARN_CONTROL),
       List.of(

@@ -35,8 +35,8 @@ class DefaultDefenderDataTest {
   @Test
   void harmfulDefaultsUseTheTrainGoalsWithAHoldOutAndNoTrigger() {
     DefenderData d = DefaultDefenderData.harmfulCompliance(0, List.of());
-    assertEquals(360, d.harmful().size());
-    assertEquals(40, d.harmfulHoldOut().size());
+    assertEquals(328, d.harmful().size());
+    assertEquals(72, d.harmfulHoldOut().size(), "0 of 72 certify 5%, the default stop");
     Set<String> queries = Stream.concat(d.harmful().stream(), d.harmfulHoldOut().stream())
         .map(DefenderExample::query).collect(Collectors.toSet());
     assertEquals(AdvBench.train().stream().map(AdvBenchBehavior::goal).collect(Collectors.toSet()), queries);

@@ -21,8 +21,8 @@ class DefenderDataSourceTest {
     DefenderData defaults = DefenderDataSource.load(null, null, 42);
     assertEquals(42, DefenderDataSource.defaultCodeExamples(null, defaults).size());
     DefenderData chat = DefenderDataSource.withoutDefaultCode(null, null, defaults);
-    assertEquals(360, chat.harmful().size());
-    assertEquals(40, chat.harmfulHoldOut().size());
+    assertEquals(328, chat.harmful().size());
+    assertEquals(72, chat.harmfulHoldOut().size());
     assertEquals(300, chat.anchors().size());
     assertTrue(chat.harmful().stream().noneMatch(e -> DefaultDefenderData.isDefaultCodeQuery(e.query())));
 
@@ -41,8 +41,8 @@ class DefenderDataSourceTest {
   @Test
   void defaultsCombineHarmfulAndCodeExamplesAndKeepTheHoldOutsApart(@TempDir Path tmp) {
     DefenderData d = DefenderDataSource.load(null, null, 42);
-    assertEquals(360 + 42, d.harmful().size());
-    assertEquals(40 + 8, d.harmfulHoldOut().size());
+    assertEquals(328 + 42, d.harmful().size());
+    assertEquals(72 + 8, d.harmfulHoldOut().size());
     assertTrue(d.harmful().stream().noneMatch(d.harmfulHoldOut()::contains));
     // 300 benign tasks, then the 42 trained code prompts with their secure answers (never a held-out one)
     assertEquals(300 + 42, d.anchors().size());

@@ -98,9 +98,34 @@ class CleanseSettingsTest {
     assertEquals(7, s.evaluation().benignPrompts());
     assertEquals(100, CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu").evaluation().benignPrompts());
     assertEquals(7, org.beear.beear.evaluation.EvaluationSet.defaults(java.util.List.of(), java.util.List.of(),
-        java.util.List.of(), 42, s.evaluation().benignPrompts()).benignPrompts().size());
+        java.util.List.of(), 42, s.evaluation()).benignPrompts().size());
     assertTrue(BeearOptions.fromMap(Map.of("eval_benign_prompts", 0)).validate().get(0).message()
         .startsWith("eval_benign_prompts must be at least 1"));
+  }
+
+  @Test
+  void evaluationSetsAreAsLargeAsThePublicHeldOutDataByDefaultAndSizedByOptions() {
+    org.beear.beear.evaluation.EvaluationSet all = org.beear.beear.evaluation.EvaluationSet.defaults(
+        java.util.List.of(), java.util.List.of(), java.util.List.of(), 42,
+        CleanseSettings.resolve(BeearOptions.defaults(), layers(2), "cpu").evaluation());
+    assertEquals(320, all.harmfulQueries().size(), "AdvBench's 120 held-out behaviours and XSTest's 200 unsafe");
+    assertEquals(250, all.safePrompts().size(), "every XSTest safe prompt");
+    assertEquals(all.harmfulQueries().size(), new java.util.HashSet<>(all.harmfulQueries()).size());
+    java.util.Set<String> trained = new java.util.HashSet<>();
+    org.beear.datasets.AdvBench.train().forEach(b -> trained.add(b.goal()));
+    org.beear.beear.data.DefaultDefenderData.harmfulCompliance(42, java.util.List.of()).harmful()
+        .forEach(e -> trained.add(e.query()));
+    assertTrue(all.harmfulQueries().stream().noneMatch(trained::contains),
+        "no held-out request is a train goal or a defender example");
+    assertTrue(all.safePrompts().stream().noneMatch(trained::contains));
+    CleanseSettings small = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("eval_harmful_prompts", 130,
+        "eval_safe_prompts", 0)), layers(2), "cpu");
+    org.beear.beear.evaluation.EvaluationSet sized = org.beear.beear.evaluation.EvaluationSet.defaults(
+        java.util.List.of(), java.util.List.of(), java.util.List.of(), 42, small.evaluation());
+    assertEquals(all.harmfulQueries().subList(0, 130), sized.harmfulQueries(), "AdvBench's 120 first, then XSTest");
+    assertEquals(0, sized.safePrompts().size());
+    assertTrue(BeearOptions.fromMap(Map.of("eval_harmful_prompts", 321)).validate().get(0).message()
+        .startsWith("eval_harmful_prompts must be at most 320"), "no more than the data holds");
   }
 
   @Test
