@@ -289,7 +289,7 @@ public record BeearOptions(OptionValues values) implements Options {
 
   /** output_format adapter writes trained adapters, so it cannot train the layers' weights (adapter_rank 0). */
   private static List<OptionProblem> adapterOutputRule(OptionValues v) {
-    return v.has(OUTPUT_FORMAT) && OutputFormat.parse(v.get(OUTPUT_FORMAT)) == OutputFormat.ADAPTER
+    return v.has(OUTPUT_FORMAT) && OutputFormat.ADAPTER.wireName().equals(v.get(OUTPUT_FORMAT))
         && v.has(ADAPTER_RANK) && v.get(ADAPTER_RANK) == 0
         ? List.of(new OptionProblem("adapter_rank", "output_format adapter writes trained LoRA adapters, so "
             + "adapter_rank cannot be 0 (leave it out for " + OutputFormat.DEFAULT_ADAPTER_RANK + ")"))

@@ -266,8 +266,7 @@ public final class CleanseSettings {
         fixed.add(knob);
       }
     });
-    String output = o.get(BeearOptions.OUTPUT_FORMAT);
-    if (output != null && OutputFormat.parse(output) == OutputFormat.ADAPTER) {
+    if (OutputFormat.ADAPTER.wireName().equals(o.get(BeearOptions.OUTPUT_FORMAT))) {
       fixed.add(MemoryPlanner.Knob.ADAPTERS); // the output is the trained adapters: a fit may not train weights
     }
     return fixed;

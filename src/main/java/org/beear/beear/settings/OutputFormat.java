@@ -11,8 +11,11 @@ public enum OutputFormat {
   /** Only what removal trained, as a PEFT LoRA adapter on the suspect model (or on an adapter input's base). */
   ADAPTER;
 
-  /** The corrective adapter's rank when output_format is adapter and adapter_rank is left out. */
-  public static final int DEFAULT_ADAPTER_RANK = 16;
+  /**
+   * The corrective adapter's rank when output_format is adapter and adapter_rank is left out: the rank a fit
+   * chooses when it turns adapters on.
+   */
+  public static final int DEFAULT_ADAPTER_RANK = org.beear.plan.MemoryPlanner.FITTED_ADAPTER_RANK;
 
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
