@@ -136,7 +136,9 @@ final class CleanseCommand implements Callable<Integer> {
 
   static String summary(CleanseResult r) {
     RateChange overRefusal = RateChange.overRefusal(r.before(), r.after());
-    return String.format("cleansed model: %s%nreport: %s%n%s%s%n%s%n%sepochs: %d%s, %.0f s%s", r.outputDir(),
+    String written = org.beear.llm.PeftAdapter.isAdapter(r.outputDir())
+        ? "cleansed adapter (PEFT LoRA: open it with --base on its base model)" : "cleansed model";
+    return String.format("%s: %s%nreport: %s%n%s%s%n%s%n%sepochs: %d%s, %.0f s%s", written, r.outputDir(),
         r.reportFile(), r.scan() == null ? "" : "scan before: " + r.scan().line() + System.lineSeparator(),
         block("before", r.before()), block("after", r.after()),
         overRefusal == null ? "" : "over-refusal rise: " + overRefusal + System.lineSeparator(), r.epochs().size(),
