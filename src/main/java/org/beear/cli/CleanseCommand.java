@@ -22,6 +22,8 @@ import org.beear.eval.Rate;
 import org.beear.eval.TriggerSpec;
 import org.beear.files.FileDigest;
 import org.beear.files.FileDigests;
+import org.beear.policy.ReportAmendment;
+import org.beear.policy.MeasuredInputs;
 import org.beear.source.LocalModelPaths;
 import org.beear.source.ModelFileFilter;
 import picocli.CommandLine.Command;
@@ -58,8 +60,13 @@ final class CleanseCommand implements Callable<Integer> {
 
   @Mixin CleanseFlags options;
 
+  @Mixin PolicyFlags gate;
+
+  @Mixin GateJsonFlag gateJson;
+
   @Override
   public Integer call() {
+    gate.readPolicy();
     Path modelDir = LocalModelPaths.fromCommandLine(model);
     Path baseDir = base.dir();
     SigningKey key = signingKey == null ? null : signingKey(signingKey); // a bad key fails before any training
@@ -86,14 +93,22 @@ final class CleanseCommand implements Callable<Integer> {
             provenance, baseDir),
         new TerminalListener());
     System.out.println(summary(r));
-    if (key != null) {
-      Path attestation = Attestations.write(r.outputDir(), r.provenance().outputs(), r.predicate(), key);
-      System.out.println("attestation: " + attestation + " (signed by key " + key.keyId() + ")");
-    }
     if (r.relearn() != null) {
       System.out.print(RelearnCheckCommand.table(r.relearn().models(), !specs.isEmpty()));
     }
-    return 0;
+    // the gate reads the cleansed model: its files as published, report.json aside (it cannot hold its own digest)
+    PolicyFlags.Gate g = gate.gate("cleanse", r.outputDir(), () -> r.provenance() == null ? List.of()
+        : r.provenance().outputs(), MeasuredInputs.of(r), gateJson.json);
+    System.out.print(g.text());
+    if (g.outcome() != null) {
+      ReportAmendment.add(r.reportFile(), gate.policy(), g.outcome());
+    }
+    if (key != null) { // after the gate: the attestation records the policy's outcome
+      Path attestation = Attestations.write(r.outputDir(), r.provenance().outputs(),
+          g.outcome() == null ? r.predicate() : r.predicate().withPolicy(g.outcome().toMap()), key);
+      System.out.println("attestation: " + attestation + " (signed by key " + key.keyId() + ")");
+    }
+    return g.exitCode();
   }
 
   /** The key in {@code file}, created first when there is none, its public key written beside it then. */
