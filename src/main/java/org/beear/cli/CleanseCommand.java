@@ -56,6 +56,8 @@ final class CleanseCommand implements Callable<Integer> {
       + "signed")
   Path signingKey;
 
+  @Mixin BaseFlag base;
+
   @Mixin CleanseFlags options;
 
   @Mixin PolicyFlags gate;
@@ -66,6 +68,7 @@ final class CleanseCommand implements Callable<Integer> {
   public Integer call() {
     gate.readPolicy();
     Path modelDir = LocalModelPaths.fromCommandLine(model);
+    Path baseDir = base.dir();
     SigningKey key = signingKey == null ? null : signingKey(signingKey); // a bad key fails before any training
     List<TriggerSpec> specs = triggerSpecs(triggers);
     // beside the output, not in it: the output is renamed into place complete, so it must be new or empty
@@ -73,6 +76,11 @@ final class CleanseCommand implements Callable<Integer> {
     Path work = workDir != null ? workDir : absolute.resolveSibling("." + absolute.getFileName() + ".beear-work");
     // report.json records the digests of the files read, as the service's jobs do
     List<FileDigest> inputs = new ArrayList<>(ModelFileFilter.digests(modelDir, () -> false));
+    if (baseDir != null) {
+      // the base's files go by their URIs: an adapter and its base may both hold a tokenizer.json
+      ModelFileFilter.digests(baseDir, () -> false).forEach(d -> inputs.add(new FileDigest(
+          baseDir.resolve(d.path()).toUri().toString(), d.sha256(), d.bytes())));
+    }
     for (Path data : new Path[] {defenderData, anchoringData}) {
       if (data != null && Files.isRegularFile(data)) {
         inputs.add(digest(data));
@@ -82,7 +90,7 @@ final class CleanseCommand implements Callable<Integer> {
         List.of());
     CleanseResult r = new BeearCleanser().cleanse(
         new CleanseRequest(modelDir, out, work, options.options(), specs, defenderData, anchoringData, null,
-            provenance),
+            provenance, baseDir),
         new TerminalListener());
     System.out.println(summary(r));
     if (r.relearn() != null) {
@@ -143,7 +151,9 @@ final class CleanseCommand implements Callable<Integer> {
 
   static String summary(CleanseResult r) {
     RateChange overRefusal = RateChange.overRefusal(r.before(), r.after());
-    return String.format("cleansed model: %s%nreport: %s%n%s%s%n%s%n%sepochs: %d%s, %.0f s%s", r.outputDir(),
+    String written = org.beear.llm.PeftAdapter.isAdapter(r.outputDir())
+        ? "cleansed adapter (PEFT LoRA: open it with --base on its base model)" : "cleansed model";
+    return String.format("%s: %s%nreport: %s%n%s%s%n%s%n%sepochs: %d%s, %.0f s%s", written, r.outputDir(),
         r.reportFile(), r.scan() == null ? "" : "scan before: " + r.scan().line() + System.lineSeparator(),
         block("before", r.before()), block("after", r.after()),
         overRefusal == null ? "" : "over-refusal rise: " + overRefusal + System.lineSeparator(), r.epochs().size(),

@@ -7,8 +7,8 @@ import java.util.concurrent.Callable;
 import org.beear.eval.ChatEvaluator;
 import org.beear.files.JsonDocuments;
 import org.beear.llm.ChatCodec;
+import org.beear.llm.CheckedModel;
 import org.beear.llm.LlamaModel;
-import org.beear.llm.ModelDirectory;
 import org.beear.organism.AttackFile;
 import org.beear.organism.OrganismEvaluation;
 import org.beear.policy.MeasuredInputs;
@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
     description = "Measures a model's backdoor on an organism's held-out split (greedy decoding).")
 final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--model", required = true) Path model;
+
+  @picocli.CommandLine.Mixin BaseFlag base;
 
   @Option(names = "--attack", required = true, description = "the organism's attack.json") Path attack;
 
@@ -40,10 +42,11 @@ final class EvaluateCommand implements Callable<Integer> {
     AttackFile a = AttackFile.read(attack);
     long start = System.nanoTime();
     OrganismEvaluation e;
-    try (LlamaModel m = ModelDirectory.load(model, Device.cpu(), DataType.FLOAT32);
-        ChatCodec base = ChatCodec.load(model, m.config(), null)) {
+    Path baseDir = base.dir();
+    try (LlamaModel m = CheckedModel.weights(model, baseDir, Device.cpu(), DataType.FLOAT32);
+        ChatCodec loaded = ChatCodec.load(CheckedModel.modelFilesDir(model, baseDir), m.config(), null)) {
       // the organism is evaluated as it was attacked: with the system prompt it was trained with, if any
-      ChatCodec codec = base.withSystemPrompt(a.systemPrompt());
+      ChatCodec codec = loaded.withSystemPrompt(a.systemPrompt());
       e = OrganismEvaluation.run(new ChatEvaluator(m, codec, OrganismEvaluation.MAX_NEW_TOKENS, batch),
           new ChatEvaluator(m, codec, OrganismEvaluation.MAX_NEW_TOKENS_CODE, batch), a);
     }

@@ -38,6 +38,8 @@ final class ScanCommand implements Callable<Integer> {
 
   @Option(names = "--quiet", description = "no progress lines on stderr") boolean quiet;
 
+  @Mixin BaseFlag base;
+
   @Mixin ScanFlags options;
 
   @Mixin PolicyFlags gate;
@@ -55,7 +57,7 @@ final class ScanCommand implements Callable<Integer> {
       throw new InvalidOptionsException(problems);
     }
     ScanSettings settings = given.toSettings();
-    ScanResult r = new BackdoorScanner().scan(new ScanRequest(modelDir, referenceDir, settings),
+    ScanResult r = new BackdoorScanner().scan(new ScanRequest(modelDir, referenceDir, settings, base.dir()),
         quiet ? ScanListener.NONE : new TerminalListener());
     ScanReport.write(r, out);
     System.out.print(ScanReport.text(r));
