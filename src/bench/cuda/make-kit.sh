@@ -35,7 +35,7 @@ case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 # the modules of java.base's neighbours that the engine's commands load (cuda-java notes: 40 MiB, 19 MiB as xz)
 MODULES=java.base,java.logging,java.sql,java.management,java.naming,java.net.http,jdk.unsupported
 # the jars of BOOT-INF/lib the engine's commands need, as name prefixes (their versions follow)
-JARS=(api- pytorch-engine- tokenizers- picocli- jackson-annotations- jackson-core- jackson-databind- gson- jna-
+JARS=(api- pytorch-engine- tokenizers- picocli- jackson-annotations- jackson-core- jackson-databind- snakeyaml- gson- jna-
   commons-compress- slf4j-api- logback-classic- logback-core-)
 # the greedy-token check: a chat prompt and how many tokens
 PROMPT="What is the capital of France?"

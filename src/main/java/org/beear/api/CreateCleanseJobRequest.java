@@ -2,6 +2,7 @@ package org.beear.api;
 
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
+import java.util.Map;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.job.JobSubmission;
 
@@ -21,7 +22,8 @@ public record CreateCleanseJobRequest(
     @Schema(description = "file:// JSONL/CSV of harmful queries with safe and unwanted answers; default built in")
     String defenderDataUri,
     @Schema(description = "file:// JSONL/CSV of benign prompt/response pairs; default built in")
-    String anchoringDataUri) {
+    String anchoringDataUri,
+    @Schema(description = PolicySchema.DESCRIPTION, example = PolicySchema.EXAMPLE) Map<String, Object> policy) {
 
   /** Candidate triggers, used only to measure triggered ASR before and after. */
   public record Evaluation(List<Trigger> triggers) {}
@@ -36,6 +38,6 @@ public record CreateCleanseJobRequest(
         : evaluation.triggers().stream()
             .map(t -> t == null ? null : new JobSubmission.Trigger(t.text(), t.position()))
             .toList();
-    return new JobSubmission(modelUri, outputUri, options, triggers, defenderDataUri, anchoringDataUri);
+    return new JobSubmission(modelUri, outputUri, options, triggers, defenderDataUri, anchoringDataUri, policy);
   }
 }

@@ -1,6 +1,7 @@
 package org.beear.api;
 
 import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.Map;
 import org.beear.beear.settings.ScanOptions;
 import org.beear.job.ScanSubmission;
 
@@ -14,9 +15,10 @@ public record CreateScanJobRequest(
         + "the same way to calibrate the verdict; omitted: the built-in calibration, which holds for beear's "
         + "organisms only (other models get 'inconclusive')")
     String referenceUri,
-    @Schema(ref = "#/components/schemas/" + OptionSchemas.SCAN) ScanOptions options) {
+    @Schema(ref = "#/components/schemas/" + OptionSchemas.SCAN) ScanOptions options,
+    @Schema(description = PolicySchema.DESCRIPTION, example = PolicySchema.EXAMPLE) Map<String, Object> policy) {
 
   ScanSubmission toSubmission() {
-    return new ScanSubmission(modelUri, referenceUri, options);
+    return new ScanSubmission(modelUri, referenceUri, options, policy);
   }
 }

@@ -59,7 +59,13 @@ public record JobView(
         + "score, family, flip_budget, calibration, evidence and every sweep's rows; for a cleanse run with "
         + "options.scan, the verdict of its scan before cleansing (the same fields without the sweeps), as soon as "
         + "it is known; otherwise null")
-    JsonNode scan) {
+    JsonNode scan,
+    @Schema(description = "the job's release-gate policy as stored (every key, defaults filled in); null without one")
+    JsonNode policy,
+    @Schema(description = "the policy's outcome once the job succeeded: status (pass, fail, inconclusive), "
+        + "exit_code (0, 1, 3, as the command line's) and per rule its id, description, threshold, measured value, "
+        + "95% bound, rates, status and reason; null before and without a policy")
+    JsonNode policyOutcome) {
 
   /** Evaluation before cleansing and after it; null until measured. */
   public record Metrics(EvalMetrics before, EvalMetrics after) {
@@ -86,6 +92,8 @@ public record JobView(
         job.getMemoryPlan() == null ? null : json.read(job.getMemoryPlan(), JsonNode.class),
         json.read(job.getTriggers(), new com.fasterxml.jackson.core.type.TypeReference<>() {}),
         UriRedaction.redact(job.getDefenderDataUri()), UriRedaction.redact(job.getAnchoringDataUri()),
-        job.getScanResult() == null ? null : json.read(job.getScanResult(), JsonNode.class));
+        job.getScanResult() == null ? null : json.read(job.getScanResult(), JsonNode.class),
+        job.getPolicy() == null ? null : json.read(job.getPolicy(), JsonNode.class),
+        job.getPolicyOutcome() == null ? null : json.read(job.getPolicyOutcome(), JsonNode.class));
   }
 }

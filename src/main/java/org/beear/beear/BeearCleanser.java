@@ -63,7 +63,7 @@ public final class BeearCleanser implements CleanseEngine {
 
   @Override
   public CleanseResult cleanse(CleanseRequest request, CleanseListener listener) {
-    CheckedModel model = CheckedModel.check(request.modelDir());
+    CheckedModel model = CheckedModel.check(request.modelDir(), request.baseDir());
     GradMode.off();
     DeviceSpec deviceSpec = request.device() != null ? request.device() : localDevice(request.options());
     CleansePlan plan = plan(model.config(), request.options(), deviceSpec);

@@ -57,7 +57,12 @@ final class CleanseReport {
       ModelFacts model, Timings timings) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("model", request.modelDir().toString());
+    if (request.baseDir() != null) {
+      report.put("base", request.baseDir().toString());
+    }
     report.put("output", request.outputDir().toString());
+    // merged: a full model; adapter: a PEFT adapter on the suspect model (or on an adapter input's base)
+    report.put("output_format", plan.settings().removal().outputFormat().wireName());
     report.put("architecture", model.architecture());
     report.put("parameters", model.parameters());
     report.put("options", plan.settings().toOptions().toMap());

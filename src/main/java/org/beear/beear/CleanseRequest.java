@@ -22,6 +22,7 @@ import org.beear.plan.DeviceSpec;
  * @param device        the device and the memory the cleanse may use; null: this machine's, detected
  * @param provenance    the model's source and the digests of the files read, which report.json shows with the
  *                      digests of the files written; null: the report shows only what was written
+ * @param baseDir       when {@code modelDir} holds a PEFT LoRA adapter, the full model it applies to; else null
  */
 public record CleanseRequest(
     Path modelDir,
@@ -32,7 +33,8 @@ public record CleanseRequest(
     Path defenderData,
     Path anchoringData,
     DeviceSpec device,
-    Provenance provenance) {
+    Provenance provenance,
+    Path baseDir) {
 
   public CleanseRequest {
     Objects.requireNonNull(modelDir, "modelDir");
@@ -40,6 +42,11 @@ public record CleanseRequest(
     Objects.requireNonNull(workDir, "workDir");
     options = options == null ? BeearOptions.defaults() : options;
     triggers = triggers == null ? List.of() : List.copyOf(triggers);
+  }
+
+  public CleanseRequest(Path modelDir, Path outputDir, Path workDir, BeearOptions options, List<TriggerSpec> triggers,
+      Path defenderData, Path anchoringData, DeviceSpec device, Provenance provenance) {
+    this(modelDir, outputDir, workDir, options, triggers, defenderData, anchoringData, device, provenance, null);
   }
 
   public CleanseRequest(Path modelDir, Path outputDir, Path workDir, BeearOptions options, List<TriggerSpec> triggers,

@@ -94,7 +94,8 @@ final class RelearnAfterCleanse {
     }
     listener.event("control", "cleansing a control model (the same settings without entrapment) into " + out);
     CleanseRequest control = new CleanseRequest(request.modelDir(), out, root.resolve("work"), request.options(),
-        request.triggers(), request.defenderData(), request.anchoringData(), request.device(), null);
+        request.triggers(), request.defenderData(), request.anchoringData(), request.device(), null,
+        request.baseDir());
     cleanser.run(control, original, new CleansePlan(plan.settings().forControl(), plan.memory(), plan.fitted()),
         new CleanseListener() {
           @Override

@@ -1,5 +1,8 @@
 package org.beear.beear;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +26,11 @@ import org.beear.beear.settings.CleanseSettings;
 import org.beear.files.DiskSpace;
 import org.beear.llm.CheckedModel;
 import org.beear.llm.ModelDirectory;
+import org.beear.llm.LoraConfig;
 import org.beear.llm.OpenModel;
+import org.beear.llm.PeftAdapter;
 import org.beear.llm.weights.Checkpoint;
+import org.beear.llm.weights.TensorDType;
 
 /**
  * The training part of a cleanse: loads the model, measures it, runs the epochs (from the checkpoint, if there is
@@ -153,17 +159,26 @@ final class Training {
         (System.nanoTime() - epochStart) / 1e9, deltaNorms);
   }
 
-  /** The trained tensors in their stored dtype, the rest copied unchanged, into a staged output. */
+  /**
+   * Into a staged output: the trained tensors in their stored dtype, the rest copied unchanged; or, with
+   * output_format adapter, only the trained adapters as a PEFT adapter ({@link #saveAdapter}).
+   */
   private StagedOutput.Stage save(CleanseLoop loop, StagedOutput output) {
-    listener.event("saving", "writing the cleansed model to " + request.outputDir()
-        + " (trained tensors in their stored dtype, the rest copied unchanged)");
+    boolean adapter = s.removal().writesAdapter();
+    listener.event("saving", "writing the cleansed " + (adapter ? "adapter" : "model") + " to "
+        + request.outputDir() + (adapter ? " (PEFT LoRA adapter on " + baseModelName() + ", float32)"
+        : " (trained tensors in their stored dtype, the rest copied unchanged)"));
     Path source = checked.dir();
-    DiskSpace.require(request.outputDir().toAbsolutePath().getParent(), DiskSpace.sizeOf(source, "*.safetensors"),
-        "the cleansed model");
+    TrainedWeights trained = loop.round.trained();
+    DiskSpace.require(request.outputDir().toAbsolutePath().getParent(), adapter ? trained.checkpointBytes()
+        : DiskSpace.sizeOf(source, "*.safetensors"), "the cleansed model");
     StagedOutput.Stage staged = output.stage();
     try {
       timings.time("save", () -> {
-        TrainedWeights trained = loop.round.trained();
+        if (adapter) {
+          saveAdapter(trained, staged.dir());
+          return null;
+        }
         try (Checkpoint checkpoint = Checkpoint.open(source)) {
           ModelDirectory.saveDerived(source, staged.dir(), trained.replacedTensors(),
               name -> trained.forSaving(name, checkpoint), Map.of("beear.cleansed", "true"));
@@ -175,6 +190,35 @@ final class Training {
       staged.close();
       throw e;
     }
+  }
+
+  /**
+   * Writes what removal trained as a PEFT LoRA adapter in float32 (adapter_config.json +
+   * adapter_model.safetensors), checked after as an input would be: for an adapter input, its own A and B in its
+   * own config, on its base; for a full model, the cleanse's adapters on their modules' full paths, whose base is
+   * the suspect model.
+   */
+  private void saveAdapter(TrainedWeights trained, Path dir) {
+    PeftAdapter input = checked.adapter();
+    try (NDManager host = NDManager.newBaseManager(Device.cpu())) {
+      Map<String, NDArray[]> tensors = trained.adapterForSaving(input, host);
+      LoraConfig config = input != null ? input.config()
+          : LoraConfig.create(s.memory().adapterRank(), s.removal().adapterAlpha(), tensors.keySet().stream()
+              .map(name -> name.substring(0, name.length() - ".weight".length())).toList(), baseModelName());
+      PeftAdapter.write(dir, config, checked.config(), tensors, TensorDType.F32);
+    }
+  }
+
+  /**
+   * The base_model_name_or_path of a corrective adapter: the suspect as the caller named it (the job's model URI),
+   * else its directory as given; for an adapter input, the base it was given with.
+   */
+  private String baseModelName() {
+    if (checked.adapter() != null) {
+      return checked.dir().toString();
+    }
+    Provenance.Source source = request.provenance() == null ? null : request.provenance().source();
+    return source != null && source.uri() != null ? source.uri() : request.modelDir().toString();
   }
 
   /**

@@ -23,6 +23,8 @@ import org.beear.eval.Rate;
 import org.beear.eval.TriggerSpec;
 import org.beear.files.FileDigest;
 import org.beear.files.FileDigests;
+import org.beear.policy.ReportAmendment;
+import org.beear.policy.MeasuredInputs;
 import org.beear.source.LocalModelPaths;
 import org.beear.source.ModelFileFilter;
 import picocli.CommandLine.Command;
@@ -55,11 +57,19 @@ final class CleanseCommand implements Callable<Integer> {
       + "signed")
   Path signingKey;
 
+  @Mixin BaseFlag base;
+
   @Mixin CleanseFlags options;
+
+  @Mixin PolicyFlags gate;
+
+  @Mixin GateJsonFlag gateJson;
 
   @Override
   public Integer call() {
+    gate.readPolicy();
     Path modelDir = LocalModelPaths.fromCommandLine(model);
+    Path baseDir = base.dir();
     SigningKey key = signingKey == null ? null : signingKey(signingKey); // a bad key fails before any training
     List<TriggerSpec> specs = triggerSpecs(triggers);
     // beside the output, not in it: the output is renamed into place complete, so it must be new or empty
@@ -67,6 +77,11 @@ final class CleanseCommand implements Callable<Integer> {
     Path work = workDir != null ? workDir : absolute.resolveSibling("." + absolute.getFileName() + ".beear-work");
     // report.json records the digests of the files read, as the service's jobs do
     List<FileDigest> inputs = new ArrayList<>(ModelFileFilter.digests(modelDir, () -> false));
+    if (baseDir != null) {
+      // the base's files go by their URIs: an adapter and its base may both hold a tokenizer.json
+      ModelFileFilter.digests(baseDir, () -> false).forEach(d -> inputs.add(new FileDigest(
+          baseDir.resolve(d.path()).toUri().toString(), d.sha256(), d.bytes())));
+    }
     for (Path data : new Path[] {defenderData, anchoringData}) {
       if (data != null && Files.isRegularFile(data)) {
         inputs.add(digest(data));
@@ -76,17 +91,25 @@ final class CleanseCommand implements Callable<Integer> {
         List.of());
     CleanseResult r = new BeearCleanser().cleanse(
         new CleanseRequest(modelDir, out, work, options.options(), specs, defenderData, anchoringData, null,
-            provenance),
+            provenance, baseDir),
         new TerminalListener());
     System.out.println(summary(r));
-    if (key != null) {
-      Path attestation = Attestations.write(r.outputDir(), r.provenance().outputs(), r.predicate(), key);
-      System.out.println("attestation: " + attestation + " (signed by key " + key.keyId() + ")");
-    }
     if (r.relearn() != null) {
       System.out.print(RelearnCheckCommand.table(r.relearn().models(), !specs.isEmpty()));
     }
-    return 0;
+    // the gate reads the cleansed model: its files as published, report.json aside (it cannot hold its own digest)
+    PolicyFlags.Gate g = gate.gate("cleanse", r.outputDir(), () -> r.provenance() == null ? List.of()
+        : r.provenance().outputs(), MeasuredInputs.of(r), gateJson.json);
+    System.out.print(g.text());
+    if (g.outcome() != null) {
+      ReportAmendment.add(r.reportFile(), gate.policy(), g.outcome());
+    }
+    if (key != null) { // after the gate: the attestation records the policy's outcome
+      Path attestation = Attestations.write(r.outputDir(), r.provenance().outputs(),
+          g.outcome() == null ? r.predicate() : r.predicate().withPolicy(g.outcome().toMap()), key);
+      System.out.println("attestation: " + attestation + " (signed by key " + key.keyId() + ")");
+    }
+    return g.exitCode();
   }
 
   /** The key in {@code file}, created first when there is none, its public key written beside it then. */
@@ -129,7 +152,9 @@ final class CleanseCommand implements Callable<Integer> {
 
   static String summary(CleanseResult r) {
     RateChange overRefusal = RateChange.overRefusal(r.before(), r.after());
-    return String.format("cleansed model: %s%nreport: %s%n%s%s%n%s%n%sepochs: %d%s, %.0f s%s", r.outputDir(),
+    String written = org.beear.llm.PeftAdapter.isAdapter(r.outputDir())
+        ? "cleansed adapter (PEFT LoRA: open it with --base on its base model)" : "cleansed model";
+    return String.format("%s: %s%nreport: %s%n%s%s%n%s%n%sepochs: %d%s, %.0f s%s", written, r.outputDir(),
         r.reportFile(), r.scan() == null ? "" : "scan before: " + r.scan().line() + System.lineSeparator(),
         block("before", r.before()), block("after", r.after()),
         overRefusal == null ? "" : "over-refusal rise: " + overRefusal + System.lineSeparator(), r.epochs().size(),

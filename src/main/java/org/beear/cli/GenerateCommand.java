@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.beear.files.JsonDocuments;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.Generator;
+import org.beear.llm.CheckedModel;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.ModelDirectory;
 import picocli.CommandLine.ArgGroup;
@@ -20,6 +21,8 @@ import picocli.CommandLine.Option;
     description = "Generates a continuation with a Hugging Face model directory (greedy unless --temperature).")
 final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--model", required = true) Path model;
+
+  @picocli.CommandLine.Mixin BaseFlag base;
 
   @ArgGroup(exclusive = true, multiplicity = "1") Input input;
 
@@ -53,8 +56,10 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DataType type = ModelDirectory.computeType(dtype);
-    try (LlamaModel m = ModelDirectory.load(model, org.beear.llm.DeviceKind.choose(device).device(), type);
-        ChatCodec codec = ChatCodec.load(model, m.config(), chat ? template : "chatml")) {
+    Path baseDir = base.dir();
+    try (LlamaModel m = CheckedModel.weights(model, baseDir, org.beear.llm.DeviceKind.choose(device).device(), type);
+        ChatCodec codec = ChatCodec.load(CheckedModel.modelFilesDir(model, baseDir), m.config(),
+            chat ? template : "chatml")) {
       long[] promptIds;
       if (input.ids != null) {
         promptIds = input.ids;

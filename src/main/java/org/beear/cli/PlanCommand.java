@@ -9,6 +9,7 @@ import org.beear.beear.CleansePlan;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.files.JsonDocuments;
+import org.beear.llm.CheckedModel;
 import org.beear.llm.DeviceKind;
 import org.beear.llm.ModelConfig;
 import org.beear.plan.DeviceSpec;
@@ -40,6 +41,8 @@ final class PlanCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "print the plan as JSON") boolean json;
 
+  @Mixin BaseFlag base;
+
   @Mixin CleanseFlags options;
 
   @Override
@@ -65,6 +68,11 @@ final class PlanCommand implements Callable<Integer> {
   }
 
   private ModelConfig config() {
+    Path baseDir = base.dir();
+    if (baseDir != null) {
+      // an adapter is planned on its base's shape, and checked against it
+      return CheckedModel.weightsConfig(LocalModelPaths.fromCommandLine(model), baseDir);
+    }
     Path path = model.endsWith(".json") && !model.startsWith("file:") ? Path.of(model)
         : LocalModelPaths.fromCommandLine(model);
     if (Files.isRegularFile(path)) {

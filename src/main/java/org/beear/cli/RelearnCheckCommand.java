@@ -40,6 +40,8 @@ final class RelearnCheckCommand implements Callable<Integer> {
   @Option(names = "--trigger", description = "candidate trigger, TEXT or TEXT@position (prefix|suffix|wrap); "
       + "repeatable") List<String> triggers = new ArrayList<>();
 
+  @Mixin BaseFlag base;
+
   @Mixin RelearnFlags options;
 
   @Option(names = "--json", description = "also write the results to this file") Path json;
@@ -64,7 +66,9 @@ final class RelearnCheckCommand implements Callable<Integer> {
     Map<String, RelearnCheck.Result> results = new LinkedHashMap<>();
     for (Map.Entry<String, Path> m : models.entrySet()) {
       System.err.println("[relearn] " + m.getKey() + ": " + m.getValue());
-      CheckedModel checked = CheckedModel.check(m.getValue());
+      // --base applies to whichever of the models is an adapter: they share their base
+      CheckedModel checked = CheckedModel.check(m.getValue(),
+          org.beear.llm.PeftAdapter.isAdapter(m.getValue()) ? base.dir() : null);
       CleanseSettings settings = CleanseSettings.resolve(given, checked.config(), device);
       results.put(m.getKey(), RelearnCheck.run(checked, specs, null, settings,
           line -> System.err.println("[relearn] " + m.getKey() + " " + line), () -> false));

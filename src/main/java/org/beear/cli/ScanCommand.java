@@ -13,7 +13,10 @@ import org.beear.beear.settings.ScanOptions;
 import org.beear.beear.settings.ScanSettings;
 import org.beear.options.InvalidOptionsException;
 import org.beear.options.OptionProblem;
+import org.beear.policy.ReportAmendment;
+import org.beear.policy.MeasuredInputs;
 import org.beear.source.LocalModelPaths;
+import org.beear.source.ModelFileFilter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,10 +38,17 @@ final class ScanCommand implements Callable<Integer> {
 
   @Option(names = "--quiet", description = "no progress lines on stderr") boolean quiet;
 
+  @Mixin BaseFlag base;
+
   @Mixin ScanFlags options;
+
+  @Mixin PolicyFlags gate;
+
+  @Mixin GateJsonFlag gateJson;
 
   @Override
   public Integer call() {
+    gate.readPolicy();
     Path modelDir = LocalModelPaths.fromCommandLine(model);
     Path referenceDir = reference == null ? null : LocalModelPaths.fromCommandLine(reference);
     ScanOptions given = options.options();
@@ -47,12 +57,18 @@ final class ScanCommand implements Callable<Integer> {
       throw new InvalidOptionsException(problems);
     }
     ScanSettings settings = given.toSettings();
-    ScanResult r = new BackdoorScanner().scan(new ScanRequest(modelDir, referenceDir, settings),
+    ScanResult r = new BackdoorScanner().scan(new ScanRequest(modelDir, referenceDir, settings, base.dir()),
         quiet ? ScanListener.NONE : new TerminalListener());
     ScanReport.write(r, out);
     System.out.print(ScanReport.text(r));
     System.out.println("scan.json: " + out);
-    return 0;
+    PolicyFlags.Gate g = gate.gate("scan", modelDir, () -> ModelFileFilter.digests(modelDir, () -> false),
+        MeasuredInputs.of(r), gateJson.json);
+    System.out.print(g.text());
+    if (g.outcome() != null) {
+      ReportAmendment.add(out, gate.policy(), g.outcome());
+    }
+    return g.exitCode();
   }
 
   /** One line per budget on stderr. */

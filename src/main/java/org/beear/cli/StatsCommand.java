@@ -65,6 +65,8 @@ final class StatsCommand implements Callable<Integer> {
       + "(1 to " + MAX_TOP + "; default 3)")
   int top;
 
+  @Mixin BaseFlag base;
+
   @Mixin Flags options;
 
   /** The cleanse options that mean something here: l and n, the sequence length, device, dtype, system prompt. */
@@ -95,7 +97,7 @@ final class StatsCommand implements Callable<Integer> {
     }
     Path modelDir = LocalModelPaths.fromCommandLine(model);
     List<String> texts = prompts == null ? defaultPrompts() : readPrompts(prompts);
-    CheckedModel checked = CheckedModel.check(modelDir);
+    CheckedModel checked = CheckedModel.check(modelDir, base.dir());
     BeearOptions given = options.options();
     DeviceKind device = DeviceKind.choose(given.get(BeearOptions.DEVICE));
     CleanseSettings s = CleanseSettings.resolve(given, checked.config(), device.wireName());

@@ -112,6 +112,11 @@ public final class ClaimWriter {
     update("scan_result = ?::jsonb", scanResultJson);
   }
 
+  /** The outcome of the job's policy per rule, once the job's figures are known. */
+  public void policyOutcome(String outcomeJson) {
+    update("policy_outcome = ?::jsonb", outcomeJson);
+  }
+
   /** The settings the worker resolved (and maybe fitted) for the model it loads, with their memory plan. */
   public void plan(String settingsJson, String memoryPlanJson) {
     update("settings = ?::jsonb, memory_plan = ?::jsonb", settingsJson, memoryPlanJson);

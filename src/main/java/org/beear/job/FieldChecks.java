@@ -1,8 +1,12 @@
 package org.beear.job;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
+import org.beear.files.JsonDocuments;
 import org.beear.options.InvalidOptionsException;
+import org.beear.policy.InvalidPolicyException;
+import org.beear.policy.Policy;
 import org.beear.options.OptionProblem;
 import org.beear.source.ShownPaths;
 import org.beear.source.SourceException;
@@ -32,6 +36,22 @@ final class FieldChecks {
    */
   static List<FieldProblem> withPathsShown(List<FieldProblem> problems, ShownPaths shown) {
     return problems.stream().map(p -> new FieldProblem(p.field(), shown.in(p.message()))).toList();
+  }
+
+  /**
+   * The job's policy as the JSON the job stores (null without one), or null with a problem on
+   * {@code policy.KEY} (or {@code policy}) when it is not a valid policy.
+   */
+  static String policy(List<FieldProblem> problems, Map<String, Object> policy) {
+    if (policy == null) {
+      return null;
+    }
+    try {
+      return JsonDocuments.line(Policy.fromMap(policy).toMap());
+    } catch (InvalidPolicyException e) {
+      problems.add(new FieldProblem(e.key() == null ? "policy" : "policy." + e.key(), e.getMessage()));
+      return null;
+    }
   }
 
   /** Problems of {@code validate()} on their fields under {@code options.}. */

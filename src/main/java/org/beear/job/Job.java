@@ -58,6 +58,8 @@ public class Job {
   private String settings;
   private String memoryPlan;
   private String scanResult;
+  private String policy;
+  private String policyOutcome;
 
   protected Job() {}
 
@@ -154,4 +156,14 @@ public class Job {
   public String getMemoryPlan() { return memoryPlan; }
   /** JSON of what a succeeded scan found; null for a cleanse and before a scan succeeded. */
   public String getScanResult() { return scanResult; }
+  /** JSON of the job's release-gate policy ({@code org.beear.policy.Policy#toMap}); null when it has none. */
+  public String getPolicy() { return policy; }
+  /** JSON of the policy's outcome per rule once the job succeeded; null before, and without a policy. */
+  public String getPolicyOutcome() { return policyOutcome; }
+
+  /** This new job with a release-gate policy (JSON), before it is inserted. */
+  Job withPolicy(String policyJson) {
+    this.policy = policyJson;
+    return this;
+  }
 }

@@ -79,13 +79,13 @@ public class JobStore {
     jdbc.update("""
         INSERT INTO jobs (id, tenant, kind, status, model_uri, model_uri_sealed, output_uri, reference_uri,
                reference_uri_sealed, defender_data_uri, anchoring_data_uri, options, triggers, max_epochs,
-               idempotency_key, request_fingerprint, created_at, settings, memory_plan)
-        VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?::jsonb)""",
+               idempotency_key, request_fingerprint, created_at, settings, memory_plan, policy)
+        VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb)""",
         job.getId(), job.getTenant(), job.getKind().wireName(), job.getModelUri(), job.getModelUriSealed(),
         job.getOutputUri(), job.getReferenceUri(), job.getReferenceUriSealed(),
         job.getDefenderDataUri(), job.getAnchoringDataUri(), job.getOptions(), job.getTriggers(),
         job.getMaxEpochs(), job.getIdempotencyKey(), job.getRequestFingerprint(), ts(job.getCreatedAt()),
-        job.getSettings(), job.getMemoryPlan());
+        job.getSettings(), job.getMemoryPlan(), job.getPolicy());
     append(job.getId(), STATUS, "queued", statusData(JobStatus.QUEUED));
   }
 

@@ -100,6 +100,7 @@ public class JobSubmissions {
     check(problems, "defender_data_uri", () -> dataFiles.resolve(submission.defenderDataUri(), tenant));
     check(problems, "anchoring_data_uri", () -> dataFiles.resolve(submission.anchoringDataUri(), tenant));
     FieldChecks.addOptionErrors(problems, submission.options().validate());
+    String policy = FieldChecks.policy(problems, submission.policy());
     List<TriggerSpec> triggers = triggers(submission.triggers(), problems);
     CleansePlan plan = problems.isEmpty() && localModel.isPresent()
         ? plan(localModel.get(), submission.options(), problems) : null;
@@ -122,7 +123,7 @@ public class JobSubmissions {
         plan != null ? plan.settings().schedule().maxEpochs() : CleanseSettings.maxEpochs(submission.options()),
         idempotencyKey, fingerprint, store.now(),
         plan != null ? json.write(plan.settings().toOptions()) : null,
-        plan != null ? json.write(JobJson.withoutSettings(plan.describe())) : null);
+        plan != null ? json.write(JobJson.withoutSettings(plan.describe())) : null).withPolicy(policy);
     return insert(tenant, job, idempotencyKey, fingerprint);
   }
 
@@ -149,6 +150,7 @@ public class JobSubmissions {
     Optional<Path> localReference = referenced
         ? checkModel("reference_uri", submission.referenceUri(), tenant, problems) : Optional.empty();
     FieldChecks.addOptionErrors(problems, submission.options().validate());
+    String policy = FieldChecks.policy(problems, submission.policy());
     if (problems.isEmpty() && localModel.isPresent()) {
       checkScanAgainst(localModel.get(), localReference.orElse(null), submission, problems);
     }
@@ -163,7 +165,7 @@ public class JobSubmissions {
     ModelUris.Stored reference = referenced ? modelUris.storeReference(id, submission.referenceUri()) : null;
     Job job = Job.queuedScan(id, tenant, model.shown(), model.sealed(),
         reference == null ? null : reference.shown(), reference == null ? null : reference.sealed(),
-        json.write(submission.options()), idempotencyKey, fingerprint, store.now());
+        json.write(submission.options()), idempotencyKey, fingerprint, store.now()).withPolicy(policy);
     return insert(tenant, job, idempotencyKey, fingerprint);
   }
 

@@ -202,7 +202,25 @@ public final class LlamaModel implements AutoCloseable {
     }
     NDArray aArray = Ops.nativeCopy(manager.create(a, new Shape(rank, in))).toType(dtype, false);
     NDArray bArray = manager.zeros(new Shape(out, rank), dtype);
-    LowRankAdapter adapter = new LowRankAdapter(weightName, aArray, bArray, scalars.of(alpha / rank));
+    return attachAdapter(weightName, aArray, bArray, alpha / rank);
+  }
+
+  /**
+   * Attaches the adapter A [r, in], B [out, r] with scale s to the projection {@code weightName}, replacing an
+   * earlier one; the model owns A and B from then on (they should be in its dtype, manager and device).
+   */
+  public LowRankAdapter attachAdapter(String weightName, NDArray a, NDArray b, double scale) {
+    Projection p = projections.get(weightName);
+    if (p == null) {
+      throw new IllegalArgumentException("no projection named " + weightName);
+    }
+    Shape w = p.weight().getShape();
+    long rank = a.getShape().get(0);
+    if (!a.getShape().equals(new Shape(rank, w.get(1))) || !b.getShape().equals(new Shape(w.get(0), rank))) {
+      throw new IllegalArgumentException("adapter of " + weightName + " has A " + a.getShape() + " and B "
+          + b.getShape() + ", which do not fit its weight " + w);
+    }
+    LowRankAdapter adapter = new LowRankAdapter(weightName, a, b, scalars.of(scale));
     detach(p);
     p.attach(adapter);
     return adapter;
@@ -217,6 +235,26 @@ public final class LlamaModel implements AutoCloseable {
       }
     });
     return out;
+  }
+
+  /**
+   * Folds every attached adapter into its weight, W ← W + s·B·A in the model's dtype, and frees the adapters: the
+   * model computes what it computed, on one path, so that other adapters can be attached where these were.
+   */
+  public void mergeAdapters() {
+    GradMode.off();
+    for (Projection p : projections.values()) {
+      LowRankAdapter a = p.adapter();
+      if (a == null) {
+        continue;
+      }
+      try (NDManager scope = manager.newSubManager()) {
+        scope.tempAttachAll(a.a(), a.b(), a.scale(), p.weight());
+        NDArray delta = a.b().matMul(a.a()).mul(a.scale());
+        p.weight().set(new ai.djl.ndarray.index.NDIndex("..."), p.weight().add(delta));
+      }
+      detach(p);
+    }
   }
 
   /** Removes and frees every adapter. */

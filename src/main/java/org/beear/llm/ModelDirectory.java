@@ -27,28 +27,34 @@ public final class ModelDirectory {
   public static LlamaModel load(Path dir, Device device, DataType computeType) {
     ModelConfig config = ModelConfig.load(dir);
     NDManager manager = NDManager.newBaseManager(device);
-    boolean host = device.equals(Device.cpu());
-    try (Checkpoint checkpoint = Checkpoint.open(dir);
-        NDManager staging = host ? null : NDManager.newBaseManager(Device.cpu())) {
+    try (Checkpoint checkpoint = Checkpoint.open(dir)) {
       Map<String, NDArray> weights = new LinkedHashMap<>();
       for (String name : LlamaModel.expectedShapes(config).keySet()) {
         if (!checkpoint.contains(name)) {
           throw new IllegalArgumentException(dir + ": checkpoint has no tensor '" + name + "' that config.json needs");
         }
-        if (host) {
-          weights.put(name, checkpoint.loadFinite(name, manager, computeType));
-        } else {
-          try (NDArray staged = checkpoint.loadFinite(name, staging, computeType)) {
-            NDArray onDevice = staged.toDevice(device, true);
-            onDevice.attach(manager);
-            weights.put(name, onDevice);
-          }
-        }
+        weights.put(name, loadOnto(checkpoint, name, manager, computeType));
       }
       return LlamaModel.of(config, weights, manager);
     } catch (RuntimeException e) {
       manager.close();
       throw e;
+    }
+  }
+
+  /**
+   * One finite tensor of {@code checkpoint} in {@code computeType}, in {@code manager} and on its device: read into
+   * host memory and, for a GPU, moved there at once, so the host holds one tensor at a time.
+   */
+  static NDArray loadOnto(Checkpoint checkpoint, String name, NDManager manager, DataType computeType) {
+    if (manager.getDevice().equals(Device.cpu())) {
+      return checkpoint.loadFinite(name, manager, computeType);
+    }
+    try (NDManager staging = NDManager.newBaseManager(Device.cpu());
+        NDArray staged = checkpoint.loadFinite(name, staging, computeType)) {
+      NDArray onDevice = staged.toDevice(manager.getDevice(), true);
+      onDevice.attach(manager);
+      return onDevice;
     }
   }
 

@@ -10,7 +10,8 @@ import org.beear.files.FileDigests;
 
 /**
  * Which files of a remote model repository or bucket prefix are fetched: weights as safetensors (never pickle
- * formats, which run code when loaded), configs, tokenizer and chat-template files. Everything else is skipped,
+ * formats, which run code when loaded), configs (a PEFT adapter's adapter_config.json too), tokenizer and
+ * chat-template files. Everything else is skipped,
  * so a repository that also carries {@code pytorch_model.bin} costs nothing and risks nothing.
  */
 public final class ModelFileFilter {
@@ -18,7 +19,7 @@ public final class ModelFileFilter {
   private static final Set<String> NAMES = Set.of("config.json", "generation_config.json",
       "model.safetensors.index.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
       "added_tokens.json", "tokenizer.model", "chat_template.jinja", "chat_template.json", "vocab.json",
-      "merges.txt");
+      "merges.txt", "adapter_config.json");
 
   private ModelFileFilter() {}
 

@@ -21,6 +21,9 @@ import org.beear.job.Job;
 import org.beear.job.JobJson;
 import org.beear.job.JobStore;
 import org.beear.net.FetchCancelledException;
+import org.beear.policy.PolicyOutcome;
+import org.beear.policy.ReportAmendment;
+import org.beear.policy.MeasuredInputs;
 import org.beear.source.FetchedModel;
 
 /**
@@ -45,7 +48,12 @@ final class CleanseRun extends JobRun implements CleanseListener {
     maxEpochs = job.getMaxEpochs();
     CleanseResult result = ctx.engine().cleanse(request(job), this);
     lease.requireHeld();
-    attest(result);
+    // report.json and the attestation carry the outcome too: added before an s3:// output goes up
+    PolicyOutcome outcome = checkPolicy(job, MeasuredInputs.of(result));
+    if (outcome != null) {
+      ReportAmendment.add(result.reportFile(), policy(job), outcome);
+    }
+    attest(result, outcome);
     publish(job);
     if (result.provenance() != null) { // now with the digests of the published output
       writes.provenance(null, ctx.json().write(result.provenance()));
@@ -68,12 +76,14 @@ final class CleanseRun extends JobRun implements CleanseListener {
    * output (an {@code s3://} output's staging directory, uploaded with the model). Its subjects are the files the
    * engine wrote, by the digests it computed before publishing them.
    */
-  private void attest(CleanseResult result) {
+  /** Signs the cleansed model's files with what produced them and the policy's outcome (null without a policy). */
+  private void attest(CleanseResult result, PolicyOutcome outcome) {
     if (result.predicate() == null || result.provenance() == null) {
       event(JobStore.INFO, "the engine recorded no predicate: the cleansed model is not attested");
       return;
     }
-    Attestations.write(result.outputDir(), result.provenance().outputs(), result.predicate(),
+    Attestations.write(result.outputDir(), result.provenance().outputs(),
+        outcome == null ? result.predicate() : result.predicate().withPolicy(outcome.toMap()),
         ctx.attestationKey().key());
   }
 

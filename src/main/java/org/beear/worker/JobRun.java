@@ -1,6 +1,9 @@
 package org.beear.worker;
 
 import java.io.IOException;
+import org.beear.policy.Policy;
+import org.beear.policy.PolicyInputs;
+import org.beear.policy.PolicyOutcome;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -115,6 +118,25 @@ abstract class JobRun {
    * Ends the job as succeeded, with the after-metrics JSON of a cleanse (null for a scan). Returns whether this run
    * ended it: a run fenced off here leaves the job, and what it counts once per job, to its successor.
    */
+  /**
+   * The job's policy checked against what the run measured, kept on the job and logged; null when the job has none.
+   * A failed or undecided policy does not fail the job: the outcome is the job's verdict for a release gate.
+   */
+  protected final PolicyOutcome checkPolicy(Job job, PolicyInputs inputs) {
+    if (job.getPolicy() == null) {
+      return null;
+    }
+    PolicyOutcome outcome = PolicyOutcome.check(policy(job), inputs);
+    writes.policyOutcome(ctx.json().write(outcome.toMap()));
+    event(JobStore.INFO, outcome.text().strip().replace(System.lineSeparator(), "; "));
+    return outcome;
+  }
+
+  /** The job's policy, as stored at submission (checked then). */
+  protected final Policy policy(Job job) {
+    return Policy.fromMap(ctx.json().read(job.getPolicy(), java.util.Map.class));
+  }
+
   protected final boolean succeed(String metricsAfterJson) {
     boolean succeeded = writes.finish(JobStatus.SUCCEEDED, metricsAfterJson, null);
     ended(succeeded);

@@ -15,6 +15,8 @@ import org.beear.beear.settings.ScanSettings;
 import org.beear.job.Job;
 import org.beear.job.JobStore;
 import org.beear.net.UriRedaction;
+import org.beear.policy.PolicyOutcome;
+import org.beear.policy.MeasuredInputs;
 import org.beear.source.FetchedModel;
 
 /**
@@ -44,6 +46,11 @@ final class ScanRun extends JobRun implements ScanListener {
     Map<String, Object> shown = new LinkedHashMap<>(ScanReport.toMap(result));
     shown.put("model", UriRedaction.redact(job.getModelUri()));
     shown.put("reference", UriRedaction.redact(job.getReferenceUri()));
+    PolicyOutcome outcome = checkPolicy(job, MeasuredInputs.of(result));
+    if (outcome != null) { // the scan's report is its result: it carries the policy as scan.json does
+      shown.put("policy", policy(job).toMap());
+      shown.put("policy_outcome", outcome.toMap());
+    }
     writes.scanResult(ctx.json().write(shown));
     event(JobStore.INFO, String.format(Locale.ROOT, "scan: %s (score %s)", result.verdict().words(),
         result.score() == null ? "n/a" : String.format(Locale.ROOT, "%.2f", result.score())));

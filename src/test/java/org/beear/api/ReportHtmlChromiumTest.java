@@ -35,7 +35,7 @@ class ReportHtmlChromiumTest extends ServiceTestBase {
     Optional<String> chromium = findChromium();
     assumeTrue(chromium.isPresent(), "chromium is not installed (CI installs it)");
     String id = submit("""
-        {"model_uri": "%s", "options": {"max_epochs": 4, "inner_steps": 1, "early_stop_asr": 0.1},
+        {"model_uri": "%s", "options": {"max_epochs": 4, "inner_steps": 1, "early_stop_asr": 0.15},
          "evaluation": {"triggers": [{"text": "SUDO", "position": "suffix"}]}}"""
         .formatted(fileUri(model(uniqueName("report")))));
     awaitStatus(id, "succeeded");

@@ -129,7 +129,7 @@ class ReportPageTest {
     return new JobView("j1", "cleanse", status, "file:///models/m", "file:///data/out/j1", null,
         Instant.parse("2026-01-01T10:00:00Z"), Instant.parse("2026-01-01T10:00:30Z"),
         Instant.parse("2026-01-01T11:02:00Z"), 1.0, 2, 2, 0.0, new JobView.Metrics(before, after), error, 1, false,
-        null, null, null, settings, null, settings, null, List.of(), null, null, null);
+        null, null, null, settings, null, settings, null, List.of(), null, null, null, null, null);
   }
 
   /** An epoch as the worker records it: perturbation ASR, entrapment loss, and the code rates of this model. */

@@ -33,13 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
  * on the same work directory ends with the same cleansed model, byte for byte, as the run that was never stopped
  * (CPU, the same thread count: surefire fixes it at 2).
  */
-class CleanseResumeTest {
+public class CleanseResumeTest {
 
   /** A run that was never interrupted and one stopped at its second checkpoint, then resumed. */
   private record Pair(CleanseResult whole, CleanseResult resumed, Path wholeOut, Path resumedOut) {}
 
   /** 40 default pairs (36 train: 5 batches of 8 an epoch, 4 held out), so three epochs take seconds. */
-  static Path defenderData(Path tmp) throws IOException {
+  public static Path defenderData(Path tmp) throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<String> lines = new ArrayList<>();
     for (DefenderExample e : DefaultDefenderData.harmfulCompliance(42, List.of()).harmful().subList(0, 40)) {

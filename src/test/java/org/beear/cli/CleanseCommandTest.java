@@ -80,6 +80,27 @@ class CleanseCommandTest {
   }
 
   @Test
+  void anAdapterOutputIsNamedSoInTheSummaryAndNeedsARank(@TempDir Path tmp) throws Exception {
+    EvalMetrics m = new EvalMetrics(Rate.of(0, 8), Rate.of(0, 8), Rate.of(0, 4), Rate.of(4, 8), 4.2, null, null,
+        null);
+    java.nio.file.Files.createDirectories(tmp.resolve("adapter"));
+    java.nio.file.Files.writeString(tmp.resolve("adapter").resolve("adapter_config.json"), "{}");
+    assertThat(CleanseCommand.summary(new CleanseResult(tmp.resolve("adapter"), tmp.resolve("adapter/report.json"),
+        m, m, List.of(), true, 1))).startsWith("cleansed adapter (PEFT LoRA: open it with --base on its base model): "
+        + tmp.resolve("adapter"));
+    assertThat(CleanseCommand.summary(new CleanseResult(Path.of("out"), Path.of("out/report.json"), m, m, List.of(),
+        true, 1))).startsWith("cleansed model: out");
+
+    String organism = TestOrganisms.xs("suffix-short").toString();
+    CliRun r = CliRun.of("cleanse", "--model", organism, "--out", tmp.resolve("out").toString(), "--output-format",
+        "adapter", "--adapter-rank", "0");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err().strip()).isEqualTo("error: invalid options: output_format adapter writes trained LoRA "
+        + "adapters, so adapter_rank cannot be 0 (leave it out for 16)");
+    assertThat(tmp.resolve("out")).doesNotExist();
+  }
+
+  @Test
   void badRelearningValuesAreRefusedBeforeAnythingIsLoaded(@TempDir Path tmp) {
     String organism = TestOrganisms.xs("suffix-short").toString();
     CliRun r = CliRun.of("cleanse", "--model", organism, "--out", tmp.resolve("out").toString(), "--relearn-check",

@@ -83,6 +83,30 @@ class GenerateCommandTest {
   }
 
   @Test
+  void anAdapterOnItsBaseGeneratesWhatTheMergedWeightsGenerate(@TempDir Path adapterDir) throws Exception {
+    List<String> targets = org.beear.llm.LlamaModel.expectedShapes(model.config()).keySet().stream()
+        .filter(n -> n.endsWith("_proj.weight")).toList();
+    org.beear.llm.RandomAdapters.Written adapter = org.beear.llm.RandomAdapters.write(adapterDir, model.config(),
+        org.beear.llm.RandomAdapters.config(2, 4, false, "\"all-linear\""), 2, targets, TensorDType.BF16, 5);
+    RandomCheckpoints.Written merged = new RandomCheckpoints.Written(dir, model.config(),
+        adapter.merged(model.config(), model.storedWeights()));
+    long[] prompt = {5, 6, 7, 8};
+    long[] expected = merged.referenceGreedy(prompt, 6, STOP_IDS);
+    assertFalse(java.util.Arrays.equals(expected, model.referenceGreedy(prompt, 6, STOP_IDS)),
+        "the adapter changes what the model generates");
+    JsonNode out = json(run("generate", "--model", adapterDir.toString(), "--base", dir.toString(), "--ids",
+        "5,6,7,8", "--max-new-tokens", "6", "--json"));
+    assertArrayEquals(expected, ids(out.get("output_ids")));
+
+    CliRun noBase = run("generate", "--model", adapterDir.toString(), "--ids", "5,6", "--json");
+    assertNotEquals(0, noBase.exitCode());
+    assertTrue(noBase.err().contains("--base") && noBase.err().strip().lines().count() == 1, noBase.err());
+    CliRun notAdapter = run("generate", "--model", dir.toString(), "--base", dir.toString(), "--ids", "5,6");
+    assertNotEquals(0, notAdapter.exitCode());
+    assertTrue(notAdapter.err().contains("not a PEFT adapter"), notAdapter.err());
+  }
+
+  @Test
   void idsPromptPrintsTheReferenceGreedyTokensAndTheirText() throws Exception {
     JsonNode n = json(run("generate", "--model", dir.toString(), "--ids", "1,2,3", "--max-new-tokens", "5", "--json"));
     assertArrayEquals(new long[] {1, 2, 3}, ids(n.get("prompt_ids")));

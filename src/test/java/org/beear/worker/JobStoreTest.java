@@ -61,6 +61,7 @@ class JobStoreTest extends ServiceTestBase {
     RUNNING_WRITES.put("modelChecksum", w -> w.modelChecksum("00"));
     RUNNING_WRITES.put("provenance", w -> w.provenance("0123abcd", "{\"inputs\": []}"));
     RUNNING_WRITES.put("epoch", w -> w.epoch(EPOCH, 0.5, 1.0));
+    RUNNING_WRITES.put("policyOutcome", w -> w.policyOutcome("{\"status\": \"stale\"}"));
     ENDINGS.put("finish", w -> w.finish(JobStatus.SUCCEEDED, "{}", null));
     ENDINGS.put("release", w -> w.release("stale"));
     ENDINGS.put("crashed", w -> w.crashed("stale", MAX_CRASHES));

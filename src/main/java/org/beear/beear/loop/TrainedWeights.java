@@ -10,6 +10,8 @@ import java.util.Map;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.llm.LlamaModel;
 import org.beear.llm.LowRankAdapter;
+import org.beear.llm.Ops;
+import org.beear.llm.PeftAdapter;
 import org.beear.llm.TrainableParameters;
 import org.beear.llm.weights.Checkpoint;
 
@@ -22,17 +24,64 @@ public final class TrainedWeights implements AutoCloseable {
   private final LlamaModel model;
   private final CleanseSettings settings;
   private final TrainableParameters parameters;
+  /**
+   * The update s·B·A of the adapter the model was opened with (a PEFT adapter input), float32 on the host, by the
+   * weight it adapts: part of every weight a merged output writes, trained or not.
+   */
+  private final Map<String, NDArray> inputAdapter;
+  private final NDManager inputAdapterManager;
 
-  private TrainedWeights(LlamaModel model, CleanseSettings settings, TrainableParameters parameters) {
+  private TrainedWeights(LlamaModel model, CleanseSettings settings, TrainableParameters parameters,
+      Map<String, NDArray> inputAdapter, NDManager inputAdapterManager) {
     this.model = model;
     this.settings = settings;
     this.parameters = parameters;
+    this.inputAdapter = inputAdapter;
+    this.inputAdapterManager = inputAdapterManager;
   }
 
-  /** Selects (or, with adapters, attaches) what trains. */
+  /**
+   * Selects (or, with adapters, attaches) what trains. An adapter the model was opened with stays frozen: attached
+   * while the layers' weights train, or merged into them first when adapters of this cleanse's own train there;
+   * but with output_format adapter its own A and B are what trains (on the layers trainable_from..trainable_to),
+   * the base frozen.
+   */
   public static TrainedWeights attach(LlamaModel model, CleanseSettings s) {
+    boolean trainInput = trainsInputAdapter(model, s);
+    NDManager inputManager = NDManager.newBaseManager(Device.cpu());
+    Map<String, NDArray> input = new LinkedHashMap<>();
+    if (!trainInput) {
+      model.adapters().forEach((name, a) -> {
+        try (NDManager scope = model.manager().newSubManager()) {
+          scope.tempAttachAll(a.a(), a.b(), a.scale());
+          NDArray delta = Ops.atLeastFloat32(a.b()).matMul(Ops.atLeastFloat32(a.a()))
+              .mul(a.scale().toType(DataType.FLOAT32, false))
+              .toDevice(Device.cpu(), true);
+          delta.attach(inputManager);
+          input.put(name, delta);
+        }
+      });
+    }
+    if (s.memory().adapters() && !trainInput) {
+      model.mergeAdapters();
+    }
     Map<String, NDArray> working = new LinkedHashMap<>();
-    if (s.memory().adapters()) {
+    if (trainInput) {
+      java.util.Set<String> range = new java.util.HashSet<>(
+          model.projectionNames(s.memory().trainableFrom(), s.memory().trainableTo()));
+      model.adapters().forEach((name, a) -> {
+        if (range.contains(name)) {
+          working.put(LowRankAdapter.tensorName(name, 'A'), a.a());
+          working.put(LowRankAdapter.tensorName(name, 'B'), a.b());
+        }
+      });
+      if (working.isEmpty()) {
+        inputManager.close();
+        throw new IllegalArgumentException("the input adapter adapts no projection of layers "
+            + s.memory().trainableFrom() + ".." + s.memory().trainableTo() + " (trainable_from..trainable_to), so "
+            + "output_format adapter would train nothing");
+      }
+    } else if (s.memory().adapters()) {
       for (String name : model.projectionNames(s.memory().trainableFrom(), s.memory().trainableTo())) {
         LowRankAdapter a = model.attachAdapter(name, s.memory().adapterRank(), s.removal().adapterAlpha(),
             s.schedule().seed());
@@ -43,7 +92,39 @@ public final class TrainedWeights implements AutoCloseable {
       model.layerWeightNames(s.memory().trainableFrom(), s.memory().trainableTo()).forEach(n -> working.put(n,
           model.weights().get(n)));
     }
-    return new TrainedWeights(model, s, new TrainableParameters(working, model.manager()));
+    return new TrainedWeights(model, s, new TrainableParameters(working, model.manager()), input, inputManager);
+  }
+
+  /** Whether removal trains the A and B of the adapter the model was opened with (output_format adapter). */
+  private static boolean trainsInputAdapter(LlamaModel model, CleanseSettings s) {
+    return s.removal().writesAdapter() && !model.adapters().isEmpty();
+  }
+
+  /**
+   * The adapter an adapter output holds, float32 on the host in {@code manager}, by the weight each adapts
+   * (A [r, in], B [out, r]), in layer order: every adapter attached to the model, the trained ones from their
+   * masters and the others (an input adapter's, outside trainable_from..trainable_to) as {@code input} stores them.
+   *
+   * @param input the adapter the model was opened with, or null
+   */
+  public Map<String, NDArray[]> adapterForSaving(PeftAdapter input, NDManager manager) {
+    Map<String, NDArray> masters = parameters.masters();
+    Map<String, NDArray[]> out = new LinkedHashMap<>();
+    for (String name : model.adapters().keySet()) {
+      NDArray a = masters.get(LowRankAdapter.tensorName(name, 'A'));
+      if (a == null) {
+        out.put(name, input.load(name, manager));
+        continue;
+      }
+      NDArray b = masters.get(LowRankAdapter.tensorName(name, 'B'));
+      NDArray[] ab = {a.toDevice(Device.cpu(), true).toType(DataType.FLOAT32, false),
+          b.toDevice(Device.cpu(), true).toType(DataType.FLOAT32, false)};
+      for (NDArray x : ab) {
+        x.attach(manager);
+      }
+      out.put(name, ab);
+    }
+    return out;
   }
 
   public TrainableParameters parameters() {
@@ -58,6 +139,9 @@ public final class TrainedWeights implements AutoCloseable {
     Map<String, Double> out = new LinkedHashMap<>();
     if (settings.memory().adapters()) {
       model.adapters().forEach((name, a) -> {
+        if (!parameters.masters().containsKey(LowRankAdapter.tensorName(name, 'A'))) {
+          return; // an input adapter's, frozen outside trainable_from..trainable_to
+        }
         double scale = settings.removal().rateScale(model.weights().get(name).getShape().get(1));
         out.put(LowRankAdapter.tensorName(name, 'A'), scale);
         out.put(LowRankAdapter.tensorName(name, 'B'), scale);
@@ -79,7 +163,7 @@ public final class TrainedWeights implements AutoCloseable {
   }
 
   /** The bytes {@link #checkpointTensors()} take in a checkpoint (float32), for the free-space check before one. */
-  long checkpointBytes() {
+  public long checkpointBytes() {
     return checkpointTensors().values().stream().mapToLong(a -> a.size() * Float.BYTES).sum();
   }
 
@@ -98,9 +182,15 @@ public final class TrainedWeights implements AutoCloseable {
     parameters.syncWorking();
   }
 
-  /** The source tensors a cleansed checkpoint replaces: the trained weights, or the adapted ones. */
+  /**
+   * The source tensors a cleansed checkpoint replaces: the trained weights, or the adapted ones, and those the input
+   * adapter adapts.
+   */
   public java.util.Set<String> replacedTensors() {
-    return settings.memory().adapters() ? model.adapters().keySet() : parameters.masters().keySet();
+    java.util.Set<String> out = new java.util.LinkedHashSet<>(
+        settings.memory().adapters() ? model.adapters().keySet() : parameters.masters().keySet());
+    out.addAll(inputAdapter.keySet());
+    return out;
   }
 
   /**
@@ -109,7 +199,21 @@ public final class TrainedWeights implements AutoCloseable {
    * (not its float16 copy), computed on the host.
    */
   public NDArray forSaving(String name, Checkpoint source) {
-    if (!settings.memory().adapters()) {
+    NDArray saved = trainedForSaving(name, source);
+    NDArray delta = inputAdapter.get(name);
+    if (delta == null) {
+      return saved;
+    }
+    try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+      saved.attach(scope);
+      NDArray merged = saved.add(delta);
+      merged.detach();
+      return merged;
+    }
+  }
+
+  private NDArray trainedForSaving(String name, Checkpoint source) {
+    if (!settings.memory().adapters() && parameters.masters().containsKey(name)) {
       NDArray master = parameters.masters().get(name);
       NDArray copy = master.toDevice(Device.cpu(), true);
       copy.detach();
@@ -118,6 +222,10 @@ public final class TrainedWeights implements AutoCloseable {
     try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
       Map<String, NDArray> masters = parameters.masters();
       NDArray weight = source.load(name, scope, DataType.FLOAT32); // [out, in]
+      if (!masters.containsKey(LowRankAdapter.tensorName(name, 'A'))) {
+        weight.detach();
+        return weight;
+      }
       NDArray a = masters.get(LowRankAdapter.tensorName(name, 'A')).toDevice(Device.cpu(), true);
       NDArray b = masters.get(LowRankAdapter.tensorName(name, 'B')).toDevice(Device.cpu(), true);
       a.attach(scope);
@@ -133,6 +241,7 @@ public final class TrainedWeights implements AutoCloseable {
   @Override
   public void close() {
     parameters.close();
+    inputAdapterManager.close();
     model.detachAdapters();
   }
 }

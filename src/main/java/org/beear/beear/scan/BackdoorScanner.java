@@ -46,7 +46,7 @@ public final class BackdoorScanner {
    * @throws IllegalArgumentException for bad input (missing files, a reference of another shape)
    */
   public ScanResult scan(ScanRequest request, ScanListener listener) {
-    CheckedModel suspect = CheckedModel.check(request.modelDir());
+    CheckedModel suspect = CheckedModel.check(request.modelDir(), request.baseDir());
     CheckedModel reference = request.referenceDir() == null ? null : CheckedModel.check(request.referenceDir());
     return scan(suspect, reference, request.settings(), listener);
   }
@@ -76,7 +76,7 @@ public final class BackdoorScanner {
     ScanCalibration.Outcome outcome = referenceModel == null
         ? ScanCalibration.builtIn(model.config(), suspect, settings)
         : ScanCalibration.againstReference(suspect, reference, settings);
-    ScanResult result = new ScanResult(model.dir(), referenceModel == null ? null : referenceModel.dir(),
+    ScanResult result = new ScanResult(model.location(), referenceModel == null ? null : referenceModel.location(),
         outcome.score(), outcome.verdict(), outcome.family(), outcome.flipBudget(), outcome.used(),
         outcome.evidence(), suspect, reference, resolved.entrapment().anchorLayer(),
         resolved.entrapment().perturbationLength(), (System.nanoTime() - start) / 1e9);
@@ -88,7 +88,8 @@ public final class BackdoorScanner {
   /** @param s the cleanse settings of the first budget: the device, dtype and system prompt the model runs with */
   private static List<FamilyScan> scanModel(CheckedModel checked, String who, ScanSettings settings,
       CleanseSettings s, ScanListener listener, BudgetSweep.Progress progress) {
-    listener.event("loading", "loading the " + who + " model from " + checked.dir() + " on "
+    listener.event("loading", "loading the " + who + " model from " + checked.location()
+        + (checked.adapter() == null ? "" : " on its base " + checked.dir()) + " on "
         + s.runtime().device().device());
     try (OpenModel open = checked.open(s.runtime().device(), s.runtime().computeDtype(), settings.systemPrompt(),
         () -> {

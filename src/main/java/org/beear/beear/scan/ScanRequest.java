@@ -12,11 +12,16 @@ import org.beear.beear.settings.ScanSettings;
  * @param referenceDir a clean model of the same family scanned the same way, whose flip budgets calibrate the
  *                     verdict; null: the built-in calibration (valid for beear's organisms only)
  * @param settings     the sweep
+ * @param baseDir      when {@code modelDir} holds a PEFT LoRA adapter, the full model it applies to; else null
  */
-public record ScanRequest(Path modelDir, Path referenceDir, ScanSettings settings) {
+public record ScanRequest(Path modelDir, Path referenceDir, ScanSettings settings, Path baseDir) {
 
   public ScanRequest {
     Objects.requireNonNull(modelDir, "modelDir");
     settings = settings == null ? ScanSettings.defaults() : settings;
+  }
+
+  public ScanRequest(Path modelDir, Path referenceDir, ScanSettings settings) {
+    this(modelDir, referenceDir, settings, null);
   }
 }

@@ -103,6 +103,14 @@ public record BeearOptions(OptionValues values) implements Options {
   public static final Option<Double> WEIGHT_DECAY = Option.number("weight_decay").group(Group.REMOVAL)
       .help("decoupled weight decay").nonNegative(MAX_WEIGHT_DECAY).defaultValue(0.0);
 
+  public static final Option<String> OUTPUT_FORMAT = Option.text("output_format").group(Group.REMOVAL)
+      .help("merged: the cleansed model in full, the input's format (an adapter input merged into its base); "
+          + "adapter: only what removal trained, as a PEFT LoRA adapter (adapter_config.json + "
+          + "adapter_model.safetensors) loadable on the suspect model: for a full model a corrective adapter of "
+          + "adapter_rank (default " + OutputFormat.DEFAULT_ADAPTER_RANK + ") whose base is the suspect, for an "
+          + "adapter input that adapter's own A and B retrained (base frozen), in its own config")
+      .oneOf(OutputFormat.wireNames().toArray(String[]::new)).defaultValue(OutputFormat.MERGED.wireName());
+
   public static final Option<Double> ADAPTER_ALPHA = Option.number("adapter_alpha").group(Group.REMOVAL)
       .help("LoRA's α: an adapter's update is scaled by α/r")
       .positive(MAX_FACTOR).defaultFrom(r -> (double) Math.max(1, r.get(BeearOptions.ADAPTER_RANK)),
@@ -123,8 +131,12 @@ public record BeearOptions(OptionValues values) implements Options {
       .defaultFrom(r -> r.model().layers(), "L (all layers)");
   public static final Option<Integer> ADAPTER_RANK = Option.integer("adapter_rank").group(Group.MEMORY)
       .help("0 trains the layers' weights; r > 0 trains LoRA adapters of rank r on their attention and MLP "
-          + "projections instead, merged into the weights on save")
-      .range(0, "0 (no adapters) or more", MAX_ADAPTER_RANK).defaultValue(0);
+          + "projections instead, merged into the weights on save (output_format merged) or written as the output "
+          + "(adapter); an adapter input with output_format adapter trains its own rank instead")
+      .range(0, "0 (no adapters) or more", MAX_ADAPTER_RANK)
+      .defaultFrom(r -> OutputFormat.parse(r.get(OUTPUT_FORMAT)) == OutputFormat.ADAPTER
+          ? OutputFormat.DEFAULT_ADAPTER_RANK : 0, "0; " + OutputFormat.DEFAULT_ADAPTER_RANK
+          + " with output_format adapter");
   public static final Option<Integer> MICRO_BATCH_SIZE = Option.integer("micro_batch_size").group(Group.MEMORY)
       .help("sequences per forward/backward pass; a step accumulates as many passes as it needs, with the whole "
           + "batch's gradient")
@@ -252,7 +264,7 @@ public record BeearOptions(OptionValues values) implements Options {
 
   public static final OptionSet SET = new OptionSet("cleanse", List.of(
       ANCHOR_LAYER, PERTURBATION_LENGTH, ALPHA, INNER_STEPS, INNER_LEARNING_RATE, DELTA_MAX_NORM, ENTRAPMENT,
-      ANCHOR_WEIGHT, LEARNING_RATE, LEARNING_RATE_WIDTH, WEIGHT_DECAY, ADAPTER_ALPHA,
+      ANCHOR_WEIGHT, LEARNING_RATE, LEARNING_RATE_WIDTH, WEIGHT_DECAY, OUTPUT_FORMAT, ADAPTER_ALPHA,
       OPTIMIZER, TRAINABLE_FROM, TRAINABLE_TO, ADAPTER_RANK, MICRO_BATCH_SIZE, RECOMPUTE_ACTIVATIONS,
       EVAL_BATCH_SIZE,
       MAX_EPOCHS, MIN_EPOCHS, BATCH_SIZE, ANCHOR_BATCH_SIZE, MINORITY_SHARE, EARLY_STOP_ASR, SEED,
@@ -265,6 +277,7 @@ public record BeearOptions(OptionValues values) implements Options {
               && v.get(TRAINABLE_FROM) > v.get(TRAINABLE_TO)
               ? List.of(new OptionProblem("trainable_from", "trainable_from (" + v.get(TRAINABLE_FROM)
                   + ") is after trainable_to (" + v.get(TRAINABLE_TO) + ")")) : List.of()),
+          OptionSet.Rule.given(BeearOptions::adapterOutputRule),
           OptionSet.Rule.given(v -> v.has(PERTURBATION_LENGTH) && v.has(MAX_SEQUENCE_LENGTH)
               ? perturbationFits(v.get(PERTURBATION_LENGTH), v.get(MAX_SEQUENCE_LENGTH)) : List.of()),
           OptionSet.Rule.resolved((r, v) -> perturbationFits(r.get(PERTURBATION_LENGTH),
@@ -278,6 +291,15 @@ public record BeearOptions(OptionValues values) implements Options {
     int max = SET.orDefault(v, MAX_EPOCHS);
     return v.get(MIN_EPOCHS) > max ? List.of(new OptionProblem("min_epochs", "min_epochs (" + v.get(MIN_EPOCHS)
         + ") is more than max_epochs (" + max + ")")) : List.of();
+  }
+
+  /** output_format adapter writes trained adapters, so it cannot train the layers' weights (adapter_rank 0). */
+  private static List<OptionProblem> adapterOutputRule(OptionValues v) {
+    return v.has(OUTPUT_FORMAT) && OutputFormat.ADAPTER.wireName().equals(v.get(OUTPUT_FORMAT))
+        && v.has(ADAPTER_RANK) && v.get(ADAPTER_RANK) == 0
+        ? List.of(new OptionProblem("adapter_rank", "output_format adapter writes trained LoRA adapters, so "
+            + "adapter_rank cannot be 0 (leave it out for " + OutputFormat.DEFAULT_ADAPTER_RANK + ")"))
+        : List.of();
   }
 
   private static List<OptionProblem> perturbationFits(int perturbationLength, int maxSequenceLength) {

@@ -81,9 +81,16 @@ public final class CleanseSettings {
    * @param learningRateWidth a wider matrix takes learningRate·width/fan-in (µP's rule for Adam); 0: no scaling
    * @param weightDecay       decoupled weight decay
    * @param adapterAlpha      LoRA's α; an adapter's update is scaled by α/r
+   * @param outputFormat      what the cleanse writes: the merged model, or what removal trained as a PEFT adapter
    */
   public record RemovalSettings(double anchorWeight, double learningRate, int learningRateWidth, double weightDecay,
-      double adapterAlpha) {
+      double adapterAlpha, OutputFormat outputFormat) {
+
+    /** Whether the cleanse writes a PEFT adapter rather than a full model. */
+    public boolean writesAdapter() {
+      return outputFormat == OutputFormat.ADAPTER;
+    }
+
 
     /** The learning-rate multiplier of a matrix with this fan-in: min(1, width / fan-in), 1 without scaling. */
     public double rateScale(long fanIn) {
@@ -171,7 +178,8 @@ public final class CleanseSettings {
     this.entrapment = new EntrapmentSettings(r.get(ANCHOR_LAYER), r.get(PERTURBATION_LENGTH), r.get(ALPHA),
         r.get(INNER_STEPS), r.get(INNER_LEARNING_RATE), r.get(DELTA_MAX_NORM), r.get(ENTRAPMENT));
     this.removal = new RemovalSettings(r.get(ANCHOR_WEIGHT), r.get(LEARNING_RATE), r.get(LEARNING_RATE_WIDTH),
-        r.get(BeearOptions.WEIGHT_DECAY), r.get(ADAPTER_ALPHA));
+        r.get(BeearOptions.WEIGHT_DECAY), r.get(ADAPTER_ALPHA),
+        OutputFormat.parse(r.get(BeearOptions.OUTPUT_FORMAT)));
     this.memory = new MemorySettings(Optimizer.Kind.parse(r.get(OPTIMIZER)), r.get(TRAINABLE_FROM),
         r.get(TRAINABLE_TO), r.get(ADAPTER_RANK), r.get(MICRO_BATCH_SIZE), r.get(RECOMPUTE_ACTIVATIONS),
         r.get(EVAL_BATCH_SIZE));
@@ -260,6 +268,9 @@ public final class CleanseSettings {
         fixed.add(knob);
       }
     });
+    if (OutputFormat.ADAPTER.wireName().equals(o.get(BeearOptions.OUTPUT_FORMAT))) {
+      fixed.add(MemoryPlanner.Knob.ADAPTERS); // the output is the trained adapters: a fit may not train weights
+    }
     return fixed;
   }
 

@@ -94,6 +94,38 @@ public final class CheckpointWriter {
     writeEntries(dir, entries, maxShardBytes, metadata, Checkpoint.DEFAULT_CHUNK_BYTES);
   }
 
+  /**
+   * Writes {@code tensors} converted to {@code dtype} as the one safetensors file {@code file} (e.g. a PEFT adapter's
+   * adapter_model.safetensors), crash-safe as the rest: a hidden temp file beside it, forced, renamed into place.
+   */
+  public static void writeFile(Path file, Map<String, NDArray> tensors, TensorDType dtype,
+      Map<String, String> metadata) {
+    List<SafetensorsFileWriter.Entry> entries = new ArrayList<>();
+    tensors.forEach((name, array) -> entries.add(arrayEntry(name, array, dtype)));
+    Map<String, String> fileMetadata = new TreeMap<>(metadata);
+    fileMetadata.putIfAbsent("format", "pt");
+    Path dir = file.toAbsolutePath().getParent();
+    Path temp = null;
+    try {
+      Files.createDirectories(dir);
+      temp = tempFile(dir, file.getFileName().toString());
+      SafetensorsFileWriter.write(temp, entries, fileMetadata, Checkpoint.DEFAULT_CHUNK_BYTES);
+      moveIntoPlace(temp, file);
+      temp = null;
+      force(dir);
+    } catch (IOException e) {
+      throw new CheckpointException(file, "cannot write", e);
+    } finally {
+      if (temp != null) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+          // best effort: a stray hidden temp file is harmless
+        }
+      }
+    }
+  }
+
   private static SafetensorsFileWriter.Entry arrayEntry(String name, NDArray array, TensorDType dtype) {
     if (name == null || name.equals(SafetensorsHeader.METADATA_KEY)) {
       throw new IllegalArgumentException("invalid tensor name: " + name);

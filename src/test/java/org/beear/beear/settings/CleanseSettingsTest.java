@@ -91,6 +91,32 @@ class CleanseSettingsTest {
   }
 
   @Test
+  void anAdapterOutputTrainsAdaptersOnlyAndThePlanCountsThemAlone() {
+    CleanseSettings merged = CleanseSettings.resolve(BeearOptions.defaults(), layers(4), "cpu");
+    assertEquals(OutputFormat.MERGED, merged.removal().outputFormat());
+    assertEquals(0, merged.memory().adapterRank());
+    BeearOptions o = BeearOptions.fromMap(Map.of("output_format", "adapter"));
+    CleanseSettings adapter = CleanseSettings.resolve(o, layers(4), "cpu");
+    assertTrue(adapter.removal().writesAdapter());
+    assertEquals(16, adapter.memory().adapterRank(), "adapter_rank left out: 16");
+    assertEquals(4, CleanseSettings.resolve(BeearOptions.fromMap(Map.of("output_format", "adapter", "adapter_rank",
+        4)), layers(4), "cpu").memory().adapterRank());
+    assertEquals(adapter, CleanseSettings.resolve(adapter.toOptions(), layers(4), "cpu"));
+    assertTrue(BeearOptions.fromMap(Map.of("output_format", "adapter", "adapter_rank", 0)).validate().get(0)
+        .message().contains("adapter_rank cannot be 0"));
+    assertTrue(BeearOptions.fromMap(Map.of("output_format", "lora")).validate().get(0).message()
+        .contains("output_format"));
+    assertTrue(CleanseSettings.fixedKnobs(o).contains(MemoryPlanner.Knob.ADAPTERS), "a fit keeps the adapters");
+    // the plan: the suspect's weights frozen, only the rank-16 adapters trained (gradients and optimiser state)
+    org.beear.plan.DeviceSpec device = new org.beear.plan.DeviceSpec("cpu", 1L << 40);
+    org.beear.plan.MemoryPlan full = MemoryPlanner.plan(layers(4), merged.workload(), device);
+    org.beear.plan.MemoryPlan lora = MemoryPlanner.plan(layers(4), adapter.workload(), device);
+    long adapterParams = 4 * 16L * (4 * (64 + 64) + 3 * (64 + 128)); // 4 layers × (q, k, v, o, gate, up, down)
+    assertEquals(adapterParams * 4, lora.part("gradients"));
+    assertTrue(lora.part("optimizer_state") < full.part("optimizer_state") / 2, lora + " vs " + full);
+  }
+
+  @Test
   void anOptionIsItsDeclarationAndItsUse() {
     // eval_benign_prompts is declared once in BeearOptions (bound, default, help, group) and read here
     CleanseSettings s = CleanseSettings.resolve(BeearOptions.fromMap(Map.of("eval_benign_prompts", 7)), layers(2),
