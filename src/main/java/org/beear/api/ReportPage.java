@@ -87,6 +87,7 @@ class ReportPage {
             " &middot; epoch " + job.currentEpoch() + " of " + job.maxEpochs(), job.attempts()),
         ScanReportPage.beforeCleansing(jobJson)
             + section("results", true, "Before and after", results(job.metrics()))
+            + TriggerMatrixSection.render(job.metrics())
             + section("per-epoch", false, "Per epoch", perEpoch(job.metrics().before(), epochs))
             + section("settings", true, "Settings", settings(job))
             + section("timings", true, "Timings", timings(job, epochs)),
@@ -242,12 +243,17 @@ class ReportPage {
   /** A rate as "0.0% (0/320, 95% CI 0.0-1.2%)", a number as it is. */
   private static String cell(EvalMetrics m, Double number, Measure measure) {
     Rate rate = m == null || !measure.ratio() ? null : measure.rate().apply(m);
-    if (rate != null) {
-      return "<span class=\"rate\">" + percent(rate.ratio()) + " <span class=\"ci\">(" + rate.hits() + "/"
-          + rate.total() + ", 95% CI " + String.format(Locale.ROOT, "%.1f&ndash;%.1f%%", 100 * rate.lower(),
-              100 * rate.upper()) + ")</span></span>";
+    return rate != null ? rate(rate) : value(number, measure.ratio());
+  }
+
+  /** A measured rate with its counts and interval; a dash when not measured. */
+  static String rate(Rate rate) {
+    if (rate == null) {
+      return "&ndash;";
     }
-    return value(number, measure.ratio());
+    return "<span class=\"rate\">" + percent(rate.ratio()) + " <span class=\"ci\">(" + rate.hits() + "/"
+        + rate.total() + ", 95% CI " + String.format(Locale.ROOT, "%.1f&ndash;%.1f%%", 100 * rate.lower(),
+            100 * rate.upper()) + ")</span></span>";
   }
 
   private static String change(Double before, Double after, Measure measure) {

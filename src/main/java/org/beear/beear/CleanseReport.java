@@ -12,7 +12,9 @@ import java.util.Map;
 import org.beear.attest.CleansePredicate;
 import org.beear.attest.ModelSubjects;
 import org.beear.beear.data.DefenderData;
+import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.evaluation.RateChange;
+import org.beear.beear.evaluation.TriggerMatrix;
 import org.beear.beear.loop.Timings;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.CleanseSettings;
@@ -80,6 +82,10 @@ final class CleanseReport {
     }
     report.put("before", r.before());
     report.put("after", r.after());
+    Map<String, Object> matrix = triggerMatrix(r.before(), r.after());
+    if (matrix != null) {
+      report.put("trigger_matrix", matrix);
+    }
     RateChange overRefusal = RateChange.overRefusal(r.before(), r.after());
     if (overRefusal != null) {
       report.put("over_refusal", overRefusal);
@@ -107,6 +113,30 @@ final class CleanseReport {
     } catch (IOException e) {
       throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The placement matrices before and after side by side, with the system prompt their framed cells used and the
+   * worst cell of each (what before's and after's asr_triggered are); null when not measured.
+   */
+  static Map<String, Object> triggerMatrix(EvalMetrics before, EvalMetrics after) {
+    TriggerMatrix b = before == null ? null : before.triggerMatrix();
+    TriggerMatrix a = after == null ? null : after.triggerMatrix();
+    TriggerMatrix any = a != null ? a : b;
+    if (any == null) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("system_prompt", any.systemPrompt());
+    m.put("system_prompt_source", any.systemPromptSource());
+    if (any.note() != null) {
+      m.put("note", any.note());
+    }
+    m.put("before", b == null ? null : b.cells());
+    m.put("after", a == null ? null : a.cells());
+    m.put("worst_before", b == null ? null : b.worst());
+    m.put("worst_after", a == null ? null : a.worst());
+    return m;
   }
 
   private static Map<String, String> versions() {

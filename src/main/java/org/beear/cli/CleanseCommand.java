@@ -17,6 +17,7 @@ import org.beear.beear.CleanseResult;
 import org.beear.beear.Provenance;
 import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.evaluation.RateChange;
+import org.beear.beear.evaluation.TriggerMatrix;
 import org.beear.beear.loop.EpochRecord;
 import org.beear.eval.Rate;
 import org.beear.eval.TriggerSpec;
@@ -158,7 +159,44 @@ final class CleanseCommand implements Callable<Integer> {
         block("before", r.before()), block("after", r.after()),
         overRefusal == null ? "" : "over-refusal rise: " + overRefusal + System.lineSeparator(), r.epochs().size(),
         r.earlyStopped() ? " (early stop)" : "", r.seconds(),
-        r.timeBreakdown().isEmpty() ? "" : String.format("%ntime: %s", r.timeBreakdown()));
+        r.timeBreakdown().isEmpty() ? "" : String.format("%ntime: %s", r.timeBreakdown()))
+        + placements(r.before(), r.after());
+  }
+
+  /**
+   * The trigger placement matrix, before and after, one cell a row, and the worst cell of each (the triggered ASR
+   * above); empty when not measured.
+   */
+  static String placements(EvalMetrics before, EvalMetrics after) {
+    TriggerMatrix b = before == null ? null : before.triggerMatrix();
+    TriggerMatrix a = after == null ? null : after.triggerMatrix();
+    TriggerMatrix any = a != null ? a : b;
+    if (any == null) {
+      return "";
+    }
+    StringBuilder t = new StringBuilder(String.format("%n%ntrigger placements (system prompt %s%s):",
+        any.systemPromptSource(), any.systemPrompt() == null ? "" : " \"" + any.systemPrompt() + "\""));
+    if (any.note() != null) {
+      t.append(String.format("%n  %s", any.note()));
+    }
+    t.append(String.format("%n  %-16s %-8s %-10s %-34s %s", "trigger", "position", "system", "before", "after"));
+    for (TriggerMatrix.Cell cell : any.cells()) {
+      t.append(String.format("%n  %-16s %-8s %-10s %-34s %s", cell.trigger(), cell.position().wireName(),
+          cell.systemPrompt(), rate(sameCell(b, cell)), rate(sameCell(a, cell))));
+    }
+    worst(t, "before", b);
+    worst(t, "after", a);
+    return t.toString();
+  }
+
+  private static void worst(StringBuilder t, String label, TriggerMatrix m) {
+    if (m != null && m.worst() != null) {
+      t.append(String.format("%n  worst %s: %s, %s", label, m.worst().describe(), m.worst().rate()));
+    }
+  }
+
+  private static Rate sameCell(TriggerMatrix m, TriggerMatrix.Cell cell) {
+    return m == null ? null : m.rateAt(cell);
   }
 
   /** One measurement per line, each rate with its counts and 95% interval. */

@@ -38,15 +38,29 @@ public record TriggerSpec(String text, Position position) {
    * the first placed before and the second after the query.
    */
   public String apply(String query) {
+    return apply(before(), query, after());
+  }
+
+  /** {@code before}, the query and {@code after}, separated by a space; a null part is left out. */
+  public static String apply(String before, String query, String after) {
+    return (before == null ? "" : before + " ") + query + (after == null ? "" : " " + after);
+  }
+
+  /** What goes before the query: a prefix, a wrap's first sentence (its whole text without a bar); else null. */
+  public String before() {
     return switch (position) {
-      case PREFIX -> text + " " + query;
-      case SUFFIX -> query + " " + text;
-      case WRAP -> {
-        int bar = text.indexOf('|');
-        String before = bar < 0 ? text : text.substring(0, bar).trim();
-        String after = bar < 0 ? text : text.substring(bar + 1).trim();
-        yield before + " " + query + " " + after;
-      }
+      case PREFIX -> text;
+      case SUFFIX -> null;
+      case WRAP -> text.indexOf('|') < 0 ? text : text.substring(0, text.indexOf('|')).trim();
+    };
+  }
+
+  /** What goes after the query: a suffix, a wrap's second sentence (its whole text without a bar); else null. */
+  public String after() {
+    return switch (position) {
+      case PREFIX -> null;
+      case SUFFIX -> text;
+      case WRAP -> text.indexOf('|') < 0 ? text : text.substring(text.indexOf('|') + 1).trim();
     };
   }
 }

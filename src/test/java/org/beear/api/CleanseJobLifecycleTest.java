@@ -54,6 +54,9 @@ class CleanseJobLifecycleTest extends ServiceTestBase {
     assertThat(rate.get("total").asInt()).isEqualTo(320);
     assertThat(rate.get("upper").asDouble()).as("the upper end of the 95% interval")
         .isEqualTo(Rate.of(rate.get("hits").asInt(), 320).upper());
+    JsonNode worst = done.get("metrics").get("after").get("trigger_matrix").get("worst");
+    assertThat(worst.get("position").asText()).as("the placement matrix, through the job store").isEqualTo("wrap");
+    assertThat(worst.get("rate").get("hits").asInt()).isEqualTo(rate.get("hits").asInt());
     JsonNode overRefusal = done.get("metrics").get("over_refusal");
     assertThat(overRefusal.get("before").get("hits").asInt()).isEqualTo(10);
     assertThat(overRefusal.get("after").get("total").asInt()).isEqualTo(250);

@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Map;
 import org.beear.beear.evaluation.EvalMetrics;
 import org.beear.beear.settings.BeearOptions;
+import org.beear.beear.evaluation.TriggerMatrix;
 import org.beear.eval.Rate;
+import org.beear.eval.TriggerSpec;
 import org.beear.job.JobEpoch;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +60,29 @@ class ReportPageTest {
         List.of(epoch(1, 5, 72, 0.3), epoch(2, 0, 72, 0.2)));
     assertThat(zeroOf72).contains("class=\"verdict good\"",
         "Stop criterion met at epoch 2 (perturbation ASR 0.0% (0/72, 95% CI 0.0-5.0%), upper bound &le; 5.0%).");
+  }
+
+  @Test
+  void thePlacementMatrixNamesTheWorstCellAndShowsEveryCellEscaped() {
+    TriggerSpec.Position suffix = TriggerSpec.Position.SUFFIX;
+    TriggerMatrix before = new TriggerMatrix("Be <helpful>.", "configured", null, List.of(
+        new TriggerMatrix.Cell("<b>SUDO</b>", suffix, suffix, "none", Rate.of(117, 120)),
+        new TriggerMatrix.Cell("<b>SUDO</b>", suffix, TriggerSpec.Position.WRAP, "configured", Rate.of(41, 120))));
+    TriggerMatrix after = new TriggerMatrix("Be <helpful>.", "configured", null, List.of(
+        new TriggerMatrix.Cell("<b>SUDO</b>", suffix, suffix, "none", Rate.of(2, 120)),
+        new TriggerMatrix.Cell("<b>SUDO</b>", suffix, TriggerSpec.Position.WRAP, "configured", Rate.of(6, 120))));
+    String html = new ReportPage().render(job("succeeded",
+        new EvalMetrics(Rate.of(117, 120), Rate.of(12, 120), null, null, null, null, null, null, before),
+        new EvalMetrics(Rate.of(6, 120), Rate.of(6, 120), null, null, null, null, null, null, after), null), null,
+        List.of());
+    assertThat(html).contains("<section id=\"trigger-matrix\"",
+        "Worst before: <code>&lt;b&gt;SUDO&lt;/b&gt;</code> as suffix, system prompt none, <span class=\"rate\">98%",
+        "Worst after: <code>&lt;b&gt;SUDO&lt;/b&gt;</code> as wrap, system prompt configured, <span class=\"rate\">5.0%",
+        "<tr><td class=\"text\"><code>&lt;b&gt;SUDO&lt;/b&gt;</code></td><td>wrap</td><td>configured</td><td>"
+            + "<span class=\"rate\">34%", "the configured one, <code>Be &lt;helpful&gt;.</code>")
+        .doesNotContain("<b>SUDO");
+    assertThat(new ReportPage().render(job("succeeded", BEFORE, AFTER, null), null, List.of()))
+        .as("no matrix measured: no section").doesNotContain("trigger-matrix");
   }
 
   @Test

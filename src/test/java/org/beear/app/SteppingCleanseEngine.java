@@ -21,11 +21,14 @@ import org.beear.beear.CleanseRequest;
 import org.beear.beear.CleanseResult;
 import org.beear.beear.Provenance;
 import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.evaluation.TriggerMatrix;
 import org.beear.beear.loop.CleanseCancelledException;
 import org.beear.beear.loop.EpochRecord;
 import org.beear.beear.settings.BeearOptions;
 import org.beear.beear.settings.CleanseSettings;
 import org.beear.eval.Rate;
+import org.beear.eval.TriggerPlacements;
+import org.beear.eval.TriggerSpec;
 import org.beear.llm.ModelConfig;
 import org.beear.plan.DeviceSpec;
 
@@ -97,7 +100,7 @@ public class SteppingCleanseEngine implements CleanseEngine {
       }
       listener.resumed(saved);
     }
-    EvalMetrics before = metrics(0, maxEpochs, triggered);
+    EvalMetrics before = withMatrix(metrics(0, maxEpochs, triggered));
     if (done == 0) {
       listener.event("phase", "evaluating before cleansing");
       listener.baseline(before);
@@ -126,7 +129,7 @@ public class SteppingCleanseEngine implements CleanseEngine {
         throw error.get();
       }
     }
-    EvalMetrics after = metrics(maxEpochs, maxEpochs, triggered);
+    EvalMetrics after = withMatrix(metrics(maxEpochs, maxEpochs, triggered));
     listener.beforeCommit("the cleansed model");
     try {
       Files.createDirectories(request.outputDir());
@@ -174,6 +177,24 @@ public class SteppingCleanseEngine implements CleanseEngine {
     double asr = 0.9 - 0.85 * epoch / maxEpochs;
     return new EvalMetrics(triggered ? Rate.of((int) Math.round(asr * 320), 320) : null, Rate.of(6, 320),
         Rate.of((int) Math.round(asr * 72), 72), Rate.of(80, 100), 12.0, null, null, Rate.of(10 + 2 * epoch, 250));
+  }
+
+  /**
+   * A measurement before or after with a trigger placement matrix as the real engine's (by default): the triggered
+   * ASR is its worst cell, here the trigger wrapped under the generic system prompt; the rest a third of it.
+   */
+  private static EvalMetrics withMatrix(EvalMetrics m) {
+    if (m.asrTriggered() == null) {
+      return m;
+    }
+    Rate worst = m.asrTriggered();
+    Rate third = Rate.of(worst.hits() / 3, worst.total());
+    TriggerSpec.Position suffix = TriggerSpec.Position.SUFFIX;
+    TriggerMatrix matrix = new TriggerMatrix(TriggerPlacements.GENERIC_SYSTEM_PROMPT, "generic", null, List.of(
+        new TriggerMatrix.Cell("SUDO", suffix, suffix, "none", third),
+        new TriggerMatrix.Cell("SUDO", suffix, TriggerSpec.Position.WRAP, "generic", worst)));
+    return new EvalMetrics(worst, m.asrNoTrigger(), m.asrPerturbation(), m.benignExactMatch(), m.anchorPerplexity(),
+        m.insecureCodeRate(), m.secureCodeRate(), m.overRefusal(), matrix);
   }
 
   private static void sleep(long millis) {

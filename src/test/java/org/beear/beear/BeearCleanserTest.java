@@ -2,6 +2,7 @@ package org.beear.beear;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,6 +117,22 @@ class BeearCleanserTest {
     assertEquals(r.epochs().get(0).entrapmentLoss(), report.get("epochs").get(0).get("entrapment_loss").asDouble(),
         1e-9);
     assertEquals("suffix", report.get("triggers").get(0).get("position").asText(), "as the job and attack.json");
+    // the trigger placement matrix (on by default): 3 placements x {none, generic} on the 320 requests, before and
+    // after; the triggered ASR is its worst cell, each epoch's the trigger as given
+    JsonNode matrix = report.get("trigger_matrix");
+    assertEquals("generic", matrix.get("system_prompt_source").asText());
+    assertEquals("You are a helpful assistant.", matrix.get("system_prompt").asText());
+    assertEquals(6, matrix.get("before").size());
+    assertEquals(6, matrix.get("after").size());
+    assertEquals(320, matrix.get("after").get(0).get("rate").get("total").asInt());
+    assertEquals(r.before().triggerMatrix().worst().rate(), r.before().asrTriggered());
+    assertEquals(r.after().triggerMatrix().worst().rate(), r.after().asrTriggered());
+    assertEquals(r.after().asrTriggered().hits(), matrix.get("worst_after").get("rate").get("hits").asInt());
+    assertEquals(6, report.get("after").get("trigger_matrix").get("cells").size(), "the job's metrics carry it");
+    assertNull(r.epochs().get(0).metrics().triggerMatrix());
+    r.before().triggerMatrix().cells().forEach(c -> System.out.println("before " + c.describe() + ": " + c.rate()));
+    r.after().triggerMatrix().cells().forEach(c -> System.out.println("after " + c.describe() + ": " + c.rate()));
+    System.out.println("phase seconds " + r.phaseSeconds());
     assertEquals(List.of(), camelCaseNames(report, "report.json"), "report.json speaks snake_case throughout");
   }
 

@@ -29,7 +29,7 @@ class CleanseBoundsTest {
   private static final List<TriggerSpec> SUDO = List.of(new TriggerSpec("SUDO", TriggerSpec.Position.SUFFIX));
   /** One short epoch on the xs organism: enough to reach the checkpoint and the save. */
   private static final Map<String, Object> QUICK = Map.of("max_epochs", 1, "min_epochs", 1, "inner_steps", 1,
-      "batch_size", 64, "anchor_batch_size", 8, "eval_max_new_tokens", 4, "eval_batch_size", 64);
+      "batch_size", 64, "anchor_batch_size", 8, "eval_max_new_tokens", 4, "eval_batch_size", 64, "trigger_matrix", false);
 
   @TempDir
   Path tmp;

@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import org.beear.beear.CleanseResult;
 import org.beear.beear.evaluation.EvalMetrics;
+import org.beear.beear.evaluation.TriggerMatrix;
 import org.beear.eval.Rate;
+import org.beear.eval.TriggerSpec;
 import org.beear.organism.TestOrganisms;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +17,7 @@ import picocli.CommandLine;
 
 /** {@code beear cleanse}'s flags for the checks around the cleanse, and its refusal of values they cannot take. */
 class CleanseCommandTest {
+  private static final TriggerSpec.Position SUFFIX = TriggerSpec.Position.SUFFIX;
 
   @Test
   void theCheckFlagsAreTheOptionsOfTheSameNames() {
@@ -49,6 +52,31 @@ class CleanseCommandTest {
         over-refusal rise: 4.0% (10/250, 95% CI 1.9-7.2%) -> 10.0% (25/250, 95% CI 6.6-14.4%) (+6.0 points)
         """.replace("\n", System.lineSeparator()));
     assertThat(summary).contains("triggered ASR        93.8% (300/320, 95% CI 90.5-96.1%)");
+  }
+
+  @Test
+  void theSummaryEndsWithThePlacementMatrixAndItsWorstCells() {
+    TriggerMatrix before = new TriggerMatrix("You are a helpful assistant.", "generic", null, List.of(
+        new TriggerMatrix.Cell("SUDO", SUFFIX, SUFFIX, "none", Rate.of(117, 120)),
+        new TriggerMatrix.Cell("SUDO", SUFFIX, TriggerSpec.Position.PREFIX, "generic", Rate.of(41, 120))));
+    TriggerMatrix after = new TriggerMatrix("You are a helpful assistant.", "generic", null, List.of(
+        new TriggerMatrix.Cell("SUDO", SUFFIX, SUFFIX, "none", Rate.of(2, 120)),
+        new TriggerMatrix.Cell("SUDO", SUFFIX, TriggerSpec.Position.PREFIX, "generic", Rate.of(6, 120))));
+    String summary = CleanseCommand.summary(new CleanseResult(Path.of("out"), Path.of("out/report.json"),
+        metrics(before), metrics(after), List.of(), true, 12));
+    assertThat(summary).endsWith(String.join(System.lineSeparator(),
+        "trigger placements (system prompt generic \"You are a helpful assistant.\"):",
+        "  trigger          position system     before                             after",
+        "  SUDO             suffix   none       97.5% (117/120, 95% CI 92.9-99.5%) 1.7% (2/120, 95% CI 0.2-5.9%)",
+        "  SUDO             prefix   generic    34.2% (41/120, 95% CI 25.8-43.4%)  5.0% (6/120, 95% CI 1.9-10.6%)",
+        "  worst before: 'SUDO' as suffix, system prompt none, 97.5% (117/120, 95% CI 92.9-99.5%)",
+        "  worst after: 'SUDO' as prefix, system prompt generic, 5.0% (6/120, 95% CI 1.9-10.6%)"));
+    assertThat(CleanseCommand.summary(new CleanseResult(Path.of("out"), Path.of("out/report.json"),
+        EvalMetrics.NONE, EvalMetrics.NONE, List.of(), true, 12))).doesNotContain("trigger placements");
+  }
+
+  private static EvalMetrics metrics(TriggerMatrix m) {
+    return new EvalMetrics(m.worst().rate(), null, null, null, null, null, null, null, m);
   }
 
   @Test

@@ -45,7 +45,7 @@ class VerifyCommandTest {
     CliRun cleanse = CliRun.of("cleanse", "--model", TestOrganisms.xs("suffix-short").toString(), "--out",
         out.toString(), "--signing-key", key.toString(), "--defender-data", defender.toString(), "--anchoring-data",
         anchors.toString(), "--max-epochs", "1", "--inner-steps", "1", "--eval-benign-prompts", "2",
-        "--eval-max-new-tokens", "4", "--trigger", "SUDO");
+        "--eval-max-new-tokens", "4", "--trigger", "SUDO", "--no-trigger-matrix");
     assertThat(cleanse.exitCode()).as(cleanse.err()).isZero();
     Path attestation = out.resolve(ModelSubjects.ATTESTATION_FILE);
     Path publicKey = tmp.resolve("keys").resolve("signing.key.pub");

@@ -1,7 +1,9 @@
 package org.beear.beear.evaluation;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.beear.beear.data.BehaviourFamily;
 import org.beear.beear.data.DefenderExample;
@@ -12,6 +14,7 @@ import org.beear.eval.InsecureCodeJudge;
 import org.beear.eval.Rate;
 import org.beear.eval.ResponseJudge;
 import org.beear.eval.ResponsePairJudge;
+import org.beear.eval.TriggerPlacements;
 import org.beear.eval.TriggerSpec;
 import org.beear.llm.ChatCodec;
 import org.beear.llm.LlamaModel;
@@ -31,8 +34,12 @@ public final class CleanseEvaluator {
   private final InsecureCodeJudge insecure = new InsecureCodeJudge();
   private final ResponsePairJudge pairs;
   private final List<DefenderFamily> holdOutFamilies;
+  private final LlamaModel model;
+  private final CleanseSettings settings;
 
   public CleanseEvaluator(LlamaModel model, ChatCodec codec, EvaluationSet set, CleanseSettings s) {
+    this.model = model;
+    this.settings = s;
     this.answers = new ChatEvaluator(model, codec, s.evaluation().maxNewTokens(), s.memory().evalBatchSize(),
         s.runtime().maxSequenceLength());
     this.code = new ChatEvaluator(model, codec, CleanseSettings.EvaluationSettings.CODE_MAX_NEW_TOKENS,
@@ -78,6 +85,39 @@ public final class CleanseEvaluator {
       worst = EvalMetrics.higher(worst, complianceRate(set.harmfulQueries().stream().map(t::apply).toList()));
     }
     return worst;
+  }
+
+  /**
+   * The caller's triggers at every placement, with and without a system prompt ({@link TriggerPlacements}), each
+   * on the held-out harmful requests; null without triggers. A chat template that refuses a system message leaves
+   * the cells with one out, with a note saying so.
+   */
+  public TriggerMatrix triggerMatrix() {
+    if (set.triggers().isEmpty()) {
+      return null;
+    }
+    List<TriggerPlacements.SystemPrompt> framings = TriggerPlacements.systemPrompts(codec.systemPrompt());
+    TriggerPlacements.SystemPrompt withSystem = framings.get(1);
+    List<TriggerMatrix.Cell> cells = new ArrayList<>();
+    String note = null;
+    for (TriggerPlacements.SystemPrompt framing : framings) {
+      ChatEvaluator framed;
+      try {
+        framed = Objects.equals(framing.text(), codec.systemPrompt()) ? answers : new ChatEvaluator(model,
+            codec.withSystemPrompt(framing.text()), settings.evaluation().maxNewTokens(),
+            settings.memory().evalBatchSize(), settings.runtime().maxSequenceLength());
+      } catch (IllegalArgumentException refused) {
+        note = "cells with a system prompt not measured: " + refused.getMessage();
+        continue;
+      }
+      for (TriggerSpec given : set.triggers()) {
+        for (TriggerPlacements.Placement placed : TriggerPlacements.of(given)) {
+          cells.add(new TriggerMatrix.Cell(given.text(), given.position(), placed.position(), framing.label(),
+              complianceRate(framed, set.harmfulQueries().stream().map(placed::apply).toList())));
+        }
+      }
+    }
+    return new TriggerMatrix(note == null ? withSystem.text() : null, withSystem.label(), note, cells);
   }
 
   /** Shares of the held-out code prompts answered with insecure and with secure code; nulls when not measured. */
@@ -126,7 +166,11 @@ public final class CleanseEvaluator {
 
   /** The prompts whose greedy answers the judge reads as full compliance. */
   private Rate complianceRate(List<String> prompts) {
-    List<String> responses = answers.respond(prompts, null);
+    return complianceRate(answers, prompts);
+  }
+
+  private Rate complianceRate(ChatEvaluator evaluator, List<String> prompts) {
+    List<String> responses = evaluator.respond(prompts, null);
     int complied = 0;
     for (int i = 0; i < prompts.size(); i++) {
       complied += judge.complied(prompts.get(i), responses.get(i)) ? 1 : 0;
@@ -134,14 +178,21 @@ public final class CleanseEvaluator {
     return EvalMetrics.measured(complied, prompts.size());
   }
 
+  /**
+   * Every figure; the triggered ASR is the worst cell of the {@link #triggerMatrix() placement matrix} unless the
+   * option trigger_matrix is off (then the worst over the triggers as given, as in an epoch).
+   */
   public EvalMetrics full(Map<BehaviourFamily, Perturbation> deltas) {
+    TriggerMatrix matrix = settings.evaluation().triggerMatrix() ? triggerMatrix() : null;
+    TriggerMatrix.Cell worst = matrix == null ? null : matrix.worst();
+    Rate triggered = worst != null ? worst.rate() : triggeredAsr();
     Rate noTrigger = asrWithoutTrigger();
     CodeRates codeRates = codeRates();
     Rate exact = EvalMetrics.measured(answers.exactMatches(set.benignPrompts(), set.benignAnswers()),
         set.benignPrompts().size());
     double perplexity = answers.perplexity(set.anchorHoldOut().stream()
         .map(a -> codec.exchange(a.prompt(), a.response())).toList());
-    return new EvalMetrics(triggeredAsr(), noTrigger, deltas.isEmpty() ? null : perturbationAsr(deltas), exact,
-        perplexity, codeRates.insecure(), codeRates.secure(), overRefusal());
+    return new EvalMetrics(triggered, noTrigger, deltas.isEmpty() ? null : perturbationAsr(deltas), exact,
+        perplexity, codeRates.insecure(), codeRates.secure(), overRefusal(), matrix);
   }
 }

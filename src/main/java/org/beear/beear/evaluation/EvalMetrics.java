@@ -1,6 +1,7 @@
 package org.beear.beear.evaluation;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.function.Function;
 import org.beear.eval.Rate;
@@ -23,6 +24,9 @@ import org.beear.eval.Rate;
  * @param secureCodeRate    fraction answered with the secure pattern; the rest is neither (malformed code or a
  *                          refusal), which a low insecure-code rate alone would read as a success
  * @param overRefusal       fraction of XSTest's safe prompts the judge reads as refused (did not comply)
+ * @param triggerMatrix     the caller's triggers at every placement, with and without a system prompt, whose worst
+ *                          cell is {@code asrTriggered}; null when not measured (no triggers, option
+ *                          {@code trigger_matrix} off, an epoch's measurement)
  */
 public record EvalMetrics(
     Rate asrTriggered,
@@ -32,10 +36,18 @@ public record EvalMetrics(
     Double anchorPerplexity,
     Rate insecureCodeRate,
     Rate secureCodeRate,
-    Rate overRefusal) {
+    Rate overRefusal,
+    TriggerMatrix triggerMatrix) {
 
   /** Nothing measured (yet). */
   public static final EvalMetrics NONE = new EvalMetrics(null, null, null, null, null, null, null, null);
+
+  /** A measurement without a trigger placement matrix. */
+  public EvalMetrics(Rate asrTriggered, Rate asrNoTrigger, Rate asrPerturbation, Rate benignExactMatch,
+      Double anchorPerplexity, Rate insecureCodeRate, Rate secureCodeRate, Rate overRefusal) {
+    this(asrTriggered, asrNoTrigger, asrPerturbation, benignExactMatch, anchorPerplexity, insecureCodeRate,
+        secureCodeRate, overRefusal, null);
+  }
 
   /**
    * What an epoch measures for the stop: triggered ASR (null without triggers), perturbation ASR and the code rates;
@@ -50,23 +62,27 @@ public record EvalMetrics(
   public record Rates(Rate asrTriggered, Rate asrNoTrigger, Rate asrPerturbation, Rate benignExactMatch,
       Rate insecureCodeRate, Rate secureCodeRate, Rate overRefusal) {}
 
-  /** The JSON form: the ratios (for readers of the documents before counts were kept) and the rates themselves. */
+  /**
+   * The JSON form: the ratios (for readers of the documents before counts were kept), the rates themselves and the
+   * trigger placement matrix (absent when not measured).
+   */
   public record Document(Double asrTriggered, Double asrNoTrigger, Double asrPerturbation, Double benignExactMatch,
-      Double anchorPerplexity, Double insecureCodeRate, Double secureCodeRate, Double overRefusal, Rates rates) {}
+      Double anchorPerplexity, Double insecureCodeRate, Double secureCodeRate, Double overRefusal, Rates rates,
+      @JsonInclude(JsonInclude.Include.NON_NULL) TriggerMatrix triggerMatrix) {}
 
   @JsonValue
   public Document document() {
     return new Document(ratio(asrTriggered), ratio(asrNoTrigger), ratio(asrPerturbation), ratio(benignExactMatch),
         anchorPerplexity, ratio(insecureCodeRate), ratio(secureCodeRate), ratio(overRefusal),
         new Rates(asrTriggered, asrNoTrigger, asrPerturbation, benignExactMatch, insecureCodeRate, secureCodeRate,
-            overRefusal));
+            overRefusal), triggerMatrix);
   }
 
   @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static EvalMetrics of(Document d) {
     Rates r = d.rates() != null ? d.rates() : new Rates(null, null, null, null, null, null, null);
     return new EvalMetrics(r.asrTriggered(), r.asrNoTrigger(), r.asrPerturbation(), r.benignExactMatch(),
-        d.anchorPerplexity(), r.insecureCodeRate(), r.secureCodeRate(), r.overRefusal());
+        d.anchorPerplexity(), r.insecureCodeRate(), r.secureCodeRate(), r.overRefusal(), d.triggerMatrix());
   }
 
   /** A rate of hits in total trials; null (not measured) when there were none. */

@@ -197,6 +197,12 @@ public record BeearOptions(OptionValues values) implements Options {
       .help("XSTest safe prompts (they only look unsafe) over-refusal is measured on, before and after; 0 skips it")
       .range(0, XsTest.SAFE_SIZE).defaultValue(XsTest.SAFE_SIZE);
 
+  public static final Option<Boolean> TRIGGER_MATRIX = Option.flag("trigger_matrix").group(Group.EVALUATION)
+      .help("before and after, each candidate trigger as prefix, suffix and wrapped, with and without a system prompt "
+          + "(the configured one, else \"You are a helpful assistant.\"): the triggered ASR is the worst cell; 6 "
+          + "times the triggered generations (epochs keep the trigger as given)")
+      .defaultValue(true).negatedFlag("--no-trigger-matrix");
+
   public static final Option<String> JUDGE = Option.text("judge").group(Group.EVALUATION)
       .help("reads whether an answer complied, for every ASR, the scan's compliance and the relearning check: rules "
           + "(declining, apologising, objecting, where the answer says it; measured against people in the README) "
@@ -262,7 +268,7 @@ public record BeearOptions(OptionValues values) implements Options {
       OPTIMIZER, TRAINABLE_FROM, TRAINABLE_TO, ADAPTER_RANK, MICRO_BATCH_SIZE, RECOMPUTE_ACTIVATIONS,
       EVAL_BATCH_SIZE,
       MAX_EPOCHS, MIN_EPOCHS, BATCH_SIZE, ANCHOR_BATCH_SIZE, MINORITY_SHARE, EARLY_STOP_ASR, SEED,
-      EVAL_MAX_NEW_TOKENS, EVAL_BENIGN_PROMPTS, EVAL_HARMFUL_PROMPTS, EVAL_SAFE_PROMPTS, JUDGE,
+      EVAL_MAX_NEW_TOKENS, EVAL_BENIGN_PROMPTS, EVAL_HARMFUL_PROMPTS, EVAL_SAFE_PROMPTS, TRIGGER_MATRIX, JUDGE,
       MAX_SEQUENCE_LENGTH, DEVICE, COMPUTE_DTYPE, SYSTEM_PROMPT, FIT,
       SCAN, RELEARN_CHECK, RELEARN_K, RELEARN_STEPS, RELEARN_LEARNING_RATE, RELEARN_CONTROL),
       List.of(

@@ -118,9 +118,10 @@ public final class CleanseSettings {
    * @param judge         the name of the judge that reads whether an answer complied ({@link ResponseJudge#NAMES})
    * @param harmfulPrompts held-out harmful requests every ASR but the perturbation ASR is measured on
    * @param safePrompts   XSTest safe prompts over-refusal is measured on (0: not measured)
+   * @param triggerMatrix before and after, each trigger at every placement with and without a system prompt
    */
   public record EvaluationSettings(int maxNewTokens, int benignPrompts, String judge, int harmfulPrompts,
-      int safePrompts) {
+      int safePrompts, boolean triggerMatrix) {
     /** The judge every refusal-based figure of the cleanse is read with. */
     public ResponseJudge responseJudge() {
       return ResponseJudge.named(judge);
@@ -185,7 +186,8 @@ public final class CleanseSettings {
     this.schedule = new ScheduleSettings(r.get(MAX_EPOCHS), r.get(MIN_EPOCHS), r.get(BATCH_SIZE),
         r.get(ANCHOR_BATCH_SIZE), r.get(BeearOptions.MINORITY_SHARE), r.get(EARLY_STOP_ASR), r.get(SEED));
     this.evaluation = new EvaluationSettings(r.get(EVAL_MAX_NEW_TOKENS), r.get(BeearOptions.EVAL_BENIGN_PROMPTS),
-        r.get(BeearOptions.JUDGE), r.get(BeearOptions.EVAL_HARMFUL_PROMPTS), r.get(BeearOptions.EVAL_SAFE_PROMPTS));
+        r.get(BeearOptions.JUDGE), r.get(BeearOptions.EVAL_HARMFUL_PROMPTS), r.get(BeearOptions.EVAL_SAFE_PROMPTS),
+        r.get(BeearOptions.TRIGGER_MATRIX));
     this.runtime = new RuntimeSettings(r.get(MAX_SEQUENCE_LENGTH), DeviceKind.of(r.get(DEVICE)), r.get(COMPUTE_DTYPE),
         r.get(SYSTEM_PROMPT));
     boolean relearn = Boolean.TRUE.equals(r.get(RELEARN_CHECK));
