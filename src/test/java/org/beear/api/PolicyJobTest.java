@@ -84,6 +84,32 @@ class PolicyJobTest extends ServiceTestBase {
     postJson(CLEANSES + "/" + id + "/cancel", "");
   }
 
+  @Test
+  void aCleanseJobsOutcomeIsOnTheJobInItsReportAndInItsSignedAttestation() throws Exception {
+    // the test engine ends every cleanse at perturbation ASR 4/72 (5.6%) and benign exact-match 80/100 both sides
+    Path suspect = organism("suffix-short");
+    HttpResponse<String> created = postJson(CLEANSES, """
+        {"model_uri": "%s", "options": {"max_epochs": 2},
+         "policy": {"max_perturbation_asr": 0.01, "min_utility_ratio": 0.5}}""".formatted(fileUri(suspect)));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = json(created).get("id").asText();
+    JsonNode done = awaitJobAt(CLEANSES + "/" + id, j -> j.get("status").asText().matches("succeeded|failed"),
+        Duration.ofMinutes(2));
+    assertThat(done.get("status").asText()).as("a failed policy does not fail the job: " + done).isEqualTo("succeeded");
+    JsonNode outcome = done.get("policy_outcome");
+    assertThat(outcome.get("status").asText()).as(done.toString()).isEqualTo("fail");
+    assertThat(outcome.get("exit_code").asInt()).isEqualTo(1);
+    List<String> statuses = new ArrayList<>();
+    outcome.get("rules").forEach(r -> statuses.add(r.get("id").asText() + " " + r.get("status").asText()));
+    assertThat(statuses).containsExactlyInAnyOrder("max_perturbation_asr fail", "min_utility_ratio pass");
+
+    assertThat(json(get(CLEANSES + "/" + id + "/report")).get("policy_outcome")).isEqualTo(outcome);
+    JsonNode envelope = json(get(CLEANSES + "/" + id + "/attestation"));
+    JsonNode statement = mapper.readTree(java.util.Base64.getDecoder().decode(envelope.get("payload").asText()));
+    assertThat(statement.get("predicate").get("policy")).as("the signed predicate records the outcome")
+        .isEqualTo(outcome);
+  }
+
   private static List<String> fields(JsonNode problem) {
     List<String> fields = new ArrayList<>();
     problem.get("errors").forEach(e -> fields.add(e.get("field").asText()));
