@@ -88,6 +88,7 @@ class ReportPage {
         ScanReportPage.beforeCleansing(jobJson)
             + section("results", true, "Before and after", results(job.metrics()))
             + TriggerMatrixSection.render(job.metrics())
+            + PolicySection.render(job.policyOutcome())
             + section("per-epoch", false, "Per epoch", perEpoch(job.metrics().before(), epochs))
             + section("settings", true, "Settings", settings(job))
             + section("timings", true, "Timings", timings(job, epochs)),

@@ -124,12 +124,34 @@ class ReportPageTest {
     assertThat(ReportHtml.provenance(JSON.readTree("{\"provenance\": null}"))).isEmpty();
   }
 
+  @Test
+  void aPolicyOutcomeIsShownPerRuleAndEscaped() throws Exception {
+    JsonNode outcome = JSON.readTree("""
+        {"status": "fail", "exit_code": 1, "rules": [
+          {"id": "max_perturbation_asr", "threshold": 0.01, "measured": 0.0556, "bound": 0.136, "status": "fail",
+           "reason": "measured 5.6% (4/72) is above 1.0% <certainly>"},
+          {"id": "scan_not_backdoored", "threshold": null, "measured": null, "bound": null,
+           "status": "inconclusive", "reason": "the model was not scanned"}]}""");
+    String html = new ReportPage().render(job("succeeded", BEFORE, AFTER, null, outcome), null, List.of());
+    String section = html.substring(html.indexOf("<section id=\"policy\""));
+    assertThat(section).contains("<p id=\"policy-outcome\" class=\"verdict warn\">Policy: fail (exit code 1",
+        "<code>max_perturbation_asr</code></td><td>0.01000</td><td>0.05560</td><td>0.1360</td><td class=\"fail\">fail",
+        "above 1.0% &lt;certainly&gt;", "<td>not measured</td>", "inconclusive");
+    assertThat(new ReportPage().render(job("succeeded", BEFORE, AFTER, null), null, List.of()))
+        .doesNotContain("Release gate");
+  }
+
   private static JobView job(String status, EvalMetrics before, EvalMetrics after, String error) {
+    return job(status, before, after, error, null);
+  }
+
+  private static JobView job(String status, EvalMetrics before, EvalMetrics after, String error,
+      JsonNode policyOutcome) {
     BeearOptions settings = BeearOptions.fromMap(Map.of("max_epochs", 2, "min_epochs", 2, "early_stop_asr", 0.05));
     return new JobView("j1", "cleanse", status, "file:///models/m", "file:///data/out/j1", null,
         Instant.parse("2026-01-01T10:00:00Z"), Instant.parse("2026-01-01T10:00:30Z"),
         Instant.parse("2026-01-01T11:02:00Z"), 1.0, 2, 2, 0.0, new JobView.Metrics(before, after), error, 1, false,
-        null, null, null, settings, null, settings, null, List.of(), null, null, null, null, null);
+        null, null, null, settings, null, settings, null, List.of(), null, null, null, null, policyOutcome);
   }
 
   /** An epoch as the worker records it: perturbation ASR, entrapment loss, and the code rates of this model. */
